@@ -1,0 +1,531 @@
+//! Business-day calendars: built once from their rules, then answered from per-year tables.
+//!
+//! A [`Calendar`] is made by the checker from a `calendar` block (with its `include`s
+//! flattened). Every year of its range is worked out when it is built: a bit per day that is
+//! not a Business Day, and the named reasons for the holidays and closures. Queries are then
+//! a table look-up; dates outside the range are an error, never a guess.
+
+use std::fmt;
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+use serde::Serialize;
+
+use crate::syntax::ast::{DateRule, Shift};
+
+/// Why a day is not a Business Day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum DayOff {
+    /// A weekend day.
+    Weekend {
+        /// Its weekday, in English.
+        weekday: String,
+    },
+    /// A holiday, possibly observed on another day than its own.
+    Holiday {
+        /// The holiday's name.
+        name: String,
+        /// The holiday's own date when it is observed on this one instead.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        observed_for: Option<NaiveDate>,
+    },
+    /// A one-off closure.
+    Closure {
+        /// Why, with its source.
+        reason: String,
+    },
+}
+
+impl fmt::Display for DayOff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DayOff::Weekend { weekday } => write!(f, "{weekday}, a weekend day"),
+            DayOff::Holiday {
+                name,
+                observed_for: None,
+            } => write!(f, "{name}"),
+            DayOff::Holiday {
+                name,
+                observed_for: Some(d),
+            } => write!(f, "{name} (observed; falls on {})", weekday_date(*d)),
+            DayOff::Closure { reason } => write!(f, "closed: {reason}"),
+        }
+    }
+}
+
+/// A day that business-day arithmetic stepped over, with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// Every reason it is not a Business Day.
+    pub why: Vec<DayOff>,
+}
+
+impl fmt::Display for SkippedDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (", weekday_date(self.date))?;
+        for (n, why) in self.why.iter().enumerate() {
+            if n > 0 {
+                write!(f, "; ")?;
+            }
+            write!(f, "{why}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+/// A date outside the years a calendar covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfRange {
+    /// The calendar.
+    pub calendar: String,
+    /// The date asked about.
+    pub date: NaiveDate,
+    /// The first year covered.
+    pub first: i32,
+    /// The last year covered.
+    pub last: i32,
+}
+
+impl fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} is outside calendar `{}`, which covers {} through {}",
+            self.date, self.calendar, self.first, self.last
+        )
+    }
+}
+
+impl std::error::Error for OutOfRange {}
+
+/// A holiday rule after `include`s are flattened.
+#[derive(Debug, Clone)]
+pub(crate) struct HolidaySpec {
+    pub name: String,
+    pub rule: DateRule,
+    pub from: Option<i32>,
+    pub through: Option<i32>,
+    pub unshifted: bool,
+}
+
+/// A calendar's rules after `include`s are flattened: what the checker hands to [`Calendar::build`].
+#[derive(Debug, Clone)]
+pub(crate) struct CalendarSpec {
+    pub name: String,
+    pub title: String,
+    pub sources: Vec<String>,
+    pub years: (i32, i32),
+    pub weekend: Vec<Weekday>,
+    pub holidays: Vec<HolidaySpec>,
+    pub shifts: Vec<Shift>,
+    pub closed: Vec<(NaiveDate, String)>,
+    pub open: Vec<NaiveDate>,
+}
+
+/// One year's answers.
+#[derive(Debug, Clone)]
+struct YearTable {
+    /// Bit `n` is set when day `n` (0-based ordinal) is not a Business Day.
+    closed: [u64; 6],
+    /// Holidays and closures by 0-based ordinal, sorted (weekends are worked out on demand).
+    offs: Vec<(u32, DayOff)>,
+}
+
+impl YearTable {
+    fn is_closed(&self, ordinal0: u32) -> bool {
+        let (word, bit) = ((ordinal0 / 64) as usize, ordinal0 % 64);
+        self.closed.get(word).is_some_and(|w| w & (1 << bit) != 0)
+    }
+
+    fn close(&mut self, ordinal0: u32) {
+        let (word, bit) = ((ordinal0 / 64) as usize, ordinal0 % 64);
+        if let Some(w) = self.closed.get_mut(word) {
+            *w |= 1 << bit;
+        }
+    }
+}
+
+/// A checked business-day calendar.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// let rules = deemed::Rules::default_rules().unwrap();
+/// let cal = rules.calendar("us-ny-banking").unwrap();
+/// let july_4 = NaiveDate::from_ymd_opt(2000, 7, 4).unwrap();
+/// assert!(!cal.is_business_day(july_4).unwrap());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    name: String,
+    title: String,
+    sources: Vec<String>,
+    first_year: i32,
+    last_year: i32,
+    weekend: [bool; 7],
+    years: Vec<YearTable>,
+}
+
+impl Calendar {
+    /// Works out every year of the range. Only the checker calls this.
+    pub(crate) fn build(spec: &CalendarSpec) -> Calendar {
+        let (first_year, last_year) = spec.years;
+        let mut weekend = [false; 7];
+        for day in &spec.weekend {
+            if let Some(w) = weekend.get_mut(day.num_days_from_monday() as usize) {
+                *w = true;
+            }
+        }
+        let mut years = Vec::new();
+        for year in first_year..=last_year {
+            let mut table = YearTable {
+                closed: [0; 6],
+                offs: Vec::new(),
+            };
+            // A holiday of the year before or after may be observed in this one
+            // (New Year's Day on a Saturday, observed on Friday, December 31).
+            for h in &spec.holidays {
+                for own_year in [year - 1, year, year + 1] {
+                    if h.from.is_some_and(|f| own_year < f)
+                        || h.through.is_some_and(|t| own_year > t)
+                    {
+                        continue;
+                    }
+                    let Some(actual) = holiday_date(h.rule, own_year) else {
+                        continue;
+                    };
+                    let observed = if h.unshifted {
+                        actual
+                    } else {
+                        shifted(actual, &spec.shifts)
+                    };
+                    if observed.year() != year {
+                        continue;
+                    }
+                    table.offs.push((
+                        observed.ordinal0(),
+                        DayOff::Holiday {
+                            name: h.name.clone(),
+                            observed_for: (observed != actual).then_some(actual),
+                        },
+                    ));
+                }
+            }
+            for (date, reason) in &spec.closed {
+                if date.year() == year {
+                    table.offs.push((
+                        date.ordinal0(),
+                        DayOff::Closure {
+                            reason: reason.clone(),
+                        },
+                    ));
+                }
+            }
+            table.offs.retain(|(ord, _)| {
+                !spec
+                    .open
+                    .iter()
+                    .any(|d| d.year() == year && d.ordinal0() == *ord)
+            });
+            table.offs.sort_by_key(|(ord, _)| *ord);
+            let ordinals: Vec<u32> = table.offs.iter().map(|(o, _)| *o).collect();
+            for ord in ordinals {
+                table.close(ord);
+            }
+            let mut day = NaiveDate::from_yo_opt(year, 1);
+            while let Some(d) = day.filter(|d| d.year() == year) {
+                if weekend
+                    .get(d.weekday().num_days_from_monday() as usize)
+                    .copied()
+                    .unwrap_or(false)
+                {
+                    table.close(d.ordinal0());
+                }
+                day = d.succ_opt();
+            }
+            years.push(table);
+        }
+        Calendar {
+            name: spec.name.clone(),
+            title: spec.title.clone(),
+            sources: spec.sources.clone(),
+            first_year,
+            last_year,
+            weekend,
+            years,
+        }
+    }
+
+    /// The calendar's name, such as `us-ny-banking`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// What the calendar is.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// Where its schedule comes from.
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+
+    /// The first and last year covered.
+    pub fn years(&self) -> (i32, i32) {
+        (self.first_year, self.last_year)
+    }
+
+    fn table(&self, date: NaiveDate) -> Result<&YearTable, OutOfRange> {
+        usize::try_from(date.year() - self.first_year)
+            .ok()
+            .and_then(|n| self.years.get(n))
+            .ok_or_else(|| self.out_of_range(date))
+    }
+
+    fn out_of_range(&self, date: NaiveDate) -> OutOfRange {
+        OutOfRange {
+            calendar: self.name.clone(),
+            date,
+            first: self.first_year,
+            last: self.last_year,
+        }
+    }
+
+    /// Whether `date` is a Business Day.
+    pub fn is_business_day(&self, date: NaiveDate) -> Result<bool, OutOfRange> {
+        Ok(!self.table(date)?.is_closed(date.ordinal0()))
+    }
+
+    /// Every reason `date` is not a Business Day (empty when it is one), weekend first.
+    pub fn days_off(&self, date: NaiveDate) -> Result<Vec<DayOff>, OutOfRange> {
+        let table = self.table(date)?;
+        let mut why = Vec::new();
+        if self.is_weekend(date.weekday()) {
+            why.push(DayOff::Weekend {
+                weekday: weekday_name(date.weekday()).to_string(),
+            });
+        }
+        let ord = date.ordinal0();
+        why.extend(
+            table
+                .offs
+                .iter()
+                .filter(|(o, _)| *o == ord)
+                .map(|(_, off)| off.clone()),
+        );
+        Ok(why)
+    }
+
+    /// Whether `day` is a weekend day of this calendar.
+    pub fn is_weekend(&self, day: Weekday) -> bool {
+        self.weekend
+            .get(day.num_days_from_monday() as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The `n`th Business Day after `date` (`n` = 1: the next one), with the days stepped over.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let cal = rules.calendar("us-ny-banking").unwrap();
+    /// let friday = NaiveDate::from_ymd_opt(2000, 3, 3).unwrap();
+    /// let (monday, skipped) = cal.add_business_days(friday, 1).unwrap();
+    /// assert_eq!(monday, NaiveDate::from_ymd_opt(2000, 3, 6).unwrap());
+    /// assert_eq!(skipped.len(), 2);
+    /// ```
+    pub fn add_business_days(
+        &self,
+        date: NaiveDate,
+        n: u32,
+    ) -> Result<(NaiveDate, Vec<SkippedDay>), OutOfRange> {
+        let mut skipped = Vec::new();
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            day = day
+                .checked_add_days(Days::new(1))
+                .ok_or_else(|| self.out_of_range(day))?;
+            if self.is_business_day(day)? {
+                left -= 1;
+            } else {
+                skipped.push(SkippedDay {
+                    date: day,
+                    why: self.days_off(day)?,
+                });
+            }
+        }
+        // The start date itself must lie in range, even for n = 0.
+        self.table(date)?;
+        Ok((day, skipped))
+    }
+
+    /// The holidays and closures of `year` in date order, weekend ones included.
+    pub fn holidays(&self, year: i32) -> Result<Vec<(NaiveDate, DayOff)>, OutOfRange> {
+        let probe = NaiveDate::from_yo_opt(year, 1).ok_or_else(|| OutOfRange {
+            calendar: self.name.clone(),
+            date: NaiveDate::MIN,
+            first: self.first_year,
+            last: self.last_year,
+        })?;
+        let table = self.table(probe)?;
+        Ok(table
+            .offs
+            .iter()
+            .filter_map(|(ord, off)| {
+                NaiveDate::from_yo_opt(year, ord + 1).map(|d| (d, off.clone()))
+            })
+            .collect())
+    }
+}
+
+/// The date a rule gives in `year`, if the year has one.
+fn holiday_date(rule: DateRule, year: i32) -> Option<NaiveDate> {
+    match rule {
+        DateRule::Fixed { month, day } => NaiveDate::from_ymd_opt(year, month, day),
+        DateRule::Nth {
+            nth: Some(n),
+            weekday,
+            month,
+        } => NaiveDate::from_weekday_of_month_opt(year, month, weekday, n),
+        DateRule::Nth {
+            nth: None,
+            weekday,
+            month,
+        } => {
+            let next_month = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1)
+            }?;
+            let mut d = next_month.pred_opt()?;
+            while d.weekday() != weekday {
+                d = d.pred_opt()?;
+            }
+            Some(d)
+        }
+        DateRule::Easter(offset) => {
+            let easter = western_easter(year)?;
+            if offset >= 0 {
+                easter.checked_add_days(Days::new(u64::from(offset.unsigned_abs())))
+            } else {
+                easter.checked_sub_days(Days::new(u64::from(offset.unsigned_abs())))
+            }
+        }
+    }
+}
+
+/// Western (Gregorian) Easter Sunday, by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
+fn western_easter(year: i32) -> Option<NaiveDate> {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+/// Where a holiday on `date` is observed under the shift rules.
+fn shifted(date: NaiveDate, shifts: &[Shift]) -> NaiveDate {
+    let Some(shift) = shifts.iter().find(|s| s.from == date.weekday()) else {
+        return date;
+    };
+    let mut d = date;
+    for _ in 0..7 {
+        let next = if shift.following {
+            d.succ_opt()
+        } else {
+            d.pred_opt()
+        };
+        let Some(next) = next else { return date };
+        d = next;
+        if d.weekday() == shift.to {
+            return d;
+        }
+    }
+    date
+}
+
+/// `Monday`, `Tuesday`, ...
+pub fn weekday_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
+/// `Monday 2000-03-06`
+pub fn weekday_date(date: NaiveDate) -> String {
+    format!("{} {date}", weekday_name(date.weekday()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn easter_matches_known_dates() {
+        assert_eq!(western_easter(2000), Some(d(2000, 4, 23)));
+        assert_eq!(western_easter(2024), Some(d(2024, 3, 31)));
+        assert_eq!(western_easter(2025), Some(d(2025, 4, 20)));
+        assert_eq!(western_easter(1971), Some(d(1971, 4, 11)));
+    }
+
+    #[test]
+    fn last_weekday_of_month() {
+        let rule = DateRule::Nth {
+            nth: None,
+            weekday: Weekday::Mon,
+            month: 5,
+        };
+        assert_eq!(holiday_date(rule, 2000), Some(d(2000, 5, 29)));
+        assert_eq!(holiday_date(rule, 2021), Some(d(2021, 5, 31)));
+        let december = DateRule::Nth {
+            nth: None,
+            weekday: Weekday::Fri,
+            month: 12,
+        };
+        assert_eq!(holiday_date(december, 2021), Some(d(2021, 12, 31)));
+    }
+
+    #[test]
+    fn shifts_move_to_the_named_weekday() {
+        let sunday_to_monday = Shift {
+            from: Weekday::Sun,
+            to: Weekday::Mon,
+            following: true,
+        };
+        let saturday_to_friday = Shift {
+            from: Weekday::Sat,
+            to: Weekday::Fri,
+            following: false,
+        };
+        let shifts = [sunday_to_monday, saturday_to_friday];
+        assert_eq!(shifted(d(2000, 12, 23), &shifts), d(2000, 12, 22));
+        assert_eq!(shifted(d(2000, 12, 24), &shifts), d(2000, 12, 25));
+        assert_eq!(shifted(d(2000, 12, 25), &shifts), d(2000, 12, 25));
+        assert_eq!(shifted(d(2022, 1, 1), &shifts), d(2021, 12, 31));
+        assert_eq!(shifted(d(2023, 1, 1), &shifts), d(2023, 1, 2));
+    }
+}

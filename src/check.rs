@@ -1,0 +1,885 @@
+//! Syntax tree to checked model: the only way to build [`Rules`].
+//!
+//! The checker resolves names (calendars, methods, clause labels, time zones), flattens
+//! calendar `include`s, rejects duplicates and contradictions (a clause that can never
+//! apply), and works out every calendar's years. Each problem is a [`CheckError`] with the
+//! span of the words at fault; all of them are reported, not just the first.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+
+use crate::calendar::{Calendar, CalendarSpec, HolidaySpec};
+use crate::model::*;
+use crate::syntax::ast::{self, Cmp, DayKind, RuleKind, Span, Spanned, Subject};
+
+/// The checked form of a source: which file (an index into the caller's list) and its tree.
+pub struct Unit<'a> {
+    /// The index of the source this tree was parsed from.
+    pub source: usize,
+    /// The parsed file.
+    pub file: &'a ast::File,
+    /// Built-in files supply calendars that a user's file may replace by name.
+    pub builtin: bool,
+}
+
+/// A problem the checker found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckError {
+    /// The index of the source it is in.
+    pub source: usize,
+    /// The words at fault.
+    pub span: Span,
+    /// What is wrong.
+    pub kind: CheckErrorKind,
+}
+
+/// What the checker found wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckErrorKind {
+    /// A name is declared twice where names must be unique.
+    Duplicate {
+        /// `party`, `method`, `clause label`, ...
+        what: &'static str,
+        /// The name.
+        name: String,
+        /// The first declaration, in the same source.
+        first: Span,
+    },
+    /// A declaration that must be there is not.
+    Missing {
+        /// What is missing, such as `` `time-zone` ``.
+        what: &'static str,
+        /// What to add.
+        example: &'static str,
+    },
+    /// A name that is not declared.
+    Unknown(UnknownName),
+    /// A time zone name that is not in the IANA database.
+    UnknownTimeZone {
+        /// The name as written.
+        name: String,
+    },
+    /// More than one agreement in a file.
+    SecondAgreement,
+    /// A clause whose conditions can never all hold.
+    NeverApplies {
+        /// The rule's label.
+        label: String,
+        /// Why.
+        why: String,
+    },
+    /// `method other-than (...)` names a gap rule or a clause that itself uses `other-than`.
+    BadOtherThan {
+        /// The label named.
+        label: String,
+    },
+    /// A year range that is empty or outside what the calendar supports.
+    BadYears {
+        /// The first year.
+        first: i32,
+        /// The last year.
+        last: i32,
+    },
+    /// A date outside the calendar's years.
+    DateOutsideYears {
+        /// The date.
+        date: NaiveDate,
+        /// The calendar's first year.
+        first: i32,
+        /// The calendar's last year.
+        last: i32,
+    },
+    /// A closure range that ends before it starts.
+    BackwardRange,
+    /// Calendars that include each other.
+    IncludeCycle {
+        /// The calendar reached again.
+        name: String,
+    },
+    /// A facsimile number without digits.
+    FaxWithoutDigits {
+        /// The number as written.
+        written: String,
+    },
+    /// More methods than the evaluator's method sets hold.
+    TooManyMethods,
+}
+
+impl fmt::Display for CheckErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckErrorKind::Duplicate { what, name, .. } => {
+                write!(f, "{what} `{name}` is declared twice")
+            }
+            CheckErrorKind::Missing { what, .. } => write!(f, "the agreement has no {what}"),
+            CheckErrorKind::Unknown(u) => write!(f, "{u}"),
+            CheckErrorKind::UnknownTimeZone { name } => write!(f, "unknown time zone `{name}`"),
+            CheckErrorKind::SecondAgreement => write!(f, "a rules file holds one agreement"),
+            CheckErrorKind::NeverApplies { label, why } => {
+                write!(f, "rule `{label}` can never apply: {why}")
+            }
+            CheckErrorKind::BadOtherThan { label } => write!(
+                f,
+                "`other-than` can name only clauses that list their methods, and `{label}` does not"
+            ),
+            CheckErrorKind::BadYears { first, last } => {
+                write!(f, "the years {first} through {last} are not a usable range")
+            }
+            CheckErrorKind::DateOutsideYears { date, first, last } => {
+                write!(
+                    f,
+                    "{date} is outside the calendar's years {first} through {last}"
+                )
+            }
+            CheckErrorKind::BackwardRange => write!(f, "the range ends before it starts"),
+            CheckErrorKind::IncludeCycle { name } => {
+                write!(f, "calendar `{name}` includes itself")
+            }
+            CheckErrorKind::FaxWithoutDigits { written } => {
+                write!(f, "facsimile number `{written}` has no digits")
+            }
+            CheckErrorKind::TooManyMethods => {
+                write!(f, "an agreement may declare at most 64 methods")
+            }
+        }
+    }
+}
+
+impl CheckErrorKind {
+    /// A hint for the reader, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            CheckErrorKind::Duplicate { .. } => Some("remove or rename one of them".into()),
+            CheckErrorKind::Missing { example, .. } => Some(format!("add `{example}`")),
+            CheckErrorKind::Unknown(u) => Some(u.help()),
+            CheckErrorKind::UnknownTimeZone { .. } => {
+                Some("use an IANA time zone name such as `America/New_York`".into())
+            }
+            CheckErrorKind::SecondAgreement => Some("put each agreement in a file of its own".into()),
+            CheckErrorKind::BadYears { .. } => {
+                Some("write `years FIRST through LAST` with FIRST no later than LAST, between 1900 and 2200".into())
+            }
+            CheckErrorKind::IncludeCycle { .. } => Some("remove one of the `include`s".into()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// Checks parsed files into [`Rules`]. `origin` names the rules for messages.
+pub fn check(origin: &str, units: &[Unit<'_>]) -> Result<Rules, Vec<CheckError>> {
+    let mut cx = Checker { errors: Vec::new() };
+    let calendars = cx.calendars(units);
+    let mut agreement = None;
+    for unit in units.iter().filter(|u| !u.builtin) {
+        for item in &unit.file.items {
+            if let ast::Item::Agreement(a) = item {
+                if agreement.is_some() {
+                    cx.error(unit.source, a.title.span, CheckErrorKind::SecondAgreement);
+                    continue;
+                }
+                agreement = Some(cx.agreement(unit.source, a, &calendars));
+            }
+        }
+    }
+    if !cx.errors.is_empty() {
+        return Err(cx.errors);
+    }
+    Ok(Rules {
+        origin: origin.to_string(),
+        agreement: agreement.flatten(),
+        calendars,
+    })
+}
+
+struct Checker {
+    errors: Vec<CheckError>,
+}
+
+/// The earliest and latest year a calendar may cover.
+const YEAR_LIMITS: (i32, i32) = (1900, 2200);
+
+impl Checker {
+    fn error(&mut self, source: usize, span: Span, kind: CheckErrorKind) {
+        self.errors.push(CheckError { source, span, kind });
+    }
+
+    fn time_zone(&mut self, source: usize, name: &Spanned<String>) -> Option<Tz> {
+        match name.node.parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.error(
+                    source,
+                    name.span,
+                    CheckErrorKind::UnknownTimeZone {
+                        name: name.node.clone(),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    /// Every calendar of every unit, flattened and built. A user's calendar replaces a
+    /// built-in one of the same name.
+    fn calendars(&mut self, units: &[Unit<'_>]) -> Vec<Arc<Calendar>> {
+        let mut decls: Vec<(usize, &ast::Calendar)> = Vec::new();
+        for unit in units {
+            let mut seen: HashMap<&str, Span> = HashMap::new();
+            for item in &unit.file.items {
+                let ast::Item::Calendar(c) = item else {
+                    continue;
+                };
+                if let Some(first) = seen.get(c.name.node.as_str()) {
+                    self.error(
+                        unit.source,
+                        c.name.span,
+                        CheckErrorKind::Duplicate {
+                            what: "calendar",
+                            name: c.name.node.clone(),
+                            first: *first,
+                        },
+                    );
+                    continue;
+                }
+                seen.insert(&c.name.node, c.name.span);
+                decls.retain(|(_, d)| d.name.node != c.name.node);
+                decls.push((unit.source, c));
+            }
+        }
+        let mut built = Vec::new();
+        for (source, decl) in &decls {
+            if let Some(spec) = self.flatten(*source, decl, &decls, &mut Vec::new()) {
+                built.push(Arc::new(Calendar::build(&spec)));
+            }
+        }
+        built
+    }
+
+    fn flatten(
+        &mut self,
+        source: usize,
+        decl: &ast::Calendar,
+        all: &[(usize, &ast::Calendar)],
+        stack: &mut Vec<String>,
+    ) -> Option<CalendarSpec> {
+        if stack.contains(&decl.name.node) {
+            return None;
+        }
+        stack.push(decl.name.node.clone());
+        let mut spec = CalendarSpec {
+            name: decl.name.node.clone(),
+            title: decl.title.node.clone(),
+            sources: Vec::new(),
+            years: (0, -1),
+            weekend: Vec::new(),
+            holidays: Vec::new(),
+            shifts: Vec::new(),
+            closed: Vec::new(),
+            open: Vec::new(),
+        };
+        let mut years_span = None;
+        let mut ok = true;
+        for item in &decl.items {
+            match item {
+                ast::CalendarItem::Include(name) => {
+                    let Some((inc_source, inc)) =
+                        all.iter().find(|(_, c)| c.name.node == name.node)
+                    else {
+                        self.error(
+                            source,
+                            name.span,
+                            CheckErrorKind::Unknown(UnknownName {
+                                what: "calendar",
+                                name: name.node.clone(),
+                                known: all.iter().map(|(_, c)| c.name.node.clone()).collect(),
+                            }),
+                        );
+                        ok = false;
+                        continue;
+                    };
+                    if stack.contains(&inc.name.node) {
+                        self.error(
+                            source,
+                            name.span,
+                            CheckErrorKind::IncludeCycle {
+                                name: name.node.clone(),
+                            },
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    let Some(base) = self.flatten(*inc_source, inc, all, stack) else {
+                        ok = false;
+                        continue;
+                    };
+                    spec.sources.extend(base.sources);
+                    if spec.years.0 > spec.years.1 {
+                        spec.years = base.years;
+                    }
+                    if spec.weekend.is_empty() {
+                        spec.weekend = base.weekend;
+                    }
+                    spec.holidays.extend(base.holidays);
+                    for s in base.shifts {
+                        spec.shifts.retain(|own| own.from != s.from);
+                        spec.shifts.push(s);
+                    }
+                    spec.closed.extend(base.closed);
+                    spec.open.extend(base.open);
+                }
+                ast::CalendarItem::Source(s) => spec.sources.push(s.node.clone()),
+                ast::CalendarItem::Years(y) => {
+                    let (first, last) = y.node;
+                    if first > last || first < YEAR_LIMITS.0 || last > YEAR_LIMITS.1 {
+                        self.error(source, y.span, CheckErrorKind::BadYears { first, last });
+                        ok = false;
+                    }
+                    spec.years = (first, last);
+                    years_span = Some(y.span);
+                }
+                ast::CalendarItem::Weekend(days) => {
+                    spec.weekend = days.iter().map(|d| d.node).collect();
+                }
+                ast::CalendarItem::Holiday(h) => spec.holidays.push(HolidaySpec {
+                    name: h.name.node.clone(),
+                    rule: h.rule.node,
+                    from: h.from.as_ref().map(|y| y.node),
+                    through: h.through.as_ref().map(|y| y.node),
+                    unshifted: h.unshifted,
+                }),
+                ast::CalendarItem::Shift(s) => {
+                    spec.shifts.retain(|own| own.from != s.node.from);
+                    spec.shifts.push(s.node);
+                }
+                ast::CalendarItem::Closed(c) => {
+                    let last = c.through.as_ref().map_or(c.from.node, |t| t.node);
+                    if last < c.from.node {
+                        let span = c.through.as_ref().map_or(c.from.span, |t| t.span);
+                        self.error(source, span, CheckErrorKind::BackwardRange);
+                        ok = false;
+                        continue;
+                    }
+                    let mut day = Some(c.from.node);
+                    while let Some(d) = day.filter(|d| *d <= last) {
+                        spec.closed.push((d, c.reason.node.clone()));
+                        day = d.succ_opt();
+                    }
+                }
+                ast::CalendarItem::Open(c) => spec.open.push(c.from.node),
+            }
+        }
+        stack.pop();
+        if spec.years.0 > spec.years.1 && years_span.is_none() {
+            self.error(
+                source,
+                decl.name.span,
+                CheckErrorKind::Missing {
+                    what: "`years` range",
+                    example: "years 1971 through 2100",
+                },
+            );
+            ok = false;
+        }
+        // Dates of this calendar's own closures must lie in its years.
+        for item in &decl.items {
+            if let ast::CalendarItem::Closed(c) | ast::CalendarItem::Open(c) = item {
+                for d in std::iter::once(&c.from).chain(c.through.as_ref()) {
+                    if !(spec.years.0..=spec.years.1).contains(&chrono::Datelike::year(&d.node)) {
+                        self.error(
+                            source,
+                            d.span,
+                            CheckErrorKind::DateOutsideYears {
+                                date: d.node,
+                                first: spec.years.0,
+                                last: spec.years.1,
+                            },
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
+        ok.then_some(spec)
+    }
+
+    fn agreement(
+        &mut self,
+        source: usize,
+        a: &ast::Agreement,
+        calendars: &[Arc<Calendar>],
+    ) -> Option<Agreement> {
+        let errors_before = self.errors.len();
+        let mut dated = None;
+        let mut tz = None;
+        let mut tz_seen = None;
+        let mut calendar = None;
+        let mut calendar_seen = None;
+        let mut business_day = None;
+        let mut methods: Vec<MethodDef> = Vec::new();
+        let mut method_spans: Vec<Span> = Vec::new();
+        let mut parties: Vec<PartyDef> = Vec::new();
+        let mut party_spans: Vec<Span> = Vec::new();
+        let mut notice_ast = None;
+        for item in &a.items {
+            match item {
+                ast::AgreementItem::Dated(d) => dated = Some(d.node),
+                ast::AgreementItem::TimeZone(z) => {
+                    self.once(source, "`time-zone`", &mut tz_seen, z.span);
+                    tz = self.time_zone(source, z);
+                }
+                ast::AgreementItem::Calendar(name) => {
+                    self.once(source, "`calendar`", &mut calendar_seen, name.span);
+                    calendar = self.calendar_ref(source, name, calendars);
+                }
+                ast::AgreementItem::BusinessDay(s) => business_day = Some(s.node.clone()),
+                ast::AgreementItem::Cite(_) => {}
+                ast::AgreementItem::Method(m) => {
+                    if let Some(n) = methods.iter().position(|d| d.name == m.name.node) {
+                        self.error(
+                            source,
+                            m.name.span,
+                            CheckErrorKind::Duplicate {
+                                what: "method",
+                                name: m.name.node.clone(),
+                                first: method_spans.get(n).copied().unwrap_or_default(),
+                            },
+                        );
+                        continue;
+                    }
+                    if methods.len() == 64 {
+                        self.error(source, m.name.span, CheckErrorKind::TooManyMethods);
+                        continue;
+                    }
+                    methods.push(MethodDef {
+                        name: m.name.node.clone(),
+                        description: m.description.node.clone(),
+                    });
+                    method_spans.push(m.name.span);
+                }
+                ast::AgreementItem::Party(p) => {
+                    if let Some(n) = parties.iter().position(|d| d.name == p.name.node) {
+                        self.error(
+                            source,
+                            p.name.span,
+                            CheckErrorKind::Duplicate {
+                                what: "party",
+                                name: p.name.node.clone(),
+                                first: party_spans.get(n).copied().unwrap_or_default(),
+                            },
+                        );
+                        continue;
+                    }
+                    let party = self.party(source, p);
+                    parties.push(party);
+                    party_spans.push(p.name.span);
+                }
+                ast::AgreementItem::Notice(n) => {
+                    if notice_ast.is_some() {
+                        self.error(
+                            source,
+                            n.title.span,
+                            CheckErrorKind::Duplicate {
+                                what: "notice",
+                                name: n.title.node.clone(),
+                                first: a.title.span,
+                            },
+                        );
+                        continue;
+                    }
+                    notice_ast = Some(n);
+                }
+            }
+        }
+        for (what, missing, example) in [
+            (
+                "`time-zone`",
+                tz_seen.is_none(),
+                "time-zone \"America/New_York\"",
+            ),
+            (
+                "`calendar`",
+                calendar_seen.is_none(),
+                "calendar us-ny-banking",
+            ),
+            (
+                "`notice` clause",
+                notice_ast.is_none(),
+                "notice \"4.2\" earliest-of { ... }",
+            ),
+        ] {
+            if missing {
+                self.error(
+                    source,
+                    a.title.span,
+                    CheckErrorKind::Missing { what, example },
+                );
+            }
+        }
+        let notice = notice_ast.and_then(|n| self.notice(source, n, &methods, calendars));
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Agreement {
+            title: a.title.node.clone(),
+            dated,
+            tz: tz?,
+            calendar: calendar?,
+            business_day,
+            methods,
+            parties,
+            notice: notice?,
+        })
+    }
+
+    fn once(&mut self, source: usize, what: &'static str, seen: &mut Option<Span>, span: Span) {
+        if let Some(first) = seen {
+            self.error(
+                source,
+                span,
+                CheckErrorKind::Duplicate {
+                    what: "declaration",
+                    name: what.trim_matches('`').to_string(),
+                    first: *first,
+                },
+            );
+        } else {
+            *seen = Some(span);
+        }
+    }
+
+    fn calendar_ref(
+        &mut self,
+        source: usize,
+        name: &ast::Name,
+        calendars: &[Arc<Calendar>],
+    ) -> Option<Arc<Calendar>> {
+        let found = calendars.iter().find(|c| c.name() == name.node).cloned();
+        if found.is_none() {
+            self.error(
+                source,
+                name.span,
+                CheckErrorKind::Unknown(UnknownName {
+                    what: "calendar",
+                    name: name.node.clone(),
+                    known: calendars.iter().map(|c| c.name().to_string()).collect(),
+                }),
+            );
+        }
+        found
+    }
+
+    fn party(&mut self, source: usize, p: &ast::Party) -> PartyDef {
+        let mut party = PartyDef {
+            name: p.name.node.clone(),
+            title: p.title.node.clone(),
+            faxes: Vec::new(),
+            tz: None,
+        };
+        for item in &p.items {
+            match item {
+                ast::PartyItem::Fax(f) => {
+                    let digits = fax_digits(&f.node);
+                    if digits.is_empty() {
+                        self.error(
+                            source,
+                            f.span,
+                            CheckErrorKind::FaxWithoutDigits {
+                                written: f.node.clone(),
+                            },
+                        );
+                    }
+                    party.faxes.push(FaxNumber {
+                        written: f.node.clone(),
+                        digits,
+                    });
+                }
+                ast::PartyItem::TimeZone(z) => party.tz = self.time_zone(source, z),
+                ast::PartyItem::Address(_) | ast::PartyItem::Cite(_) => {}
+            }
+        }
+        party
+    }
+
+    fn notice(
+        &mut self,
+        source: usize,
+        n: &ast::Notice,
+        methods: &[MethodDef],
+        calendars: &[Arc<Calendar>],
+    ) -> Option<NoticeDef> {
+        let mut labels: HashMap<&str, Span> = HashMap::new();
+        for rule in &n.rules {
+            if let Some(first) = labels.get(rule.label.node.as_str()) {
+                self.error(
+                    source,
+                    rule.label.span,
+                    CheckErrorKind::Duplicate {
+                        what: "rule label",
+                        name: rule.label.node.clone(),
+                        first: *first,
+                    },
+                );
+            } else {
+                labels.insert(&rule.label.node, rule.label.span);
+            }
+        }
+        let mut clauses = Vec::new();
+        let mut gaps = Vec::new();
+        for rule in &n.rules {
+            let Some(def) = self.rule(source, rule, &n.rules, methods, calendars) else {
+                continue;
+            };
+            match rule.kind {
+                RuleKind::Clause => clauses.push(def),
+                RuleKind::Gap => gaps.push(def),
+            }
+        }
+        Some(NoticeDef {
+            title: n.title.node.clone(),
+            combinator: n.combinator.node,
+            clauses,
+            gaps,
+        })
+    }
+
+    fn method_set(
+        &mut self,
+        source: usize,
+        names: &[ast::Name],
+        methods: &[MethodDef],
+    ) -> MethodSet {
+        let mut set = MethodSet::default();
+        for name in names {
+            match methods.iter().position(|m| m.name == name.node) {
+                Some(n) => set.insert(n),
+                None => self.error(
+                    source,
+                    name.span,
+                    CheckErrorKind::Unknown(UnknownName {
+                        what: "method",
+                        name: name.node.clone(),
+                        known: methods.iter().map(|m| m.name.clone()).collect(),
+                    }),
+                ),
+            }
+        }
+        set
+    }
+
+    fn rule(
+        &mut self,
+        source: usize,
+        rule: &ast::Rule,
+        all: &[ast::Rule],
+        methods: &[MethodDef],
+        calendars: &[Arc<Calendar>],
+    ) -> Option<RuleDef> {
+        let mut conditions = Vec::new();
+        for cond in &rule.conditions {
+            let c = match &cond.node {
+                ast::Condition::Method(names) => Cond::Method {
+                    methods: self.method_set(source, names, methods),
+                    other_than: None,
+                },
+                ast::Condition::MethodOtherThan(labels) => {
+                    let mut covered = MethodSet::default();
+                    for label in labels {
+                        let target = all.iter().find(|r| r.label.node == label.node);
+                        let Some(target) = target else {
+                            self.error(
+                                source,
+                                label.span,
+                                CheckErrorKind::Unknown(UnknownName {
+                                    what: "clause",
+                                    name: label.node.clone(),
+                                    known: all
+                                        .iter()
+                                        .filter(|r| r.kind == RuleKind::Clause)
+                                        .map(|r| r.label.node.clone())
+                                        .collect(),
+                                }),
+                            );
+                            continue;
+                        };
+                        let listed: Vec<&ast::Name> = target
+                            .conditions
+                            .iter()
+                            .filter_map(|c| match &c.node {
+                                ast::Condition::Method(names) => Some(names.iter()),
+                                _ => None,
+                            })
+                            .flatten()
+                            .collect();
+                        if target.kind != RuleKind::Clause || listed.is_empty() {
+                            self.error(
+                                source,
+                                label.span,
+                                CheckErrorKind::BadOtherThan {
+                                    label: label.node.clone(),
+                                },
+                            );
+                            continue;
+                        }
+                        for name in listed {
+                            if let Some(n) = methods.iter().position(|m| m.name == name.node) {
+                                covered.insert(n);
+                            }
+                        }
+                    }
+                    let all_methods = (0..methods.len()).fold(MethodSet::default(), |mut s, n| {
+                        s.insert(n);
+                        s
+                    });
+                    Cond::Method {
+                        methods: MethodSet(all_methods.0 & !covered.0),
+                        other_than: Some(labels.iter().map(|l| l.node.clone()).collect()),
+                    }
+                }
+                ast::Condition::DesignatedFax => Cond::DesignatedFax,
+                ast::Condition::Instant(i) => {
+                    let zone = match &i.zone {
+                        None => ZoneSel::Agreement,
+                        Some(Spanned {
+                            node: ast::ZoneRef::Recipient,
+                            ..
+                        }) => ZoneSel::Recipient,
+                        Some(Spanned {
+                            node: ast::ZoneRef::Named(name),
+                            span,
+                        }) => {
+                            let named = Spanned {
+                                node: name.clone(),
+                                span: *span,
+                            };
+                            ZoneSel::Fixed(self.time_zone(source, &named)?)
+                        }
+                    };
+                    let day = match &i.day {
+                        None => None,
+                        Some(d) => {
+                            let cal = match &d.calendar {
+                                None => None,
+                                Some(name) => Some(self.calendar_ref(source, name, calendars)?),
+                            };
+                            Some((d.kind.node, cal))
+                        }
+                    };
+                    Cond::Instant {
+                        subject: i.subject,
+                        bounds: i.bounds.iter().map(|b| (b.cmp, b.time.node)).collect(),
+                        day,
+                        zone,
+                    }
+                }
+            };
+            conditions.push(c);
+        }
+        if let Some(why) = never_applies(&conditions) {
+            self.error(
+                source,
+                rule.label.span,
+                CheckErrorKind::NeverApplies {
+                    label: rule.label.node.clone(),
+                    why,
+                },
+            );
+            return None;
+        }
+        Some(RuleDef {
+            kind: rule.kind,
+            label: rule.label.node.clone(),
+            cite: rule.cite.node.clone(),
+            conditions,
+            outcome: rule.outcome.node,
+        })
+    }
+}
+
+/// Whether a time of day meets a bound.
+pub(crate) fn meets(t: NaiveTime, cmp: Cmp, bound: NaiveTime) -> bool {
+    match cmp {
+        Cmp::Before => t < bound,
+        Cmp::OnOrBefore => t <= bound,
+        Cmp::After => t > bound,
+        Cmp::OnOrAfter => t >= bound,
+        Cmp::At => t == bound,
+    }
+}
+
+/// Why a rule's conditions can never all hold, if they cannot.
+fn never_applies(conditions: &[Cond]) -> Option<String> {
+    let mut methods: Option<MethodSet> = None;
+    for c in conditions {
+        if let Cond::Method { methods: set, .. } = c {
+            methods = Some(MethodSet(methods.map_or(set.0, |m| m.0 & set.0)));
+        }
+    }
+    if methods.is_some_and(|m| m.0 == 0) {
+        return Some("no method is left".into());
+    }
+    for subject in [Subject::Sent, Subject::Received] {
+        let mut bounds = Vec::new();
+        let mut kinds: Vec<(DayKind, Option<&str>)> = Vec::new();
+        for c in conditions {
+            if let Cond::Instant {
+                subject: s,
+                bounds: b,
+                day,
+                ..
+            } = c
+            {
+                if *s == subject {
+                    bounds.extend(b.iter().copied());
+                    if let Some((kind, cal)) = day {
+                        kinds.push((*kind, cal.as_ref().map(|c| c.name())));
+                    }
+                }
+            }
+        }
+        // Every second of the day is tried: the bounds are exact to the second.
+        let any_time = (0..86_400u32).any(|s| {
+            NaiveTime::from_num_seconds_from_midnight_opt(s, 0)
+                .is_some_and(|t| bounds.iter().all(|(cmp, b)| meets(t, *cmp, *b)))
+        });
+        if !any_time {
+            let written: Vec<String> = bounds
+                .iter()
+                .map(|(cmp, t)| format!("{} {}", cmp_word(*cmp), t.format("%H:%M:%S")))
+                .collect();
+            return Some(format!("no time of day is {}", written.join(" and ")));
+        }
+        let business = kinds.iter().any(|(k, c)| {
+            *k == DayKind::BusinessDay
+                && kinds
+                    .iter()
+                    .any(|(k2, c2)| *k2 == DayKind::NonBusinessDay && c2 == c)
+        });
+        if business {
+            return Some("no day is both a business day and not one".into());
+        }
+    }
+    None
+}
+
+/// The rule-language word for a comparison.
+pub(crate) fn cmp_word(cmp: Cmp) -> &'static str {
+    match cmp {
+        Cmp::Before => "before",
+        Cmp::OnOrBefore => "on-or-before",
+        Cmp::After => "after",
+        Cmp::OnOrAfter => "on-or-after",
+        Cmp::At => "at",
+    }
+}

@@ -1,0 +1,99 @@
+//! Argument parsing and printing, one file per subcommand. The library does the work.
+
+mod when_effective;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use deemed::{LoadError, Rules};
+
+/// Exit codes, shown in `--help` and README.md.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  answered (the status may still be `gap` or `pending`: read it)
+  1  the notice could not be evaluated (a bad time, an unknown method or party, a date outside the calendar)
+  2  usage error, or the rules file could not be read or has mistakes";
+
+/// deemed: when is a notice legally given, and when does a deadline close?
+#[derive(Debug, Parser)]
+#[command(name = "deemed", version, about, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// When is a notice deemed given and effective?
+    #[command(after_help = EXIT_CODES)]
+    WhenEffective(when_effective::Args),
+}
+
+/// How to print an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// The answer, then the explanation, for people.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// The rules and calendar options shared by the subcommands.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RulesArgs {
+    /// A rules file; without it, the embedded rules of the reference agreement.
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Use this calendar instead of the agreement's (for example `us-federal-observed`).
+    #[arg(long, value_name = "NAME")]
+    calendar: Option<String>,
+}
+
+impl RulesArgs {
+    /// Loads the rules, or prints why not (exit code 2).
+    pub(crate) fn load(&self) -> Result<Rules, ExitCode> {
+        let loaded = match &self.rules {
+            Some(path) => load_path(path),
+            None => Rules::default_rules().map_err(LoadError::Invalid),
+        };
+        let rules = loaded.map_err(|e| {
+            eprint!("{}", render_load_error(&e));
+            ExitCode::from(2)
+        })?;
+        match &self.calendar {
+            None => Ok(rules),
+            Some(name) => rules.with_calendar(name).map_err(|e| {
+                eprintln!("error: {e}\nhelp: {}", e.help());
+                ExitCode::from(2)
+            }),
+        }
+    }
+}
+
+fn load_path(path: &Path) -> Result<Rules, LoadError> {
+    Rules::from_path(path)
+}
+
+fn render_load_error(e: &LoadError) -> String {
+    match e {
+        LoadError::Io { .. } => format!("error: {e}\n"),
+        LoadError::Invalid(d) => d.to_string(),
+    }
+}
+
+/// Prints an error for people: the message, then the hint.
+pub(crate) fn print_error(message: &dyn std::fmt::Display, help: Option<String>) {
+    eprintln!("error: {message}");
+    if let Some(help) = help {
+        eprintln!("help: {help}");
+    }
+}
+
+/// Runs the command line.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::WhenEffective(args) => when_effective::run(&args),
+    }
+}

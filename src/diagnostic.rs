@@ -1,0 +1,162 @@
+//! The one renderer of errors in rules files: `file:line:column`, the line, and a caret.
+//!
+//! Errors are stored as byte offsets; lines and columns are worked out only here.
+
+use std::fmt;
+
+use crate::check::{CheckError, CheckErrorKind};
+use crate::syntax::ast::Span;
+use crate::syntax::{SyntaxError, SyntaxErrorKind};
+
+/// A source text and the name to show for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// A path, or the name of an embedded file.
+    pub name: String,
+    /// The text.
+    pub text: String,
+}
+
+/// One problem in a rules file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The index of its source.
+    pub source: usize,
+    /// The words at fault.
+    pub span: Span,
+    /// What is wrong.
+    pub kind: DiagnosticKind,
+}
+
+/// What is wrong: a syntax error or a check error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiagnosticKind {
+    /// The text does not follow the grammar.
+    Syntax(SyntaxErrorKind),
+    /// The text parses but does not make sense.
+    Check(CheckErrorKind),
+}
+
+impl Diagnostic {
+    pub(crate) fn syntax(source: usize, e: SyntaxError) -> Diagnostic {
+        Diagnostic {
+            source,
+            span: e.span,
+            kind: DiagnosticKind::Syntax(e.kind),
+        }
+    }
+
+    pub(crate) fn check(e: CheckError) -> Diagnostic {
+        Diagnostic {
+            source: e.source,
+            span: e.span,
+            kind: DiagnosticKind::Check(e.kind),
+        }
+    }
+
+    /// The one-line message.
+    pub fn message(&self) -> String {
+        match &self.kind {
+            DiagnosticKind::Syntax(k) => k.to_string(),
+            DiagnosticKind::Check(k) => k.to_string(),
+        }
+    }
+
+    /// The hint, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match &self.kind {
+            DiagnosticKind::Syntax(_) => None,
+            DiagnosticKind::Check(k) => k.help(),
+        }
+    }
+
+    fn note(&self) -> Option<(Span, &'static str)> {
+        match &self.kind {
+            DiagnosticKind::Check(CheckErrorKind::Duplicate { first, .. }) => {
+                Some((*first, "first declared here"))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Problems found in rules files, with the texts they point into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostics {
+    /// The texts.
+    pub sources: Vec<Source>,
+    /// The problems, in the order found.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |n| n + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, column)
+}
+
+fn write_excerpt(f: &mut fmt::Formatter<'_>, src: &Source, span: Span, label: &str) -> fmt::Result {
+    let (line, column) = line_column(&src.text, span.start);
+    let gutter = line.to_string().len();
+    writeln!(f, "{:gutter$}--> {}:{line}:{column}", "", src.name)?;
+    let text = src.text.lines().nth(line - 1).unwrap_or("");
+    writeln!(f, "{:gutter$} |", "")?;
+    writeln!(f, "{line} | {text}")?;
+    let width = src
+        .text
+        .get(span.start..span.end.max(span.start))
+        .map_or(1, |s| s.lines().next().unwrap_or("").chars().count().max(1));
+    let pad: String = text
+        .chars()
+        .take(column - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    write!(f, "{:gutter$} | {pad}{}", "", "^".repeat(width))?;
+    if label.is_empty() {
+        writeln!(f)
+    } else {
+        writeln!(f, " {label}")
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, d) in self.errors.iter().enumerate() {
+            if n > 0 {
+                writeln!(f)?;
+            }
+            writeln!(f, "error: {}", d.message())?;
+            let Some(src) = self.sources.get(d.source) else {
+                continue;
+            };
+            write_excerpt(f, src, d.span, "")?;
+            if let Some((span, label)) = d.note() {
+                write_excerpt(f, src, span, label)?;
+            }
+            if let Some(help) = d.help() {
+                writeln!(f, "help: {help}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "ab\ncdé f\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 3), (2, 1));
+        assert_eq!(line_column(text, 7), (2, 4));
+        assert_eq!(line_column(text, 999), (3, 1));
+    }
+}

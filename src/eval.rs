@@ -1,0 +1,1137 @@
+//! Event to resolution: which clause decides when a notice is deemed given, and why.
+//!
+//! Every clause is tested against the event, and every test is kept in the trace, so the
+//! answer explains itself: which clause applied, why each other did not, which days the
+//! business-day arithmetic stepped over. Where no clause applies literally, the rules file's
+//! gap rules decide, and the resolution says so in its status and warnings.
+
+use std::fmt;
+
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, Timelike};
+use chrono_tz::Tz;
+use serde::{Serialize, Serializer};
+
+use crate::calendar::{DayOff, OutOfRange, SkippedDay, weekday_date};
+use crate::check::{cmp_word, meets};
+use crate::model::*;
+use crate::syntax::ast::{Combinator, DayKind, Outcome, RuleKind, Subject};
+use crate::time::start_of_day;
+
+/// A communication: how and when it was sent, to whom, and when it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// The delivery method, one of the agreement's `method` names.
+    pub method: String,
+    /// When it was sent (transmitted, mailed, handed over).
+    pub sent: DateTime<FixedOffset>,
+    /// When it was actually received, if known.
+    pub received: Option<DateTime<FixedOffset>>,
+    /// The recipient, one of the agreement's `party` names.
+    pub to: Option<String>,
+    /// The facsimile number it was sent to.
+    pub fax_number: Option<String>,
+}
+
+/// An event that could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvalError {
+    /// The rules file has no agreement.
+    NoAgreement {
+        /// Where the rules came from.
+        origin: String,
+    },
+    /// A method or party the agreement does not know.
+    Unknown(UnknownName),
+    /// A receipt before the sending.
+    ReceivedBeforeSent {
+        /// When it was sent.
+        sent: DateTime<FixedOffset>,
+        /// When it was received.
+        received: DateTime<FixedOffset>,
+    },
+    /// A date outside the calendar's years.
+    Calendar(OutOfRange),
+    /// No clause and no gap rule covers the event.
+    Uncovered {
+        /// The method.
+        method: String,
+    },
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvalError::NoAgreement { origin } => write!(f, "`{origin}` has no agreement"),
+            EvalError::Unknown(u) => write!(f, "{u}"),
+            EvalError::ReceivedBeforeSent { sent, received } => write!(
+                f,
+                "received at {} before it was sent at {}",
+                received.to_rfc3339(),
+                sent.to_rfc3339()
+            ),
+            EvalError::Calendar(e) => write!(f, "{e}"),
+            EvalError::Uncovered { method } => {
+                write!(f, "no clause and no gap rule covers this `{method}` notice")
+            }
+        }
+    }
+}
+
+impl EvalError {
+    /// What the user can do about it, when there is something.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            EvalError::NoAgreement { .. } => {
+                Some("an agreement file has an `agreement \"...\" { ... }` block".into())
+            }
+            EvalError::Unknown(u) => Some(u.help()),
+            EvalError::Uncovered { .. } => Some(
+                "declare a `gap` rule in the rules file for what the clauses leave open".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+impl From<OutOfRange> for EvalError {
+    fn from(e: OutOfRange) -> Self {
+        EvalError::Calendar(e)
+    }
+}
+
+/// How a resolution was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// A clause applied literally.
+    Effective,
+    /// No clause applied literally; the rules file's gap policy decided.
+    Gap,
+    /// The deciding clause waits on an actual receipt that is not recorded.
+    Pending,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Effective => "effective",
+            Status::Gap => "gap",
+            Status::Pending => "pending",
+        })
+    }
+}
+
+/// When a notice is deemed given and effective, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolution {
+    /// The deemed date in the agreement's time zone (`None` while pending).
+    pub deemed_date: Option<NaiveDate>,
+    /// The first instant of the deemed date, never before the sending; for actual receipt,
+    /// the receipt instant. In the agreement's time zone.
+    pub effective_at: Option<DateTime<FixedOffset>>,
+    /// The label of the clause or gap rule that decided.
+    pub clause: Option<String>,
+    /// How the answer was reached.
+    pub status: Status,
+    /// What the reader must know: assumptions made and holes filled.
+    pub warnings: Vec<Warning>,
+    /// Every step of the reasoning.
+    pub trace: Vec<Step>,
+}
+
+/// A warning attached to a resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// The recipient was not given, so the designated-number condition was not checked.
+    RecipientNotGiven {
+        /// The rules whose condition was assumed to hold.
+        rules: Vec<String>,
+    },
+    /// The fax number was not given, so the designated one was assumed.
+    FaxNumberNotGiven {
+        /// The recipient.
+        party: String,
+    },
+    /// A rule reads the recipient's time, which the rules do not give.
+    RecipientTimeUnknown {
+        /// The rule.
+        rule: String,
+    },
+    /// No clause applied literally; a gap rule decided.
+    Gap {
+        /// What each nearly applicable clause was missing.
+        missing: Vec<String>,
+        /// The gap rule's label.
+        rule: String,
+        /// The hole it fills, in the rules file's words.
+        cite: String,
+    },
+    /// The deciding rule waits on actual receipt, which is not recorded.
+    AwaitingReceipt {
+        /// The rule.
+        rule: String,
+    },
+    /// An applicable rule waits on actual receipt and might make the notice earlier.
+    ReceiptCouldBeEarlier {
+        /// The rule.
+        rule: String,
+    },
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::RecipientNotGiven { rules } => write!(
+                f,
+                "no recipient given: the designated facsimile number condition of {} was not checked",
+                label_list("rule", rules)
+            ),
+            Warning::FaxNumberNotGiven { party } => write!(
+                f,
+                "no facsimile number given: assumed a number designated for `{party}`"
+            ),
+            Warning::RecipientTimeUnknown { rule } => write!(
+                f,
+                "rule `{rule}` reads the recipient's time, which the rules do not give; read the agreement's time zone instead"
+            ),
+            Warning::Gap {
+                missing,
+                rule,
+                cite,
+            } => {
+                write!(f, "no clause applies literally (")?;
+                write!(f, "{}", missing.join("; "))?;
+                write!(f, "); resolved by the declared gap rule `{rule}`: {cite}")
+            }
+            Warning::AwaitingReceipt { rule } => write!(
+                f,
+                "`{rule}` makes the notice effective upon actual receipt, which is not recorded"
+            ),
+            Warning::ReceiptCouldBeEarlier { rule } => write!(
+                f,
+                "`{rule}` also applies upon actual receipt, which is not recorded; an earlier receipt would decide instead"
+            ),
+        }
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+fn label_list(what: &str, labels: &[String]) -> String {
+    let quoted: Vec<String> = labels.iter().map(|l| format!("`{l}`")).collect();
+    if labels.len() == 1 {
+        format!("{what} {}", quoted.join(""))
+    } else {
+        format!("{what}s {}", quoted.join(", "))
+    }
+}
+
+/// One step of the reasoning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub enum Step {
+    /// The event as the evaluator read it, in the agreement's time zone.
+    Event {
+        /// The method.
+        method: String,
+        /// When it was sent.
+        sent: DateTime<FixedOffset>,
+        /// When it was received, if known.
+        received: Option<DateTime<FixedOffset>>,
+        /// The recipient, if given.
+        to: Option<String>,
+        /// The fax number, if given.
+        fax_number: Option<String>,
+    },
+    /// A clause or gap rule, tested.
+    Rule {
+        /// `clause` or `gap`.
+        kind: &'static str,
+        /// Its label.
+        label: String,
+        /// The contract words it encodes.
+        cite: String,
+        /// Whether all its tests held.
+        applied: bool,
+        /// Each condition's test.
+        tests: Vec<Test>,
+        /// What it makes the deemed date, when it applied.
+        deemed: Option<Deemed>,
+    },
+    /// Which rule decided, and how.
+    Decision {
+        /// The deciding rule.
+        rule: String,
+        /// Why that one.
+        reason: String,
+    },
+}
+
+/// A condition tested against the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "test", rename_all = "kebab-case")]
+pub enum Test {
+    /// Is the method one the rule covers?
+    Method {
+        /// The event's method.
+        method: String,
+        /// The methods the rule covers.
+        covered: Vec<String>,
+        /// The clauses whose methods are excluded, for `other-than`.
+        other_than: Option<Vec<String>>,
+        /// The outcome.
+        holds: bool,
+    },
+    /// Did the fax go to a number designated for the recipient?
+    DesignatedFax {
+        /// The recipient, if given.
+        to: Option<String>,
+        /// The number used, if given.
+        number: Option<String>,
+        /// The recipient's designated numbers.
+        designated: Vec<String>,
+        /// The outcome.
+        holds: bool,
+        /// True when the test could not be made and was assumed to hold (see the warnings).
+        assumed: bool,
+    },
+    /// A time-of-day bound.
+    TimeOfDay {
+        /// Which instant.
+        subject: &'static str,
+        /// Its local time.
+        local: NaiveTime,
+        /// The time zone read.
+        zone: String,
+        /// The comparison.
+        cmp: &'static str,
+        /// The bound.
+        bound: NaiveTime,
+        /// The outcome.
+        holds: bool,
+    },
+    /// The kind of day.
+    Day {
+        /// Which instant.
+        subject: &'static str,
+        /// Its local date.
+        date: NaiveDate,
+        /// The calendar.
+        calendar: String,
+        /// What the rule wants.
+        wanted: &'static str,
+        /// Whether the date is a Business Day.
+        business_day: bool,
+        /// Why it is not, when it is not.
+        why: Vec<DayOff>,
+        /// The outcome.
+        holds: bool,
+    },
+    /// A condition on the receipt, which is not recorded.
+    NoReceipt,
+}
+
+impl Test {
+    /// Whether the test held.
+    pub fn holds(&self) -> bool {
+        match self {
+            Test::Method { holds, .. }
+            | Test::DesignatedFax { holds, .. }
+            | Test::TimeOfDay { holds, .. }
+            | Test::Day { holds, .. } => *holds,
+            Test::NoReceipt => false,
+        }
+    }
+}
+
+impl fmt::Display for Test {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Test::Method {
+                method,
+                covered,
+                other_than: Some(labels),
+                holds,
+            } => {
+                let _ = covered;
+                let verb = if *holds { "is not" } else { "is" };
+                write!(
+                    f,
+                    "method `{method}` {verb} a method of {}",
+                    label_list("clause", labels)
+                )
+            }
+            Test::Method {
+                method,
+                covered,
+                other_than: None,
+                holds,
+            } => {
+                let verb = if *holds { "is" } else { "is not" };
+                write!(f, "method `{method}` {verb} {}", covered.join(" or "))
+            }
+            Test::DesignatedFax {
+                to: None,
+                assumed: true,
+                ..
+            } => write!(
+                f,
+                "the recipient is not given, so the designated number is assumed"
+            ),
+            Test::DesignatedFax {
+                to: Some(to),
+                number: None,
+                designated,
+                assumed: true,
+                ..
+            } => write!(
+                f,
+                "no number given; assumed {} designated for `{to}`",
+                designated.join(" or ")
+            ),
+            Test::DesignatedFax { to, designated, .. } if designated.is_empty() => write!(
+                f,
+                "`{}` has no designated facsimile number",
+                to.as_deref().unwrap_or("")
+            ),
+            Test::DesignatedFax {
+                to,
+                number,
+                designated,
+                holds,
+                ..
+            } => {
+                let verb = if *holds { "is" } else { "is not" };
+                write!(
+                    f,
+                    "`{}` {verb} the number designated for `{}` ({})",
+                    number.as_deref().unwrap_or(""),
+                    to.as_deref().unwrap_or(""),
+                    designated.join(" or ")
+                )
+            }
+            Test::TimeOfDay {
+                subject,
+                local,
+                zone,
+                cmp,
+                bound,
+                holds,
+            } => {
+                let verb = if *holds { "is" } else { "is not" };
+                write!(
+                    f,
+                    "{subject} at {} {zone} time, which {verb} {cmp} {}",
+                    local.format("%H:%M:%S"),
+                    bound.format("%H:%M:%S")
+                )
+            }
+            Test::Day {
+                subject,
+                date,
+                calendar,
+                business_day,
+                why,
+                ..
+            } => {
+                if *business_day {
+                    write!(
+                        f,
+                        "{subject} on {}, a business day ({calendar})",
+                        weekday_date(*date)
+                    )
+                } else {
+                    let reasons: Vec<String> = why.iter().map(|w| w.to_string()).collect();
+                    write!(
+                        f,
+                        "{subject} on {}, not a business day ({calendar}: {})",
+                        weekday_date(*date),
+                        reasons.join("; ")
+                    )
+                }
+            }
+            Test::NoReceipt => write!(f, "no receipt is recorded"),
+        }
+    }
+}
+
+/// What an applicable rule makes the deemed date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Deemed {
+    /// A date.
+    Date {
+        /// The deemed date.
+        deemed_date: NaiveDate,
+        /// The instant it takes effect.
+        effective_at: DateTime<FixedOffset>,
+        /// How the date was found, in words.
+        reading: String,
+        /// The non-Business Days stepped over.
+        skipped: Vec<SkippedDay>,
+    },
+    /// Waits on an actual receipt that is not recorded.
+    AwaitingReceipt,
+}
+
+impl Deemed {
+    fn instant(&self) -> Option<DateTime<FixedOffset>> {
+        match self {
+            Deemed::Date { effective_at, .. } => Some(*effective_at),
+            Deemed::AwaitingReceipt => None,
+        }
+    }
+}
+
+/// The event with names resolved.
+struct Resolved<'a> {
+    agreement: &'a Agreement,
+    event: &'a Event,
+    method: usize,
+    party: Option<&'a PartyDef>,
+}
+
+impl Rules {
+    /// Resolves an event against the agreement's notice clause.
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let event = deemed::Event {
+    ///     method: "fax".into(),
+    ///     sent: DateTime::parse_from_rfc3339("2000-03-03T21:15:00-05:00").unwrap(),
+    ///     received: None,
+    ///     to: Some("company".into()),
+    ///     fax_number: Some("(949) 788-6706".into()),
+    /// };
+    /// let r = rules.evaluate(&event).unwrap();
+    /// assert_eq!(r.deemed_date.unwrap().to_string(), "2000-03-06");
+    /// assert_eq!(r.clause.as_deref(), Some("ii"));
+    /// ```
+    pub fn evaluate(&self, event: &Event) -> Result<Resolution, EvalError> {
+        let agreement = self
+            .agreement
+            .as_ref()
+            .ok_or_else(|| EvalError::NoAgreement {
+                origin: self.origin.clone(),
+            })?;
+        let method = agreement
+            .method_index(&event.method)
+            .map_err(EvalError::Unknown)?;
+        let party = match &event.to {
+            Some(name) => Some(
+                agreement
+                    .parties
+                    .get(agreement.party_index(name).map_err(EvalError::Unknown)?)
+                    .ok_or_else(|| EvalError::Uncovered {
+                        method: event.method.clone(),
+                    })?,
+            ),
+            None => None,
+        };
+        if let Some(received) = event.received {
+            if received < event.sent {
+                return Err(EvalError::ReceivedBeforeSent {
+                    sent: event.sent,
+                    received,
+                });
+            }
+        }
+        let r = Resolved {
+            agreement,
+            event,
+            method,
+            party,
+        };
+        r.resolve()
+    }
+}
+
+impl Resolved<'_> {
+    fn tz(&self) -> Tz {
+        self.agreement.tz
+    }
+
+    fn local(&self, t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+        t.with_timezone(&self.tz()).fixed_offset()
+    }
+
+    fn resolve(&self) -> Result<Resolution, EvalError> {
+        let ev = self.event;
+        let mut trace = vec![Step::Event {
+            method: ev.method.clone(),
+            sent: self.local(ev.sent),
+            received: ev.received.map(|t| self.local(t)),
+            to: ev.to.clone(),
+            fax_number: ev.fax_number.clone(),
+        }];
+        let mut warnings: Vec<Warning> = Vec::new();
+        let notice = &self.agreement.notice;
+
+        let mut applied: Vec<(&RuleDef, Deemed)> = Vec::new();
+        let mut near_misses: Vec<String> = Vec::new();
+        let mut all_misses: Vec<String> = Vec::new();
+        for rule in &notice.clauses {
+            let (tests, holds) = self.test(rule, &mut warnings)?;
+            let deemed = if holds {
+                Some(self.deem(rule.outcome)?)
+            } else {
+                let failed: Vec<String> = tests
+                    .iter()
+                    .filter(|t| !t.holds())
+                    .map(|t| t.to_string())
+                    .collect();
+                let miss = format!("clause {}: {}", rule.label, failed.join(", "));
+                let method_held = tests
+                    .iter()
+                    .any(|t| matches!(t, Test::Method { holds: true, .. }));
+                if method_held {
+                    near_misses.push(miss);
+                } else {
+                    all_misses.push(miss);
+                }
+                None
+            };
+            trace.push(rule_step(rule, holds, tests, deemed.clone()));
+            if let Some(d) = deemed {
+                applied.push((rule, d));
+            }
+        }
+
+        let (rule, deemed, status) = if let Some((rule, deemed, reason)) =
+            decide(notice.combinator, &applied, &mut warnings)
+        {
+            trace.push(Step::Decision {
+                rule: rule.label.clone(),
+                reason,
+            });
+            let status = match deemed {
+                Deemed::AwaitingReceipt => Status::Pending,
+                Deemed::Date { .. } => Status::Effective,
+            };
+            (rule, deemed, status)
+        } else {
+            let mut chosen = None;
+            for gap in &notice.gaps {
+                let (tests, holds) = self.test(gap, &mut warnings)?;
+                let deemed = if holds {
+                    Some(self.deem(gap.outcome)?)
+                } else {
+                    None
+                };
+                trace.push(rule_step(gap, holds, tests, deemed.clone()));
+                if let Some(d) = deemed {
+                    chosen = Some((gap, d));
+                    break;
+                }
+            }
+            let Some((gap, deemed)) = chosen else {
+                return Err(EvalError::Uncovered {
+                    method: ev.method.clone(),
+                });
+            };
+            let missing = if near_misses.is_empty() {
+                all_misses
+            } else {
+                near_misses
+            };
+            warnings.push(Warning::Gap {
+                missing,
+                rule: gap.label.clone(),
+                cite: gap.cite.clone(),
+            });
+            trace.push(Step::Decision {
+                rule: gap.label.clone(),
+                reason: "no clause applies literally; the first gap rule that applies decides"
+                    .into(),
+            });
+            (gap, deemed, Status::Gap)
+        };
+        if matches!(deemed, Deemed::AwaitingReceipt) {
+            warnings.push(Warning::AwaitingReceipt {
+                rule: rule.label.clone(),
+            });
+        }
+        let (deemed_date, effective_at) = match &deemed {
+            Deemed::Date {
+                deemed_date,
+                effective_at,
+                ..
+            } => (Some(*deemed_date), Some(*effective_at)),
+            Deemed::AwaitingReceipt => (None, None),
+        };
+        Ok(Resolution {
+            deemed_date,
+            effective_at,
+            clause: Some(rule.label.clone()),
+            status,
+            warnings,
+            trace,
+        })
+    }
+
+    /// Tests every condition of a rule; all must hold.
+    fn test(
+        &self,
+        rule: &RuleDef,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(Vec<Test>, bool), EvalError> {
+        let mut tests = Vec::with_capacity(rule.conditions.len() + 2);
+        for cond in &rule.conditions {
+            match cond {
+                Cond::Method {
+                    methods,
+                    other_than,
+                } => tests.push(Test::Method {
+                    method: self.event.method.clone(),
+                    covered: methods
+                        .indexes()
+                        .filter_map(|n| self.agreement.methods.get(n))
+                        .map(|m| m.name.clone())
+                        .collect(),
+                    other_than: other_than.clone(),
+                    holds: methods.contains(self.method),
+                }),
+                Cond::DesignatedFax => tests.push(self.designated_fax(rule, warnings)),
+                Cond::Instant {
+                    subject,
+                    bounds,
+                    day,
+                    zone,
+                } => {
+                    let instant = match subject {
+                        Subject::Sent => self.event.sent,
+                        Subject::Received => match self.event.received {
+                            Some(t) => t,
+                            None => {
+                                tests.push(Test::NoReceipt);
+                                continue;
+                            }
+                        },
+                    };
+                    let tz = match zone {
+                        ZoneSel::Agreement => self.tz(),
+                        ZoneSel::Fixed(tz) => *tz,
+                        ZoneSel::Recipient => match self.party.and_then(|p| p.tz) {
+                            Some(tz) => tz,
+                            None => {
+                                push_unique(
+                                    warnings,
+                                    Warning::RecipientTimeUnknown {
+                                        rule: rule.label.clone(),
+                                    },
+                                );
+                                self.tz()
+                            }
+                        },
+                    };
+                    let local = instant.with_timezone(&tz).naive_local();
+                    let time = local.time();
+                    // Bounds are exact to the second, as the contract words are.
+                    let time = time.with_nanosecond(0).unwrap_or(time);
+                    let subject_word = subject_word(*subject);
+                    for (cmp, bound) in bounds {
+                        tests.push(Test::TimeOfDay {
+                            subject: subject_word,
+                            local: time,
+                            zone: tz.name().to_string(),
+                            cmp: cmp_word(*cmp),
+                            bound: *bound,
+                            holds: meets(time, *cmp, *bound),
+                        });
+                    }
+                    if let Some((kind, cal)) = day {
+                        let cal = cal.as_deref().unwrap_or(&self.agreement.calendar);
+                        let date = local.date();
+                        let business = cal.is_business_day(date)?;
+                        let holds = match kind {
+                            DayKind::BusinessDay => business,
+                            DayKind::NonBusinessDay => !business,
+                            DayKind::AnyDay => true,
+                        };
+                        tests.push(Test::Day {
+                            subject: subject_word,
+                            date,
+                            calendar: cal.name().to_string(),
+                            wanted: match kind {
+                                DayKind::BusinessDay => "business-day",
+                                DayKind::NonBusinessDay => "non-business-day",
+                                DayKind::AnyDay => "any-day",
+                            },
+                            business_day: business,
+                            why: if business {
+                                Vec::new()
+                            } else {
+                                cal.days_off(date)?
+                            },
+                            holds,
+                        });
+                    }
+                }
+            }
+        }
+        let holds = tests.iter().all(Test::holds);
+        Ok((tests, holds))
+    }
+
+    fn designated_fax(&self, rule: &RuleDef, warnings: &mut Vec<Warning>) -> Test {
+        let Some(party) = self.party else {
+            // Only worth a warning when the rest of the rule could apply.
+            if let Some(Warning::RecipientNotGiven { rules }) = warnings
+                .iter_mut()
+                .find(|w| matches!(w, Warning::RecipientNotGiven { .. }))
+            {
+                if !rules.contains(&rule.label) {
+                    rules.push(rule.label.clone());
+                }
+            } else {
+                warnings.push(Warning::RecipientNotGiven {
+                    rules: vec![rule.label.clone()],
+                });
+            }
+            return Test::DesignatedFax {
+                to: None,
+                number: self.event.fax_number.clone(),
+                designated: Vec::new(),
+                holds: true,
+                assumed: true,
+            };
+        };
+        let designated: Vec<String> = party.faxes.iter().map(|f| f.written.clone()).collect();
+        let (holds, assumed) = match &self.event.fax_number {
+            _ if party.faxes.is_empty() => (false, false),
+            None => {
+                push_unique(
+                    warnings,
+                    Warning::FaxNumberNotGiven {
+                        party: party.name.clone(),
+                    },
+                );
+                (true, true)
+            }
+            Some(number) => {
+                let digits = fax_digits(number);
+                (party.faxes.iter().any(|f| f.digits == digits), false)
+            }
+        };
+        Test::DesignatedFax {
+            to: Some(party.name.clone()),
+            number: self.event.fax_number.clone(),
+            designated,
+            holds,
+            assumed,
+        }
+    }
+
+    /// What an applicable rule's outcome makes the deemed date.
+    fn deem(&self, outcome: Outcome) -> Result<Deemed, EvalError> {
+        let tz = self.tz();
+        let cal = &self.agreement.calendar;
+        let anchor = |s: Subject| match s {
+            Subject::Sent => Some(self.event.sent),
+            Subject::Received => self.event.received,
+        };
+        let (date, reading, skipped) = match outcome {
+            Outcome::UponReceipt => {
+                let Some(received) = self.event.received else {
+                    return Ok(Deemed::AwaitingReceipt);
+                };
+                let local = received.with_timezone(&tz);
+                let date = local.date_naive();
+                // The calendar must cover the date, as for any other outcome.
+                cal.is_business_day(date)?;
+                return Ok(Deemed::Date {
+                    deemed_date: date,
+                    effective_at: local.fixed_offset(),
+                    reading: format!(
+                        "upon actual receipt at {}",
+                        local.fixed_offset().to_rfc3339()
+                    ),
+                    skipped: Vec::new(),
+                });
+            }
+            Outcome::SameDay(s) => {
+                let Some(t) = anchor(s) else {
+                    return Ok(Deemed::AwaitingReceipt);
+                };
+                let date = t.with_timezone(&tz).date_naive();
+                cal.is_business_day(date)?;
+                (
+                    date,
+                    format!("the date {} it was {}", weekday_date(date), subject_word(s)),
+                    Vec::new(),
+                )
+            }
+            Outcome::BusinessDaysAfter(n, s) => {
+                let Some(t) = anchor(s) else {
+                    return Ok(Deemed::AwaitingReceipt);
+                };
+                let from = t.with_timezone(&tz).date_naive();
+                let (date, skipped) = cal.add_business_days(from, n)?;
+                let what = if n == 1 {
+                    "the next business day".to_string()
+                } else {
+                    format!("{n} business days")
+                };
+                (
+                    date,
+                    format!(
+                        "{what} after {} ({}) is {}",
+                        weekday_date(from),
+                        subject_word(s),
+                        weekday_date(date)
+                    ),
+                    skipped,
+                )
+            }
+            Outcome::DaysAfter(n, s) => {
+                let Some(t) = anchor(s) else {
+                    return Ok(Deemed::AwaitingReceipt);
+                };
+                let from = t.with_timezone(&tz).date_naive();
+                let date = from
+                    .checked_add_days(Days::new(u64::from(n)))
+                    .ok_or_else(|| EvalError::Calendar(out_of_range(cal, from)))?;
+                cal.is_business_day(date)?;
+                (
+                    date,
+                    format!(
+                        "{n} days after {} ({}) is {}",
+                        weekday_date(from),
+                        subject_word(s),
+                        weekday_date(date)
+                    ),
+                    Vec::new(),
+                )
+            }
+        };
+        let start = start_of_day(date, tz)
+            .map(|t| t.fixed_offset())
+            .ok_or_else(|| EvalError::Calendar(out_of_range(cal, date)))?;
+        // Never earlier than the event itself.
+        let effective_at = if start < self.event.sent {
+            self.local(self.event.sent)
+        } else {
+            start
+        };
+        Ok(Deemed::Date {
+            deemed_date: date,
+            effective_at,
+            reading,
+            skipped,
+        })
+    }
+}
+
+fn out_of_range(cal: &crate::calendar::Calendar, date: NaiveDate) -> OutOfRange {
+    let (first, last) = cal.years();
+    OutOfRange {
+        calendar: cal.name().to_string(),
+        date,
+        first,
+        last,
+    }
+}
+
+fn push_unique(warnings: &mut Vec<Warning>, w: Warning) {
+    if !warnings.contains(&w) {
+        warnings.push(w);
+    }
+}
+
+fn subject_word(s: Subject) -> &'static str {
+    match s {
+        Subject::Sent => "sent",
+        Subject::Received => "received",
+    }
+}
+
+fn rule_step(rule: &RuleDef, applied: bool, tests: Vec<Test>, deemed: Option<Deemed>) -> Step {
+    Step::Rule {
+        kind: match rule.kind {
+            RuleKind::Clause => "clause",
+            RuleKind::Gap => "gap",
+        },
+        label: rule.label.clone(),
+        cite: rule.cite.clone(),
+        applied,
+        tests,
+        deemed,
+    }
+}
+
+/// Picks the deciding clause among those that apply.
+fn decide<'r>(
+    combinator: Combinator,
+    applied: &[(&'r RuleDef, Deemed)],
+    warnings: &mut Vec<Warning>,
+) -> Option<(&'r RuleDef, Deemed, String)> {
+    let labels: Vec<String> = applied.iter().map(|(r, _)| r.label.clone()).collect();
+    let dated = applied.iter().filter(|(_, d)| d.instant().is_some());
+    let pick = match combinator {
+        Combinator::FirstOf => applied.first(),
+        // Ties go to the clause written first.
+        Combinator::EarliestOf => {
+            dated.fold(None, |best: Option<&(&RuleDef, Deemed)>, x| match best {
+                Some(b) if b.1.instant() <= x.1.instant() => Some(b),
+                _ => Some(x),
+            })
+        }
+        Combinator::LatestOf => {
+            dated.fold(None, |best: Option<&(&RuleDef, Deemed)>, x| match best {
+                Some(b) if b.1.instant() >= x.1.instant() => Some(b),
+                _ => Some(x),
+            })
+        }
+    }
+    .or_else(|| applied.first())?;
+    if combinator == Combinator::EarliestOf {
+        for (r, d) in applied {
+            if matches!(d, Deemed::AwaitingReceipt) && r.label != pick.0.label {
+                push_unique(
+                    warnings,
+                    Warning::ReceiptCouldBeEarlier {
+                        rule: r.label.clone(),
+                    },
+                );
+            }
+        }
+    }
+    let how = match combinator {
+        Combinator::EarliestOf => "the earliest of",
+        Combinator::LatestOf => "the latest of",
+        Combinator::FirstOf => "the first of",
+    };
+    let reason = format!("{how} the clauses that apply ({})", labels.join(", "));
+    Some((pick.0, pick.1.clone(), reason))
+}
+
+impl fmt::Display for Resolution {
+    /// One line with the answer, then the explanation.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = self.clause.as_deref().unwrap_or("?");
+        let by = match self.status {
+            Status::Gap => format!("gap rule `{label}` (no clause applies literally)"),
+            _ => format!("clause {label}"),
+        };
+        match (self.deemed_date, self.effective_at) {
+            (Some(date), Some(at)) => writeln!(
+                f,
+                "{}: deemed given and effective under {by}, at {}",
+                weekday_date(date),
+                at.to_rfc3339()
+            )?,
+            _ => writeln!(
+                f,
+                "not yet effective: {by} waits on actual receipt, which is not recorded"
+            )?,
+        }
+        writeln!(f, "status: {}", self.status)?;
+        writeln!(f, "why:")?;
+        for step in &self.trace {
+            match step {
+                Step::Event {
+                    method,
+                    sent,
+                    received,
+                    to,
+                    fax_number,
+                } => {
+                    write!(
+                        f,
+                        "  {method} sent {} {}",
+                        weekday_date(sent.date_naive()),
+                        sent.format("%H:%M:%S (UTC%:z)")
+                    )?;
+                    if let Some(to) = to {
+                        write!(f, " to `{to}`")?;
+                    }
+                    if let Some(n) = fax_number {
+                        write!(f, " at {n}")?;
+                    }
+                    if let Some(r) = received {
+                        write!(
+                            f,
+                            ", received {} {}",
+                            weekday_date(r.date_naive()),
+                            r.format("%H:%M:%S (UTC%:z)")
+                        )?;
+                    }
+                    writeln!(f)?;
+                }
+                Step::Rule {
+                    kind,
+                    label,
+                    applied,
+                    tests,
+                    deemed,
+                    ..
+                } => {
+                    let head = format!("{kind} {label}");
+                    if *applied {
+                        let held: Vec<String> = tests.iter().map(|t| t.to_string()).collect();
+                        write!(f, "  {head:<10} applies")?;
+                        if !held.is_empty() {
+                            write!(f, ": {}", held.join("; "))?;
+                        }
+                        writeln!(f)?;
+                        match deemed {
+                            Some(Deemed::Date {
+                                reading, skipped, ..
+                            }) => {
+                                writeln!(f, "  {:<10} => {reading}", "")?;
+                                if !skipped.is_empty() {
+                                    let days: Vec<String> =
+                                        skipped.iter().map(|s| s.to_string()).collect();
+                                    writeln!(
+                                        f,
+                                        "  {:<10}    stepping over {}",
+                                        "",
+                                        days.join(", ")
+                                    )?;
+                                }
+                            }
+                            Some(Deemed::AwaitingReceipt) => {
+                                writeln!(f, "  {:<10} => upon actual receipt, not recorded", "")?;
+                            }
+                            None => {}
+                        }
+                    } else {
+                        let failed: Vec<String> = tests
+                            .iter()
+                            .filter(|t| !t.holds())
+                            .map(|t| t.to_string())
+                            .collect();
+                        writeln!(f, "  {head:<10} does not apply: {}", failed.join("; "))?;
+                    }
+                }
+                Step::Decision { rule, reason } => {
+                    writeln!(f, "  decided by `{rule}`: {reason}")?;
+                }
+            }
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Datelike;
+
+    #[test]
+    fn weekday_of_deemed_dates_is_shown() {
+        let d = NaiveDate::from_ymd_opt(2000, 3, 6).unwrap();
+        assert_eq!(weekday_date(d), "Monday 2000-03-06");
+        assert_eq!(d.weekday(), chrono::Weekday::Mon);
+    }
+}

@@ -1,0 +1,154 @@
+//! # deemed
+//!
+//! When is a notice legally given, and when does a deadline close? `deemed` reads an
+//! agreement's notice clause, written as data in a small rule language, and resolves each
+//! communication (method, sent instant, recipient, fax number, receipt) to the date it is
+//! deemed given and effective, on the agreement's business-day calendar, with the reasons.
+//!
+//! The data flows one way: source text ([`syntax`]) to syntax tree, to checked model
+//! ([`check`], [`Rules`]), to evaluation ([`Rules::evaluate`]), to rendered output.
+//!
+//! ```
+//! use chrono::DateTime;
+//! let rules = deemed::Rules::default_rules().unwrap();
+//! let event = deemed::Event {
+//!     method: "courier".into(),
+//!     sent: DateTime::parse_from_rfc3339("2000-12-22T15:00:00-05:00").unwrap(),
+//!     received: None,
+//!     to: Some("montrose".into()),
+//!     fax_number: None,
+//! };
+//! let resolution = rules.evaluate(&event).unwrap();
+//! // Clause iii: the Business Day following the date of mailing; Christmas Day is skipped.
+//! assert_eq!(resolution.deemed_date.unwrap().to_string(), "2000-12-26");
+//! ```
+
+pub mod calendar;
+pub mod check;
+pub mod diagnostic;
+pub mod eval;
+pub mod model;
+pub mod syntax;
+pub mod time;
+
+use std::path::Path;
+
+pub use calendar::{Calendar, DayOff};
+pub use diagnostic::{Diagnostics, Source};
+pub use eval::{EvalError, Event, Resolution, Status};
+pub use model::{Agreement, Rules, UnknownName, fax_digits};
+
+/// The rules file for the reference agreement, embedded as the default.
+pub const DEFAULT_RULES: (&str, &str) = (
+    "rules/spa-2000-02-25.rules",
+    include_str!("../rules/spa-2000-02-25.rules"),
+);
+
+/// The built-in calendars: every agreement may name them.
+pub const BUILTIN_CALENDARS: &[(&str, &str)] = &[
+    (
+        "rules/calendars/us-ny-banking.rules",
+        include_str!("../rules/calendars/us-ny-banking.rules"),
+    ),
+    (
+        "rules/calendars/us-federal-observed.rules",
+        include_str!("../rules/calendars/us-federal-observed.rules"),
+    ),
+    (
+        "rules/calendars/us-ny-closures.rules",
+        include_str!("../rules/calendars/us-ny-closures.rules"),
+    ),
+];
+
+/// Rules that could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file could not be read.
+    Io {
+        /// The path.
+        path: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The file has mistakes.
+    Invalid(Diagnostics),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Io { path, error } => write!(f, "cannot read `{path}`: {error}"),
+            LoadError::Invalid(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl Rules {
+    /// The embedded rules of the reference agreement.
+    pub fn default_rules() -> Result<Rules, Diagnostics> {
+        Rules::from_source(Source {
+            name: DEFAULT_RULES.0.to_string(),
+            text: DEFAULT_RULES.1.to_string(),
+        })
+    }
+
+    /// Reads and checks a rules file.
+    pub fn from_path(path: &Path) -> Result<Rules, LoadError> {
+        let text = std::fs::read_to_string(path).map_err(|error| LoadError::Io {
+            path: path.display().to_string(),
+            error,
+        })?;
+        Rules::from_source(Source {
+            name: path.display().to_string(),
+            text,
+        })
+        .map_err(LoadError::Invalid)
+    }
+
+    /// Parses and checks a rules text, with the built-in calendars beside it.
+    ///
+    /// ```
+    /// let src = r#"calendar mine "weekends only" { years 2000 through 2001 weekend saturday, sunday }"#;
+    /// let rules = deemed::Rules::from_source(deemed::Source { name: "mine.rules".into(), text: src.into() }).unwrap();
+    /// assert!(rules.agreement().is_none());
+    /// assert!(rules.calendar("mine").is_some());
+    /// ```
+    pub fn from_source(main: Source) -> Result<Rules, Diagnostics> {
+        let mut sources = vec![main];
+        sources.extend(BUILTIN_CALENDARS.iter().map(|(name, text)| Source {
+            name: name.to_string(),
+            text: text.to_string(),
+        }));
+        let mut files = Vec::with_capacity(sources.len());
+        for (n, source) in sources.iter().enumerate() {
+            match syntax::parse(&source.text) {
+                Ok(file) => files.push(file),
+                Err(e) => {
+                    return Err(Diagnostics {
+                        errors: vec![diagnostic::Diagnostic::syntax(n, e)],
+                        sources,
+                    });
+                }
+            }
+        }
+        let units: Vec<check::Unit<'_>> = files
+            .iter()
+            .enumerate()
+            .map(|(n, file)| check::Unit {
+                source: n,
+                file,
+                builtin: n > 0,
+            })
+            .collect();
+        let origin = sources.first().map(|s| s.name.clone()).unwrap_or_default();
+        check::check(&origin, &units).map_err(|errors| Diagnostics {
+            errors: errors
+                .into_iter()
+                .map(diagnostic::Diagnostic::check)
+                .collect(),
+            sources,
+        })
+    }
+}

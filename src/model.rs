@@ -1,0 +1,324 @@
+//! The checked rules: what the evaluator runs on.
+//!
+//! Nothing here can be built outside [`crate::check`]: every name is resolved, every time zone
+//! is known, every calendar is worked out. The evaluator never sees unchecked rules.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Tz;
+
+use crate::calendar::Calendar;
+use crate::syntax::ast::{Cmp, Combinator, DayKind, Outcome, RuleKind, Subject};
+
+/// A checked rules file: at most one agreement, and the calendars it may use.
+///
+/// ```
+/// let rules = deemed::Rules::default_rules().unwrap();
+/// let agreement = rules.agreement().unwrap();
+/// assert_eq!(agreement.time_zone().name(), "America/New_York");
+/// assert_eq!(agreement.calendar().name(), "us-ny-banking");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub(crate) origin: String,
+    pub(crate) agreement: Option<Agreement>,
+    pub(crate) calendars: Vec<Arc<Calendar>>,
+}
+
+/// A checked agreement with its notice clause.
+#[derive(Debug, Clone)]
+pub struct Agreement {
+    pub(crate) title: String,
+    pub(crate) dated: Option<NaiveDate>,
+    pub(crate) tz: Tz,
+    pub(crate) calendar: Arc<Calendar>,
+    pub(crate) business_day: Option<String>,
+    pub(crate) methods: Vec<MethodDef>,
+    pub(crate) parties: Vec<PartyDef>,
+    pub(crate) notice: NoticeDef,
+}
+
+/// A delivery method the agreement knows.
+#[derive(Debug, Clone)]
+pub struct MethodDef {
+    pub(crate) name: String,
+    pub(crate) description: String,
+}
+
+/// A party and its notice details.
+#[derive(Debug, Clone)]
+pub struct PartyDef {
+    pub(crate) name: String,
+    pub(crate) title: String,
+    pub(crate) faxes: Vec<FaxNumber>,
+    pub(crate) tz: Option<Tz>,
+}
+
+/// A facsimile number as written, with its digits for comparison.
+#[derive(Debug, Clone)]
+pub struct FaxNumber {
+    pub(crate) written: String,
+    pub(crate) digits: String,
+}
+
+/// The notice clause: its rules and how they combine.
+#[derive(Debug, Clone)]
+pub struct NoticeDef {
+    pub(crate) title: String,
+    pub(crate) combinator: Combinator,
+    pub(crate) clauses: Vec<RuleDef>,
+    pub(crate) gaps: Vec<RuleDef>,
+}
+
+/// A checked clause or gap rule.
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    pub(crate) kind: RuleKind,
+    pub(crate) label: String,
+    pub(crate) cite: String,
+    pub(crate) conditions: Vec<Cond>,
+    pub(crate) outcome: Outcome,
+}
+
+/// A checked condition.
+#[derive(Debug, Clone)]
+pub(crate) enum Cond {
+    /// The method is one of these (indexes into the agreement's methods), as written.
+    Method {
+        methods: MethodSet,
+        /// `Some(labels)` when written `other-than (labels)`.
+        other_than: Option<Vec<String>>,
+    },
+    /// The fax went to a number designated for the recipient.
+    DesignatedFax,
+    /// A condition on the send or receipt instant.
+    Instant {
+        subject: Subject,
+        bounds: Vec<(Cmp, NaiveTime)>,
+        day: Option<(DayKind, Option<Arc<Calendar>>)>,
+        zone: ZoneSel,
+    },
+}
+
+/// A set of methods, one bit per method of the agreement (at most 64).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct MethodSet(pub u64);
+
+impl MethodSet {
+    pub fn contains(self, index: usize) -> bool {
+        index < 64 && self.0 & (1 << index) != 0
+    }
+
+    pub fn insert(&mut self, index: usize) {
+        if index < 64 {
+            self.0 |= 1 << index;
+        }
+    }
+
+    pub fn indexes(self) -> impl Iterator<Item = usize> {
+        (0..64).filter(move |&n| self.contains(n))
+    }
+}
+
+/// Whose clock an instant condition reads.
+#[derive(Debug, Clone)]
+pub(crate) enum ZoneSel {
+    Agreement,
+    Fixed(Tz),
+    Recipient,
+}
+
+impl Rules {
+    /// The agreement, if the file has one.
+    pub fn agreement(&self) -> Option<&Agreement> {
+        self.agreement.as_ref()
+    }
+
+    /// Where the rules came from (a path, or the name of the embedded file).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// A calendar by name: the file's own or one of the built-in ones.
+    pub fn calendar(&self, name: &str) -> Option<&Calendar> {
+        self.calendars
+            .iter()
+            .find(|c| c.name() == name)
+            .map(|c| c.as_ref())
+    }
+
+    /// The names of all calendars known to these rules.
+    pub fn calendar_names(&self) -> Vec<&str> {
+        self.calendars.iter().map(|c| c.name()).collect()
+    }
+
+    /// The same rules with the agreement's calendar replaced by `name` (a what-if).
+    ///
+    /// Conditions that name their own calendar keep it.
+    pub fn with_calendar(mut self, name: &str) -> Result<Rules, UnknownName> {
+        let Some(cal) = self.calendars.iter().find(|c| c.name() == name).cloned() else {
+            return Err(UnknownName {
+                what: "calendar",
+                name: name.to_string(),
+                known: self
+                    .calendar_names()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            });
+        };
+        if let Some(a) = self.agreement.as_mut() {
+            a.calendar = cal;
+        }
+        Ok(self)
+    }
+}
+
+/// A name the rules do not know, with the ones they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownName {
+    /// `method`, `party` or `calendar`.
+    pub what: &'static str,
+    /// The name given.
+    pub name: String,
+    /// The names that exist.
+    pub known: Vec<String>,
+}
+
+impl std::fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown {} `{}`", self.what, self.name)
+    }
+}
+
+impl UnknownName {
+    /// `known methods: `fax`, `courier``
+    pub fn help(&self) -> String {
+        let names: Vec<String> = self.known.iter().map(|k| format!("`{k}`")).collect();
+        let plural = match self.what {
+            "party" => "parties",
+            "method" => "methods",
+            "calendar" => "calendars",
+            "clause" => "clauses",
+            other => other,
+        };
+        if names.is_empty() {
+            format!("no {plural} are declared")
+        } else {
+            format!("known {plural}: {}", names.join(", "))
+        }
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+impl Agreement {
+    /// The agreement's name.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The date the agreement is dated as of.
+    pub fn dated(&self) -> Option<NaiveDate> {
+        self.dated
+    }
+
+    /// The agreement's time zone.
+    pub fn time_zone(&self) -> Tz {
+        self.tz
+    }
+
+    /// The Business Day calendar.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// The words that define a Business Day, as the rules file quotes them.
+    pub fn business_day_definition(&self) -> Option<&str> {
+        self.business_day.as_deref()
+    }
+
+    /// The names of the delivery methods.
+    pub fn method_names(&self) -> Vec<&str> {
+        self.methods.iter().map(|m| m.name.as_str()).collect()
+    }
+
+    /// A method's description.
+    pub fn method_description(&self, name: &str) -> Option<&str> {
+        self.methods
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.description.as_str())
+    }
+
+    /// The names of the parties.
+    pub fn party_names(&self) -> Vec<&str> {
+        self.parties.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// A party's name as the agreement writes it.
+    pub fn party_title(&self, name: &str) -> Option<&str> {
+        self.parties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.title.as_str())
+    }
+
+    /// A party's designated facsimile numbers, as written.
+    pub fn party_faxes(&self, name: &str) -> Option<Vec<&str>> {
+        self.parties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.faxes.iter().map(|f| f.written.as_str()).collect())
+    }
+
+    /// The notice section's title.
+    pub fn notice_title(&self) -> &str {
+        &self.notice.title
+    }
+
+    /// The clause labels in order.
+    pub fn clause_labels(&self) -> Vec<&str> {
+        self.notice
+            .clauses
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect()
+    }
+
+    pub(crate) fn method_index(&self, name: &str) -> Result<usize, UnknownName> {
+        self.methods
+            .iter()
+            .position(|m| m.name == name)
+            .ok_or_else(|| UnknownName {
+                what: "method",
+                name: name.to_string(),
+                known: self.methods.iter().map(|m| m.name.clone()).collect(),
+            })
+    }
+
+    pub(crate) fn party_index(&self, name: &str) -> Result<usize, UnknownName> {
+        self.parties
+            .iter()
+            .position(|p| p.name == name)
+            .ok_or_else(|| UnknownName {
+                what: "party",
+                name: name.to_string(),
+                known: self.parties.iter().map(|p| p.name.clone()).collect(),
+            })
+    }
+}
+
+/// The digits of a telephone number, without a leading North American country code `1`.
+///
+/// ```
+/// assert_eq!(deemed::fax_digits("(949) 788-6706"), deemed::fax_digits("+1 949.788.6706"));
+/// ```
+pub fn fax_digits(written: &str) -> String {
+    let digits: String = written.chars().filter(|c| c.is_ascii_digit()).collect();
+    match digits.strip_prefix('1') {
+        Some(rest) if digits.len() == 11 => rest.to_string(),
+        _ => digits,
+    }
+}

@@ -1,0 +1,365 @@
+//! The syntax tree of a rules file, exactly as written.
+//!
+//! Every node that a later stage may report on carries a [`Span`]. Spans are kept out of
+//! equality, so two trees that differ only in layout compare equal (`parse(fmt(x)) == parse(x)`).
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+
+/// A byte range in one source text.
+#[derive(Debug, Clone, Copy, Default, Eq)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+impl PartialEq for Span {
+    /// Spans never take part in comparing trees.
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Span {
+    /// A span covering `start..end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+}
+
+/// A node with the place it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spanned<T> {
+    /// The node.
+    pub node: T,
+    /// Where it stands in the source.
+    pub span: Span,
+}
+
+/// A name such as `strong-river`, `us-ny-banking` or the clause label `ii`.
+pub type Name = Spanned<String>;
+
+/// A whole rules file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct File {
+    /// The top-level items in source order.
+    pub items: Vec<Item>,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// `agreement "..." { ... }`
+    Agreement(Agreement),
+    /// `calendar name "..." { ... }`
+    Calendar(Calendar),
+}
+
+/// `agreement "title" { ... }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agreement {
+    /// The agreement's name as the parties wrote it.
+    pub title: Spanned<String>,
+    /// Its declarations in source order.
+    pub items: Vec<AgreementItem>,
+    /// The keyword `agreement` through the closing brace.
+    pub span: Span,
+}
+
+/// One declaration inside an agreement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgreementItem {
+    /// `dated 2000-02-25`
+    Dated(Spanned<NaiveDate>),
+    /// `time-zone "America/New_York"`
+    TimeZone(Spanned<String>),
+    /// `calendar us-ny-banking`
+    Calendar(Name),
+    /// `business-day "..."`: the words that define a Business Day.
+    BusinessDay(Spanned<String>),
+    /// `cite "..."`
+    Cite(Spanned<String>),
+    /// `method fax "delivered via facsimile"`
+    Method(Method),
+    /// `party company "NeoTherapeutics, Inc." { ... }`
+    Party(Party),
+    /// `notice "4.2" earliest-of { ... }`
+    Notice(Notice),
+}
+
+/// `method name "description"`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Method {
+    /// The name used on the command line and in clauses.
+    pub name: Name,
+    /// What the method is, in the agreement's words.
+    pub description: Spanned<String>,
+}
+
+/// `party name "title" { ... }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    /// The name used on the command line.
+    pub name: Name,
+    /// The party's name as written in the agreement.
+    pub title: Spanned<String>,
+    /// Its notice details.
+    pub items: Vec<PartyItem>,
+}
+
+/// One notice detail of a party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartyItem {
+    /// `fax "(949) 788-6706"`: a designated facsimile number.
+    Fax(Spanned<String>),
+    /// `time-zone "America/Los_Angeles"`: the recipient's own time.
+    TimeZone(Spanned<String>),
+    /// `address "..."`
+    Address(Spanned<String>),
+    /// `cite "..."`
+    Cite(Spanned<String>),
+}
+
+/// `notice "title" combinator { rule* }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The section the notice clause stands in.
+    pub title: Spanned<String>,
+    /// How the results of several applicable clauses combine.
+    pub combinator: Spanned<Combinator>,
+    /// The clauses and gap rules in source order.
+    pub rules: Vec<Rule>,
+}
+
+/// How several applicable clauses combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combinator {
+    /// `earliest-of`: the earliest result wins.
+    EarliestOf,
+    /// `latest-of`: the latest result wins.
+    LatestOf,
+    /// `first-of`: the first applicable clause in source order wins.
+    FirstOf,
+}
+
+/// Whether a rule is one of the contract's clauses or a declared gap policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    /// `clause`: the contract's own words.
+    Clause,
+    /// `gap`: what to do where no clause applies literally.
+    Gap,
+}
+
+/// `clause i "..." when ... => ...` or `gap name "..." when ... => ...`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Clause or gap rule.
+    pub kind: RuleKind,
+    /// The label: the agreement's own (`i`, `ii`) for clauses.
+    pub label: Name,
+    /// The contract words it encodes (for a gap rule, the hole it fills).
+    pub cite: Spanned<String>,
+    /// All must hold for the rule to apply.
+    pub conditions: Vec<Spanned<Condition>>,
+    /// What the rule makes the deemed date.
+    pub outcome: Spanned<Outcome>,
+    /// The keyword through the outcome.
+    pub span: Span,
+}
+
+/// One condition of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// `method fax or courier`
+    Method(Vec<Name>),
+    /// `method other-than (i, ii, iii)`: any method not covered by those clauses.
+    MethodOtherThan(Vec<Name>),
+    /// `to designated-fax`
+    DesignatedFax,
+    /// `sent after 20:00 and before 23:59 on any-day in "America/New_York"`
+    Instant(InstantCondition),
+}
+
+/// A condition on the send or receipt instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstantCondition {
+    /// Which instant.
+    pub subject: Subject,
+    /// Time-of-day bounds; all must hold.
+    pub bounds: Vec<Bound>,
+    /// The kind of day, if constrained.
+    pub day: Option<DayCondition>,
+    /// Whose clock; the agreement's time zone when absent.
+    pub zone: Option<Spanned<ZoneRef>>,
+}
+
+/// The instant a condition or outcome speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// When the notice was sent (transmitted, mailed, deposited).
+    Sent,
+    /// When the notice was actually received.
+    Received,
+}
+
+/// `before 20:00`, `on-or-after 23:59:00`, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound {
+    /// The comparison, with its edge.
+    pub cmp: Cmp,
+    /// The time of day.
+    pub time: Spanned<NaiveTime>,
+}
+
+/// A comparison of a time of day against a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cmp {
+    /// `before`: strictly earlier ("prior to", "earlier than").
+    Before,
+    /// `on-or-before`: earlier or equal ("on or prior to").
+    OnOrBefore,
+    /// `after`: strictly later ("later than").
+    After,
+    /// `on-or-after`: later or equal.
+    OnOrAfter,
+    /// `at`: exactly, to the second.
+    At,
+}
+
+/// `on business-day of us-ny-banking`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayCondition {
+    /// Which days.
+    pub kind: Spanned<DayKind>,
+    /// The calendar; the agreement's when absent.
+    pub calendar: Option<Name>,
+}
+
+/// A kind of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DayKind {
+    /// `business-day`
+    BusinessDay,
+    /// `non-business-day`
+    NonBusinessDay,
+    /// `any-day`
+    AnyDay,
+}
+
+/// Whose clock a condition reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneRef {
+    /// An IANA time zone name.
+    Named(String),
+    /// `recipient-time`: the time zone declared for the recipient.
+    Recipient,
+}
+
+/// What an applicable rule makes the deemed date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// `upon receipt`: the instant of actual receipt.
+    UponReceipt,
+    /// `same-day [of sent|received]`: the date of that instant.
+    SameDay(Subject),
+    /// `next business-day [after ...]` or `N business-days after ...`.
+    BusinessDaysAfter(u32, Subject),
+    /// `N days after ...`: calendar days.
+    DaysAfter(u32, Subject),
+}
+
+/// `calendar name "title" { ... }`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    /// The name agreements refer to.
+    pub name: Name,
+    /// What the calendar is.
+    pub title: Spanned<String>,
+    /// Its declarations in source order.
+    pub items: Vec<CalendarItem>,
+    /// The keyword `calendar` through the closing brace.
+    pub span: Span,
+}
+
+/// One declaration inside a calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarItem {
+    /// `source "..."`: where the schedule comes from.
+    Source(Spanned<String>),
+    /// `years 1971 through 2100`: the supported range.
+    Years(Spanned<(i32, i32)>),
+    /// `weekend saturday, sunday`
+    Weekend(Vec<Spanned<Weekday>>),
+    /// `include us-ny-banking`: start from another calendar.
+    Include(Name),
+    /// `holiday "Labor Day" on first monday of september`
+    Holiday(Holiday),
+    /// `shift sunday => following monday`: where a holiday on that weekday is observed.
+    Shift(Spanned<Shift>),
+    /// `closed 2001-09-11 through 2001-09-14 "reason"`
+    Closed(Closure),
+    /// `open 2021-06-18 "reason"`: remove a closed date.
+    Open(Closure),
+}
+
+/// `holiday "name" on rule [from Y] [through Y] [unshifted]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holiday {
+    /// The holiday's name.
+    pub name: Spanned<String>,
+    /// How its date is found each year.
+    pub rule: Spanned<DateRule>,
+    /// First year it exists.
+    pub from: Option<Spanned<i32>>,
+    /// Last year it exists.
+    pub through: Option<Spanned<i32>>,
+    /// `unshifted`: the calendar's shift rules do not move it.
+    pub unshifted: bool,
+}
+
+/// How a holiday's date is found in a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateRule {
+    /// `july 4`
+    Fixed {
+        /// 1 to 12.
+        month: u32,
+        /// 1 to 31.
+        day: u32,
+    },
+    /// `third monday of january`, `last monday of may`
+    Nth {
+        /// 1 to 5, or `None` for the last.
+        nth: Option<u8>,
+        /// The weekday.
+        weekday: Weekday,
+        /// 1 to 12.
+        month: u32,
+    },
+    /// `easter -2`: days from Western Easter Sunday.
+    Easter(i32),
+}
+
+/// `shift saturday => preceding friday`
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    /// A holiday falling on this weekday...
+    pub from: Weekday,
+    /// ...is observed on the nearest such weekday...
+    pub to: Weekday,
+    /// ...after (`following`) or before (`preceding`) it.
+    pub following: bool,
+}
+
+/// `closed FROM [through TO] "reason"` or `open DATE "reason"`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closure {
+    /// The first date.
+    pub from: Spanned<NaiveDate>,
+    /// The last date, if a range.
+    pub through: Option<Spanned<NaiveDate>>,
+    /// Why, with its source.
+    pub reason: Spanned<String>,
+}

@@ -1,0 +1,1182 @@
+//! The nom parser for rules files.
+//!
+//! Each function is headed by the grammar rule it parses; `GRAMMAR.md` holds the whole grammar.
+//! Tokens skip the white space and `#` comments before them, so a span starts at its first
+//! token and ends right after its last. Inside a `{ ... }` block every error is a failure
+//! (nom's `cut`): once the opening keyword is read, the parser is committed and reports the
+//! first thing it could not understand. Internal nom errors become the public [`SyntaxError`]
+//! in exactly one place, [`Cx::to_public_error`].
+
+use chrono::{NaiveDate, NaiveTime, Weekday};
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::satisfy;
+use nom::combinator::recognize;
+use nom::error::{ContextError, ErrorKind, ParseError};
+use nom::{Err as NomErr, IResult, Parser};
+
+use super::ast::*;
+use super::error::{SyntaxError, SyntaxErrorKind};
+
+/// Parses a whole rules file.
+///
+/// ```
+/// let file = deemed::syntax::parse("calendar plain \"weekends only\" { weekend saturday, sunday }")
+///     .unwrap();
+/// assert_eq!(file.items.len(), 1);
+/// ```
+pub fn parse(src: &str) -> Result<File, SyntaxError> {
+    let cx = Cx { src };
+    match cx.file(src) {
+        Ok((_, file)) => Ok(file),
+        Err(NomErr::Error(e) | NomErr::Failure(e)) => Err(cx.to_public_error(e)),
+        // INVARIANT: only the `streaming` parsers return Incomplete, and none is used here.
+        Err(NomErr::Incomplete(_)) => Err(SyntaxError {
+            span: Span::new(src.len(), src.len()),
+            kind: SyntaxErrorKind::Expected {
+                expected: vec!["more input"],
+                found: "end of file".into(),
+            },
+        }),
+    }
+}
+
+/// The parser's internal error: where, and what could have stood there.
+#[derive(Debug)]
+pub(crate) struct PErr<'a> {
+    at: &'a str,
+    expected: Vec<&'static str>,
+    /// A complete error (with the length of the offending text) for malformed values.
+    complete: Option<(usize, SyntaxErrorKind)>,
+}
+
+impl<'a> PErr<'a> {
+    fn expected(at: &'a str, what: &'static str) -> Self {
+        PErr {
+            at,
+            expected: vec![what],
+            complete: None,
+        }
+    }
+
+    fn invalid(at: &'a str, len: usize, what: &'static str, why: impl Into<String>) -> Self {
+        let text = at.get(..len).unwrap_or(at).to_string();
+        PErr {
+            at,
+            expected: Vec::new(),
+            complete: Some((
+                len,
+                SyntaxErrorKind::Invalid {
+                    what,
+                    text,
+                    why: why.into(),
+                },
+            )),
+        }
+    }
+
+    /// Adds `what` to the alternatives when the error is at `at`.
+    fn or_expected(mut self, at: &str, what: &'static str) -> Self {
+        if self.complete.is_none() && self.at.len() == at.len() && !self.expected.contains(&what) {
+            self.expected.push(what);
+        }
+        self
+    }
+}
+
+impl<'a> ParseError<&'a str> for PErr<'a> {
+    fn from_error_kind(input: &'a str, _kind: ErrorKind) -> Self {
+        PErr {
+            at: input,
+            expected: Vec::new(),
+            complete: None,
+        }
+    }
+
+    fn append(_input: &'a str, _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    /// Keeps the error that got farther; at the same place, merges the alternatives.
+    fn or(self, other: Self) -> Self {
+        match self.at.len().cmp(&other.at.len()) {
+            std::cmp::Ordering::Less => self,
+            std::cmp::Ordering::Greater => other,
+            std::cmp::Ordering::Equal => {
+                if self.complete.is_some() {
+                    return self;
+                }
+                let mut merged = other;
+                for e in self.expected {
+                    if !merged.expected.contains(&e) {
+                        merged.expected.push(e);
+                    }
+                }
+                merged
+            }
+        }
+    }
+}
+
+impl<'a> ContextError<&'a str> for PErr<'a> {
+    fn add_context(_input: &'a str, ctx: &'static str, mut other: Self) -> Self {
+        if other.expected.is_empty() && other.complete.is_none() {
+            other.expected.push(ctx);
+        }
+        other
+    }
+}
+
+type Res<'a, T> = IResult<&'a str, T, PErr<'a>>;
+
+/// Turns a recoverable error into a failure: the parser is committed.
+fn commit<T>(r: Result<T, NomErr<PErr<'_>>>) -> Result<T, NomErr<PErr<'_>>> {
+    r.map_err(|e| match e {
+        NomErr::Error(e) => NomErr::Failure(e),
+        other => other,
+    })
+}
+
+fn fail<'a, T>(at: &'a str, what: &'static str) -> Res<'a, T> {
+    Err(NomErr::Error(PErr::expected(at, what)))
+}
+
+// ws ::= (white-space | "#" anything-to-end-of-line)*
+fn ws(mut i: &str) -> &str {
+    loop {
+        i = i.trim_start();
+        match i.strip_prefix('#') {
+            Some(rest) => i = rest.find('\n').map_or("", |n| &rest[n..]),
+            None => return i,
+        }
+    }
+}
+
+// word ::= letter (letter | digit | "-" | "_")*
+fn word(i: &str) -> Res<'_, &str> {
+    let i = ws(i);
+    recognize((
+        satisfy(|c| c.is_ascii_alphabetic()),
+        take_while(|c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+    ))
+    .parse(i)
+    .map_err(|_: NomErr<PErr<'_>>| NomErr::Error(PErr::expected(i, "a name")))
+}
+
+/// The keyword `w`; `desc` is how an error names it.
+fn kw<'a>(w: &'static str, desc: &'static str) -> impl Fn(&'a str) -> Res<'a, &'a str> {
+    move |i: &'a str| {
+        let i = ws(i);
+        match word(i) {
+            Ok((rest, found)) if found == w => Ok((rest, found)),
+            _ => fail(i, desc),
+        }
+    }
+}
+
+macro_rules! kw {
+    ($w:literal) => {
+        kw($w, concat!("`", $w, "`"))
+    };
+}
+
+/// The punctuation `s`; `desc` is how an error names it.
+fn sym<'a>(s: &'static str, desc: &'static str) -> impl Fn(&'a str) -> Res<'a, &'a str> {
+    move |i: &'a str| {
+        let i = ws(i);
+        tag(s)
+            .parse(i)
+            .map_err(|_: NomErr<PErr<'_>>| NomErr::Error(PErr::expected(i, desc)))
+    }
+}
+
+macro_rules! sym {
+    ($s:literal) => {
+        sym($s, concat!("`", $s, "`"))
+    };
+}
+
+/// Whether the next token is the keyword `w`.
+fn peek_kw(i: &str, w: &str) -> bool {
+    matches!(word(i), Ok((_, found)) if found == w)
+}
+
+// string ::= '"' (char | '\"' | '\\')* '"'      (runs of white space fold into one space)
+fn string(i: &str) -> Res<'_, String> {
+    let i = ws(i);
+    let Some(body) = i.strip_prefix('"') else {
+        return fail(i, "a string in double quotes");
+    };
+    let mut out = String::new();
+    let mut chars = body.char_indices();
+    let mut pending_space = false;
+    while let Some((n, c)) = chars.next() {
+        match c {
+            '"' => return Ok((&body[n + 1..], out)),
+            '\\' => {
+                let escaped = match chars.next() {
+                    Some((_, '"')) => '"',
+                    Some((_, '\\')) => '\\',
+                    Some((m, other)) => {
+                        let at = &body[n..];
+                        let len = m + other.len_utf8() - n;
+                        return Err(NomErr::Failure(PErr::invalid(
+                            at,
+                            len,
+                            "escape",
+                            "only `\\\"` and `\\\\` are escapes",
+                        )));
+                    }
+                    None => break,
+                };
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(escaped);
+            }
+            c if c.is_whitespace() => pending_space = true,
+            c => {
+                if pending_space && !out.is_empty() {
+                    out.push(' ');
+                }
+                pending_space = false;
+                out.push(c);
+            }
+        }
+    }
+    Err(NomErr::Failure(PErr {
+        at: i,
+        expected: Vec::new(),
+        complete: Some((1, SyntaxErrorKind::UnterminatedString)),
+    }))
+}
+
+fn digits(i: &str) -> Res<'_, &str> {
+    take_while1(|c: char| c.is_ascii_digit()).parse(i)
+}
+
+// integer ::= digit+
+fn integer(i: &str) -> Res<'_, u32> {
+    let i = ws(i);
+    let (rest, text) = digits(i).map_err(|_| NomErr::Error(PErr::expected(i, "a number")))?;
+    match text.parse::<u32>() {
+        Ok(n) => Ok((rest, n)),
+        Err(_) => Err(NomErr::Failure(PErr::invalid(
+            i,
+            text.len(),
+            "number",
+            "it is too large",
+        ))),
+    }
+}
+
+// signed-integer ::= ("+" | "-")? digit+
+fn signed_integer(i: &str) -> Res<'_, i32> {
+    let i = ws(i);
+    let (body, negative) = match i.as_bytes().first() {
+        Some(b'-') => (&i[1..], true),
+        Some(b'+') => (&i[1..], false),
+        _ => (i, false),
+    };
+    let (rest, text) =
+        digits(body).map_err(|_| NomErr::Error(PErr::expected(i, "a whole number of days")))?;
+    let len = i.len() - rest.len();
+    match text.parse::<i32>() {
+        Ok(n) if n <= 366 => Ok((rest, if negative { -n } else { n })),
+        _ => Err(NomErr::Failure(PErr::invalid(
+            i,
+            len,
+            "day offset",
+            "it must be at most 366 days",
+        ))),
+    }
+}
+
+// year ::= digit{4}
+fn year(i: &str) -> Res<'_, i32> {
+    let i = ws(i);
+    let (rest, text) = digits(i).map_err(|_| NomErr::Error(PErr::expected(i, "a year")))?;
+    match text.parse::<i32>() {
+        Ok(y) if text.len() == 4 => Ok((rest, y)),
+        _ => Err(NomErr::Failure(PErr::invalid(
+            i,
+            text.len(),
+            "year",
+            "a year has four digits",
+        ))),
+    }
+}
+
+// date ::= digit{4} "-" digit{2} "-" digit{2}
+fn date(i: &str) -> Res<'_, NaiveDate> {
+    let i = ws(i);
+    let (rest, text) = take_while1(|c: char| c.is_ascii_digit() || c == '-')
+        .parse(i)
+        .map_err(|_: NomErr<PErr<'_>>| {
+            NomErr::Error(PErr::expected(i, "a date such as `2000-02-25`"))
+        })?;
+    let shape_ok = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-');
+    match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(d) if shape_ok => Ok((rest, d)),
+        _ => Err(NomErr::Failure(PErr::invalid(
+            i,
+            text.len(),
+            "date",
+            "expected a real date written YYYY-MM-DD",
+        ))),
+    }
+}
+
+// time ::= digit{2} ":" digit{2} (":" digit{2})?
+fn time(i: &str) -> Res<'_, NaiveTime> {
+    let i = ws(i);
+    let (rest, text) = take_while1(|c: char| c.is_ascii_digit() || c == ':')
+        .parse(i)
+        .map_err(|_: NomErr<PErr<'_>>| {
+            NomErr::Error(PErr::expected(i, "a time such as `20:00` or `23:59:00`"))
+        })?;
+    let parsed = match text.len() {
+        5 => NaiveTime::parse_from_str(text, "%H:%M"),
+        8 => NaiveTime::parse_from_str(text, "%H:%M:%S"),
+        _ => NaiveTime::parse_from_str("", "%H"),
+    };
+    match parsed {
+        Ok(t) => Ok((rest, t)),
+        Err(_) => Err(NomErr::Failure(PErr::invalid(
+            i,
+            text.len(),
+            "time",
+            "expected HH:MM or HH:MM:SS on a 24-hour clock, from 00:00:00 to 23:59:59",
+        ))),
+    }
+}
+
+fn weekday(i: &str) -> Res<'_, Weekday> {
+    let i = ws(i);
+    const DAYS: [(&str, Weekday); 7] = [
+        ("monday", Weekday::Mon),
+        ("tuesday", Weekday::Tue),
+        ("wednesday", Weekday::Wed),
+        ("thursday", Weekday::Thu),
+        ("friday", Weekday::Fri),
+        ("saturday", Weekday::Sat),
+        ("sunday", Weekday::Sun),
+    ];
+    let (rest, w) = word(i).map_err(|_| NomErr::Error(PErr::expected(i, "a weekday")))?;
+    match DAYS.iter().find(|(name, _)| *name == w) {
+        Some((_, day)) => Ok((rest, *day)),
+        None => fail(i, "a weekday such as `monday`"),
+    }
+}
+
+fn month(i: &str) -> Res<'_, u32> {
+    let i = ws(i);
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let (rest, w) = word(i).map_err(|_| NomErr::Error(PErr::expected(i, "a month")))?;
+    match MONTHS.iter().position(|m| *m == w) {
+        // INVARIANT: the position in a 12-element array is below 12.
+        Some(n) => Ok((rest, n as u32 + 1)),
+        None => fail(i, "a month such as `january`"),
+    }
+}
+
+/// Offsets and spans: every input slice is a suffix of `src`.
+struct Cx<'a> {
+    src: &'a str,
+}
+
+impl<'a> Cx<'a> {
+    fn off(&self, i: &str) -> usize {
+        self.src.len().saturating_sub(i.len())
+    }
+
+    /// Runs `p` after white space and records the span of what it read.
+    fn spanned<T>(&self, i: &'a str, p: impl FnOnce(&'a str) -> Res<'a, T>) -> Res<'a, Spanned<T>> {
+        let i = ws(i);
+        let start = self.off(i);
+        let (rest, node) = p(i)?;
+        Ok((
+            rest,
+            Spanned {
+                node,
+                span: Span::new(start, self.off(rest)),
+            },
+        ))
+    }
+
+    fn name(&self, i: &'a str) -> Res<'a, Name> {
+        self.spanned(i, |i| word(i).map(|(r, w)| (r, w.to_string())))
+    }
+
+    fn string(&self, i: &'a str) -> Res<'a, Spanned<String>> {
+        self.spanned(i, string)
+    }
+
+    /// The one place where the parser's error becomes the public error.
+    fn to_public_error(&self, e: PErr<'_>) -> SyntaxError {
+        let at = ws(e.at);
+        let start = self.off(e.at);
+        if let Some((len, kind)) = e.complete {
+            return SyntaxError {
+                span: Span::new(start, start + len),
+                kind,
+            };
+        }
+        let start = self.off(at);
+        let (len, found) = describe_token(at);
+        let mut expected = e.expected;
+        if expected.is_empty() {
+            expected.push("something else");
+        }
+        SyntaxError {
+            span: Span::new(start, start + len),
+            kind: SyntaxErrorKind::Expected { expected, found },
+        }
+    }
+
+    // block<item> ::= "{" item* "}"
+    fn block<T>(&self, i: &'a str, mut item: impl FnMut(&'a str) -> Res<'a, T>) -> Res<'a, Vec<T>> {
+        let (mut i, _) = commit(sym!("{")(i))?;
+        let mut items = Vec::new();
+        loop {
+            let j = ws(i);
+            if let Some(rest) = j.strip_prefix('}') {
+                return Ok((rest, items));
+            }
+            match item(j) {
+                Ok((rest, t)) => {
+                    items.push(t);
+                    i = rest;
+                }
+                Err(NomErr::Error(e)) => return Err(NomErr::Failure(e.or_expected(j, "`}`"))),
+                Err(other) => return Err(other),
+            }
+        }
+    }
+
+    // file ::= (agreement | calendar)* EOF
+    fn file(&self, i: &'a str) -> Res<'a, File> {
+        let mut items = Vec::new();
+        let mut i = i;
+        loop {
+            let j = ws(i);
+            if j.is_empty() {
+                return Ok((j, File { items }));
+            }
+            let (rest, item) = if peek_kw(j, "agreement") {
+                let (r, a) = self.agreement(j)?;
+                (r, Item::Agreement(a))
+            } else if peek_kw(j, "calendar") {
+                let (r, c) = self.calendar(j)?;
+                (r, Item::Calendar(c))
+            } else {
+                return Err(NomErr::Failure(PErr {
+                    at: j,
+                    expected: vec!["`agreement`", "`calendar`", "end of file"],
+                    complete: None,
+                }));
+            };
+            items.push(item);
+            i = rest;
+        }
+    }
+
+    // agreement ::= "agreement" string "{" agreement-item* "}"
+    fn agreement(&self, i: &'a str) -> Res<'a, Agreement> {
+        let i = ws(i);
+        let start = self.off(i);
+        let (i, _) = kw!("agreement")(i)?;
+        let (i, title) = commit(self.string(i))?;
+        let (i, items) = self.block(i, |i| self.agreement_item(i))?;
+        Ok((
+            i,
+            Agreement {
+                title,
+                items,
+                span: Span::new(start, self.off(i)),
+            },
+        ))
+    }
+
+    // agreement-item ::= "dated" date | "time-zone" string | "calendar" name
+    //                  | "business-day" string | "cite" string
+    //                  | "method" name string | party | notice
+    fn agreement_item(&self, i: &'a str) -> Res<'a, AgreementItem> {
+        const EXPECTED: [&str; 8] = [
+            "`dated`",
+            "`time-zone`",
+            "`calendar`",
+            "`business-day`",
+            "`cite`",
+            "`method`",
+            "`party`",
+            "`notice`",
+        ];
+        let i = ws(i);
+        let Ok((rest, keyword)) = word(i) else {
+            return Err(NomErr::Error(expected_any(i, &EXPECTED)));
+        };
+        match keyword {
+            "dated" => commit(self.spanned(rest, date)).map(|(r, d)| (r, AgreementItem::Dated(d))),
+            "time-zone" => commit(self.string(rest)).map(|(r, s)| (r, AgreementItem::TimeZone(s))),
+            "calendar" => commit(self.name(rest)).map(|(r, n)| (r, AgreementItem::Calendar(n))),
+            "business-day" => {
+                commit(self.string(rest)).map(|(r, s)| (r, AgreementItem::BusinessDay(s)))
+            }
+            "cite" => commit(self.string(rest)).map(|(r, s)| (r, AgreementItem::Cite(s))),
+            "method" => {
+                let (r, name) = commit(self.name(rest))?;
+                let (r, description) = commit(self.string(r))?;
+                Ok((r, AgreementItem::Method(Method { name, description })))
+            }
+            "party" => self.party(rest).map(|(r, p)| (r, AgreementItem::Party(p))),
+            "notice" => self
+                .notice(rest)
+                .map(|(r, n)| (r, AgreementItem::Notice(n))),
+            _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
+        }
+    }
+
+    // party ::= "party" name string "{" party-item* "}"
+    // party-item ::= "fax" string | "time-zone" string | "address" string | "cite" string
+    fn party(&self, i: &'a str) -> Res<'a, Party> {
+        let (i, name) = commit(self.name(i))?;
+        let (i, title) = commit(self.string(i))?;
+        let (i, items) = self.block(i, |i| {
+            const EXPECTED: [&str; 4] = ["`fax`", "`time-zone`", "`address`", "`cite`"];
+            let i = ws(i);
+            let Ok((rest, keyword)) = word(i) else {
+                return Err(NomErr::Error(expected_any(i, &EXPECTED)));
+            };
+            let wrap: fn(Spanned<String>) -> PartyItem = match keyword {
+                "fax" => PartyItem::Fax,
+                "time-zone" => PartyItem::TimeZone,
+                "address" => PartyItem::Address,
+                "cite" => PartyItem::Cite,
+                _ => return Err(NomErr::Error(expected_any(i, &EXPECTED))),
+            };
+            commit(self.string(rest)).map(|(r, s)| (r, wrap(s)))
+        })?;
+        Ok((i, Party { name, title, items }))
+    }
+
+    // notice ::= "notice" string combinator "{" rule* "}"
+    // combinator ::= "earliest-of" | "latest-of" | "first-of"
+    fn notice(&self, i: &'a str) -> Res<'a, Notice> {
+        let (i, title) = commit(self.string(i))?;
+        let (i, combinator) = commit(self.spanned(i, |i| {
+            let (r, w) = word(i).map_err(|_| NomErr::Error(combinator_expected(i)))?;
+            match w {
+                "earliest-of" => Ok((r, Combinator::EarliestOf)),
+                "latest-of" => Ok((r, Combinator::LatestOf)),
+                "first-of" => Ok((r, Combinator::FirstOf)),
+                _ => Err(NomErr::Error(combinator_expected(i))),
+            }
+        }))?;
+        let (i, rules) = self.block(i, |i| self.rule(i))?;
+        Ok((
+            i,
+            Notice {
+                title,
+                combinator,
+                rules,
+            },
+        ))
+    }
+
+    // rule ::= ("clause" | "gap") name string ("when" condition ("," condition)*)? "=>" outcome
+    fn rule(&self, i: &'a str) -> Res<'a, Rule> {
+        let i = ws(i);
+        let start = self.off(i);
+        let (i, kind) = match word(i) {
+            Ok((r, "clause")) => (r, RuleKind::Clause),
+            Ok((r, "gap")) => (r, RuleKind::Gap),
+            _ => return Err(NomErr::Error(expected_any(i, &["`clause`", "`gap`"]))),
+        };
+        let (i, label) = commit(self.name(i))?;
+        let (i, cite) = commit(self.string(i))?;
+        let mut conditions = Vec::new();
+        let mut i = i;
+        if let Ok((rest, _)) = kw!("when")(i) {
+            let (mut rest, first) = commit(self.condition(rest))?;
+            conditions.push(first);
+            while let Ok((r, _)) = sym!(",")(rest) {
+                let (r, c) = commit(self.condition(r))?;
+                conditions.push(c);
+                rest = r;
+            }
+            i = rest;
+        }
+        let (i, _) = commit(sym!("=>")(i).map_err(|e| {
+            e.map(|e| {
+                if conditions.is_empty() {
+                    e.or_expected(ws(i), "`when`")
+                } else {
+                    e.or_expected(ws(i), "`,`")
+                }
+            })
+        }))?;
+        let (i, outcome) = commit(self.spanned(i, |i| self.outcome(i)))?;
+        Ok((
+            i,
+            Rule {
+                kind,
+                label,
+                cite,
+                conditions,
+                outcome,
+                span: Span::new(start, self.off(i)),
+            },
+        ))
+    }
+
+    // condition ::= "method" name ("or" name)*
+    //             | "method" "other-than" "(" name ("," name)* ")"
+    //             | "to" "designated-fax"
+    //             | subject bound ("and" bound)* day? zone?
+    //             | subject day zone?
+    // subject   ::= "sent" | "received"
+    fn condition(&self, i: &'a str) -> Res<'a, Spanned<Condition>> {
+        self.spanned(i, |i| {
+            const EXPECTED: [&str; 4] = ["`method`", "`to`", "`sent`", "`received`"];
+            let Ok((rest, keyword)) = word(i) else {
+                return Err(NomErr::Error(expected_any(i, &EXPECTED)));
+            };
+            match keyword {
+                "method" => self.method_condition(rest),
+                "to" => {
+                    commit(kw!("designated-fax")(rest)).map(|(r, _)| (r, Condition::DesignatedFax))
+                }
+                "sent" => self.instant_condition(rest, Subject::Sent),
+                "received" => self.instant_condition(rest, Subject::Received),
+                _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
+            }
+        })
+    }
+
+    fn method_condition(&self, i: &'a str) -> Res<'a, Condition> {
+        if let Ok((rest, _)) = kw!("other-than")(i) {
+            let (mut i, _) = commit(sym!("(")(rest))?;
+            let mut labels = Vec::new();
+            loop {
+                let (r, label) = commit(self.name(i))?;
+                labels.push(label);
+                if let Ok((r, _)) = sym!(",")(r) {
+                    i = r;
+                    continue;
+                }
+                let (r, _) =
+                    commit(sym!(")")(r).map_err(|e| e.map(|e| e.or_expected(ws(r), "`,`"))))?;
+                return Ok((r, Condition::MethodOtherThan(labels)));
+            }
+        }
+        let (mut i, first) = commit(
+            self.name(i)
+                .map_err(|e| e.map(|e| e.or_expected(ws(i), "`other-than`"))),
+        )?;
+        let mut names = vec![first];
+        while let Ok((r, _)) = kw!("or")(i) {
+            let (r, name) = commit(self.name(r))?;
+            names.push(name);
+            i = r;
+        }
+        Ok((i, Condition::Method(names)))
+    }
+
+    // bound ::= ("before" | "on-or-before" | "after" | "on-or-after" | "at") time
+    // day   ::= "on" ("business-day" | "non-business-day" | "any-day") ("of" name)?
+    // zone  ::= "in" (string | "recipient-time")
+    fn instant_condition(&self, i: &'a str, subject: Subject) -> Res<'a, Condition> {
+        const CMPS: [(&str, Cmp); 5] = [
+            ("before", Cmp::Before),
+            ("on-or-before", Cmp::OnOrBefore),
+            ("after", Cmp::After),
+            ("on-or-after", Cmp::OnOrAfter),
+            ("at", Cmp::At),
+        ];
+        let cmp_at = |i: &'a str| -> Option<(&'a str, Cmp)> {
+            let (r, w) = word(i).ok()?;
+            CMPS.iter()
+                .find(|(name, _)| *name == w)
+                .map(|(_, c)| (r, *c))
+        };
+        let mut bounds = Vec::new();
+        let mut i = i;
+        if let Some((r, cmp)) = cmp_at(i) {
+            let (r, t) = commit(self.spanned(r, time))?;
+            bounds.push(Bound { cmp, time: t });
+            i = r;
+            while let Ok((r, _)) = kw!("and")(i) {
+                let Some((r, cmp)) = cmp_at(r) else {
+                    return Err(NomErr::Failure(expected_any(
+                        ws(r),
+                        &[
+                            "`before`",
+                            "`on-or-before`",
+                            "`after`",
+                            "`on-or-after`",
+                            "`at`",
+                        ],
+                    )));
+                };
+                let (r, t) = commit(self.spanned(r, time))?;
+                bounds.push(Bound { cmp, time: t });
+                i = r;
+            }
+        }
+        let mut day = None;
+        if let Ok((r, _)) = kw!("on")(i) {
+            let (r, kind) = commit(self.spanned(r, |i| {
+                const KINDS: [&str; 3] = ["`business-day`", "`non-business-day`", "`any-day`"];
+                match word(i) {
+                    Ok((r, "business-day")) => Ok((r, DayKind::BusinessDay)),
+                    Ok((r, "non-business-day")) => Ok((r, DayKind::NonBusinessDay)),
+                    Ok((r, "any-day")) => Ok((r, DayKind::AnyDay)),
+                    _ => Err(NomErr::Error(expected_any(i, &KINDS))),
+                }
+            }))?;
+            let (r, calendar) = match kw!("of")(r) {
+                Ok((r, _)) => {
+                    let (r, n) = commit(self.name(r))?;
+                    (r, Some(n))
+                }
+                Err(_) => (r, None),
+            };
+            day = Some(DayCondition { kind, calendar });
+            i = r;
+        }
+        if bounds.is_empty() && day.is_none() {
+            return Err(NomErr::Failure(expected_any(
+                ws(i),
+                &[
+                    "`before`",
+                    "`on-or-before`",
+                    "`after`",
+                    "`on-or-after`",
+                    "`at`",
+                    "`on`",
+                ],
+            )));
+        }
+        let mut zone = None;
+        if let Ok((r, _)) = kw!("in")(i) {
+            let (r, z) = commit(self.spanned(r, |i| {
+                if let Ok((r, _)) = kw!("recipient-time")(i) {
+                    return Ok((r, ZoneRef::Recipient));
+                }
+                string(i)
+                    .map(|(r, s)| (r, ZoneRef::Named(s)))
+                    .map_err(|e| e.map(|e| e.or_expected(ws(i), "`recipient-time`")))
+            }))?;
+            zone = Some(z);
+            i = r;
+        }
+        Ok((
+            i,
+            Condition::Instant(InstantCondition {
+                subject,
+                bounds,
+                day,
+                zone,
+            }),
+        ))
+    }
+
+    // outcome ::= "upon" "receipt"
+    //           | "same-day" ("of" subject)?
+    //           | "next" "business-day" ("after" subject)?
+    //           | integer ("business-day" | "business-days" | "day" | "days") "after" subject
+    fn outcome(&self, i: &'a str) -> Res<'a, Outcome> {
+        const EXPECTED: [&str; 4] = ["`upon`", "`same-day`", "`next`", "a number of days"];
+        let subject = |i: &'a str| -> Res<'a, Subject> {
+            match word(i) {
+                Ok((r, "sent")) => Ok((r, Subject::Sent)),
+                Ok((r, "received")) => Ok((r, Subject::Received)),
+                _ => Err(NomErr::Error(expected_any(
+                    ws(i),
+                    &["`sent`", "`received`"],
+                ))),
+            }
+        };
+        let i = ws(i);
+        if let Ok((r, n)) = integer(i) {
+            let (r, unit) = commit(self.spanned(r, |i| match word(i) {
+                Ok((r, "business-day" | "business-days")) => Ok((r, true)),
+                Ok((r, "day" | "days")) => Ok((r, false)),
+                _ => Err(NomErr::Error(expected_any(
+                    i,
+                    &["`business-days`", "`days`"],
+                ))),
+            }))?;
+            let (r, _) = commit(kw!("after")(r))?;
+            let (r, s) = commit(subject(r))?;
+            return Ok((
+                r,
+                if unit.node {
+                    Outcome::BusinessDaysAfter(n, s)
+                } else {
+                    Outcome::DaysAfter(n, s)
+                },
+            ));
+        }
+        match word(i) {
+            Ok((r, "upon")) => commit(kw!("receipt")(r)).map(|(r, _)| (r, Outcome::UponReceipt)),
+            Ok((r, "same-day")) => match kw!("of")(r) {
+                Ok((r, _)) => commit(subject(r)).map(|(r, s)| (r, Outcome::SameDay(s))),
+                Err(_) => Ok((r, Outcome::SameDay(Subject::Sent))),
+            },
+            Ok((r, "next")) => {
+                let (r, _) = commit(kw!("business-day")(r))?;
+                match kw!("after")(r) {
+                    Ok((r, _)) => {
+                        commit(subject(r)).map(|(r, s)| (r, Outcome::BusinessDaysAfter(1, s)))
+                    }
+                    Err(_) => Ok((r, Outcome::BusinessDaysAfter(1, Subject::Sent))),
+                }
+            }
+            _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
+        }
+    }
+
+    // calendar ::= "calendar" name string "{" calendar-item* "}"
+    fn calendar(&self, i: &'a str) -> Res<'a, Calendar> {
+        let i = ws(i);
+        let start = self.off(i);
+        let (i, _) = kw!("calendar")(i)?;
+        let (i, name) = commit(self.name(i))?;
+        let (i, title) = commit(self.string(i))?;
+        let (i, items) = self.block(i, |i| self.calendar_item(i))?;
+        Ok((
+            i,
+            Calendar {
+                name,
+                title,
+                items,
+                span: Span::new(start, self.off(i)),
+            },
+        ))
+    }
+
+    // calendar-item ::= "source" string
+    //                 | "years" year "through" year
+    //                 | "weekend" weekday ("," weekday)*
+    //                 | "include" name
+    //                 | "holiday" string "on" date-rule ("from" year)? ("through" year)? "unshifted"?
+    //                 | "shift" weekday "=>" ("following" | "preceding") weekday
+    //                 | "closed" date ("through" date)? string
+    //                 | "open" date string
+    fn calendar_item(&self, i: &'a str) -> Res<'a, CalendarItem> {
+        const EXPECTED: [&str; 8] = [
+            "`source`",
+            "`years`",
+            "`weekend`",
+            "`include`",
+            "`holiday`",
+            "`shift`",
+            "`closed`",
+            "`open`",
+        ];
+        let i = ws(i);
+        let Ok((rest, keyword)) = word(i) else {
+            return Err(NomErr::Error(expected_any(i, &EXPECTED)));
+        };
+        match keyword {
+            "source" => commit(self.string(rest)).map(|(r, s)| (r, CalendarItem::Source(s))),
+            "years" => commit(self.spanned(rest, |i| {
+                let (i, first) = year(i)?;
+                let (i, _) = kw!("through")(i)?;
+                let (i, last) = year(i)?;
+                Ok((i, (first, last)))
+            }))
+            .map(|(r, y)| (r, CalendarItem::Years(y))),
+            "weekend" => {
+                let (mut r, first) = commit(self.spanned(rest, weekday))?;
+                let mut days = vec![first];
+                while let Ok((r2, _)) = sym!(",")(r) {
+                    let (r2, d) = commit(self.spanned(r2, weekday))?;
+                    days.push(d);
+                    r = r2;
+                }
+                Ok((r, CalendarItem::Weekend(days)))
+            }
+            "include" => commit(self.name(rest)).map(|(r, n)| (r, CalendarItem::Include(n))),
+            "holiday" => commit(self.holiday(rest)).map(|(r, h)| (r, CalendarItem::Holiday(h))),
+            "shift" => commit(self.spanned(rest, |i| {
+                let (i, from) = weekday(i)?;
+                let (i, _) = sym!("=>")(i)?;
+                let (i, following) = match word(i) {
+                    Ok((r, "following")) => (r, true),
+                    Ok((r, "preceding")) => (r, false),
+                    _ => {
+                        return Err(NomErr::Error(expected_any(
+                            ws(i),
+                            &["`following`", "`preceding`"],
+                        )));
+                    }
+                };
+                let (i, to) = weekday(i)?;
+                Ok((
+                    i,
+                    Shift {
+                        from,
+                        to,
+                        following,
+                    },
+                ))
+            }))
+            .map(|(r, s)| (r, CalendarItem::Shift(s))),
+            "closed" => commit(self.closure(rest, true)).map(|(r, c)| (r, CalendarItem::Closed(c))),
+            "open" => commit(self.closure(rest, false)).map(|(r, c)| (r, CalendarItem::Open(c))),
+            _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
+        }
+    }
+
+    fn holiday(&self, i: &'a str) -> Res<'a, Holiday> {
+        let (i, name) = self.string(i)?;
+        let (i, _) = kw!("on")(i)?;
+        let (i, rule) = self.spanned(i, |i| self.date_rule(i))?;
+        let (i, from) = match kw!("from")(i) {
+            Ok((r, _)) => {
+                let (r, y) = commit(self.spanned(r, year))?;
+                (r, Some(y))
+            }
+            Err(_) => (i, None),
+        };
+        let (i, through) = match kw!("through")(i) {
+            Ok((r, _)) => {
+                let (r, y) = commit(self.spanned(r, year))?;
+                (r, Some(y))
+            }
+            Err(_) => (i, None),
+        };
+        let (i, unshifted) = match kw!("unshifted")(i) {
+            Ok((r, _)) => (r, true),
+            Err(_) => (i, false),
+        };
+        Ok((
+            i,
+            Holiday {
+                name,
+                rule,
+                from,
+                through,
+                unshifted,
+            },
+        ))
+    }
+
+    // date-rule ::= month day-of-month
+    //             | ("first" | "second" | "third" | "fourth" | "fifth" | "last") weekday "of" month
+    //             | "easter" signed-integer
+    fn date_rule(&self, i: &'a str) -> Res<'a, DateRule> {
+        const ORDINALS: [(&str, Option<u8>); 6] = [
+            ("first", Some(1)),
+            ("second", Some(2)),
+            ("third", Some(3)),
+            ("fourth", Some(4)),
+            ("fifth", Some(5)),
+            ("last", None),
+        ];
+        let i = ws(i);
+        let (r, w) = word(i).map_err(|_| NomErr::Error(PErr::expected(i, "a date rule")))?;
+        if w == "easter" {
+            let (r, offset) = signed_integer(r)?;
+            return Ok((r, DateRule::Easter(offset)));
+        }
+        if let Some((_, nth)) = ORDINALS.iter().find(|(name, _)| *name == w) {
+            let (r, weekday) = weekday(r)?;
+            let (r, _) = kw!("of")(r)?;
+            let (r, month) = month(r)?;
+            return Ok((
+                r,
+                DateRule::Nth {
+                    nth: *nth,
+                    weekday,
+                    month,
+                },
+            ));
+        }
+        let (r, month) = month(i).map_err(|_| {
+            NomErr::Error(expected_any(
+                i,
+                &[
+                    "a month", "`first`", "`second`", "`third`", "`fourth`", "`fifth`", "`last`",
+                    "`easter`",
+                ],
+            ))
+        })?;
+        let day_at = ws(r);
+        let (r, day) = integer(r)?;
+        if !(1..=31).contains(&day) || NaiveDate::from_ymd_opt(2000, month, day).is_none() {
+            let len = day_at.len() - r.len();
+            return Err(NomErr::Failure(PErr::invalid(
+                day_at,
+                len,
+                "day of the month",
+                "that month has no such day",
+            )));
+        }
+        Ok((r, DateRule::Fixed { month, day }))
+    }
+
+    fn closure(&self, i: &'a str, range: bool) -> Res<'a, Closure> {
+        let (i, from) = self.spanned(i, date)?;
+        let (i, through) = match (range, kw!("through")(i)) {
+            (true, Ok((r, _))) => {
+                let (r, d) = commit(self.spanned(r, date))?;
+                (r, Some(d))
+            }
+            _ => (i, None),
+        };
+        let (i, reason) = self.string(i).map_err(|e| {
+            e.map(|e| {
+                if range && through.is_none() {
+                    e.or_expected(ws(i), "`through`")
+                } else {
+                    e
+                }
+            })
+        })?;
+        Ok((
+            i,
+            Closure {
+                from,
+                through,
+                reason,
+            },
+        ))
+    }
+}
+
+fn combinator_expected(i: &str) -> PErr<'_> {
+    expected_any(i, &["`earliest-of`", "`latest-of`", "`first-of`"])
+}
+
+fn expected_any<'a>(at: &'a str, what: &[&'static str]) -> PErr<'a> {
+    PErr {
+        at,
+        expected: what.to_vec(),
+        complete: None,
+    }
+}
+
+/// The length of the token at `at` and how to name it in a message.
+fn describe_token(at: &str) -> (usize, String) {
+    if at.is_empty() {
+        return (0, "end of file".into());
+    }
+    if let Ok((rest, w)) = word(at) {
+        return (at.len() - rest.len(), format!("`{w}`"));
+    }
+    if at.starts_with('"') {
+        return (1, "a string".into());
+    }
+    let token: String = at
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .take(20)
+        .collect();
+    (token.len().max(1), format!("`{token}`"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(src: &str) -> String {
+        let e = parse(src).unwrap_err();
+        format!("at `{}`: {}", &src[e.span.start..e.span.end], e.kind)
+    }
+
+    #[test]
+    fn parses_a_clause_with_bounds_day_and_zone() {
+        let file = parse(
+            r#"agreement "x" { notice "4.2" earliest-of {
+                clause ii "words" when method fax, to designated-fax,
+                    sent after 20:00 and before 23:59:00 on any-day in "America/New_York"
+                    => next business-day } }"#,
+        )
+        .unwrap();
+        let Item::Agreement(a) = &file.items[0] else {
+            panic!()
+        };
+        let AgreementItem::Notice(n) = &a.items[0] else {
+            panic!()
+        };
+        let rule = &n.rules[0];
+        assert_eq!(rule.label.node, "ii");
+        assert_eq!(rule.conditions.len(), 3);
+        assert_eq!(
+            rule.outcome.node,
+            Outcome::BusinessDaysAfter(1, Subject::Sent)
+        );
+        let Condition::Instant(c) = &rule.conditions[2].node else {
+            panic!()
+        };
+        assert_eq!(c.bounds[0].cmp, Cmp::After);
+        assert_eq!(
+            c.bounds[1].time.node,
+            NaiveTime::from_hms_opt(23, 59, 0).unwrap()
+        );
+        assert_eq!(
+            c.zone.as_ref().unwrap().node,
+            ZoneRef::Named("America/New_York".into())
+        );
+    }
+
+    #[test]
+    fn spans_point_at_the_token() {
+        let src = "calendar x \"t\" { years 1971 through 2100 }";
+        let file = parse(src).unwrap();
+        let Item::Calendar(c) = &file.items[0] else {
+            panic!()
+        };
+        let CalendarItem::Years(y) = &c.items[0] else {
+            panic!()
+        };
+        assert_eq!(&src[y.span.start..y.span.end], "1971 through 2100");
+        assert_eq!(&src[c.name.span.start..c.name.span.end], "x");
+    }
+
+    #[test]
+    fn strings_fold_white_space_and_comments_are_skipped() {
+        let src = "# a comment\ncalendar x \"two\n   lines\" { # another\n }";
+        let Item::Calendar(c) = &parse(src).unwrap().items[0] else {
+            panic!()
+        };
+        assert_eq!(c.title.node, "two lines");
+    }
+
+    #[test]
+    fn layout_does_not_change_the_tree() {
+        let a = parse("calendar x \"t\" { weekend saturday, sunday }").unwrap();
+        let b = parse("calendar   x\n\"t\"\n{\n  weekend saturday ,\n sunday\n}\n").unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn error_messages() {
+        insta::assert_snapshot!(err("agrement \"x\" {}"), @"at `agrement`: expected `agreement`, `calendar` or end of file, found `agrement`");
+        insta::assert_snapshot!(err("agreement \"x\" { dated 2000-02-30 }"), @"at `2000-02-30`: invalid date `2000-02-30`: expected a real date written YYYY-MM-DD");
+        insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest { } }"), @"at `earliest`: expected `earliest-of`, `latest-of` or `first-of`, found `earliest`");
+        insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 25:00 => same-day } }"), @"at `25:00`: invalid time `25:00`: expected HH:MM or HH:MM:SS on a 24-hour clock, from 00:00:00 to 23:59:59");
+        insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 20:00 same-day } }"), @"at `same-day`: expected `=>` or `,`, found `same-day`");
+        insta::assert_snapshot!(err("agreement \"x\" { colour blue }"), @"at `colour`: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice` or `}`, found `colour`");
+        insta::assert_snapshot!(err("agreement \"x"), @r#"at `"`: unterminated string"#);
+        insta::assert_snapshot!(err("calendar x \"t\" { holiday \"h\" on february 30 }"), @"at `30`: invalid day of the month `30`: that month has no such day");
+        insta::assert_snapshot!(err("agreement \"x\" { party p \"P\" { fax \"1\" "), @"at ``: expected `fax`, `time-zone`, `address`, `cite` or `}`, found end of file");
+    }
+}

@@ -1,0 +1,270 @@
+//! Reading instants as users write them.
+//!
+//! An RFC 3339 time with an offset or `Z` is an instant. A local time without an offset is
+//! read in the agreement's time zone, but only when that reading is unambiguous: on the days
+//! the clocks change, a local time may happen twice or not at all, and then the user must
+//! choose with a [`Fold`]. Dates are never guessed.
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+
+/// Which reading of a local time to take when the clocks change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// The earlier of the two instants a local time may mean.
+    Earlier,
+    /// The later of the two instants a local time may mean.
+    Later,
+}
+
+/// A time that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    /// Not a time in any accepted form.
+    Malformed {
+        /// The text given.
+        text: String,
+    },
+    /// A local time that happens twice (the clocks went back).
+    Ambiguous {
+        /// The text given.
+        text: String,
+        /// The time zone it was read in.
+        zone: String,
+        /// The first instant it may mean.
+        earlier: DateTime<FixedOffset>,
+        /// The second instant it may mean.
+        later: DateTime<FixedOffset>,
+    },
+    /// A local time that never happens (the clocks went forward).
+    Nonexistent {
+        /// The text given.
+        text: String,
+        /// The time zone it was read in.
+        zone: String,
+        /// The instant it means with the offset before the change.
+        earlier: DateTime<FixedOffset>,
+        /// The instant it means with the offset after the change.
+        later: DateTime<FixedOffset>,
+    },
+}
+
+impl fmt::Display for TimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeError::Malformed { text } => write!(f, "`{text}` is not a time"),
+            TimeError::Ambiguous { text, zone, .. } => write!(
+                f,
+                "`{text}` happens twice in {zone}: the clocks went back that night"
+            ),
+            TimeError::Nonexistent { text, zone, .. } => write!(
+                f,
+                "`{text}` does not exist in {zone}: the clocks went forward that night"
+            ),
+        }
+    }
+}
+
+impl TimeError {
+    /// What the user can do about it.
+    pub fn help(&self) -> String {
+        match self {
+            TimeError::Malformed { .. } => {
+                "write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, \
+                 or a local time such as `2000-03-03T21:15:00`"
+                    .into()
+            }
+            TimeError::Ambiguous { earlier, later, .. }
+            | TimeError::Nonexistent { earlier, later, .. } => format!(
+                "give an offset, or choose `--fold earlier` ({}) or `--fold later` ({})",
+                earlier.to_rfc3339(),
+                later.to_rfc3339()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TimeError {}
+
+/// Reads `text` as an instant; a local time is read in `zone`.
+///
+/// ```
+/// use deemed::time::{parse_instant, Fold};
+/// let ny = chrono_tz::America::New_York;
+/// let t = parse_instant("2000-03-03T21:15:00-05:00", ny, None).unwrap();
+/// assert_eq!(t.to_rfc3339(), "2000-03-03T21:15:00-05:00");
+/// // 01:30 happened twice on 2000-10-29 in New York.
+/// assert!(parse_instant("2000-10-29T01:30:00", ny, None).is_err());
+/// let t = parse_instant("2000-10-29T01:30:00", ny, Some(Fold::Later)).unwrap();
+/// assert_eq!(t.to_rfc3339(), "2000-10-29T01:30:00-05:00");
+/// ```
+pub fn parse_instant(
+    text: &str,
+    zone: Tz,
+    fold: Option<Fold>,
+) -> Result<DateTime<FixedOffset>, TimeError> {
+    let trimmed = text.trim();
+    let mut normal = trimmed.to_string();
+    if normal.get(10..11) == Some(" ") || normal.get(10..11) == Some("t") {
+        normal.replace_range(10..11, "T");
+    }
+    if normal.ends_with('z') {
+        normal.pop();
+        normal.push('Z');
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(&normal) {
+        return Ok(t);
+    }
+    for format in ["%Y-%m-%dT%H:%M%#z", "%Y-%m-%dT%H:%MZ"] {
+        if let Ok(t) = DateTime::parse_from_str(&normal, format) {
+            return Ok(t);
+        }
+        if format.ends_with('Z') {
+            if let Ok(n) = NaiveDateTime::parse_from_str(&normal, format) {
+                return Ok(n.and_utc().fixed_offset());
+            }
+        }
+    }
+    let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&normal, f).ok())
+        .ok_or_else(|| TimeError::Malformed {
+            text: trimmed.to_string(),
+        })?;
+    local_instant(local, zone, fold).map_err(|e| match e {
+        LocalError::Ambiguous(earlier, later) => TimeError::Ambiguous {
+            text: trimmed.to_string(),
+            zone: zone.name().to_string(),
+            earlier,
+            later,
+        },
+        LocalError::Nonexistent(earlier, later) => TimeError::Nonexistent {
+            text: trimmed.to_string(),
+            zone: zone.name().to_string(),
+            earlier,
+            later,
+        },
+    })
+}
+
+enum LocalError {
+    Ambiguous(DateTime<FixedOffset>, DateTime<FixedOffset>),
+    Nonexistent(DateTime<FixedOffset>, DateTime<FixedOffset>),
+}
+
+fn local_instant(
+    local: NaiveDateTime,
+    zone: Tz,
+    fold: Option<Fold>,
+) -> Result<DateTime<FixedOffset>, LocalError> {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) => Ok(t.fixed_offset()),
+        LocalResult::Ambiguous(a, b) => {
+            let (a, b) = (a.fixed_offset(), b.fixed_offset());
+            let (earlier, later) = if a <= b { (a, b) } else { (b, a) };
+            match fold {
+                Some(Fold::Earlier) => Ok(earlier),
+                Some(Fold::Later) => Ok(later),
+                None => Err(LocalError::Ambiguous(earlier, later)),
+            }
+        }
+        LocalResult::None => {
+            // The offsets in force a day either side of the gap (clock changes are months apart).
+            let before = zone
+                .offset_from_utc_datetime(&(local - chrono::Duration::days(1)))
+                .fix();
+            let after = zone
+                .offset_from_utc_datetime(&(local + chrono::Duration::days(1)))
+                .fix();
+            let read = |offset: FixedOffset| -> Option<DateTime<FixedOffset>> {
+                offset.from_local_datetime(&local).single()
+            };
+            let (Some(x), Some(y)) = (read(before), read(after)) else {
+                // INVARIANT: a fixed offset maps every local time to exactly one instant.
+                return Err(LocalError::Nonexistent(
+                    local.and_utc().fixed_offset(),
+                    local.and_utc().fixed_offset(),
+                ));
+            };
+            let (earlier, later) = if x <= y { (x, y) } else { (y, x) };
+            match fold {
+                Some(Fold::Earlier) => Ok(earlier.with_timezone(&zone).fixed_offset()),
+                Some(Fold::Later) => Ok(later.with_timezone(&zone).fixed_offset()),
+                None => Err(LocalError::Nonexistent(earlier, later)),
+            }
+        }
+    }
+}
+
+/// The first instant of `date` in `zone` (midnight, or the first local time after a gap).
+pub(crate) fn start_of_day(date: chrono::NaiveDate, zone: Tz) -> Option<DateTime<Tz>> {
+    (0..=23).find_map(|h| {
+        date.and_hms_opt(h, 0, 0)
+            .and_then(|t| zone.from_local_datetime(&t).earliest())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::America::New_York;
+
+    fn show(text: &str, fold: Option<Fold>) -> String {
+        match parse_instant(text, New_York, fold) {
+            Ok(t) => t.to_rfc3339(),
+            Err(e) => format!("error: {e}; help: {}", e.help()),
+        }
+    }
+
+    #[test]
+    fn accepted_forms() {
+        assert_eq!(
+            show("2000-03-03T21:15:00-05:00", None),
+            "2000-03-03T21:15:00-05:00"
+        );
+        assert_eq!(
+            show("2000-03-04T02:15:00Z", None),
+            "2000-03-04T02:15:00+00:00"
+        );
+        assert_eq!(
+            show("2000-03-04 02:15:00z", None),
+            "2000-03-04T02:15:00+00:00"
+        );
+        assert_eq!(
+            show("2000-03-03T18:15-08:00", None),
+            "2000-03-03T18:15:00-08:00"
+        );
+        assert_eq!(
+            show("2000-03-03T21:15:00", None),
+            "2000-03-03T21:15:00-05:00"
+        );
+        assert_eq!(show("2000-07-03 21:15", None), "2000-07-03T21:15:00-04:00");
+    }
+
+    #[test]
+    fn clock_changes_need_a_choice() {
+        insta::assert_snapshot!(show("2000-10-29T01:30:00", None), @"error: `2000-10-29T01:30:00` happens twice in America/New_York: the clocks went back that night; help: give an offset, or choose `--fold earlier` (2000-10-29T01:30:00-04:00) or `--fold later` (2000-10-29T01:30:00-05:00)");
+        assert_eq!(
+            show("2000-10-29T01:30:00", Some(Fold::Earlier)),
+            "2000-10-29T01:30:00-04:00"
+        );
+        insta::assert_snapshot!(show("2000-04-02T02:30:00", None), @"error: `2000-04-02T02:30:00` does not exist in America/New_York: the clocks went forward that night; help: give an offset, or choose `--fold earlier` (2000-04-02T02:30:00-04:00) or `--fold later` (2000-04-02T02:30:00-05:00)");
+        assert_eq!(
+            show("2000-04-02T02:30:00", Some(Fold::Earlier)),
+            "2000-04-02T01:30:00-05:00"
+        );
+        assert_eq!(
+            show("2000-04-02T02:30:00", Some(Fold::Later)),
+            "2000-04-02T03:30:00-04:00"
+        );
+    }
+
+    #[test]
+    fn malformed() {
+        insta::assert_snapshot!(show("yesterday", None), @"error: `yesterday` is not a time; help: write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, or a local time such as `2000-03-03T21:15:00`");
+        assert!(show("2000-02-30T10:00:00", None).starts_with("error"));
+        assert!(show("2000-03-03", None).starts_with("error"));
+    }
+}
