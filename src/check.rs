@@ -51,6 +51,8 @@ pub enum CheckErrorKind {
     },
     /// A declaration that must be there is not.
     Missing {
+        /// `agreement` or `calendar`.
+        within: &'static str,
         /// What is missing, such as `` `time-zone` ``.
         what: &'static str,
         /// What to add.
@@ -112,10 +114,13 @@ pub enum CheckErrorKind {
 impl fmt::Display for CheckErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            CheckErrorKind::Duplicate { what: "", name, .. } => {
+                write!(f, "`{name}` is declared twice")
+            }
             CheckErrorKind::Duplicate { what, name, .. } => {
                 write!(f, "{what} `{name}` is declared twice")
             }
-            CheckErrorKind::Missing { what, .. } => write!(f, "the agreement has no {what}"),
+            CheckErrorKind::Missing { within, what, .. } => write!(f, "the {within} has no {what}"),
             CheckErrorKind::Unknown(u) => write!(f, "{u}"),
             CheckErrorKind::UnknownTimeZone { name } => write!(f, "unknown time zone `{name}`"),
             CheckErrorKind::SecondAgreement => write!(f, "a rules file holds one agreement"),
@@ -137,7 +142,10 @@ impl fmt::Display for CheckErrorKind {
             }
             CheckErrorKind::BackwardRange => write!(f, "the range ends before it starts"),
             CheckErrorKind::IncludeCycle { name } => {
-                write!(f, "calendar `{name}` includes itself")
+                write!(
+                    f,
+                    "`include {name}` makes a cycle: `{name}` includes this calendar"
+                )
             }
             CheckErrorKind::FaxWithoutDigits { written } => {
                 write!(f, "facsimile number `{written}` has no digits")
@@ -212,7 +220,11 @@ const YEAR_LIMITS: (i32, i32) = (1900, 2200);
 
 impl Checker {
     fn error(&mut self, source: usize, span: Span, kind: CheckErrorKind) {
-        self.errors.push(CheckError { source, span, kind });
+        let e = CheckError { source, span, kind };
+        // A calendar reached through several includes is checked more than once.
+        if !self.errors.contains(&e) {
+            self.errors.push(e);
+        }
     }
 
     fn time_zone(&mut self, source: usize, name: &Spanned<String>) -> Option<Tz> {
@@ -386,6 +398,7 @@ impl Checker {
                 source,
                 decl.name.span,
                 CheckErrorKind::Missing {
+                    within: "calendar",
                     what: "`years` range",
                     example: "years 1971 through 2100",
                 },
@@ -523,7 +536,11 @@ impl Checker {
                 self.error(
                     source,
                     a.title.span,
-                    CheckErrorKind::Missing { what, example },
+                    CheckErrorKind::Missing {
+                        within: "agreement",
+                        what,
+                        example,
+                    },
                 );
             }
         }
@@ -549,7 +566,7 @@ impl Checker {
                 source,
                 span,
                 CheckErrorKind::Duplicate {
-                    what: "declaration",
+                    what: "",
                     name: what.trim_matches('`').to_string(),
                     first: *first,
                 },
@@ -704,11 +721,15 @@ impl Checker {
                                 CheckErrorKind::Unknown(UnknownName {
                                     what: "clause",
                                     name: label.node.clone(),
-                                    known: all
-                                        .iter()
-                                        .filter(|r| r.kind == RuleKind::Clause)
-                                        .map(|r| r.label.node.clone())
-                                        .collect(),
+                                    known: all.iter().filter(|r| r.kind == RuleKind::Clause).fold(
+                                        Vec::new(),
+                                        |mut known, r| {
+                                            if !known.contains(&r.label.node) {
+                                                known.push(r.label.node.clone());
+                                            }
+                                            known
+                                        },
+                                    ),
                                 }),
                             );
                             continue;

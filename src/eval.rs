@@ -186,7 +186,7 @@ impl fmt::Display for Warning {
             Warning::RecipientNotGiven { rules } => write!(
                 f,
                 "no recipient given: the designated facsimile number condition of {} was not checked",
-                label_list("rule", rules)
+                label_list("clause", rules)
             ),
             Warning::FaxNumberNotGiven { party } => write!(
                 f,
@@ -683,6 +683,7 @@ impl Resolved<'_> {
         warnings: &mut Vec<Warning>,
     ) -> Result<(Vec<Test>, bool), EvalError> {
         let mut tests = Vec::with_capacity(rule.conditions.len() + 2);
+        let mut assumptions = Vec::new();
         for cond in &rule.conditions {
             match cond {
                 Cond::Method {
@@ -698,7 +699,7 @@ impl Resolved<'_> {
                     other_than: other_than.clone(),
                     holds: methods.contains(self.method),
                 }),
-                Cond::DesignatedFax => tests.push(self.designated_fax(rule, warnings)),
+                Cond::DesignatedFax => tests.push(self.designated_fax(rule, &mut assumptions)),
                 Cond::Instant {
                     subject,
                     bounds,
@@ -721,12 +722,9 @@ impl Resolved<'_> {
                         ZoneSel::Recipient => match self.party.and_then(|p| p.tz) {
                             Some(tz) => tz,
                             None => {
-                                push_unique(
-                                    warnings,
-                                    Warning::RecipientTimeUnknown {
-                                        rule: rule.label.clone(),
-                                    },
-                                );
+                                assumptions.push(Warning::RecipientTimeUnknown {
+                                    rule: rule.label.clone(),
+                                });
                                 self.tz()
                             }
                         },
@@ -777,24 +775,19 @@ impl Resolved<'_> {
             }
         }
         let holds = tests.iter().all(Test::holds);
+        if holds {
+            for w in assumptions {
+                add_warning(warnings, w);
+            }
+        }
         Ok((tests, holds))
     }
 
     fn designated_fax(&self, rule: &RuleDef, warnings: &mut Vec<Warning>) -> Test {
         let Some(party) = self.party else {
-            // Only worth a warning when the rest of the rule could apply.
-            if let Some(Warning::RecipientNotGiven { rules }) = warnings
-                .iter_mut()
-                .find(|w| matches!(w, Warning::RecipientNotGiven { .. }))
-            {
-                if !rules.contains(&rule.label) {
-                    rules.push(rule.label.clone());
-                }
-            } else {
-                warnings.push(Warning::RecipientNotGiven {
-                    rules: vec![rule.label.clone()],
-                });
-            }
+            warnings.push(Warning::RecipientNotGiven {
+                rules: vec![rule.label.clone()],
+            });
             return Test::DesignatedFax {
                 to: None,
                 number: self.event.fax_number.clone(),
@@ -807,12 +800,9 @@ impl Resolved<'_> {
         let (holds, assumed) = match &self.event.fax_number {
             _ if party.faxes.is_empty() => (false, false),
             None => {
-                push_unique(
-                    warnings,
-                    Warning::FaxNumberNotGiven {
-                        party: party.name.clone(),
-                    },
-                );
+                warnings.push(Warning::FaxNumberNotGiven {
+                    party: party.name.clone(),
+                });
                 (true, true)
             }
             Some(number) => {
@@ -864,7 +854,11 @@ impl Resolved<'_> {
                 cal.is_business_day(date)?;
                 (
                     date,
-                    format!("the date {} it was {}", weekday_date(date), subject_word(s)),
+                    format!(
+                        "the date it was {}, {}",
+                        subject_word(s),
+                        weekday_date(date)
+                    ),
                     Vec::new(),
                 )
             }
@@ -937,6 +931,24 @@ fn out_of_range(cal: &crate::calendar::Calendar, date: NaiveDate) -> OutOfRange 
         first,
         last,
     }
+}
+
+/// Adds a warning once; the rules a missing recipient affected are listed together.
+fn add_warning(warnings: &mut Vec<Warning>, w: Warning) {
+    if let Warning::RecipientNotGiven { rules: new } = &w {
+        if let Some(Warning::RecipientNotGiven { rules }) = warnings
+            .iter_mut()
+            .find(|w| matches!(w, Warning::RecipientNotGiven { .. }))
+        {
+            for label in new {
+                if !rules.contains(label) {
+                    rules.push(label.clone());
+                }
+            }
+            return;
+        }
+    }
+    push_unique(warnings, w);
 }
 
 fn push_unique(warnings: &mut Vec<Warning>, w: Warning) {

@@ -1,0 +1,33 @@
+//! Integration tests: one binary, running the library and the real `deemed` executable.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod calendar_table;
+mod check_errors;
+mod edges;
+mod when_effective;
+
+use std::process::Command;
+
+/// Runs the real binary; returns stdout, stderr and the exit code.
+pub fn deemed(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_deemed"))
+        .args(args)
+        .output()
+        .expect("the deemed binary runs");
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// The embedded default rules.
+pub fn rules() -> deemed::Rules {
+    deemed::Rules::default_rules().unwrap()
+}

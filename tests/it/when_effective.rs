@@ -1,0 +1,336 @@
+//! `deemed when-effective`, run as the real binary.
+
+use crate::deemed;
+
+/// The cases of the output snapshots: every clause, every gap, holidays, DST, offsets.
+const CASES: &[&[&str]] = &[
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T21:15:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T19:59:59-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "949-788-6706",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T20:00:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "949-788-6706",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T23:59:00-05:00",
+        "--to",
+        "montrose",
+        "--fax-number",
+        "(214) 758-1221",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-04T10:00:00-05:00",
+        "--to",
+        "counsel",
+        "--fax-number",
+        "(212) 541-4630",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T10:00:00-05:00",
+        "--to",
+        "strong-river",
+        "--fax-number",
+        "(284) 494-0000",
+    ],
+    &[
+        "--method",
+        "courier",
+        "--sent",
+        "2000-12-22T15:00:00-05:00",
+        "--to",
+        "montrose",
+    ],
+    &[
+        "--method",
+        "hand",
+        "--sent",
+        "2000-03-03T10:00:00-05:00",
+        "--received",
+        "2000-03-06T09:30:00-05:00",
+        "--to",
+        "company",
+    ],
+    &[
+        "--method",
+        "email",
+        "--sent",
+        "2000-03-03T10:00:00-05:00",
+        "--to",
+        "company",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-04-02T21:00:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "949-788-6706",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-10-29T01:30:00",
+        "--fold",
+        "later",
+        "--to",
+        "company",
+        "--fax-number",
+        "949-788-6706",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T17:30:00-08:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "949-788-6706",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2022-06-17T21:00:00-04:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "949-788-6706",
+    ],
+    &[
+        "--method",
+        "fax",
+        "--sent",
+        "2001-09-11T10:00:00-04:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "949-788-6706",
+        "--calendar",
+        "us-ny-banking-with-closures",
+    ],
+    &["--method", "fax", "--sent", "2000-03-03T10:00:00-05:00"],
+];
+
+fn run_all(format: &str) -> String {
+    let mut out = String::new();
+    for case in CASES {
+        let mut args = vec!["when-effective"];
+        args.extend_from_slice(case);
+        args.extend_from_slice(&["--format", format]);
+        let (stdout, stderr, code) = deemed(&args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{stderr}");
+        out.push_str(&format!("$ deemed {}\n{stdout}\n", args.join(" ")));
+    }
+    out
+}
+
+#[test]
+fn text_output_over_the_cases() {
+    insta::assert_snapshot!(run_all("text"));
+}
+
+#[test]
+fn json_output_over_the_cases() {
+    insta::assert_snapshot!(run_all("json"));
+}
+
+#[test]
+fn the_reference_query() {
+    let (stdout, _, code) = deemed(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T21:15:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "clause",
+            "deemed_date",
+            "effective_at",
+            "status",
+            "trace",
+            "warnings"
+        ]
+    );
+    assert_eq!(v["deemed_date"], "2000-03-06");
+    assert_eq!(v["effective_at"], "2000-03-06T00:00:00-05:00");
+    assert_eq!(v["clause"], "ii");
+    assert_eq!(v["status"], "effective");
+    let (text, _, _) = deemed(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T21:15:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+    ]);
+    assert!(text.starts_with("Monday 2000-03-06: deemed given and effective under clause ii"));
+}
+
+fn failure(args: &[&str]) -> String {
+    let (stdout, stderr, code) = deemed(args);
+    assert!(stdout.is_empty(), "{stdout}");
+    format!("exit {code}\n{stderr}")
+}
+
+#[test]
+fn errors_for_people() {
+    insta::assert_snapshot!(
+        failure(&["when-effective", "--method", "telegram", "--sent", "2000-03-03T10:00:00Z"]),
+        @r"
+    exit 1
+    error: unknown method `telegram`
+    help: known methods: `fax`, `courier`, `hand`, `mail`, `email`
+    "
+    );
+    insta::assert_snapshot!(
+        failure(&["when-effective", "--method", "fax", "--sent", "2000-03-03T10:00:00Z", "--to", "strong river"]),
+        @r"
+    exit 1
+    error: unknown party `strong river`
+    help: known parties: `company`, `montrose`, `strong-river`, `counsel`
+    "
+    );
+    insta::assert_snapshot!(
+        failure(&["when-effective", "--method", "fax", "--sent", "2000-03-03T10:00:00Z", "--calendar", "us-ny-bankng"]),
+        @r"
+    exit 2
+    error: unknown calendar `us-ny-bankng`
+    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`
+    "
+    );
+    insta::assert_snapshot!(
+        failure(&["when-effective", "--method", "fax", "--sent", "2000-10-29T01:30:00"]),
+        @r"
+    exit 1
+    error: --sent: `2000-10-29T01:30:00` happens twice in America/New_York: the clocks went back that night
+    help: give an offset, or choose `--fold earlier` (2000-10-29T01:30:00-04:00) or `--fold later` (2000-10-29T01:30:00-05:00)
+    "
+    );
+    insta::assert_snapshot!(
+        failure(&["when-effective", "--method", "fax", "--sent", "1960-03-03T10:00:00Z"]),
+        @r"
+    exit 1
+    error: 1960-03-03 is outside calendar `us-ny-banking`, which covers 1971 through 2100
+    "
+    );
+    insta::assert_snapshot!(
+        failure(&["when-effective", "--method", "hand", "--sent", "2000-03-03T10:00:00Z", "--received", "2000-03-02T10:00:00Z"]),
+        @r"
+    exit 1
+    error: received at 2000-03-02T10:00:00+00:00 before it was sent at 2000-03-03T10:00:00+00:00
+    "
+    );
+    insta::assert_snapshot!(
+        failure(&["when-effective", "--method", "fax", "--sent", "noon"]),
+        @r"
+    exit 1
+    error: --sent: `noon` is not a time
+    help: write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, or a local time such as `2000-03-03T21:15:00`
+    "
+    );
+}
+
+#[test]
+fn a_rules_file_with_a_mistake_points_at_it() {
+    let dir = std::env::temp_dir().join(format!("deemed-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("broken.rules");
+    let text = deemed::DEFAULT_RULES
+        .1
+        .replace("calendar us-ny-banking\n", "calendar us-ny-bankng\n");
+    std::fs::write(&path, text).unwrap();
+    let shown = path.display().to_string();
+    let out = failure(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T10:00:00Z",
+        "--rules",
+        &shown,
+    ])
+    .replace(&shown, "broken.rules");
+    insta::assert_snapshot!(out, @"
+    exit 2
+    error: unknown calendar `us-ny-bankng`
+      --> broken.rules:23:12
+       |
+    23 |   calendar us-ny-bankng
+       |            ^^^^^^^^^^^^
+    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`
+    ");
+    let missing = failure(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T10:00:00Z",
+        "--rules",
+        "no/such/file.rules",
+    ]);
+    assert!(
+        missing.starts_with("exit 2\nerror: cannot read `no/such/file.rules`"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let (stdout, _, code) = deemed(&["when-effective", "--help"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Exit codes:"));
+    assert!(stdout.contains("2  usage error"));
+}
