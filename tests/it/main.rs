@@ -10,6 +10,7 @@
 mod calendar_table;
 mod check_errors;
 mod edges;
+mod properties;
 mod when_effective;
 
 use std::process::Command;
@@ -27,7 +28,8 @@ pub fn deemed(args: &[&str]) -> (String, String, i32) {
     )
 }
 
-/// The embedded default rules.
-pub fn rules() -> deemed::Rules {
-    deemed::Rules::default_rules().unwrap()
+/// The embedded default rules, loaded once for the whole test binary.
+pub fn rules() -> &'static deemed::Rules {
+    static RULES: std::sync::OnceLock<deemed::Rules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| deemed::Rules::default_rules().unwrap())
 }

@@ -1,0 +1,73 @@
+//! Invariants of the evaluator over generated events.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use deemed::{Event, Status};
+use proptest::prelude::*;
+
+use crate::rules;
+
+const METHODS: [&str; 5] = ["fax", "courier", "hand", "mail", "email"];
+const PARTIES: [Option<&str>; 5] = [
+    None,
+    Some("company"),
+    Some("montrose"),
+    Some("strong-river"),
+    Some("counsel"),
+];
+const NUMBERS: [Option<&str>; 4] = [
+    None,
+    Some("(949) 788-6706"),
+    Some("212-541-1432"),
+    Some("555 0100"),
+];
+
+fn instant(seconds: i64, offset_minutes: i32) -> DateTime<chrono::FixedOffset> {
+    let utc = Utc.timestamp_opt(seconds, 0).unwrap();
+    utc.with_timezone(&chrono::FixedOffset::east_opt(offset_minutes * 60).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Every event in the calendar's range resolves; the answer is never before the sending,
+    /// a business-day outcome lands on a Business Day, and a gap always says so.
+    #[test]
+    fn resolutions_are_sound(
+        // 1971-01-02 through 2099-12-30, to the second.
+        seconds in 31_622_400i64..4_102_185_600,
+        offset in -12i32 * 60..=14 * 60,
+        receipt_delay in proptest::option::of(0i64..5 * 86_400),
+        method in 0usize..5,
+        party in 0usize..5,
+        number in 0usize..4,
+    ) {
+        let rules = rules();
+        let sent = instant(seconds, offset);
+        let event = Event {
+            method: METHODS[method].into(),
+            sent,
+            received: receipt_delay.map(|d| sent + Duration::seconds(d)),
+            to: PARTIES[party].map(String::from),
+            fax_number: NUMBERS[number].map(String::from),
+        };
+        let r = rules.evaluate(&event).unwrap();
+        let ny = chrono_tz::America::New_York;
+        if let (Some(date), Some(at)) = (r.deemed_date, r.effective_at) {
+            prop_assert!(at >= sent, "{r}");
+            prop_assert!(date >= sent.with_timezone(&ny).date_naive(), "{r}");
+            prop_assert_eq!(at.with_timezone(&ny).date_naive(), date);
+            let by_receipt = matches!(r.clause.as_deref(), Some("iv" | "not-designated-number"));
+            let same_day = r.clause.as_deref() == Some("i");
+            if !by_receipt && !same_day {
+                let cal = rules.agreement().unwrap().calendar();
+                prop_assert!(cal.is_business_day(date).unwrap(), "{r}");
+            }
+        } else {
+            prop_assert!(r.deemed_date.is_none() && r.effective_at.is_none());
+            prop_assert!(event.received.is_none());
+        }
+        let gap_warned = r.warnings.iter().any(|w| w.to_string().starts_with("no clause applies literally"));
+        prop_assert_eq!(r.status == Status::Gap, gap_warned, "{}", r);
+        prop_assert_eq!(r.status == Status::Pending, r.deemed_date.is_none() && r.status != Status::Gap);
+    }
+}
