@@ -343,6 +343,30 @@ impl Calendar {
         n: u32,
     ) -> Result<(NaiveDate, Vec<SkippedDay>), OutOfRange> {
         let mut skipped = Vec::new();
+        let mut trouble = None;
+        let day = self.step_business_days(date, n, |d| match self.days_off(d) {
+            Ok(why) => skipped.push(SkippedDay { date: d, why }),
+            Err(e) => trouble = Some(e),
+        })?;
+        match trouble {
+            Some(e) => Err(e),
+            None => Ok((day, skipped)),
+        }
+    }
+
+    /// The `n`th Business Day after `date`, without the list of days stepped over.
+    pub fn nth_business_day_after(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, OutOfRange> {
+        self.step_business_days(date, n, |_| {})
+    }
+
+    fn step_business_days(
+        &self,
+        date: NaiveDate,
+        n: u32,
+        mut on_skip: impl FnMut(NaiveDate),
+    ) -> Result<NaiveDate, OutOfRange> {
+        // The start date itself must lie in range, even for n = 0.
+        self.table(date)?;
         let mut day = date;
         let mut left = n;
         while left > 0 {
@@ -352,15 +376,10 @@ impl Calendar {
             if self.is_business_day(day)? {
                 left -= 1;
             } else {
-                skipped.push(SkippedDay {
-                    date: day,
-                    why: self.days_off(day)?,
-                });
+                on_skip(day);
             }
         }
-        // The start date itself must lie in range, even for n = 0.
-        self.table(date)?;
-        Ok((day, skipped))
+        Ok(day)
     }
 
     /// The holidays and closures of `year` in date order, weekend ones included.

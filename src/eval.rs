@@ -495,6 +495,8 @@ struct Resolved<'a> {
     event: &'a Event,
     method: usize,
     party: Option<&'a PartyDef>,
+    /// Whether to describe the reasoning (the readings and skipped days of outcomes).
+    trace: bool,
 }
 
 impl Rules {
@@ -515,6 +517,12 @@ impl Rules {
     /// assert_eq!(r.clause.as_deref(), Some("ii"));
     /// ```
     pub fn evaluate(&self, event: &Event) -> Result<Resolution, EvalError> {
+        self.evaluate_with(event, true)
+    }
+
+    /// Resolves an event; with `trace` false the resolution's trace is left empty, which is
+    /// much faster (for batch runs). The answer and the warnings are the same.
+    pub fn evaluate_with(&self, event: &Event, trace: bool) -> Result<Resolution, EvalError> {
         let agreement = self
             .agreement
             .as_ref()
@@ -548,8 +556,20 @@ impl Rules {
             event,
             method,
             party,
+            trace,
         };
-        r.resolve()
+        if !trace {
+            if let Some(quick) = r.resolve_quickly()? {
+                return Ok(quick);
+            }
+        }
+        // The full reasoning, kept as the trace; the quick path comes here for gaps, whose
+        // warnings need every clause's failed tests.
+        let mut full = Resolved { trace: true, ..r }.resolve()?;
+        if !trace {
+            full.trace = Vec::new();
+        }
+        Ok(full)
     }
 }
 
@@ -560,6 +580,92 @@ impl Resolved<'_> {
 
     fn local(&self, t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
         t.with_timezone(&self.tz()).fixed_offset()
+    }
+
+    /// The answer without the trace, when a clause applies; `None` when the gap rules must
+    /// decide (the caller then takes the full path).
+    fn resolve_quickly(&self) -> Result<Option<Resolution>, EvalError> {
+        let notice = &self.agreement.notice;
+        let mut warnings = Vec::new();
+        let mut applied: Vec<(&RuleDef, Deemed)> = Vec::new();
+        for rule in &notice.clauses {
+            if self.quick_test(rule, &mut warnings)? {
+                applied.push((rule, self.deem(rule.outcome)?));
+            }
+        }
+        let Some((rule, deemed)) = decide(notice.combinator, &applied, &mut warnings) else {
+            return Ok(None);
+        };
+        Ok(Some(finish(
+            rule,
+            deemed,
+            Status::Effective,
+            warnings,
+            Vec::new(),
+        )))
+    }
+
+    /// Whether every condition of a rule holds, stopping at the first that does not.
+    fn quick_test(&self, rule: &RuleDef, warnings: &mut Vec<Warning>) -> Result<bool, EvalError> {
+        let mut assumptions = Vec::new();
+        for cond in &rule.conditions {
+            let holds = match cond {
+                Cond::Method { methods, .. } => methods.contains(self.method),
+                Cond::DesignatedFax => self.fax_check(rule, &mut assumptions).0,
+                Cond::Instant {
+                    subject,
+                    bounds,
+                    day,
+                    zone,
+                } => {
+                    let Some(instant) = self.instant(*subject) else {
+                        return Ok(false);
+                    };
+                    let tz = self.zone_for(zone, rule, &mut assumptions);
+                    let local = instant.with_timezone(&tz).naive_local();
+                    let time = whole_seconds(local.time());
+                    bounds.iter().all(|(cmp, bound)| meets(time, *cmp, *bound))
+                        && match day {
+                            None => true,
+                            Some((kind, cal)) => {
+                                let cal = cal.as_deref().unwrap_or(&self.agreement.calendar);
+                                day_holds(*kind, cal.is_business_day(local.date())?)
+                            }
+                        }
+                }
+            };
+            if !holds {
+                return Ok(false);
+            }
+        }
+        for w in assumptions {
+            add_warning(warnings, w);
+        }
+        Ok(true)
+    }
+
+    fn instant(&self, subject: Subject) -> Option<DateTime<FixedOffset>> {
+        match subject {
+            Subject::Sent => Some(self.event.sent),
+            Subject::Received => self.event.received,
+        }
+    }
+
+    /// The clock a condition reads; an unknown recipient zone falls back, with a warning.
+    fn zone_for(&self, zone: &ZoneSel, rule: &RuleDef, assumptions: &mut Vec<Warning>) -> Tz {
+        match zone {
+            ZoneSel::Agreement => self.tz(),
+            ZoneSel::Fixed(tz) => *tz,
+            ZoneSel::Recipient => match self.party.and_then(|p| p.tz) {
+                Some(tz) => tz,
+                None => {
+                    assumptions.push(Warning::RecipientTimeUnknown {
+                        rule: rule.label.clone(),
+                    });
+                    self.tz()
+                }
+            },
+        }
     }
 
     fn resolve(&self) -> Result<Resolution, EvalError> {
@@ -604,76 +710,51 @@ impl Resolved<'_> {
             }
         }
 
-        let (rule, deemed, status) = if let Some((rule, deemed, reason)) =
-            decide(notice.combinator, &applied, &mut warnings)
-        {
-            trace.push(Step::Decision {
-                rule: rule.label.clone(),
-                reason,
-            });
-            let status = match deemed {
-                Deemed::AwaitingReceipt => Status::Pending,
-                Deemed::Date { .. } => Status::Effective,
-            };
-            (rule, deemed, status)
-        } else {
-            let mut chosen = None;
-            for gap in &notice.gaps {
-                let (tests, holds) = self.test(gap, &mut warnings)?;
-                let deemed = if holds {
-                    Some(self.deem(gap.outcome)?)
-                } else {
-                    None
-                };
-                trace.push(rule_step(gap, holds, tests, deemed.clone()));
-                if let Some(d) = deemed {
-                    chosen = Some((gap, d));
-                    break;
-                }
-            }
-            let Some((gap, deemed)) = chosen else {
-                return Err(EvalError::Uncovered {
-                    method: ev.method.clone(),
+        let (rule, deemed, status) =
+            if let Some((rule, deemed)) = decide(notice.combinator, &applied, &mut warnings) {
+                trace.push(Step::Decision {
+                    rule: rule.label.clone(),
+                    reason: decision_reason(notice.combinator, &applied),
                 });
-            };
-            let missing = if near_misses.is_empty() {
-                all_misses
+                (rule, deemed, Status::Effective)
             } else {
-                near_misses
+                let mut chosen = None;
+                for gap in &notice.gaps {
+                    let (tests, holds) = self.test(gap, &mut warnings)?;
+                    let deemed = if holds {
+                        Some(self.deem(gap.outcome)?)
+                    } else {
+                        None
+                    };
+                    trace.push(rule_step(gap, holds, tests, deemed.clone()));
+                    if let Some(d) = deemed {
+                        chosen = Some((gap, d));
+                        break;
+                    }
+                }
+                let Some((gap, deemed)) = chosen else {
+                    return Err(EvalError::Uncovered {
+                        method: ev.method.clone(),
+                    });
+                };
+                let missing = if near_misses.is_empty() {
+                    all_misses
+                } else {
+                    near_misses
+                };
+                warnings.push(Warning::Gap {
+                    missing,
+                    rule: gap.label.clone(),
+                    cite: gap.cite.clone(),
+                });
+                trace.push(Step::Decision {
+                    rule: gap.label.clone(),
+                    reason: "no clause applies literally; the first gap rule that applies decides"
+                        .into(),
+                });
+                (gap, deemed, Status::Gap)
             };
-            warnings.push(Warning::Gap {
-                missing,
-                rule: gap.label.clone(),
-                cite: gap.cite.clone(),
-            });
-            trace.push(Step::Decision {
-                rule: gap.label.clone(),
-                reason: "no clause applies literally; the first gap rule that applies decides"
-                    .into(),
-            });
-            (gap, deemed, Status::Gap)
-        };
-        if matches!(deemed, Deemed::AwaitingReceipt) {
-            warnings.push(Warning::AwaitingReceipt {
-                rule: rule.label.clone(),
-            });
-        }
-        let (deemed_date, effective_at) = match &deemed {
-            Deemed::Date {
-                deemed_date,
-                effective_at,
-                ..
-            } => (Some(*deemed_date), Some(*effective_at)),
-            Deemed::AwaitingReceipt => (None, None),
-        };
-        Ok(Resolution {
-            deemed_date,
-            effective_at,
-            clause: Some(rule.label.clone()),
-            status,
-            warnings,
-            trace,
-        })
+        Ok(finish(rule, deemed, status, warnings, trace))
     }
 
     /// Tests every condition of a rule; all must hold.
@@ -699,40 +780,29 @@ impl Resolved<'_> {
                     other_than: other_than.clone(),
                     holds: methods.contains(self.method),
                 }),
-                Cond::DesignatedFax => tests.push(self.designated_fax(rule, &mut assumptions)),
+                Cond::DesignatedFax => {
+                    let (holds, test) = self.fax_check(rule, &mut assumptions);
+                    tests.push(test.unwrap_or(Test::DesignatedFax {
+                        to: None,
+                        number: None,
+                        designated: Vec::new(),
+                        holds,
+                        assumed: false,
+                    }));
+                }
                 Cond::Instant {
                     subject,
                     bounds,
                     day,
                     zone,
                 } => {
-                    let instant = match subject {
-                        Subject::Sent => self.event.sent,
-                        Subject::Received => match self.event.received {
-                            Some(t) => t,
-                            None => {
-                                tests.push(Test::NoReceipt);
-                                continue;
-                            }
-                        },
+                    let Some(instant) = self.instant(*subject) else {
+                        tests.push(Test::NoReceipt);
+                        continue;
                     };
-                    let tz = match zone {
-                        ZoneSel::Agreement => self.tz(),
-                        ZoneSel::Fixed(tz) => *tz,
-                        ZoneSel::Recipient => match self.party.and_then(|p| p.tz) {
-                            Some(tz) => tz,
-                            None => {
-                                assumptions.push(Warning::RecipientTimeUnknown {
-                                    rule: rule.label.clone(),
-                                });
-                                self.tz()
-                            }
-                        },
-                    };
+                    let tz = self.zone_for(zone, rule, &mut assumptions);
                     let local = instant.with_timezone(&tz).naive_local();
-                    let time = local.time();
-                    // Bounds are exact to the second, as the contract words are.
-                    let time = time.with_nanosecond(0).unwrap_or(time);
+                    let time = whole_seconds(local.time());
                     let subject_word = subject_word(*subject);
                     for (cmp, bound) in bounds {
                         tests.push(Test::TimeOfDay {
@@ -748,11 +818,7 @@ impl Resolved<'_> {
                         let cal = cal.as_deref().unwrap_or(&self.agreement.calendar);
                         let date = local.date();
                         let business = cal.is_business_day(date)?;
-                        let holds = match kind {
-                            DayKind::BusinessDay => business,
-                            DayKind::NonBusinessDay => !business,
-                            DayKind::AnyDay => true,
-                        };
+                        let holds = day_holds(*kind, business);
                         tests.push(Test::Day {
                             subject: subject_word,
                             date,
@@ -783,40 +849,48 @@ impl Resolved<'_> {
         Ok((tests, holds))
     }
 
-    fn designated_fax(&self, rule: &RuleDef, warnings: &mut Vec<Warning>) -> Test {
+    /// Whether the fax went to a number designated for the recipient, and (when tracing)
+    /// the test as data. A missing recipient or number is assumed, with a warning.
+    fn fax_check(&self, rule: &RuleDef, assumptions: &mut Vec<Warning>) -> (bool, Option<Test>) {
         let Some(party) = self.party else {
-            warnings.push(Warning::RecipientNotGiven {
+            assumptions.push(Warning::RecipientNotGiven {
                 rules: vec![rule.label.clone()],
             });
-            return Test::DesignatedFax {
+            let test = self.trace.then(|| Test::DesignatedFax {
                 to: None,
                 number: self.event.fax_number.clone(),
                 designated: Vec::new(),
                 holds: true,
                 assumed: true,
-            };
+            });
+            return (true, test);
         };
-        let designated: Vec<String> = party.faxes.iter().map(|f| f.written.clone()).collect();
         let (holds, assumed) = match &self.event.fax_number {
             _ if party.faxes.is_empty() => (false, false),
             None => {
-                warnings.push(Warning::FaxNumberNotGiven {
+                assumptions.push(Warning::FaxNumberNotGiven {
                     party: party.name.clone(),
                 });
                 (true, true)
             }
-            Some(number) => {
-                let digits = fax_digits(number);
-                (party.faxes.iter().any(|f| f.digits == digits), false)
-            }
+            Some(number) => (
+                party.faxes.iter().any(|f| same_number(&f.digits, number)),
+                false,
+            ),
         };
-        Test::DesignatedFax {
+        let test = self.trace.then(|| Test::DesignatedFax {
             to: Some(party.name.clone()),
             number: self.event.fax_number.clone(),
-            designated,
+            designated: party.faxes.iter().map(|f| f.written.clone()).collect(),
             holds,
             assumed,
-        }
+        });
+        (holds, test)
+    }
+
+    /// Words for the trace, only when tracing.
+    fn describe(&self, words: impl FnOnce() -> String) -> String {
+        if self.trace { words() } else { String::new() }
     }
 
     /// What an applicable rule's outcome makes the deemed date.
@@ -867,22 +941,25 @@ impl Resolved<'_> {
                     return Ok(Deemed::AwaitingReceipt);
                 };
                 let from = t.with_timezone(&tz).date_naive();
-                let (date, skipped) = cal.add_business_days(from, n)?;
-                let what = if n == 1 {
-                    "the next business day".to_string()
+                let (date, skipped) = if self.trace {
+                    cal.add_business_days(from, n)?
                 } else {
-                    format!("{n} business days")
+                    (cal.nth_business_day_after(from, n)?, Vec::new())
                 };
-                (
-                    date,
+                let reading = self.describe(|| {
+                    let what = if n == 1 {
+                        "the next business day".to_string()
+                    } else {
+                        format!("{n} business days")
+                    };
                     format!(
                         "{what} after {} ({}) is {}",
                         weekday_date(from),
                         subject_word(s),
                         weekday_date(date)
-                    ),
-                    skipped,
-                )
+                    )
+                });
+                (date, reading, skipped)
             }
             Outcome::DaysAfter(n, s) => {
                 let Some(t) = anchor(s) else {
@@ -893,16 +970,15 @@ impl Resolved<'_> {
                     .checked_add_days(Days::new(u64::from(n)))
                     .ok_or_else(|| EvalError::Calendar(out_of_range(cal, from)))?;
                 cal.is_business_day(date)?;
-                (
-                    date,
+                let reading = self.describe(|| {
                     format!(
                         "{n} days after {} ({}) is {}",
                         weekday_date(from),
                         subject_word(s),
                         weekday_date(date)
-                    ),
-                    Vec::new(),
-                )
+                    )
+                });
+                (date, reading, Vec::new())
             }
         };
         let start = start_of_day(date, tz)
@@ -983,8 +1059,7 @@ fn decide<'r>(
     combinator: Combinator,
     applied: &[(&'r RuleDef, Deemed)],
     warnings: &mut Vec<Warning>,
-) -> Option<(&'r RuleDef, Deemed, String)> {
-    let labels: Vec<String> = applied.iter().map(|(r, _)| r.label.clone()).collect();
+) -> Option<(&'r RuleDef, Deemed)> {
     let dated = applied.iter().filter(|(_, d)| d.instant().is_some());
     let pick = match combinator {
         Combinator::FirstOf => applied.first(),
@@ -1015,13 +1090,71 @@ fn decide<'r>(
             }
         }
     }
+    Some((pick.0, pick.1.clone()))
+}
+
+fn decision_reason(combinator: Combinator, applied: &[(&RuleDef, Deemed)]) -> String {
+    let labels: Vec<&str> = applied.iter().map(|(r, _)| r.label.as_str()).collect();
     let how = match combinator {
         Combinator::EarliestOf => "the earliest of",
         Combinator::LatestOf => "the latest of",
         Combinator::FirstOf => "the first of",
     };
-    let reason = format!("{how} the clauses that apply ({})", labels.join(", "));
-    Some((pick.0, pick.1.clone(), reason))
+    format!("{how} the clauses that apply ({})", labels.join(", "))
+}
+
+/// The resolution from the deciding rule.
+fn finish(
+    rule: &RuleDef,
+    deemed: Deemed,
+    status: Status,
+    mut warnings: Vec<Warning>,
+    trace: Vec<Step>,
+) -> Resolution {
+    let (deemed_date, effective_at, status) = match deemed {
+        Deemed::Date {
+            deemed_date,
+            effective_at,
+            ..
+        } => (Some(deemed_date), Some(effective_at), status),
+        Deemed::AwaitingReceipt => {
+            warnings.push(Warning::AwaitingReceipt {
+                rule: rule.label.clone(),
+            });
+            let status = if status == Status::Gap {
+                Status::Gap
+            } else {
+                Status::Pending
+            };
+            (None, None, status)
+        }
+    };
+    Resolution {
+        deemed_date,
+        effective_at,
+        clause: Some(rule.label.clone()),
+        status,
+        warnings,
+        trace,
+    }
+}
+
+/// Bounds are exact to the second, as the contract words are: a fraction is dropped.
+fn whole_seconds(t: NaiveTime) -> NaiveTime {
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
+fn day_holds(kind: DayKind, business_day: bool) -> bool {
+    match kind {
+        DayKind::BusinessDay => business_day,
+        DayKind::NonBusinessDay => !business_day,
+        DayKind::AnyDay => true,
+    }
+}
+
+/// Whether a number as given matches designated digits.
+fn same_number(designated_digits: &str, given: &str) -> bool {
+    fax_digits(given) == designated_digits
 }
 
 impl fmt::Display for Resolution {

@@ -51,6 +51,13 @@ proptest! {
             fax_number: NUMBERS[number].map(String::from),
         };
         let r = rules.evaluate(&event).unwrap();
+        // The quick path (no trace) gives the same answer and warnings.
+        let quick = rules.evaluate_with(&event, false).unwrap();
+        prop_assert!(quick.trace.is_empty());
+        prop_assert_eq!(
+            (&quick.deemed_date, &quick.effective_at, &quick.clause, quick.status, &quick.warnings),
+            (&r.deemed_date, &r.effective_at, &r.clause, r.status, &r.warnings)
+        );
         let ny = chrono_tz::America::New_York;
         if let (Some(date), Some(at)) = (r.deemed_date, r.effective_at) {
             prop_assert!(at >= sent, "{r}");
