@@ -23,6 +23,7 @@
 //! assert_eq!(resolution.deemed_date.unwrap().to_string(), "2000-12-26");
 //! ```
 
+pub mod batch;
 pub mod calendar;
 pub mod check;
 pub mod diagnostic;

@@ -1,5 +1,6 @@
 //! Argument parsing and printing, one file per subcommand. The library does the work.
 
+mod batch;
 mod when_effective;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,13 @@ Exit codes:
   1  the notice could not be evaluated (a bad time, an unknown method or party, a date outside the calendar)
   2  usage error, or the rules file could not be read or has mistakes";
 
+/// Exit codes of `deemed batch`.
+const BATCH_EXIT_CODES: &str = "\
+Exit codes:
+  0  every record resolved (effective, gap or pending)
+  1  some records are `error` (each has its error record; the run went on)
+  2  the run could not start: unreadable rules, input or output file, unusable CSV header";
+
 /// deemed: when is a notice legally given, and when does a deadline close?
 #[derive(Debug, Parser)]
 #[command(name = "deemed", version, about, after_help = EXIT_CODES)]
@@ -28,6 +36,9 @@ enum Command {
     /// When is a notice deemed given and effective?
     #[command(after_help = EXIT_CODES)]
     WhenEffective(when_effective::Args),
+    /// Resolve a whole log of notices: one output record per input line, a summary on stderr.
+    #[command(after_help = BATCH_EXIT_CODES)]
+    Batch(batch::Args),
 }
 
 /// How to print an answer.
@@ -95,5 +106,6 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::WhenEffective(args) => when_effective::run(&args),
+        Command::Batch(args) => batch::run(&args),
     }
 }

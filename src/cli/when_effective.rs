@@ -17,6 +17,15 @@ pub(crate) enum FoldArg {
     Later,
 }
 
+impl FoldArg {
+    pub(crate) fn to_fold(self) -> Fold {
+        match self {
+            FoldArg::Earlier => Fold::Earlier,
+            FoldArg::Later => Fold::Later,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// How the notice was sent: one of the agreement's methods (fax, courier, hand, mail, email, ...).
@@ -64,10 +73,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
         return Err(ExitCode::from(2));
     };
     let tz = agreement.time_zone();
-    let fold = args.fold.map(|f| match f {
-        FoldArg::Earlier => Fold::Earlier,
-        FoldArg::Later => Fold::Later,
-    });
+    let fold = args.fold.map(FoldArg::to_fold);
     let read = |flag: &str, text: &str| {
         parse_instant(text, tz, fold).map_err(|e| {
             print_error(&format!("--{flag}: {e}"), Some(e.help()));

@@ -1,0 +1,1224 @@
+//! Batch evaluation of notice logs: streaming, lossless, one output record per input line.
+//!
+//! Lines are read one at a time into a reused buffer (a line longer than [`MAX_LINE`] is
+//! skipped to its end and reported, never held), evaluated without the trace unless asked,
+//! and written at once. Memory does not grow with the input: the only index kept is a
+//! fixed-size table of id fingerprints for the duplicate-id warning.
+//!
+//! ```
+//! let rules = deemed::Rules::default_rules().unwrap();
+//! let input = br#"{"id":"n1","method":"fax","sent":"2000-03-03T21:15:00-05:00","to":"company","fax_number":"(949) 788-6706"}
+//! {"id":"n2","method":"courier","sent":"not a time"}
+//! "#;
+//! let mut out = Vec::new();
+//! let mut batch = deemed::batch::Batch::new(&rules, deemed::batch::Options::default()).unwrap();
+//! batch.run("log.jsonl", &input[..], &mut out, &mut |_| {}).unwrap();
+//! let summary = batch.finish();
+//! assert_eq!(summary.records, 2);
+//! assert_eq!(summary.errors, 1);
+//! let out = String::from_utf8(out).unwrap();
+//! assert!(out.lines().next().unwrap().contains(r#""deemed_date":"2000-03-06""#));
+//! ```
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::hash::{DefaultHasher, Hasher};
+use std::io::{self, BufRead, Write};
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::eval::{EvalError, Event, Resolution, Status};
+use crate::model::Rules;
+use crate::time::{Fold, TimeError, parse_instant};
+
+/// The longest input line read; a longer one is an error record.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// How often the progress callback is called, in lines.
+const PROGRESS_EVERY: u64 = 8192;
+
+/// The input's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InputFormat {
+    /// One JSON object per line.
+    #[default]
+    Jsonl,
+    /// Comma-separated values with a header row naming the fields.
+    Csv,
+}
+
+/// The output's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// One JSON object per line.
+    #[default]
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// How to run a batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The input's format.
+    pub input: InputFormat,
+    /// The output's format.
+    pub output: OutputFormat,
+    /// Add each record's trace to the output (JSON Lines only).
+    pub trace: bool,
+    /// How to read local times that the clock change makes ambiguous or nonexistent.
+    pub fold: Option<Fold>,
+}
+
+/// A run that could not go on: the input or output failed, or a CSV header is unusable.
+#[derive(Debug)]
+pub enum BatchError {
+    /// The rules have no agreement.
+    NoAgreement {
+        /// Where the rules came from.
+        origin: String,
+    },
+    /// Reading the input failed.
+    Read {
+        /// The input's name.
+        input: String,
+        /// Why.
+        error: io::Error,
+    },
+    /// Writing the output failed.
+    Write(io::Error),
+    /// A CSV input whose header lacks required columns.
+    CsvHeader {
+        /// The input's name.
+        input: String,
+        /// The columns that are missing.
+        missing: Vec<&'static str>,
+    },
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::NoAgreement { origin } => write!(f, "`{origin}` has no agreement"),
+            BatchError::Read { input, error } => write!(f, "cannot read `{input}`: {error}"),
+            BatchError::Write(error) => write!(f, "cannot write the output: {error}"),
+            BatchError::CsvHeader { input, missing } => write!(
+                f,
+                "the CSV header of `{input}` has no column {}",
+                missing
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+/// What a run did: counts per status and clause, and the first errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Records (lines) read.
+    pub records: u64,
+    /// Records with status `effective`.
+    pub effective: u64,
+    /// Records with status `gap`.
+    pub gap: u64,
+    /// Records with status `pending`.
+    pub pending: u64,
+    /// Records that could not be evaluated.
+    pub errors: u64,
+    /// Records per deciding clause or gap rule.
+    pub by_clause: BTreeMap<String, u64>,
+    /// Records whose id appeared before.
+    pub duplicate_ids: u64,
+    /// Whether the duplicate-id index filled up (ids after that were not checked).
+    pub duplicate_index_full: bool,
+    /// The first errors: input, line and message.
+    pub first_errors: Vec<(String, u64, String)>,
+}
+
+/// How many errors the summary lists.
+const ERRORS_LISTED: usize = 10;
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "records read: {}", self.records)?;
+        writeln!(
+            f,
+            "status: effective {}, gap {}, pending {}, error {}",
+            self.effective, self.gap, self.pending, self.errors
+        )?;
+        if !self.by_clause.is_empty() {
+            let by: Vec<String> = self
+                .by_clause
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            writeln!(f, "by clause: {}", by.join(", "))?;
+        }
+        if self.duplicate_ids > 0 {
+            writeln!(f, "duplicate ids: {}", self.duplicate_ids)?;
+        }
+        if self.duplicate_index_full {
+            writeln!(
+                f,
+                "note: more than {DUPLICATE_CAPACITY} distinct ids; later ids were not checked for duplicates"
+            )?;
+        }
+        if !self.first_errors.is_empty() {
+            if self.errors as usize > self.first_errors.len() {
+                writeln!(f, "errors (the first {}):", self.first_errors.len())?;
+            } else {
+                writeln!(f, "errors:")?;
+            }
+            for (input, line, message) in &self.first_errors {
+                writeln!(f, "  {input}:{line}: {message}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Slots in the duplicate-id table (a power of two).
+const ID_SLOTS: usize = 1 << 21;
+/// Distinct ids the table holds before it stops (three quarters full).
+pub const DUPLICATE_CAPACITY: usize = ID_SLOTS / 4 * 3;
+
+/// A fixed-size open-addressing table of 64-bit id fingerprints and the line each was on.
+/// Its size never changes, so memory does not grow with the input.
+struct IdIndex {
+    fingerprints: Vec<u64>,
+    lines: Vec<u32>,
+    len: usize,
+}
+
+impl IdIndex {
+    fn new() -> IdIndex {
+        IdIndex {
+            fingerprints: vec![0; ID_SLOTS],
+            lines: vec![0; ID_SLOTS],
+            len: 0,
+        }
+    }
+
+    /// The line an id was first seen on, or `None` (and the id is remembered).
+    /// `Err(())` when the table is full and the id could not be checked.
+    fn first_seen(&mut self, id: &[u8], line: u64) -> Result<Option<u64>, ()> {
+        let mut h = DefaultHasher::new();
+        h.write(id);
+        // Zero marks an empty slot.
+        let fp = h.finish().max(1);
+        let mask = ID_SLOTS - 1;
+        let mut slot = (fp as usize) & mask;
+        loop {
+            match self.fingerprints.get(slot).copied() {
+                Some(0) | None => break,
+                Some(f) if f == fp => {
+                    return Ok(self.lines.get(slot).map(|l| u64::from(*l)));
+                }
+                Some(_) => slot = (slot + 1) & mask,
+            }
+        }
+        if self.len >= DUPLICATE_CAPACITY {
+            return Err(());
+        }
+        if let (Some(f), Some(l)) = (self.fingerprints.get_mut(slot), self.lines.get_mut(slot)) {
+            *f = fp;
+            *l = u32::try_from(line).unwrap_or(u32::MAX);
+            self.len += 1;
+        }
+        Ok(None)
+    }
+}
+
+/// Where an input record went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RecordError {
+    /// 1-based column in the line, for syntax errors.
+    column: Option<usize>,
+    /// The field at fault, for bad values.
+    field: Option<String>,
+    message: String,
+}
+
+impl RecordError {
+    fn at(column: usize, message: impl Into<String>) -> Self {
+        RecordError {
+            column: Some(column),
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        RecordError {
+            column: None,
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    fn line(message: impl Into<String>) -> Self {
+        RecordError {
+            column: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.field, self.column) {
+            (Some(field), _) => write!(f, "field `{field}`: {}", self.message),
+            (None, Some(column)) => write!(f, "column {column}: {}", self.message),
+            (None, None) => write!(f, "{}", self.message),
+        }
+    }
+}
+
+/// One delivery of a notice, with the text of its fields.
+#[derive(Debug, Default)]
+struct Delivery<'a> {
+    method: Option<Cow<'a, str>>,
+    sent: Option<Cow<'a, str>>,
+    received: Option<Cow<'a, str>>,
+    to: Option<Cow<'a, str>>,
+    fax_number: Option<Cow<'a, str>>,
+}
+
+/// A record as read: its id (JSON text) and deliveries.
+struct Record<'a> {
+    id: Option<Cow<'a, str>>,
+    deliveries: Vec<Delivery<'a>>,
+    /// Whether the record used `deliveries: [...]` (field names then carry an index).
+    multi: bool,
+}
+
+#[derive(Deserialize)]
+struct RawRecord<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    sent: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    received: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    to: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    fax_number: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    deliveries: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RawDelivery<'a> {
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    sent: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    received: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    to: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    fax_number: Option<&'a RawValue>,
+}
+
+/// The text of a JSON string field; `null` or absent is `None`.
+fn string_field<'a>(
+    raw: Option<&'a RawValue>,
+    name: &str,
+) -> Result<Option<Cow<'a, str>>, RecordError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'n') => Ok(None),
+        Some(b'"') => {
+            // A string without escapes is its own text between the quotes.
+            let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
+            if !inner.contains('\\') {
+                return Ok(Some(Cow::Borrowed(inner)));
+            }
+            serde_json::from_str::<String>(text)
+                .map(|s| Some(Cow::Owned(s)))
+                .map_err(|e| RecordError::field(name, format!("invalid string: {e}")))
+        }
+        _ => Err(RecordError::field(
+            name,
+            format!(
+                "expected a string, found {} `{}`",
+                json_kind(text),
+                shorten(text)
+            ),
+        )),
+    }
+}
+
+fn json_kind(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+fn shorten(text: &str) -> String {
+    let mut s: String = text.chars().take(40).collect();
+    if s.len() < text.len() {
+        s.push_str("...");
+    }
+    s
+}
+
+/// Reads one JSON Lines record. A record whose fields are wrong keeps its id.
+fn parse_json_line(line: &str) -> Result<Record<'_>, (Option<Cow<'_, str>>, RecordError)> {
+    let found = line.trim_start();
+    if !found.starts_with('{') {
+        return Err((
+            None,
+            RecordError::at(
+                line.len() - found.len() + 1,
+                format!("expected a JSON object, found {}", json_kind(found)),
+            ),
+        ));
+    }
+    let raw: Result<RawRecord<'_>, RecordError> = serde_json::from_str(line).map_err(|e| {
+        if e.is_data() {
+            let found = line.trim_start();
+            RecordError::at(
+                1,
+                format!("expected a JSON object, found {}", json_kind(found)),
+            )
+        } else {
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m)
+                .to_string();
+            RecordError::at(e.column().max(1), format!("invalid JSON: {message}"))
+        }
+    });
+    let raw = raw.map_err(|e| (None, e))?;
+    let id = match raw.id {
+        None => None,
+        Some(v) if v.get() == "null" => None,
+        Some(v) => Some(Cow::Borrowed(v.get())),
+    };
+    fields(raw, id.clone()).map_err(|e| (id, e))
+}
+
+fn fields<'a>(raw: RawRecord<'a>, id: Option<Cow<'a, str>>) -> Result<Record<'a>, RecordError> {
+    if let Some(list) = raw.deliveries.filter(|v| v.get() != "null") {
+        let delivered: Vec<RawDelivery<'_>> = serde_json::from_str(list.get()).map_err(|_| {
+            RecordError::field(
+                "deliveries",
+                format!(
+                    "expected an array of objects, found {} `{}`",
+                    json_kind(list.get()),
+                    shorten(list.get())
+                ),
+            )
+        })?;
+        if delivered.is_empty() {
+            return Err(RecordError::field("deliveries", "the list is empty"));
+        }
+        if raw.method.is_some() || raw.sent.is_some() {
+            return Err(RecordError::field(
+                "deliveries",
+                "a record has either `deliveries` or `method` and `sent`, not both",
+            ));
+        }
+        let mut deliveries = Vec::with_capacity(delivered.len());
+        for (n, d) in delivered.iter().enumerate() {
+            let name = |f: &str| format!("deliveries[{n}].{f}");
+            deliveries.push(Delivery {
+                method: string_field(d.method, &name("method"))?,
+                sent: string_field(d.sent, &name("sent"))?,
+                received: string_field(d.received, &name("received"))?,
+                to: string_field(d.to, &name("to"))?,
+                fax_number: string_field(d.fax_number, &name("fax_number"))?,
+            });
+        }
+        return Ok(Record {
+            id,
+            deliveries,
+            multi: true,
+        });
+    }
+    Ok(Record {
+        id,
+        deliveries: vec![Delivery {
+            method: string_field(raw.method, "method")?,
+            sent: string_field(raw.sent, "sent")?,
+            received: string_field(raw.received, "received")?,
+            to: string_field(raw.to, "to")?,
+            fax_number: string_field(raw.fax_number, "fax_number")?,
+        }],
+        multi: false,
+    })
+}
+
+/// The columns a CSV input may have, by position in its header.
+#[derive(Debug, Default, Clone)]
+struct CsvColumns {
+    id: Option<usize>,
+    method: Option<usize>,
+    sent: Option<usize>,
+    received: Option<usize>,
+    to: Option<usize>,
+    fax_number: Option<usize>,
+}
+
+/// Splits a CSV line into fields (RFC 4180 quoting; a record is one line).
+fn split_csv(line: &str) -> Result<Vec<Cow<'_, str>>, RecordError> {
+    let mut fields = Vec::new();
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    loop {
+        if bytes.get(i) == Some(&b'"') {
+            let start = i;
+            let mut value = String::new();
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => {
+                        return Err(RecordError::at(
+                            start + 1,
+                            "unterminated quoted field (a record must fit on one line)",
+                        ));
+                    }
+                    Some(b'"') if bytes.get(i + 1) == Some(&b'"') => {
+                        value.push('"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => {
+                        let rest = line.get(i..).unwrap_or("");
+                        let next = rest.find('"').unwrap_or(rest.len());
+                        value.push_str(rest.get(..next).unwrap_or(""));
+                        i += next;
+                    }
+                }
+            }
+            fields.push(Cow::Owned(value));
+            match bytes.get(i) {
+                None => return Ok(fields),
+                Some(b',') => i += 1,
+                Some(_) => {
+                    return Err(RecordError::at(i + 1, "expected `,` after a quoted field"));
+                }
+            }
+        } else {
+            let rest = line.get(i..).unwrap_or("");
+            match rest.find(',') {
+                Some(n) => {
+                    fields.push(Cow::Borrowed(rest.get(..n).unwrap_or("")));
+                    i += n + 1;
+                }
+                None => {
+                    fields.push(Cow::Borrowed(rest));
+                    return Ok(fields);
+                }
+            }
+        }
+    }
+}
+
+fn parse_csv_line<'a>(line: &'a str, cols: &CsvColumns) -> Result<Record<'a>, RecordError> {
+    let fields = split_csv(line)?;
+    let take = |col: Option<usize>| -> Option<Cow<'a, str>> {
+        let value = fields.get(col?)?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        Some(match value {
+            Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+            Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+        })
+    };
+    // An id from CSV is text: write it as a JSON string.
+    let id = take(cols.id)
+        .map(|s| Cow::Owned(serde_json::to_string(s.as_ref()).unwrap_or_else(|_| "null".into())));
+    Ok(Record {
+        id,
+        deliveries: vec![Delivery {
+            method: take(cols.method),
+            sent: take(cols.sent),
+            received: take(cols.received),
+            to: take(cols.to),
+            fax_number: take(cols.fax_number),
+        }],
+        multi: false,
+    })
+}
+
+/// The outcome for one input record.
+struct Outcome<'r> {
+    resolution: Option<Resolution>,
+    /// Per-delivery resolutions when the record had several (for the trace).
+    deliveries: Vec<(usize, &'r str, Resolution)>,
+    extra_warnings: Vec<String>,
+    error: Option<RecordError>,
+}
+
+/// A batch run over one or more inputs.
+pub struct Batch<'r> {
+    rules: &'r Rules,
+    tz: Tz,
+    options: Options,
+    summary: Summary,
+    ids: IdIndex,
+    out: Vec<u8>,
+    line: Vec<u8>,
+    header_written: bool,
+}
+
+impl<'r> Batch<'r> {
+    /// Prepares a run with these rules.
+    pub fn new(rules: &'r Rules, options: Options) -> Result<Batch<'r>, BatchError> {
+        let agreement = rules.agreement().ok_or_else(|| BatchError::NoAgreement {
+            origin: rules.origin().to_string(),
+        })?;
+        Ok(Batch {
+            rules,
+            tz: agreement.time_zone(),
+            options,
+            summary: Summary::default(),
+            ids: IdIndex::new(),
+            out: Vec::with_capacity(1 << 16),
+            line: Vec::with_capacity(1 << 12),
+            header_written: false,
+        })
+    }
+
+    /// Reads every line of `input`, writing one output record per line to `output`.
+    /// `progress` is called now and then with the bytes read so far.
+    pub fn run<R: BufRead, W: Write>(
+        &mut self,
+        name: &str,
+        mut input: R,
+        output: &mut W,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), BatchError> {
+        let read_error = |error| BatchError::Read {
+            input: name.to_string(),
+            error,
+        };
+        if self.options.output == OutputFormat::Csv && !self.header_written {
+            self.out.extend_from_slice(
+                b"id,line,deemed_date,effective_at,clause,status,warnings,error\n",
+            );
+            self.header_written = true;
+        }
+        let mut columns = None;
+        let mut line_no: u64 = 0;
+        let mut bytes: u64 = 0;
+        let mut line = std::mem::take(&mut self.line);
+        while let Some((too_long, consumed)) =
+            read_line(&mut input, &mut line).map_err(read_error)?
+        {
+            line_no += 1;
+            bytes += consumed as u64;
+            if line_no == 1 {
+                if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
+                    line = rest.to_vec();
+                }
+            }
+            if self.options.input == InputFormat::Csv && columns.is_none() {
+                columns = Some(self.csv_header(name, &line)?);
+                continue;
+            }
+            let (id, outcome) = if too_long {
+                let e = format!("the line is longer than {MAX_LINE} bytes");
+                (None, Outcome::error(RecordError::line(e)))
+            } else {
+                match std::str::from_utf8(&line) {
+                    Err(e) => (
+                        None,
+                        Outcome::error(RecordError::at(
+                            e.valid_up_to() + 1,
+                            "invalid UTF-8: the input must be UTF-8 text",
+                        )),
+                    ),
+                    Ok(text) if text.trim().is_empty() => (
+                        None,
+                        Outcome::error(RecordError::line("blank line: expected a record")),
+                    ),
+                    Ok(text) => {
+                        let record = match &columns {
+                            Some(cols) => parse_csv_line(text, cols).map_err(|e| (None, e)),
+                            None => parse_json_line(text),
+                        };
+                        match record {
+                            Err((id, e)) => (id, Outcome::error(e)),
+                            Ok(record) => {
+                                let outcome = self.evaluate(&record);
+                                (record.id, outcome)
+                            }
+                        }
+                    }
+                }
+            };
+            self.write_record(name, line_no, id.as_deref(), outcome);
+            self.flush_if_full(output)?;
+            if line_no % PROGRESS_EVERY == 0 {
+                progress(bytes);
+            }
+        }
+        self.line = line;
+        progress(bytes);
+        output.write_all(&self.out).map_err(BatchError::Write)?;
+        self.out.clear();
+        output.flush().map_err(BatchError::Write)
+    }
+
+    /// The counts so far.
+    pub fn finish(self) -> Summary {
+        self.summary
+    }
+
+    fn flush_if_full<W: Write>(&mut self, output: &mut W) -> Result<(), BatchError> {
+        if self.out.len() >= 1 << 16 {
+            output.write_all(&self.out).map_err(BatchError::Write)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    fn csv_header(&self, name: &str, line: &[u8]) -> Result<CsvColumns, BatchError> {
+        let text = String::from_utf8_lossy(line);
+        let fields = split_csv(&text).unwrap_or_default();
+        let mut cols = CsvColumns::default();
+        for (n, f) in fields.iter().enumerate() {
+            let slot = match f.trim() {
+                "id" => &mut cols.id,
+                "method" => &mut cols.method,
+                "sent" => &mut cols.sent,
+                "received" => &mut cols.received,
+                "to" => &mut cols.to,
+                "fax_number" => &mut cols.fax_number,
+                _ => continue,
+            };
+            *slot = Some(n);
+        }
+        let mut missing = Vec::new();
+        if cols.method.is_none() {
+            missing.push("method");
+        }
+        if cols.sent.is_none() {
+            missing.push("sent");
+        }
+        if !missing.is_empty() {
+            return Err(BatchError::CsvHeader {
+                input: name.to_string(),
+                missing,
+            });
+        }
+        Ok(cols)
+    }
+
+    /// Evaluates every delivery of a record and keeps the earliest result, as "the
+    /// earliest of" in §4.2 does for one notice sent several ways.
+    fn evaluate(&self, record: &Record<'_>) -> Outcome<'r> {
+        let trace = self.options.trace;
+        let mut best: Option<(usize, Resolution)> = None;
+        let mut all = Vec::new();
+        for (n, d) in record.deliveries.iter().enumerate() {
+            let field = |f: &str| {
+                if record.multi {
+                    format!("deliveries[{n}].{f}")
+                } else {
+                    f.to_string()
+                }
+            };
+            let event = match self.event(d, &field) {
+                Ok(e) => e,
+                Err(e) => return Outcome::error(e),
+            };
+            let resolution = match self.rules.evaluate_with(&event, trace) {
+                Ok(r) => r,
+                Err(e) => {
+                    let which = match &e {
+                        EvalError::Unknown(u) if u.what == "party" => "to",
+                        EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
+                        EvalError::ReceivedBeforeSent { .. } => "received",
+                        EvalError::Calendar(_) | EvalError::NoAgreement { .. } => "sent",
+                    };
+                    let message = match e.help() {
+                        Some(help) => format!("{e} ({help})"),
+                        None => e.to_string(),
+                    };
+                    return Outcome::error(RecordError::field(field(which), message));
+                }
+            };
+            let better = match &best {
+                None => true,
+                Some((_, b)) => match (resolution.effective_at, b.effective_at) {
+                    (Some(new), Some(old)) => new < old,
+                    (Some(_), None) => true,
+                    _ => false,
+                },
+            };
+            if record.multi && trace {
+                all.push((n, resolution.clone()));
+            }
+            if better {
+                best = Some((n, resolution));
+            }
+        }
+        let mut extra = Vec::new();
+        if record.multi {
+            if let Some((n, r)) = &best {
+                let method = record
+                    .deliveries
+                    .get(*n)
+                    .and_then(|d| d.method.as_deref())
+                    .unwrap_or("");
+                extra.push(format!(
+                    "delivery {} of {} (`{method}`) decided: the earliest of the deliveries{}",
+                    n + 1,
+                    record.deliveries.len(),
+                    if r.status == Status::Pending {
+                        ", none of which has a deemed date yet"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        Outcome {
+            resolution: best.map(|(_, r)| r),
+            deliveries: all
+                .into_iter()
+                .map(|(n, r)| {
+                    let method = self
+                        .rules
+                        .agreement()
+                        .and_then(|a| {
+                            let m = record.deliveries.get(n)?.method.as_deref()?;
+                            a.method_names().into_iter().find(|x| *x == m)
+                        })
+                        .unwrap_or("");
+                    (n, method, r)
+                })
+                .collect(),
+            extra_warnings: extra,
+            error: None,
+        }
+    }
+
+    fn event(
+        &self,
+        d: &Delivery<'_>,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<Event, RecordError> {
+        let method = d
+            .method
+            .as_deref()
+            .ok_or_else(|| RecordError::field(field("method"), "missing"))?;
+        let sent_text = d
+            .sent
+            .as_deref()
+            .ok_or_else(|| RecordError::field(field("sent"), "missing"))?;
+        let time = |name: &str, text: &str| -> Result<DateTime<FixedOffset>, RecordError> {
+            parse_instant(text, self.tz, self.options.fold).map_err(|e| {
+                let help = match &e {
+                    TimeError::Malformed { .. } => e.help(),
+                    _ => e.help().replace("--fold", "batch --fold"),
+                };
+                RecordError::field(field(name), format!("{e} ({help})"))
+            })
+        };
+        let sent = time("sent", sent_text)?;
+        let received = d
+            .received
+            .as_deref()
+            .map(|t| time("received", t))
+            .transpose()?;
+        Ok(Event {
+            method: method.to_string(),
+            sent,
+            received,
+            to: d.to.as_deref().map(str::to_string),
+            fax_number: d.fax_number.as_deref().map(str::to_string),
+        })
+    }
+
+    fn write_record(&mut self, input: &str, line: u64, id: Option<&str>, outcome: Outcome<'_>) {
+        let summary = &mut self.summary;
+        summary.records += 1;
+        let mut warnings = outcome.extra_warnings;
+        if let Some(id) = id {
+            match self.ids.first_seen(id.as_bytes(), line) {
+                Ok(Some(first)) => {
+                    summary.duplicate_ids += 1;
+                    warnings.push(format!("duplicate id {id}: first seen on line {first}"));
+                }
+                Ok(None) => {}
+                Err(()) => summary.duplicate_index_full = true,
+            }
+        }
+        let status = match (&outcome.error, &outcome.resolution) {
+            (Some(_), _) | (None, None) => "error",
+            (None, Some(r)) => match r.status {
+                Status::Effective => "effective",
+                Status::Gap => "gap",
+                Status::Pending => "pending",
+            },
+        };
+        match status {
+            "effective" => summary.effective += 1,
+            "gap" => summary.gap += 1,
+            "pending" => summary.pending += 1,
+            _ => summary.errors += 1,
+        }
+        if let Some(clause) = outcome.resolution.as_ref().and_then(|r| r.clause.as_ref()) {
+            match summary.by_clause.get_mut(clause) {
+                Some(n) => *n += 1,
+                None => {
+                    summary.by_clause.insert(clause.clone(), 1);
+                }
+            }
+        }
+        if let Some(e) = &outcome.error {
+            if summary.first_errors.len() < ERRORS_LISTED {
+                summary
+                    .first_errors
+                    .push((input.to_string(), line, e.to_string()));
+            }
+        }
+        let out = &mut self.out;
+        let r = outcome.resolution.as_ref();
+        match self.options.output {
+            OutputFormat::Jsonl => {
+                out.extend_from_slice(b"{\"id\":");
+                out.extend_from_slice(id.unwrap_or("null").as_bytes());
+                out.extend_from_slice(b",\"line\":");
+                write_u64(out, line);
+                out.extend_from_slice(b",\"deemed_date\":");
+                match r.and_then(|r| r.deemed_date) {
+                    Some(d) => {
+                        out.push(b'"');
+                        write_date(out, d);
+                        out.push(b'"');
+                    }
+                    None => out.extend_from_slice(b"null"),
+                }
+                out.extend_from_slice(b",\"effective_at\":");
+                match r.and_then(|r| r.effective_at) {
+                    Some(t) => {
+                        out.push(b'"');
+                        write_rfc3339(out, t);
+                        out.push(b'"');
+                    }
+                    None => out.extend_from_slice(b"null"),
+                }
+                out.extend_from_slice(b",\"clause\":");
+                write_json_opt_str(out, r.and_then(|r| r.clause.as_deref()));
+                out.extend_from_slice(b",\"status\":\"");
+                out.extend_from_slice(status.as_bytes());
+                out.extend_from_slice(b"\",\"warnings\":[");
+                let mut first = true;
+                for w in r.map(|r| r.warnings.as_slice()).unwrap_or(&[]) {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    write_json_str(out, &w.to_string());
+                }
+                for w in &warnings {
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    write_json_str(out, w);
+                }
+                out.extend_from_slice(b"],\"error\":");
+                match &outcome.error {
+                    None => out.extend_from_slice(b"null"),
+                    Some(e) => {
+                        out.extend_from_slice(b"{\"line\":");
+                        write_u64(out, line);
+                        if let Some(c) = e.column {
+                            out.extend_from_slice(b",\"column\":");
+                            write_u64(out, c as u64);
+                        }
+                        if let Some(f) = &e.field {
+                            out.extend_from_slice(b",\"field\":");
+                            write_json_str(out, f);
+                        }
+                        out.extend_from_slice(b",\"message\":");
+                        write_json_str(out, &e.message);
+                        out.push(b'}');
+                    }
+                }
+                if self.options.trace {
+                    out.extend_from_slice(b",\"trace\":");
+                    let written = if outcome.deliveries.is_empty() {
+                        match r {
+                            Some(r) => serde_json::to_writer(&mut *out, &r.trace),
+                            None => serde_json::to_writer(&mut *out, &()),
+                        }
+                    } else {
+                        let list: Vec<serde_json::Value> = outcome
+                            .deliveries
+                            .iter()
+                            .map(|(n, method, r)| {
+                                serde_json::json!({
+                                    "delivery": n + 1,
+                                    "method": method,
+                                    "resolution": r,
+                                })
+                            })
+                            .collect();
+                        serde_json::to_writer(&mut *out, &list)
+                    };
+                    if written.is_err() {
+                        out.extend_from_slice(b"null");
+                    }
+                }
+                out.extend_from_slice(b"}\n");
+            }
+            OutputFormat::Csv => {
+                let plain_id = id.map(|id| {
+                    serde_json::from_str::<String>(id).unwrap_or_else(|_| id.to_string())
+                });
+                write_csv_field(out, plain_id.as_deref().unwrap_or(""));
+                out.push(b',');
+                write_u64(out, line);
+                out.push(b',');
+                if let Some(d) = r.and_then(|r| r.deemed_date) {
+                    write_date(out, d);
+                }
+                out.push(b',');
+                if let Some(t) = r.and_then(|r| r.effective_at) {
+                    write_rfc3339(out, t);
+                }
+                out.push(b',');
+                write_csv_field(out, r.and_then(|r| r.clause.as_deref()).unwrap_or(""));
+                out.push(b',');
+                out.extend_from_slice(status.as_bytes());
+                out.push(b',');
+                let mut all: Vec<String> = r
+                    .map(|r| r.warnings.iter().map(|w| w.to_string()).collect())
+                    .unwrap_or_default();
+                all.extend(warnings);
+                write_csv_field(out, &all.join(" | "));
+                out.push(b',');
+                if let Some(e) = &outcome.error {
+                    write_csv_field(out, &e.to_string());
+                }
+                out.push(b'\n');
+            }
+        }
+    }
+}
+
+impl Outcome<'_> {
+    fn error(e: RecordError) -> Self {
+        Outcome {
+            resolution: None,
+            deliveries: Vec::new(),
+            extra_warnings: Vec::new(),
+            error: Some(e),
+        }
+    }
+}
+
+/// Reads one line (without its end of line) into `buf`. `None` at the end of the input;
+/// otherwise whether the line was too long (then `buf` is empty) and the bytes consumed.
+fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<(bool, usize)>> {
+    buf.clear();
+    let mut too_long = false;
+    let mut consumed = 0;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            if consumed == 0 {
+                return Ok(None);
+            }
+            break;
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (available.get(..i).unwrap_or(available), Some(i + 1)),
+            None => (available, None),
+        };
+        if !too_long {
+            if buf.len() + chunk.len() > MAX_LINE {
+                too_long = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(chunk);
+            }
+        }
+        let used = done.unwrap_or(available.len());
+        r.consume(used);
+        consumed += used;
+        if done.is_some() {
+            break;
+        }
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(Some((too_long, consumed)))
+}
+
+fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or(&[]));
+}
+
+fn write_2(out: &mut Vec<u8>, n: u32) {
+    out.push(b'0' + (n / 10 % 10) as u8);
+    out.push(b'0' + (n % 10) as u8);
+}
+
+/// `YYYY-MM-DD`, for the years the calendars cover.
+fn write_date(out: &mut Vec<u8>, d: NaiveDate) {
+    let y = d.year();
+    if (0..=9999).contains(&y) {
+        let y = y as u32;
+        write_2(out, y / 100);
+        write_2(out, y % 100);
+        out.push(b'-');
+        write_2(out, d.month());
+        out.push(b'-');
+        write_2(out, d.day());
+    } else {
+        out.extend_from_slice(d.to_string().as_bytes());
+    }
+}
+
+/// RFC 3339 as chrono's `to_rfc3339` writes it.
+fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
+    let offset = t.offset().local_minus_utc();
+    if t.nanosecond() != 0 || offset % 60 != 0 {
+        out.extend_from_slice(t.to_rfc3339().as_bytes());
+        return;
+    }
+    let local = t.naive_local();
+    write_date(out, local.date());
+    out.push(b'T');
+    write_2(out, local.hour());
+    out.push(b':');
+    write_2(out, local.minute());
+    out.push(b':');
+    write_2(out, local.second());
+    out.push(if offset < 0 { b'-' } else { b'+' });
+    let minutes = offset.unsigned_abs() / 60;
+    write_2(out, minutes / 60);
+    out.push(b':');
+    write_2(out, minutes % 60);
+}
+
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
+}
+
+fn write_json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => write_json_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn write_csv_field(out: &mut Vec<u8>, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_instants_are_written_as_chrono_writes_them() {
+        let t = DateTime::parse_from_rfc3339("2000-03-06T00:00:00-05:00").unwrap();
+        let mut out = Vec::new();
+        write_rfc3339(&mut out, t);
+        assert_eq!(String::from_utf8(out).unwrap(), t.to_rfc3339());
+        let t = DateTime::parse_from_rfc3339("2000-03-06T09:05:07.25+05:30").unwrap();
+        let mut out = Vec::new();
+        write_rfc3339(&mut out, t);
+        assert_eq!(String::from_utf8(out).unwrap(), t.to_rfc3339());
+        let mut out = Vec::new();
+        write_u64(&mut out, 0);
+        out.push(b' ');
+        write_u64(&mut out, 18_446_744_073_709_551_615);
+        assert_eq!(String::from_utf8(out).unwrap(), "0 18446744073709551615");
+    }
+
+    #[test]
+    fn csv_fields_split_with_quotes() {
+        let f = split_csv(r#"a,"b, c","say ""hi""",,d"#).unwrap();
+        assert_eq!(f, ["a", "b, c", "say \"hi\"", "", "d"]);
+        assert!(split_csv(r#"a,"open"#).is_err());
+        assert!(split_csv(r#""x"y"#).is_err());
+    }
+
+    #[test]
+    fn lines_are_read_whole_or_refused() {
+        let input = b"one\r\ntwo\n\nthree";
+        let mut r = &input[..];
+        let mut buf = Vec::new();
+        let mut lines = Vec::new();
+        while let Some((long, _)) = read_line(&mut r, &mut buf).unwrap() {
+            assert!(!long);
+            lines.push(String::from_utf8(buf.clone()).unwrap());
+        }
+        assert_eq!(lines, ["one", "two", "", "three"]);
+        let long = vec![b'x'; MAX_LINE + 1];
+        let mut r = io::BufReader::with_capacity(1024, &long[..]);
+        let (too_long, consumed) = read_line(&mut r, &mut buf).unwrap().unwrap();
+        assert!(too_long && buf.is_empty());
+        assert_eq!(consumed, MAX_LINE + 1);
+    }
+
+    #[test]
+    fn the_id_index_remembers_the_first_line() {
+        let mut ids = IdIndex::new();
+        assert_eq!(ids.first_seen(b"\"a\"", 1), Ok(None));
+        assert_eq!(ids.first_seen(b"\"b\"", 2), Ok(None));
+        assert_eq!(ids.first_seen(b"\"a\"", 3), Ok(Some(1)));
+    }
+}

@@ -1,0 +1,166 @@
+//! `deemed batch`: a whole log of notices, one output record per input line.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use deemed::batch::{Batch, InputFormat, Options, OutputFormat};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::when_effective::FoldArg;
+use super::{RulesArgs, print_error};
+
+/// A record format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RecordFormat {
+    /// JSON Lines: one JSON object per line.
+    Jsonl,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Input files, read in order; `-` or none reads standard input. Line numbers restart
+    /// with each file.
+    #[arg(value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Write the records here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The input's format.
+    #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
+    input_format: RecordFormat,
+    /// The output's format.
+    #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
+    output_format: RecordFormat,
+    /// Add each record's trace (JSON Lines output only).
+    #[arg(long)]
+    trace: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Which instant an ambiguous or nonexistent local time means (the nights the clocks change).
+    #[arg(long, value_enum)]
+    fold: Option<FoldArg>,
+}
+
+enum Input {
+    Stdin,
+    File(PathBuf, File, u64),
+}
+
+pub(crate) fn run(args: &Args) -> ExitCode {
+    let rules = match args.rules.load() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if args.trace && args.output_format == RecordFormat::Csv {
+        print_error(
+            &"`--trace` needs JSON Lines output",
+            Some("drop `--output-format csv`".into()),
+        );
+        return ExitCode::from(2);
+    }
+    // Every input is opened before anything is written, so a missing file stops the run
+    // before it starts.
+    let mut inputs = Vec::new();
+    let names: Vec<PathBuf> = if args.inputs.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.inputs.clone()
+    };
+    for path in names {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+            continue;
+        }
+        match File::open(&path) {
+            Ok(f) => {
+                let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+                inputs.push(Input::File(path, f, size));
+            }
+            Err(e) => {
+                print_error(&format!("cannot read `{}`: {e}", path.display()), None);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut output: Box<dyn Write> = match &args.output {
+        None => Box::new(io::stdout().lock()),
+        Some(path) => match File::create(path) {
+            Ok(f) => Box::new(BufWriter::new(f)),
+            Err(e) => {
+                print_error(&format!("cannot write `{}`: {e}", path.display()), None);
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let options = Options {
+        input: match args.input_format {
+            RecordFormat::Jsonl => InputFormat::Jsonl,
+            RecordFormat::Csv => InputFormat::Csv,
+        },
+        output: match args.output_format {
+            RecordFormat::Jsonl => OutputFormat::Jsonl,
+            RecordFormat::Csv => OutputFormat::Csv,
+        },
+        trace: args.trace,
+        fold: args.fold.map(FoldArg::to_fold),
+    };
+    let mut batch = match Batch::new(&rules, options) {
+        Ok(b) => b,
+        Err(e) => {
+            print_error(&e, None);
+            return ExitCode::from(2);
+        }
+    };
+    let show_progress = !args.quiet && io::stderr().is_terminal();
+    for input in inputs {
+        let result = match input {
+            Input::Stdin => batch.run("-", io::stdin().lock(), &mut output, &mut |_| {}),
+            Input::File(path, file, size) => {
+                let name = path.display().to_string();
+                let bar = progress_bar(show_progress, size, &name);
+                let result = batch.run(
+                    &name,
+                    BufReader::with_capacity(1 << 16, file),
+                    &mut output,
+                    &mut |bytes| bar.set_position(bytes),
+                );
+                bar.finish_and_clear();
+                result
+            }
+        };
+        if let Err(e) = result {
+            print_error(&e, None);
+            return ExitCode::from(2);
+        }
+    }
+    let summary = batch.finish();
+    eprint!("{summary}");
+    if summary.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn progress_bar(show: bool, size: u64, name: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(size);
+    let style = ProgressStyle::with_template(
+        "{msg} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(name.to_string());
+    bar
+}
