@@ -31,7 +31,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::eval::{EvalError, Event, Resolution, Status};
+use crate::eval::{EvalError, EventRef, Resolution, Status};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -752,7 +752,7 @@ impl<'r> Batch<'r> {
                 Ok(e) => e,
                 Err(e) => return Outcome::error(e),
             };
-            let resolution = match self.rules.evaluate_with(&event, trace) {
+            let resolution = match self.rules.evaluate_ref(event, trace) {
                 Ok(r) => r,
                 Err(e) => {
                     let which = match &e {
@@ -824,11 +824,11 @@ impl<'r> Batch<'r> {
         }
     }
 
-    fn event(
+    fn event<'d>(
         &self,
-        d: &Delivery<'_>,
+        d: &'d Delivery<'_>,
         field: &dyn Fn(&str) -> String,
-    ) -> Result<Event, RecordError> {
+    ) -> Result<EventRef<'d>, RecordError> {
         let method = d
             .method
             .as_deref()
@@ -852,12 +852,12 @@ impl<'r> Batch<'r> {
             .as_deref()
             .map(|t| time("received", t))
             .transpose()?;
-        Ok(Event {
-            method: method.to_string(),
+        Ok(EventRef {
+            method,
             sent,
             received,
-            to: d.to.as_deref().map(str::to_string),
-            fax_number: d.fax_number.as_deref().map(str::to_string),
+            to: d.to.as_deref(),
+            fax_number: d.fax_number.as_deref(),
         })
     }
 

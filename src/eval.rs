@@ -32,6 +32,34 @@ pub struct Event {
     pub fax_number: Option<String>,
 }
 
+/// An event whose text fields are borrowed: what the evaluator works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// The delivery method.
+    pub method: &'a str,
+    /// When it was sent.
+    pub sent: DateTime<FixedOffset>,
+    /// When it was actually received, if known.
+    pub received: Option<DateTime<FixedOffset>>,
+    /// The recipient.
+    pub to: Option<&'a str>,
+    /// The facsimile number it was sent to.
+    pub fax_number: Option<&'a str>,
+}
+
+impl Event {
+    /// The event with its text borrowed.
+    pub fn as_ref(&self) -> EventRef<'_> {
+        EventRef {
+            method: &self.method,
+            sent: self.sent,
+            received: self.received,
+            to: self.to.as_deref(),
+            fax_number: self.fax_number.as_deref(),
+        }
+    }
+}
+
 /// An event that could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvalError {
@@ -308,7 +336,7 @@ pub enum Test {
         /// Its local time.
         local: NaiveTime,
         /// The time zone read.
-        zone: String,
+        zone: &'static str,
         /// The comparison.
         cmp: &'static str,
         /// The bound.
@@ -428,8 +456,8 @@ impl fmt::Display for Test {
                 write!(
                     f,
                     "{subject} at {} {zone} time, which {verb} {cmp} {}",
-                    local.format("%H:%M:%S"),
-                    bound.format("%H:%M:%S")
+                    Hms(*local),
+                    Hms(*bound)
                 )
             }
             Test::Day {
@@ -458,6 +486,21 @@ impl fmt::Display for Test {
             }
             Test::NoReceipt => write!(f, "no receipt is recorded"),
         }
+    }
+}
+
+/// `HH:MM:SS`, written without a format string.
+struct Hms(NaiveTime);
+
+impl fmt::Display for Hms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:02}:{:02}:{:02}",
+            self.0.hour(),
+            self.0.minute(),
+            self.0.second()
+        )
     }
 }
 
@@ -492,11 +535,13 @@ impl Deemed {
 /// The event with names resolved.
 struct Resolved<'a> {
     agreement: &'a Agreement,
-    event: &'a Event,
+    event: EventRef<'a>,
     method: usize,
     party: Option<&'a PartyDef>,
     /// Whether to describe the reasoning (the readings and skipped days of outcomes).
     trace: bool,
+    /// The send instant on the agreement's clock, worked out once.
+    sent_local: chrono::NaiveDateTime,
 }
 
 impl Rules {
@@ -523,6 +568,11 @@ impl Rules {
     /// Resolves an event; with `trace` false the resolution's trace is left empty, which is
     /// much faster (for batch runs). The answer and the warnings are the same.
     pub fn evaluate_with(&self, event: &Event, trace: bool) -> Result<Resolution, EvalError> {
+        self.evaluate_ref(event.as_ref(), trace)
+    }
+
+    /// [`Rules::evaluate_with`] on a borrowed event.
+    pub fn evaluate_ref(&self, event: EventRef<'_>, trace: bool) -> Result<Resolution, EvalError> {
         let agreement = self
             .agreement
             .as_ref()
@@ -530,15 +580,15 @@ impl Rules {
                 origin: self.origin.clone(),
             })?;
         let method = agreement
-            .method_index(&event.method)
+            .method_index(event.method)
             .map_err(EvalError::Unknown)?;
-        let party = match &event.to {
+        let party = match event.to {
             Some(name) => Some(
                 agreement
                     .parties
                     .get(agreement.party_index(name).map_err(EvalError::Unknown)?)
                     .ok_or_else(|| EvalError::Uncovered {
-                        method: event.method.clone(),
+                        method: event.method.to_string(),
                     })?,
             ),
             None => None,
@@ -557,6 +607,7 @@ impl Rules {
             method,
             party,
             trace,
+            sent_local: event.sent.with_timezone(&agreement.tz).naive_local(),
         };
         if !trace {
             if let Some(quick) = r.resolve_quickly()? {
@@ -611,7 +662,7 @@ impl Resolved<'_> {
         for cond in &rule.conditions {
             let holds = match cond {
                 Cond::Method { methods, .. } => methods.contains(self.method),
-                Cond::DesignatedFax => self.fax_check(rule, &mut assumptions).0,
+                Cond::DesignatedFax => self.fax_check(rule, &mut assumptions, false).0,
                 Cond::Instant {
                     subject,
                     bounds,
@@ -622,7 +673,7 @@ impl Resolved<'_> {
                         return Ok(false);
                     };
                     let tz = self.zone_for(zone, rule, &mut assumptions);
-                    let local = instant.with_timezone(&tz).naive_local();
+                    let local = self.local_time(*subject, instant, tz);
                     let time = whole_seconds(local.time());
                     bounds.iter().all(|(cmp, bound)| meets(time, *cmp, *bound))
                         && match day {
@@ -642,6 +693,20 @@ impl Resolved<'_> {
             add_warning(warnings, w);
         }
         Ok(true)
+    }
+
+    /// An instant on a clock; the send instant on the agreement's clock is cached.
+    fn local_time(
+        &self,
+        subject: Subject,
+        instant: DateTime<FixedOffset>,
+        tz: Tz,
+    ) -> chrono::NaiveDateTime {
+        if subject == Subject::Sent && tz == self.agreement.tz {
+            self.sent_local
+        } else {
+            instant.with_timezone(&tz).naive_local()
+        }
     }
 
     fn instant(&self, subject: Subject) -> Option<DateTime<FixedOffset>> {
@@ -671,37 +736,23 @@ impl Resolved<'_> {
     fn resolve(&self) -> Result<Resolution, EvalError> {
         let ev = self.event;
         let mut trace = vec![Step::Event {
-            method: ev.method.clone(),
+            method: ev.method.to_string(),
             sent: self.local(ev.sent),
             received: ev.received.map(|t| self.local(t)),
-            to: ev.to.clone(),
-            fax_number: ev.fax_number.clone(),
+            to: ev.to.map(str::to_string),
+            fax_number: ev.fax_number.map(str::to_string),
         }];
         let mut warnings: Vec<Warning> = Vec::new();
         let notice = &self.agreement.notice;
 
         let mut applied: Vec<(&RuleDef, Deemed)> = Vec::new();
-        let mut near_misses: Vec<String> = Vec::new();
-        let mut all_misses: Vec<String> = Vec::new();
+        let mut misses = Misses::default();
         for rule in &notice.clauses {
             let (tests, holds) = self.test(rule, &mut warnings)?;
             let deemed = if holds {
                 Some(self.deem(rule.outcome)?)
             } else {
-                let failed: Vec<String> = tests
-                    .iter()
-                    .filter(|t| !t.holds())
-                    .map(|t| t.to_string())
-                    .collect();
-                let miss = format!("clause {}: {}", rule.label, failed.join(", "));
-                let method_held = tests
-                    .iter()
-                    .any(|t| matches!(t, Test::Method { holds: true, .. }));
-                if method_held {
-                    near_misses.push(miss);
-                } else {
-                    all_misses.push(miss);
-                }
+                misses.add(rule, &tests);
                 None
             };
             trace.push(rule_step(rule, holds, tests, deemed.clone()));
@@ -734,19 +785,10 @@ impl Resolved<'_> {
                 }
                 let Some((gap, deemed)) = chosen else {
                     return Err(EvalError::Uncovered {
-                        method: ev.method.clone(),
+                        method: ev.method.to_string(),
                     });
                 };
-                let missing = if near_misses.is_empty() {
-                    all_misses
-                } else {
-                    near_misses
-                };
-                warnings.push(Warning::Gap {
-                    missing,
-                    rule: gap.label.clone(),
-                    cite: gap.cite.clone(),
-                });
+                warnings.push(misses.warning(gap));
                 trace.push(Step::Decision {
                     rule: gap.label.clone(),
                     reason: "no clause applies literally; the first gap rule that applies decides"
@@ -771,7 +813,7 @@ impl Resolved<'_> {
                     methods,
                     other_than,
                 } => tests.push(Test::Method {
-                    method: self.event.method.clone(),
+                    method: self.event.method.to_string(),
                     covered: methods
                         .indexes()
                         .filter_map(|n| self.agreement.methods.get(n))
@@ -781,14 +823,9 @@ impl Resolved<'_> {
                     holds: methods.contains(self.method),
                 }),
                 Cond::DesignatedFax => {
-                    let (holds, test) = self.fax_check(rule, &mut assumptions);
-                    tests.push(test.unwrap_or(Test::DesignatedFax {
-                        to: None,
-                        number: None,
-                        designated: Vec::new(),
-                        holds,
-                        assumed: false,
-                    }));
+                    if let (_, Some(test)) = self.fax_check(rule, &mut assumptions, true) {
+                        tests.push(test);
+                    }
                 }
                 Cond::Instant {
                     subject,
@@ -801,14 +838,14 @@ impl Resolved<'_> {
                         continue;
                     };
                     let tz = self.zone_for(zone, rule, &mut assumptions);
-                    let local = instant.with_timezone(&tz).naive_local();
+                    let local = self.local_time(*subject, instant, tz);
                     let time = whole_seconds(local.time());
                     let subject_word = subject_word(*subject);
                     for (cmp, bound) in bounds {
                         tests.push(Test::TimeOfDay {
                             subject: subject_word,
                             local: time,
-                            zone: tz.name().to_string(),
+                            zone: tz.name(),
                             cmp: cmp_word(*cmp),
                             bound: *bound,
                             holds: meets(time, *cmp, *bound),
@@ -851,21 +888,26 @@ impl Resolved<'_> {
 
     /// Whether the fax went to a number designated for the recipient, and (when tracing)
     /// the test as data. A missing recipient or number is assumed, with a warning.
-    fn fax_check(&self, rule: &RuleDef, assumptions: &mut Vec<Warning>) -> (bool, Option<Test>) {
+    fn fax_check(
+        &self,
+        rule: &RuleDef,
+        assumptions: &mut Vec<Warning>,
+        describe: bool,
+    ) -> (bool, Option<Test>) {
         let Some(party) = self.party else {
             assumptions.push(Warning::RecipientNotGiven {
                 rules: vec![rule.label.clone()],
             });
-            let test = self.trace.then(|| Test::DesignatedFax {
+            let test = describe.then(|| Test::DesignatedFax {
                 to: None,
-                number: self.event.fax_number.clone(),
+                number: self.event.fax_number.map(str::to_string),
                 designated: Vec::new(),
                 holds: true,
                 assumed: true,
             });
             return (true, test);
         };
-        let (holds, assumed) = match &self.event.fax_number {
+        let (holds, assumed) = match self.event.fax_number {
             _ if party.faxes.is_empty() => (false, false),
             None => {
                 assumptions.push(Warning::FaxNumberNotGiven {
@@ -878,9 +920,9 @@ impl Resolved<'_> {
                 false,
             ),
         };
-        let test = self.trace.then(|| Test::DesignatedFax {
+        let test = describe.then(|| Test::DesignatedFax {
             to: Some(party.name.clone()),
-            number: self.event.fax_number.clone(),
+            number: self.event.fax_number.map(str::to_string),
             designated: party.faxes.iter().map(|f| f.written.clone()).collect(),
             holds,
             assumed,
@@ -1054,6 +1096,46 @@ fn rule_step(rule: &RuleDef, applied: bool, tests: Vec<Test>, deemed: Option<Dee
     }
 }
 
+/// What the clauses that did not apply were missing, for the gap warning.
+#[derive(Default)]
+struct Misses {
+    /// Clauses whose method matched: the ones that nearly applied.
+    near: Vec<String>,
+    /// The others.
+    far: Vec<String>,
+}
+
+impl Misses {
+    fn add(&mut self, rule: &RuleDef, tests: &[Test]) {
+        let failed: Vec<String> = tests
+            .iter()
+            .filter(|t| !t.holds())
+            .map(|t| t.to_string())
+            .collect();
+        let miss = format!("clause {}: {}", rule.label, failed.join(", "));
+        if tests
+            .iter()
+            .any(|t| matches!(t, Test::Method { holds: true, .. }))
+        {
+            self.near.push(miss);
+        } else {
+            self.far.push(miss);
+        }
+    }
+
+    fn warning(self, gap: &RuleDef) -> Warning {
+        Warning::Gap {
+            missing: if self.near.is_empty() {
+                self.far
+            } else {
+                self.near
+            },
+            rule: gap.label.clone(),
+            cite: gap.cite.clone(),
+        }
+    }
+}
+
 /// Picks the deciding clause among those that apply.
 fn decide<'r>(
     combinator: Combinator,
@@ -1152,9 +1234,13 @@ fn day_holds(kind: DayKind, business_day: bool) -> bool {
     }
 }
 
-/// Whether a number as given matches designated digits.
+/// Whether a number as given has the designated digits (as [`fax_digits`] reads it),
+/// without building the digit string.
 fn same_number(designated_digits: &str, given: &str) -> bool {
-    fax_digits(given) == designated_digits
+    let digits = || given.bytes().filter(u8::is_ascii_digit);
+    let count = digits().count();
+    let skip = usize::from(count == 11 && digits().next() == Some(b'1'));
+    count - skip == designated_digits.len() && digits().skip(skip).eq(designated_digits.bytes())
 }
 
 impl fmt::Display for Resolution {

@@ -36,7 +36,7 @@ use std::path::Path;
 
 pub use calendar::{Calendar, DayOff};
 pub use diagnostic::{Diagnostics, Source};
-pub use eval::{EvalError, Event, Resolution, Status};
+pub use eval::{EvalError, Event, EventRef, Resolution, Status};
 pub use model::{Agreement, Rules, UnknownName, fax_digits};
 
 /// The rules file for the reference agreement, embedded as the default.

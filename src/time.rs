@@ -106,6 +106,10 @@ pub fn parse_instant(
     fold: Option<Fold>,
 ) -> Result<DateTime<FixedOffset>, TimeError> {
     let trimmed = text.trim();
+    // The common case, an RFC 3339 time, needs no copy.
+    if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
+        return Ok(t);
+    }
     let mut normal = trimmed.to_string();
     if normal.get(10..11) == Some(" ") || normal.get(10..11) == Some("t") {
         normal.replace_range(10..11, "T");

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod batch;
 mod calendar_table;
 mod check_errors;
 mod edges;

@@ -1,0 +1,29 @@
+//! Writes a synthetic notice log (JSON Lines) with a fixed seed to standard output.
+//!
+//! ```sh
+//! cargo run --release --example gen_log -- 1000000 > log.jsonl
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+
+#[path = "support/generator.rs"]
+mod generator;
+
+use std::io::Write;
+
+fn main() {
+    let count: u64 = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().expect("a number of records"))
+        .unwrap_or(1_000_000);
+    let mut rng = generator::Rng::new(0x0DEE_4ED0);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut buf = String::new();
+    for n in 1..=count {
+        buf.clear();
+        generator::record(&mut rng, n, &mut buf);
+        out.write_all(buf.as_bytes()).unwrap();
+    }
+    out.flush().unwrap();
+}

@@ -1,0 +1,160 @@
+//! `deemed batch` over fixture logs and hostile input, run as the real binary.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::deemed;
+
+/// Runs `deemed batch` with `input` on standard input.
+fn batch(args: &[&str], input: &[u8]) -> (String, String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deemed"))
+        .arg("batch")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn records(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_fixture_log() {
+    let (stdout, stderr, code) = deemed(&["batch", "tests/fixtures/notices.jsonl"]);
+    assert_eq!(code, 1, "{stderr}");
+    let input_lines = include_str!("../fixtures/notices.jsonl").lines().count();
+    assert_eq!(stdout.lines().count(), input_lines);
+    for (n, r) in records(&stdout).iter().enumerate() {
+        assert_eq!(r["line"], n + 1);
+        assert_eq!(r["error"].is_null(), r["status"] != "error", "{r}");
+    }
+    insta::assert_snapshot!("batch_output", stdout);
+    insta::assert_snapshot!("batch_summary", stderr);
+}
+
+#[test]
+fn csv_in_and_out() {
+    let input = "id,method,sent,to,fax_number,received\n\
+                 a,fax,2000-03-03T21:15:00-05:00,company,\"(949) 788-6706\",\n\
+                 \"b, quoted\",hand,2000-03-03T10:00:00-05:00,company,,2000-03-03T11:00:00-05:00\n\
+                 c,fax,not a time,company,,\n";
+    let (stdout, stderr, code) = batch(
+        &["--input-format", "csv", "--output-format", "csv"],
+        input.as_bytes(),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    insta::assert_snapshot!(stdout, @r#"
+    id,line,deemed_date,effective_at,clause,status,warnings,error
+    a,2,2000-03-06,2000-03-06T00:00:00-05:00,ii,effective,,
+    "b, quoted",3,2000-03-03,2000-03-03T11:00:00-05:00,iv,effective,,
+    c,4,,,,error,,"field `sent`: `not a time` is not a time (write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, or a local time such as `2000-03-03T21:15:00`)"
+    "#);
+    let (_, stderr, code) = batch(&["--input-format", "csv"], b"id,when\n1,2\n");
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("has no column `method`, `sent`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn hostile_input_gets_one_record_per_line() {
+    let good = br#"{"id":1,"method":"courier","sent":"2000-03-03T10:00:00-05:00"}"#;
+    let mut input = Vec::new();
+    input.extend_from_slice(b"\xEF\xBB\xBF");
+    input.extend_from_slice(good);
+    input.extend_from_slice(b"\r\n");
+    input.extend_from_slice(b"{\"id\":2,\"method\":\"fax\",\"sent\":\"\xFF\xFE\"}\n");
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(b"   \r\n");
+    // A line of 10 MB.
+    input.extend_from_slice(b"{\"id\":5,\"method\":\"");
+    input.extend(std::iter::repeat_n(b'x', 10 << 20));
+    input.extend_from_slice(b"\"}\n");
+    input.extend_from_slice(br#"{"id":6,"method":"fax","sent":"2000-03-0"#);
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(
+        br#"{"id":7,"method":"courier","sent":"2000-03-03T10:00:00-05:00","to":7}"#,
+    );
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(br#"{"id":8,"method":null,"sent":"2000-03-03T10:00:00-05:00"}"#);
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(good);
+    // The last line has no newline.
+    let (stdout, stderr, code) = batch(&[], &input);
+    assert_eq!(code, 1);
+    let out = records(&stdout);
+    assert_eq!(out.len(), 9, "{stdout}");
+    let summary: Vec<String> = out
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}",
+                r["line"],
+                r["status"],
+                if r["error"].is_null() {
+                    r["warnings"].to_string()
+                } else {
+                    r["error"].to_string()
+                }
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(summary.join("\n"), @r#"
+    1 "effective" []
+    2 "error" {"column":32,"line":2,"message":"invalid UTF-8: the input must be UTF-8 text"}
+    3 "error" {"line":3,"message":"blank line: expected a record"}
+    4 "error" {"line":4,"message":"blank line: expected a record"}
+    5 "error" {"line":5,"message":"the line is longer than 1048576 bytes"}
+    6 "error" {"column":40,"line":6,"message":"invalid JSON: EOF while parsing a string"}
+    7 "error" {"field":"to","line":7,"message":"expected a string, found a number `7`"}
+    8 "error" {"field":"method","line":8,"message":"missing"}
+    9 "effective" ["duplicate id 1: first seen on line 1"]
+    "#);
+    assert!(stderr.contains("records read: 9"), "{stderr}");
+}
+
+#[test]
+fn trace_on_request() {
+    let input = br#"{"id":"t","method":"fax","sent":"2000-03-03T21:15:00-05:00","to":"company","fax_number":"(949) 788-6706"}"#;
+    let (stdout, _, code) = batch(&["--trace"], input);
+    assert_eq!(code, 0);
+    let r = &records(&stdout)[0];
+    let steps = r["trace"].as_array().unwrap();
+    assert_eq!(steps[0]["step"], "event");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s["label"] == "ii" && s["applied"] == true)
+    );
+    let (stdout, _, _) = batch(&[], input);
+    assert!(records(&stdout)[0].get("trace").is_none());
+}
+
+#[test]
+fn exit_codes() {
+    let good = br#"{"id":1,"method":"courier","sent":"2000-03-03T10:00:00-05:00"}"#;
+    assert_eq!(batch(&[], good).2, 0);
+    assert_eq!(batch(&["no/such/file.jsonl"], good).2, 2);
+    assert_eq!(batch(&["--rules", "no/such/file.rules"], good).2, 2);
+    let (stdout, _, code) = batch(&[], b"");
+    assert_eq!((stdout.as_str(), code), ("", 0));
+}
