@@ -952,13 +952,13 @@ impl Resolved<'_> {
                 let date = local.date_naive();
                 // The calendar must cover the date, as for any other outcome.
                 cal.is_business_day(date)?;
+                let effective_at = local.fixed_offset();
+                let reading =
+                    self.describe(|| format!("upon actual receipt at {}", effective_at.to_rfc3339()));
                 return Ok(Deemed::Date {
                     deemed_date: date,
-                    effective_at: local.fixed_offset(),
-                    reading: format!(
-                        "upon actual receipt at {}",
-                        local.fixed_offset().to_rfc3339()
-                    ),
+                    effective_at,
+                    reading,
                     skipped: Vec::new(),
                 });
             }
@@ -966,23 +966,18 @@ impl Resolved<'_> {
                 let Some(t) = anchor(s) else {
                     return Ok(Deemed::AwaitingReceipt);
                 };
-                let date = t.with_timezone(&tz).date_naive();
+                let date = self.local_time(s, t, tz).date();
                 cal.is_business_day(date)?;
-                (
-                    date,
-                    format!(
-                        "the date it was {}, {}",
-                        subject_word(s),
-                        weekday_date(date)
-                    ),
-                    Vec::new(),
-                )
+                let reading = self.describe(|| {
+                    format!("the date it was {}, {}", subject_word(s), weekday_date(date))
+                });
+                (date, reading, Vec::new())
             }
             Outcome::BusinessDaysAfter(n, s) => {
                 let Some(t) = anchor(s) else {
                     return Ok(Deemed::AwaitingReceipt);
                 };
-                let from = t.with_timezone(&tz).date_naive();
+                let from = self.local_time(s, t, tz).date();
                 let (date, skipped) = if self.trace {
                     cal.add_business_days(from, n)?
                 } else {
