@@ -4,7 +4,12 @@
 //! cargo run --release --example gen_log -- 1000000 > log.jsonl
 //! ```
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
 
 #[path = "support/generator.rs"]
 mod generator;

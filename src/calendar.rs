@@ -490,9 +490,48 @@ pub fn weekday_name(day: Weekday) -> &'static str {
     }
 }
 
-/// `Monday 2000-03-06`
-pub fn weekday_date(date: NaiveDate) -> String {
-    format!("{} {date}", weekday_name(date.weekday()))
+/// `Monday 2000-03-06`: displays a date with its weekday.
+///
+/// ```
+/// let d = chrono::NaiveDate::from_ymd_opt(2000, 3, 6).unwrap();
+/// assert_eq!(deemed::calendar::weekday_date(d).to_string(), "Monday 2000-03-06");
+/// ```
+pub fn weekday_date(date: NaiveDate) -> WeekdayDate {
+    WeekdayDate(date)
+}
+
+/// A date shown with its weekday, written without building a string first.
+#[derive(Debug, Clone, Copy)]
+pub struct WeekdayDate(pub NaiveDate);
+
+impl fmt::Display for WeekdayDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        f.write_str(weekday_name(d.weekday()))?;
+        f.write_str(" ")?;
+        if (0..=9999).contains(&d.year()) {
+            let mut buf = [0u8; 10];
+            let y = d.year() as u32;
+            let digits = [
+                y / 1000,
+                y / 100 % 10,
+                y / 10 % 10,
+                y % 10,
+                10,
+                d.month() / 10,
+                d.month() % 10,
+                10,
+                d.day() / 10,
+                d.day() % 10,
+            ];
+            for (b, n) in buf.iter_mut().zip(digits) {
+                *b = if n == 10 { b'-' } else { b'0' + n as u8 };
+            }
+            f.write_str(std::str::from_utf8(&buf).unwrap_or(""))
+        } else {
+            write!(f, "{d}")
+        }
+    }
 }
 
 #[cfg(test)]

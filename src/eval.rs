@@ -190,7 +190,7 @@ pub enum Warning {
     /// No clause applied literally; a gap rule decided.
     Gap {
         /// What each nearly applicable clause was missing.
-        missing: Vec<String>,
+        missing: Vec<Miss>,
         /// The gap rule's label.
         rule: String,
         /// The hole it fills, in the rules file's words.
@@ -229,9 +229,22 @@ impl fmt::Display for Warning {
                 rule,
                 cite,
             } => {
-                write!(f, "no clause applies literally (")?;
-                write!(f, "{}", missing.join("; "))?;
-                write!(f, "); resolved by the declared gap rule `{rule}`: {cite}")
+                f.write_str("no clause applies literally (")?;
+                for (n, miss) in missing.iter().enumerate() {
+                    if n > 0 {
+                        f.write_str("; ")?;
+                    }
+                    fmt::Display::fmt(miss, f)?;
+                }
+                put(
+                    f,
+                    &[
+                        &"); resolved by the declared gap rule `",
+                        rule,
+                        &"`: ",
+                        cite,
+                    ],
+                )
             }
             Warning::AwaitingReceipt { rule } => write!(
                 f,
@@ -378,22 +391,73 @@ impl Test {
     }
 }
 
+/// Writes the pieces in order: text goes straight to the formatter (no padding machinery,
+/// which matters when a batch writes millions of these).
+fn put(f: &mut fmt::Formatter<'_>, pieces: &[&dyn Piece]) -> fmt::Result {
+    pieces.iter().try_for_each(|p| p.put(f))
+}
+
+trait Piece {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+impl Piece for str {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Piece for &str {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Piece for String {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Piece for Hms {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl Piece for crate::calendar::WeekdayDate {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// `a`, `a or b`, `a or b or c`.
+struct OrList<'a>(&'a [String]);
+
+impl Piece for OrList<'_> {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, item) in self.0.iter().enumerate() {
+            if n > 0 {
+                f.write_str(" or ")?;
+            }
+            f.write_str(item)?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Test {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Test::Method {
                 method,
-                covered,
                 other_than: Some(labels),
                 holds,
+                ..
             } => {
-                let _ = covered;
                 let verb = if *holds { "is not" } else { "is" };
-                write!(
-                    f,
-                    "method `{method}` {verb} a method of {}",
-                    label_list("clause", labels)
-                )
+                put(f, &[&"method `", method, &"` ", &verb, &" a method of "])?;
+                f.write_str(&label_list("clause", labels))
             }
             Test::Method {
                 method,
@@ -402,31 +466,39 @@ impl fmt::Display for Test {
                 holds,
             } => {
                 let verb = if *holds { "is" } else { "is not" };
-                write!(f, "method `{method}` {verb} {}", covered.join(" or "))
+                put(
+                    f,
+                    &[&"method `", method, &"` ", &verb, &" ", &OrList(covered)],
+                )
             }
             Test::DesignatedFax {
                 to: None,
                 assumed: true,
                 ..
-            } => write!(
-                f,
-                "the recipient is not given, so the designated number is assumed"
-            ),
+            } => f.write_str("the recipient is not given, so the designated number is assumed"),
             Test::DesignatedFax {
                 to: Some(to),
                 number: None,
                 designated,
                 assumed: true,
                 ..
-            } => write!(
+            } => put(
                 f,
-                "no number given; assumed {} designated for `{to}`",
-                designated.join(" or ")
+                &[
+                    &"no number given; assumed ",
+                    &OrList(designated),
+                    &" designated for `",
+                    to,
+                    &"`",
+                ],
             ),
-            Test::DesignatedFax { to, designated, .. } if designated.is_empty() => write!(
+            Test::DesignatedFax { to, designated, .. } if designated.is_empty() => put(
                 f,
-                "`{}` has no designated facsimile number",
-                to.as_deref().unwrap_or("")
+                &[
+                    &"`",
+                    &to.as_deref().unwrap_or(""),
+                    &"` has no designated facsimile number",
+                ],
             ),
             Test::DesignatedFax {
                 to,
@@ -435,13 +507,19 @@ impl fmt::Display for Test {
                 holds,
                 ..
             } => {
-                let verb = if *holds { "is" } else { "is not" };
-                write!(
+                let verb = if *holds { "` is" } else { "` is not" };
+                put(
                     f,
-                    "`{}` {verb} the number designated for `{}` ({})",
-                    number.as_deref().unwrap_or(""),
-                    to.as_deref().unwrap_or(""),
-                    designated.join(" or ")
+                    &[
+                        &"`",
+                        &number.as_deref().unwrap_or(""),
+                        &verb,
+                        &" the number designated for `",
+                        &to.as_deref().unwrap_or(""),
+                        &"` (",
+                        &OrList(designated),
+                        &")",
+                    ],
                 )
             }
             Test::TimeOfDay {
@@ -452,12 +530,24 @@ impl fmt::Display for Test {
                 bound,
                 holds,
             } => {
-                let verb = if *holds { "is" } else { "is not" };
-                write!(
+                let verb = if *holds {
+                    " time, which is "
+                } else {
+                    " time, which is not "
+                };
+                put(
                     f,
-                    "{subject} at {} {zone} time, which {verb} {cmp} {}",
-                    Hms(*local),
-                    Hms(*bound)
+                    &[
+                        subject,
+                        &" at ",
+                        &Hms(*local),
+                        &" ",
+                        zone,
+                        &verb,
+                        cmp,
+                        &" ",
+                        &Hms(*bound),
+                    ],
                 )
             }
             Test::Day {
@@ -468,23 +558,21 @@ impl fmt::Display for Test {
                 why,
                 ..
             } => {
+                put(f, &[subject, &" on ", &weekday_date(*date)])?;
                 if *business_day {
-                    write!(
-                        f,
-                        "{subject} on {}, a business day ({calendar})",
-                        weekday_date(*date)
-                    )
+                    put(f, &[&", a business day (", calendar, &")"])
                 } else {
-                    let reasons: Vec<String> = why.iter().map(|w| w.to_string()).collect();
-                    write!(
-                        f,
-                        "{subject} on {}, not a business day ({calendar}: {})",
-                        weekday_date(*date),
-                        reasons.join("; ")
-                    )
+                    put(f, &[&", not a business day (", calendar, &": "])?;
+                    for (n, w) in why.iter().enumerate() {
+                        if n > 0 {
+                            f.write_str("; ")?;
+                        }
+                        fmt::Display::fmt(w, f)?;
+                    }
+                    f.write_str(")")
                 }
             }
-            Test::NoReceipt => write!(f, "no receipt is recorded"),
+            Test::NoReceipt => f.write_str("no receipt is recorded"),
         }
     }
 }
@@ -494,13 +582,19 @@ struct Hms(NaiveTime);
 
 impl fmt::Display for Hms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:02}:{:02}:{:02}",
-            self.0.hour(),
-            self.0.minute(),
-            self.0.second()
-        )
+        let (h, m, sec) = (self.0.hour(), self.0.minute(), self.0.second());
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let buf = [
+            digit(h / 10),
+            digit(h),
+            b':',
+            digit(m / 10),
+            digit(m),
+            b':',
+            digit(sec / 10),
+            digit(sec),
+        ];
+        f.write_str(std::str::from_utf8(&buf).unwrap_or("??:??:??"))
     }
 }
 
@@ -644,16 +738,36 @@ impl Resolved<'_> {
                 applied.push((rule, self.deem(rule.outcome)?));
             }
         }
-        let Some((rule, deemed)) = decide(notice.combinator, &applied, &mut warnings) else {
-            return Ok(None);
+        if let Some((rule, deemed)) = decide(notice.combinator, &applied, &mut warnings) {
+            return Ok(Some(finish(
+                rule,
+                deemed,
+                Status::Effective,
+                warnings,
+                Vec::new(),
+            )));
+        }
+        // No clause applies: the warning names what each clause was missing.
+        // Only the clauses whose method matched are described, unless none did.
+        let near = |rule: &RuleDef| {
+            rule.conditions
+                .iter()
+                .any(|c| matches!(c, Cond::Method { methods, .. } if methods.contains(self.method)))
         };
-        Ok(Some(finish(
-            rule,
-            deemed,
-            Status::Effective,
-            warnings,
-            Vec::new(),
-        )))
+        let any_near = notice.clauses.iter().any(near);
+        let mut misses = Misses::default();
+        for rule in notice.clauses.iter().filter(|r| !any_near || near(r)) {
+            let (tests, _) = self.test(rule, &mut Vec::new())?;
+            misses.add(rule, tests);
+        }
+        for gap in &notice.gaps {
+            if self.quick_test(gap, &mut warnings)? {
+                let deemed = self.deem(gap.outcome)?;
+                warnings.push(misses.warning(gap));
+                return Ok(Some(finish(gap, deemed, Status::Gap, warnings, Vec::new())));
+            }
+        }
+        Ok(None)
     }
 
     /// Whether every condition of a rule holds, stopping at the first that does not.
@@ -752,7 +866,7 @@ impl Resolved<'_> {
             let deemed = if holds {
                 Some(self.deem(rule.outcome)?)
             } else {
-                misses.add(rule, &tests);
+                misses.add(rule, tests.clone());
                 None
             };
             trace.push(rule_step(rule, holds, tests, deemed.clone()));
@@ -953,8 +1067,8 @@ impl Resolved<'_> {
                 // The calendar must cover the date, as for any other outcome.
                 cal.is_business_day(date)?;
                 let effective_at = local.fixed_offset();
-                let reading =
-                    self.describe(|| format!("upon actual receipt at {}", effective_at.to_rfc3339()));
+                let reading = self
+                    .describe(|| format!("upon actual receipt at {}", effective_at.to_rfc3339()));
                 return Ok(Deemed::Date {
                     deemed_date: date,
                     effective_at,
@@ -969,7 +1083,11 @@ impl Resolved<'_> {
                 let date = self.local_time(s, t, tz).date();
                 cal.is_business_day(date)?;
                 let reading = self.describe(|| {
-                    format!("the date it was {}, {}", subject_word(s), weekday_date(date))
+                    format!(
+                        "the date it was {}, {}",
+                        subject_word(s),
+                        weekday_date(date)
+                    )
                 });
                 (date, reading, Vec::new())
             }
@@ -1091,27 +1209,47 @@ fn rule_step(rule: &RuleDef, applied: bool, tests: Vec<Test>, deemed: Option<Dee
     }
 }
 
+/// A clause that did not apply, with the tests that failed: shown in the gap warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    /// The clause's label.
+    pub clause: String,
+    /// The tests that did not hold.
+    pub failed: Vec<Test>,
+}
+
+impl fmt::Display for Miss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        put(f, &[&"clause ", &self.clause, &": "])?;
+        for (n, t) in self.failed.iter().enumerate() {
+            if n > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{t}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What the clauses that did not apply were missing, for the gap warning.
 #[derive(Default)]
 struct Misses {
     /// Clauses whose method matched: the ones that nearly applied.
-    near: Vec<String>,
+    near: Vec<Miss>,
     /// The others.
-    far: Vec<String>,
+    far: Vec<Miss>,
 }
 
 impl Misses {
-    fn add(&mut self, rule: &RuleDef, tests: &[Test]) {
-        let failed: Vec<String> = tests
+    fn add(&mut self, rule: &RuleDef, tests: Vec<Test>) {
+        let near = tests
             .iter()
-            .filter(|t| !t.holds())
-            .map(|t| t.to_string())
-            .collect();
-        let miss = format!("clause {}: {}", rule.label, failed.join(", "));
-        if tests
-            .iter()
-            .any(|t| matches!(t, Test::Method { holds: true, .. }))
-        {
+            .any(|t| matches!(t, Test::Method { holds: true, .. }));
+        let miss = Miss {
+            clause: rule.label.clone(),
+            failed: tests.into_iter().filter(|t| !t.holds()).collect(),
+        };
+        if near {
             self.near.push(miss);
         } else {
             self.far.push(miss);
@@ -1357,7 +1495,7 @@ mod tests {
     #[test]
     fn weekday_of_deemed_dates_is_shown() {
         let d = NaiveDate::from_ymd_opt(2000, 3, 6).unwrap();
-        assert_eq!(weekday_date(d), "Monday 2000-03-06");
+        assert_eq!(weekday_date(d).to_string(), "Monday 2000-03-06");
         assert_eq!(d.weekday(), chrono::Weekday::Mon);
     }
 }

@@ -31,6 +31,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+mod scan;
+
 use crate::eval::{EvalError, EventRef, Resolution, Status};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
@@ -302,6 +304,7 @@ struct Record<'a> {
     multi: bool,
 }
 
+/// The serde_json form of a record, for the lines the fast scanner leaves to it.
 #[derive(Deserialize)]
 struct RawRecord<'a> {
     #[serde(borrow, default)]
@@ -320,27 +323,36 @@ struct RawRecord<'a> {
     deliveries: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize)]
-struct RawDelivery<'a> {
-    #[serde(borrow, default)]
-    method: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    sent: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    received: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    to: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    fax_number: Option<&'a RawValue>,
+impl<'a> RawRecord<'a> {
+    fn fields(&self) -> scan::Fields<'a> {
+        scan::Fields {
+            id: self.id.map(RawValue::get),
+            method: self.method.map(RawValue::get),
+            sent: self.sent.map(RawValue::get),
+            received: self.received.map(RawValue::get),
+            to: self.to.map(RawValue::get),
+            fax_number: self.fax_number.map(RawValue::get),
+            deliveries: self.deliveries.map(RawValue::get),
+        }
+    }
+}
+
+/// A field's name in messages: `sent`, or `deliveries[1].sent` in a list of deliveries.
+fn field_name(delivery: Option<usize>, field: &str) -> String {
+    match delivery {
+        None => field.to_string(),
+        Some(n) => format!("deliveries[{n}].{field}"),
+    }
 }
 
 /// The text of a JSON string field; `null` or absent is `None`.
 fn string_field<'a>(
-    raw: Option<&'a RawValue>,
+    raw: Option<&'a str>,
+    delivery: Option<usize>,
     name: &str,
 ) -> Result<Option<Cow<'a, str>>, RecordError> {
-    let Some(raw) = raw else { return Ok(None) };
-    let text = raw.get();
+    let Some(text) = raw else { return Ok(None) };
+    let name = || field_name(delivery, name);
     match text.as_bytes().first() {
         Some(b'n') => Ok(None),
         Some(b'"') => {
@@ -351,10 +363,10 @@ fn string_field<'a>(
             }
             serde_json::from_str::<String>(text)
                 .map(|s| Some(Cow::Owned(s)))
-                .map_err(|e| RecordError::field(name, format!("invalid string: {e}")))
+                .map_err(|e| RecordError::field(name(), format!("invalid string: {e}")))
         }
         _ => Err(RecordError::field(
-            name,
+            name(),
             format!(
                 "expected a string, found {} `{}`",
                 json_kind(text),
@@ -395,80 +407,82 @@ fn parse_json_line(line: &str) -> Result<Record<'_>, (Option<Cow<'_, str>>, Reco
             ),
         ));
     }
-    let raw: Result<RawRecord<'_>, RecordError> = serde_json::from_str(line).map_err(|e| {
-        if e.is_data() {
-            let found = line.trim_start();
-            RecordError::at(
-                1,
-                format!("expected a JSON object, found {}", json_kind(found)),
-            )
-        } else {
-            let message = e.to_string();
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m)
-                .to_string();
-            RecordError::at(e.column().max(1), format!("invalid JSON: {message}"))
-        }
-    });
-    let raw = raw.map_err(|e| (None, e))?;
-    let id = match raw.id {
-        None => None,
-        Some(v) if v.get() == "null" => None,
-        Some(v) => Some(Cow::Borrowed(v.get())),
+    let raw = match scan::record(line) {
+        Some(fields) => fields,
+        None => serde_json::from_str::<RawRecord<'_>>(line)
+            .map(|r| r.fields())
+            .map_err(|e| (None, json_error(&e)))?,
     };
-    fields(raw, id.clone()).map_err(|e| (id, e))
+    let id = match raw.id {
+        None | Some("null") => None,
+        Some(v) => Some(Cow::Borrowed(v)),
+    };
+    fields(raw)
+        .map(|(deliveries, multi)| Record {
+            id: id.clone(),
+            deliveries,
+            multi,
+        })
+        .map_err(|e| (id, e))
 }
 
-fn fields<'a>(raw: RawRecord<'a>, id: Option<Cow<'a, str>>) -> Result<Record<'a>, RecordError> {
-    if let Some(list) = raw.deliveries.filter(|v| v.get() != "null") {
-        let delivered: Vec<RawDelivery<'_>> = serde_json::from_str(list.get()).map_err(|_| {
-            RecordError::field(
-                "deliveries",
-                format!(
-                    "expected an array of objects, found {} `{}`",
-                    json_kind(list.get()),
-                    shorten(list.get())
-                ),
-            )
-        })?;
-        if delivered.is_empty() {
-            return Err(RecordError::field("deliveries", "the list is empty"));
-        }
-        if raw.method.is_some() || raw.sent.is_some() {
-            return Err(RecordError::field(
-                "deliveries",
-                "a record has either `deliveries` or `method` and `sent`, not both",
-            ));
-        }
-        let mut deliveries = Vec::with_capacity(delivered.len());
-        for (n, d) in delivered.iter().enumerate() {
-            let name = |f: &str| format!("deliveries[{n}].{f}");
-            deliveries.push(Delivery {
-                method: string_field(d.method, &name("method"))?,
-                sent: string_field(d.sent, &name("sent"))?,
-                received: string_field(d.received, &name("received"))?,
-                to: string_field(d.to, &name("to"))?,
-                fax_number: string_field(d.fax_number, &name("fax_number"))?,
-            });
-        }
-        return Ok(Record {
-            id,
-            deliveries,
-            multi: true,
-        });
-    }
-    Ok(Record {
-        id,
-        deliveries: vec![Delivery {
-            method: string_field(raw.method, "method")?,
-            sent: string_field(raw.sent, "sent")?,
-            received: string_field(raw.received, "received")?,
-            to: string_field(raw.to, "to")?,
-            fax_number: string_field(raw.fax_number, "fax_number")?,
-        }],
-        multi: false,
+/// A serde_json error as an error record: where, and what, without the position suffix.
+fn json_error(e: &serde_json::Error) -> RecordError {
+    let message = e.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m)
+        .to_string();
+    RecordError::at(e.column().max(1), format!("invalid JSON: {message}"))
+}
+
+fn delivery<'a>(f: &scan::Fields<'a>, n: Option<usize>) -> Result<Delivery<'a>, RecordError> {
+    Ok(Delivery {
+        method: string_field(f.method, n, "method")?,
+        sent: string_field(f.sent, n, "sent")?,
+        received: string_field(f.received, n, "received")?,
+        to: string_field(f.to, n, "to")?,
+        fax_number: string_field(f.fax_number, n, "fax_number")?,
     })
+}
+
+/// The deliveries of a record, and whether it listed them under `deliveries`.
+fn fields(raw: scan::Fields<'_>) -> Result<(Vec<Delivery<'_>>, bool), RecordError> {
+    let Some(list) = raw.deliveries.filter(|v| *v != "null") else {
+        return Ok((vec![delivery(&raw, None)?], false));
+    };
+    let expected = || {
+        RecordError::field(
+            "deliveries",
+            format!(
+                "expected an array of objects, found {} `{}`",
+                json_kind(list),
+                shorten(list)
+            ),
+        )
+    };
+    let delivered = match scan::deliveries(list) {
+        Some(d) => d,
+        None => serde_json::from_str::<Vec<RawRecord<'_>>>(list)
+            .map_err(|_| expected())?
+            .iter()
+            .map(RawRecord::fields)
+            .collect(),
+    };
+    if delivered.is_empty() {
+        return Err(RecordError::field("deliveries", "the list is empty"));
+    }
+    if raw.method.is_some() || raw.sent.is_some() {
+        return Err(RecordError::field(
+            "deliveries",
+            "a record has either `deliveries` or `method` and `sent`, not both",
+        ));
+    }
+    let mut deliveries = Vec::with_capacity(delivered.len());
+    for (n, d) in delivered.iter().enumerate() {
+        deliveries.push(delivery(d, Some(n))?);
+    }
+    Ok((deliveries, true))
 }
 
 /// The columns a CSV input may have, by position in its header.
@@ -741,13 +755,7 @@ impl<'r> Batch<'r> {
         let mut best: Option<(usize, Resolution)> = None;
         let mut all = Vec::new();
         for (n, d) in record.deliveries.iter().enumerate() {
-            let field = |f: &str| {
-                if record.multi {
-                    format!("deliveries[{n}].{f}")
-                } else {
-                    f.to_string()
-                }
-            };
+            let field = |f: &str| field_name(record.multi.then_some(n), f);
             let event = match self.event(d, &field) {
                 Ok(e) => e,
                 Err(e) => return Outcome::error(e),
@@ -941,7 +949,7 @@ impl<'r> Batch<'r> {
                         out.push(b',');
                     }
                     first = false;
-                    write_json_str(out, &w.to_string());
+                    write_json_display(out, w);
                 }
                 for w in &warnings {
                     if !first {
@@ -1150,6 +1158,38 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// Writes something displayable as a JSON string, escaping as it goes (no copy).
+fn write_json_display(out: &mut Vec<u8>, value: &dyn fmt::Display) {
+    struct Escaper<'o>(&'o mut Vec<u8>);
+    impl fmt::Write for Escaper<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let mut rest = s.as_bytes();
+            while let Some(n) = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            {
+                let (plain, tail) = rest.split_at(n);
+                self.0.extend_from_slice(plain);
+                match tail.first() {
+                    Some(b'"') => self.0.extend_from_slice(b"\\\""),
+                    Some(b'\\') => self.0.extend_from_slice(b"\\\\"),
+                    Some(b'\n') => self.0.extend_from_slice(b"\\n"),
+                    Some(b'\r') => self.0.extend_from_slice(b"\\r"),
+                    Some(b'\t') => self.0.extend_from_slice(b"\\t"),
+                    Some(c) => self.0.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
+                    None => {}
+                }
+                rest = tail.get(1..).unwrap_or(&[]);
+            }
+            self.0.extend_from_slice(rest);
+            Ok(())
+        }
+    }
+    out.push(b'"');
+    let _ = fmt::Write::write_fmt(&mut Escaper(out), format_args!("{value}"));
+    out.push(b'"');
+}
+
 fn write_json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         Some(s) => write_json_str(out, s),
@@ -1186,6 +1226,17 @@ mod tests {
         out.push(b' ');
         write_u64(&mut out, 18_446_744_073_709_551_615);
         assert_eq!(String::from_utf8(out).unwrap(), "0 18446744073709551615");
+    }
+
+    #[test]
+    fn displayed_values_are_escaped_like_serde_json_escapes_them() {
+        let text = "a \"quote\", a \\ backslash,\na line, a \t tab and \u{1}";
+        let mut out = Vec::new();
+        write_json_display(&mut out, &text);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            serde_json::to_string(text).unwrap()
+        );
     }
 
     #[test]

@@ -1,0 +1,317 @@
+//! A fast scanner for the flat JSON objects of a notice log.
+//!
+//! It finds the raw text of the fields the batch reads and skips every other value, without
+//! building anything. It accepts only valid JSON; on anything it does not accept (or a
+//! repeated field) it gives up, and the caller asks serde_json, which then says what is
+//! wrong. So it is a shortcut for the common case, never a second opinion.
+
+/// The raw JSON text of the fields of a record (or of one delivery).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fields<'a> {
+    pub id: Option<&'a str>,
+    pub method: Option<&'a str>,
+    pub sent: Option<&'a str>,
+    pub received: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub fax_number: Option<&'a str>,
+    pub deliveries: Option<&'a str>,
+}
+
+/// How deep arrays and objects may nest inside a record.
+const MAX_DEPTH: u32 = 64;
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    i: usize,
+}
+
+/// The fields of the JSON object that is the whole of `text`, or `None` to ask serde_json.
+pub(crate) fn record(text: &str) -> Option<Fields<'_>> {
+    let mut s = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        i: 0,
+    };
+    s.ws();
+    let fields = s.fields()?;
+    s.ws();
+    (s.i == s.bytes.len()).then_some(fields)
+}
+
+/// The objects of a JSON array of deliveries, or `None` to ask serde_json.
+pub(crate) fn deliveries(text: &str) -> Option<Vec<Fields<'_>>> {
+    let mut s = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        i: 0,
+    };
+    s.ws();
+    s.eat(b'[')?;
+    let mut list = Vec::new();
+    s.ws();
+    if s.eat(b']').is_some() {
+        return Some(list);
+    }
+    loop {
+        s.ws();
+        list.push(s.fields()?);
+        s.ws();
+        match s.next()? {
+            b',' => continue,
+            b']' => break,
+            _ => return None,
+        }
+    }
+    s.ws();
+    (s.i == s.bytes.len()).then_some(list)
+}
+
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.i).copied()
+    }
+
+    fn next(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.i += 1;
+        Some(b)
+    }
+
+    /// Consumes `b` if it is next.
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.peek()? == b).then(|| self.i += 1)
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    fn slice(&self, start: usize) -> Option<&'a str> {
+        self.text.get(start..self.i)
+    }
+
+    // object ::= "{" (string ":" value ("," string ":" value)*)? "}"
+    fn fields(&mut self) -> Option<Fields<'a>> {
+        self.eat(b'{')?;
+        let mut f = Fields::default();
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(f);
+        }
+        loop {
+            self.ws();
+            let key_start = self.i;
+            self.string()?;
+            // Keys with escapes are left to serde_json.
+            let key = self.text.get(key_start + 1..self.i - 1)?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            let start = self.i;
+            self.value(0)?;
+            let raw = self.slice(start)?;
+            let slot = match key {
+                "id" => &mut f.id,
+                "method" => &mut f.method,
+                "sent" => &mut f.sent,
+                "received" => &mut f.received,
+                "to" => &mut f.to,
+                "fax_number" => &mut f.fax_number,
+                "deliveries" => &mut f.deliveries,
+                k if k.contains('\\') => return None,
+                _ => &mut None,
+            };
+            if slot.is_some() {
+                // A repeated field: serde_json's message says so.
+                return None;
+            }
+            *slot = Some(raw);
+            self.ws();
+            match self.next()? {
+                b',' => continue,
+                b'}' => return Some(f),
+                _ => return None,
+            }
+        }
+    }
+
+    // string ::= '"' (unescaped | "\" escape)* '"'
+    fn string(&mut self) -> Option<()> {
+        self.eat(b'"')?;
+        loop {
+            // Jump to the next quote, backslash or (invalid) control character.
+            let rest = self.bytes.get(self.i..)?;
+            self.i += rest
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            match self.next()? {
+                b'"' => return Some(()),
+                c if c < 0x20 => return None,
+                _ => match self.next()? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' => {
+                        for _ in 0..4 {
+                            if !self.next()?.is_ascii_hexdigit() {
+                                return None;
+                            }
+                        }
+                    }
+                    _ => return None,
+                },
+            }
+        }
+    }
+
+    // number ::= "-"? ("0" | [1-9] [0-9]*) ("." [0-9]+)? ([eE] [+-]? [0-9]+)?
+    fn number(&mut self) -> Option<()> {
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.next()? {
+            b'0' => {}
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            self.digit()?;
+            self.digits();
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            self.digit()?;
+            self.digits();
+        }
+        Some(())
+    }
+
+    fn digit(&mut self) -> Option<()> {
+        self.next()?.is_ascii_digit().then_some(())
+    }
+
+    fn digits(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.bytes.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    // value ::= string | number | object | array | "true" | "false" | "null"
+    fn value(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string(),
+            b'-' | b'0'..=b'9' => self.number(),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'{' | b'[' if depth >= MAX_DEPTH => None,
+            b'{' => {
+                self.i += 1;
+                self.ws();
+                if self.eat(b'}').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.string()?;
+                    self.ws();
+                    self.eat(b':')?;
+                    self.ws();
+                    self.value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => continue,
+                        b'}' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            b'[' => {
+                self.i += 1;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    self.value(depth + 1)?;
+                    self.ws();
+                    match self.next()? {
+                        b',' => continue,
+                        b']' => return Some(()),
+                        _ => return None,
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_fields_and_skips_the_rest() {
+        let f = record(
+            r#" {"id": 12, "extra": {"a": [1, -2.5e3, true, null, "x\"y"]}, "method":"fax", "sent":"2000-03-03T10:00:00Z", "to": null} "#,
+        )
+        .unwrap();
+        assert_eq!(f.id, Some("12"));
+        assert_eq!(f.method, Some("\"fax\""));
+        assert_eq!(f.sent, Some("\"2000-03-03T10:00:00Z\""));
+        assert_eq!(f.to, Some("null"));
+        assert_eq!(f.received, None);
+    }
+
+    #[test]
+    fn gives_up_on_what_serde_json_should_explain() {
+        for bad in [
+            r#"{"id":1,"id":2}"#,
+            r#"{"id":01}"#,
+            r#"{"id":1.}"#,
+            r#"{"id":"a"} x"#,
+            r#"{"id":"a\q"}"#,
+            r#"{"id":tru}"#,
+            "{\"id\":\"a\u{1}\"}",
+            r#"{"id":1,}"#,
+            r#"[1]"#,
+            r#"{"id":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
+        ] {
+            assert_eq!(record(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_validity() {
+        for text in [
+            r#"{}"#,
+            r#"{"a":{"b":[]},"id":-0.5E+2}"#,
+            r#"{"id":"\u00e9"}"#,
+            r#"{"id":true,"method":false}"#,
+        ] {
+            assert!(record(text).is_some(), "{text}");
+            assert!(serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok());
+        }
+    }
+
+    #[test]
+    fn deliveries_are_a_list_of_objects() {
+        let list = deliveries(r#"[{"method":"fax"},{"method":"hand","sent":"x"}]"#).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1].sent, Some("\"x\""));
+        assert_eq!(deliveries("[]").unwrap().len(), 0);
+        assert_eq!(deliveries("[1]"), None);
+    }
+}
