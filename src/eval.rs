@@ -732,13 +732,13 @@ impl Resolved<'_> {
     fn resolve_quickly(&self) -> Result<Option<Resolution>, EvalError> {
         let notice = &self.agreement.notice;
         let mut warnings = Vec::new();
-        let mut applied: Vec<(&RuleDef, Deemed)> = Vec::new();
+        let mut picker = Picker::new(notice.combinator);
         for rule in &notice.clauses {
             if self.quick_test(rule, &mut warnings)? {
-                applied.push((rule, self.deem(rule.outcome)?));
+                picker.offer(rule, self.deem(rule.outcome)?);
             }
         }
-        if let Some((rule, deemed)) = decide(notice.combinator, &applied, &mut warnings) {
+        if let Some((rule, deemed)) = picker.pick(&mut warnings) {
             return Ok(Some(finish(
                 rule,
                 deemed,
@@ -875,41 +875,44 @@ impl Resolved<'_> {
             }
         }
 
-        let (rule, deemed, status) =
-            if let Some((rule, deemed)) = decide(notice.combinator, &applied, &mut warnings) {
-                trace.push(Step::Decision {
-                    rule: rule.label.clone(),
-                    reason: decision_reason(notice.combinator, &applied),
-                });
-                (rule, deemed, Status::Effective)
-            } else {
-                let mut chosen = None;
-                for gap in &notice.gaps {
-                    let (tests, holds) = self.test(gap, &mut warnings)?;
-                    let deemed = if holds {
-                        Some(self.deem(gap.outcome)?)
-                    } else {
-                        None
-                    };
-                    trace.push(rule_step(gap, holds, tests, deemed.clone()));
-                    if let Some(d) = deemed {
-                        chosen = Some((gap, d));
-                        break;
-                    }
-                }
-                let Some((gap, deemed)) = chosen else {
-                    return Err(EvalError::Uncovered {
-                        method: ev.method.to_string(),
-                    });
+        let mut picker = Picker::new(notice.combinator);
+        for (rule, deemed) in &applied {
+            picker.offer(rule, deemed.clone());
+        }
+        let (rule, deemed, status) = if let Some((rule, deemed)) = picker.pick(&mut warnings) {
+            trace.push(Step::Decision {
+                rule: rule.label.clone(),
+                reason: decision_reason(notice.combinator, &applied),
+            });
+            (rule, deemed, Status::Effective)
+        } else {
+            let mut chosen = None;
+            for gap in &notice.gaps {
+                let (tests, holds) = self.test(gap, &mut warnings)?;
+                let deemed = if holds {
+                    Some(self.deem(gap.outcome)?)
+                } else {
+                    None
                 };
-                warnings.push(misses.warning(gap));
-                trace.push(Step::Decision {
-                    rule: gap.label.clone(),
-                    reason: "no clause applies literally; the first gap rule that applies decides"
-                        .into(),
+                trace.push(rule_step(gap, holds, tests, deemed.clone()));
+                if let Some(d) = deemed {
+                    chosen = Some((gap, d));
+                    break;
+                }
+            }
+            let Some((gap, deemed)) = chosen else {
+                return Err(EvalError::Uncovered {
+                    method: ev.method.to_string(),
                 });
-                (gap, deemed, Status::Gap)
             };
+            warnings.push(misses.warning(gap));
+            trace.push(Step::Decision {
+                rule: gap.label.clone(),
+                reason: "no clause applies literally; the first gap rule that applies decides"
+                    .into(),
+            });
+            (gap, deemed, Status::Gap)
+        };
         Ok(finish(rule, deemed, status, warnings, trace))
     }
 
@@ -1269,33 +1272,60 @@ impl Misses {
     }
 }
 
-/// Picks the deciding clause among those that apply.
-fn decide<'r>(
+/// Picks the deciding clause as the clauses that apply are offered, in source order,
+/// without keeping them all.
+struct Picker<'r> {
     combinator: Combinator,
-    applied: &[(&'r RuleDef, Deemed)],
-    warnings: &mut Vec<Warning>,
-) -> Option<(&'r RuleDef, Deemed)> {
-    let dated = applied.iter().filter(|(_, d)| d.instant().is_some());
-    let pick = match combinator {
-        Combinator::FirstOf => applied.first(),
-        // Ties go to the clause written first.
-        Combinator::EarliestOf => {
-            dated.fold(None, |best: Option<&(&RuleDef, Deemed)>, x| match best {
-                Some(b) if b.1.instant() <= x.1.instant() => Some(b),
-                _ => Some(x),
-            })
-        }
-        Combinator::LatestOf => {
-            dated.fold(None, |best: Option<&(&RuleDef, Deemed)>, x| match best {
-                Some(b) if b.1.instant() >= x.1.instant() => Some(b),
-                _ => Some(x),
-            })
+    /// The first clause that applied, and whether it waits on a receipt.
+    first: Option<(&'r RuleDef, bool)>,
+    /// The best dated result so far.
+    best: Option<(&'r RuleDef, Deemed)>,
+    /// Clauses that apply upon a receipt not recorded.
+    pending: Vec<&'r RuleDef>,
+}
+
+impl<'r> Picker<'r> {
+    fn new(combinator: Combinator) -> Self {
+        Picker {
+            combinator,
+            first: None,
+            best: None,
+            pending: Vec::new(),
         }
     }
-    .or_else(|| applied.first())?;
-    if combinator == Combinator::EarliestOf {
-        for (r, d) in applied {
-            if matches!(d, Deemed::AwaitingReceipt) && r.label != pick.0.label {
+
+    fn offer(&mut self, rule: &'r RuleDef, deemed: Deemed) {
+        let Some(at) = deemed.instant() else {
+            self.first.get_or_insert((rule, true));
+            self.pending.push(rule);
+            return;
+        };
+        let is_first = self.first.is_none();
+        self.first.get_or_insert((rule, false));
+        let better = match (&self.best, self.combinator) {
+            (None, Combinator::FirstOf) => is_first,
+            (None, _) => true,
+            (Some(_), Combinator::FirstOf) => false,
+            // Ties go to the clause written first.
+            (Some((_, b)), Combinator::EarliestOf) => b.instant().is_some_and(|b| at < b),
+            (Some((_, b)), Combinator::LatestOf) => b.instant().is_some_and(|b| at > b),
+        };
+        if better {
+            self.best = Some((rule, deemed));
+        }
+    }
+
+    /// The deciding clause and its result, if any clause applied.
+    fn pick(self, warnings: &mut Vec<Warning>) -> Option<(&'r RuleDef, Deemed)> {
+        let (first, first_pending) = self.first?;
+        if self.combinator == Combinator::FirstOf && first_pending {
+            return Some((first, Deemed::AwaitingReceipt));
+        }
+        let Some((rule, deemed)) = self.best else {
+            return Some((first, Deemed::AwaitingReceipt));
+        };
+        if self.combinator == Combinator::EarliestOf {
+            for r in self.pending {
                 push_unique(
                     warnings,
                     Warning::ReceiptCouldBeEarlier {
@@ -1304,8 +1334,8 @@ fn decide<'r>(
                 );
             }
         }
+        Some((rule, deemed))
     }
-    Some((pick.0, pick.1.clone()))
 }
 
 fn decision_reason(combinator: Combinator, applied: &[(&RuleDef, Deemed)]) -> String {

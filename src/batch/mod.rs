@@ -1068,7 +1068,7 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<(boo
             }
             break;
         }
-        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+        let (chunk, done) = match scan::find_newline(available) {
             Some(i) => (available.get(..i).unwrap_or(available), Some(i + 1)),
             None => (available, None),
         };

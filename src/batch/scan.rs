@@ -17,6 +17,54 @@ pub(crate) struct Fields<'a> {
     pub deliveries: Option<&'a str>,
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` that equals `b` (exact for the lowest such byte).
+fn bytes_equal(x: u64, b: u8) -> u64 {
+    let y = x ^ (LO * u64::from(b));
+    y.wrapping_sub(LO) & !y & HI
+}
+
+/// The high bit of each byte of `x` below `n` (n at most 128; exact for the lowest such byte).
+fn bytes_below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(LO * u64::from(n)) & !x & HI
+}
+
+/// The first position in `bytes` where `hit` marks a byte, eight bytes at a time.
+fn find(bytes: &[u8], hit: impl Fn(u64) -> u64, one: impl Fn(u8) -> bool) -> Option<usize> {
+    let mut i = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().ok()?);
+        let m = hit(word);
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| one(b))
+        .map(|p| p + i)
+}
+
+/// The first newline in `bytes`.
+pub(crate) fn find_newline(bytes: &[u8]) -> Option<usize> {
+    find(bytes, |w| bytes_equal(w, b'\n'), |b| b == b'\n')
+}
+
+/// The first byte that ends the plain run of a JSON string: a quote, a backslash, or a
+/// control character (which is not allowed there).
+fn find_string_special(bytes: &[u8]) -> Option<usize> {
+    find(
+        bytes,
+        |w| bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_below(w, 0x20),
+        |b| b == b'"' || b == b'\\' || b < 0x20,
+    )
+}
+
 /// How deep arrays and objects may nest inside a record.
 const MAX_DEPTH: u32 = 64;
 
@@ -143,10 +191,7 @@ impl<'a> Scanner<'a> {
         self.eat(b'"')?;
         loop {
             // Jump to the next quote, backslash or (invalid) control character.
-            let rest = self.bytes.get(self.i..)?;
-            self.i += rest
-                .iter()
-                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+            self.i += find_string_special(self.bytes.get(self.i..)?)?;
             match self.next()? {
                 b'"' => return Some(()),
                 c if c < 0x20 => return None,
@@ -303,6 +348,35 @@ mod tests {
         ] {
             assert!(record(text).is_some(), "{text}");
             assert!(serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok());
+        }
+    }
+
+    #[test]
+    fn eight_at_a_time_finds_the_first_byte() {
+        for text in [
+            "",
+            "a",
+            "abcdefgh",
+            "abcdefgh\"",
+            "ab\"cdefgh\"",
+            "abcdefghijk\\l",
+            "é\u{1}",
+            "\u{80}\u{ff}x\"y",
+        ] {
+            let slow = text
+                .bytes()
+                .position(|c| c == b'"' || c == b'\\' || c < 0x20);
+            assert_eq!(find_string_special(text.as_bytes()), slow, "{text:?}");
+        }
+        // Every position, with bytes that are close to the ones sought.
+        for n in 0..20 {
+            let mut bytes = vec![0x21u8; 20];
+            bytes[n] = b'\n';
+            assert_eq!(find_newline(&bytes), Some(n));
+            bytes[n] = 0x1f;
+            assert_eq!(find_string_special(&bytes), Some(n));
+            bytes[n] = 0x0b;
+            assert_eq!(find_newline(&bytes), None);
         }
     }
 
