@@ -6,6 +6,7 @@
 //! a table look-up; dates outside the range are an error, never a guess.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Serialize;
@@ -19,12 +20,12 @@ pub enum DayOff {
     /// A weekend day.
     Weekend {
         /// Its weekday, in English.
-        weekday: String,
+        weekday: &'static str,
     },
     /// A holiday, possibly observed on another day than its own.
     Holiday {
         /// The holiday's name.
-        name: String,
+        name: Arc<str>,
         /// The holiday's own date when it is observed on this one instead.
         #[serde(skip_serializing_if = "Option::is_none")]
         observed_for: Option<NaiveDate>,
@@ -32,7 +33,7 @@ pub enum DayOff {
     /// A one-off closure.
     Closure {
         /// Why, with its source.
-        reason: String,
+        reason: Arc<str>,
     },
 }
 
@@ -103,7 +104,7 @@ impl std::error::Error for OutOfRange {}
 /// A holiday rule after `include`s are flattened.
 #[derive(Debug, Clone)]
 pub(crate) struct HolidaySpec {
-    pub name: String,
+    pub name: Arc<str>,
     pub rule: DateRule,
     pub from: Option<i32>,
     pub through: Option<i32>,
@@ -120,7 +121,7 @@ pub(crate) struct CalendarSpec {
     pub weekend: Vec<Weekday>,
     pub holidays: Vec<HolidaySpec>,
     pub shifts: Vec<Shift>,
-    pub closed: Vec<(NaiveDate, String)>,
+    pub closed: Vec<(NaiveDate, Arc<str>)>,
     pub open: Vec<NaiveDate>,
 }
 
@@ -304,7 +305,7 @@ impl Calendar {
         let mut why = Vec::new();
         if self.is_weekend(date.weekday()) {
             why.push(DayOff::Weekend {
-                weekday: weekday_name(date.weekday()).to_string(),
+                weekday: weekday_name(date.weekday()),
             });
         }
         let ord = date.ordinal0();

@@ -365,7 +365,7 @@ impl Checker {
                     spec.weekend = days.iter().map(|d| d.node).collect();
                 }
                 ast::CalendarItem::Holiday(h) => spec.holidays.push(HolidaySpec {
-                    name: h.name.node.clone(),
+                    name: h.name.node.as_str().into(),
                     rule: h.rule.node,
                     from: h.from.as_ref().map(|y| y.node),
                     through: h.through.as_ref().map(|y| y.node),
@@ -383,9 +383,10 @@ impl Checker {
                         ok = false;
                         continue;
                     }
+                    let reason: std::sync::Arc<str> = c.reason.node.as_str().into();
                     let mut day = Some(c.from.node);
                     while let Some(d) = day.filter(|d| *d <= last) {
-                        spec.closed.push((d, c.reason.node.clone()));
+                        spec.closed.push((d, reason.clone()));
                         day = d.succ_opt();
                     }
                 }

@@ -757,8 +757,8 @@ impl Resolved<'_> {
         let any_near = notice.clauses.iter().any(near);
         let mut misses = Misses::default();
         for rule in notice.clauses.iter().filter(|r| !any_near || near(r)) {
-            let (tests, _) = self.test(rule, &mut Vec::new())?;
-            misses.add(rule, tests);
+            let (failed, _) = self.tests(rule, &mut Vec::new(), false)?;
+            misses.add(rule, near(rule), failed);
         }
         for gap in &notice.gaps {
             if self.quick_test(gap, &mut warnings)? {
@@ -866,7 +866,10 @@ impl Resolved<'_> {
             let deemed = if holds {
                 Some(self.deem(rule.outcome)?)
             } else {
-                misses.add(rule, tests.clone());
+                let near = tests
+                    .iter()
+                    .any(|t| matches!(t, Test::Method { holds: true, .. }));
+                misses.add(rule, near, tests.clone());
                 None
             };
             trace.push(rule_step(rule, holds, tests, deemed.clone()));
@@ -922,26 +925,48 @@ impl Resolved<'_> {
         rule: &RuleDef,
         warnings: &mut Vec<Warning>,
     ) -> Result<(Vec<Test>, bool), EvalError> {
-        let mut tests = Vec::with_capacity(rule.conditions.len() + 2);
+        self.tests(rule, warnings, true)
+    }
+
+    /// The tests of a rule as data: all of them, or (`keep_all` false) only those that
+    /// failed, which is all a gap warning shows. Also whether every test held.
+    fn tests(
+        &self,
+        rule: &RuleDef,
+        warnings: &mut Vec<Warning>,
+        keep_all: bool,
+    ) -> Result<(Vec<Test>, bool), EvalError> {
+        let mut tests = Vec::new();
+        let mut all_hold = true;
         let mut assumptions = Vec::new();
         for cond in &rule.conditions {
             match cond {
                 Cond::Method {
                     methods,
                     other_than,
-                } => tests.push(Test::Method {
-                    method: self.event.method.to_string(),
-                    covered: methods
-                        .indexes()
-                        .filter_map(|n| self.agreement.methods.get(n))
-                        .map(|m| m.name.clone())
-                        .collect(),
-                    other_than: other_than.clone(),
-                    holds: methods.contains(self.method),
-                }),
+                } => {
+                    let holds = methods.contains(self.method);
+                    all_hold &= holds;
+                    if keep_all || !holds {
+                        tests.push(Test::Method {
+                            method: self.event.method.to_string(),
+                            covered: methods
+                                .indexes()
+                                .filter_map(|n| self.agreement.methods.get(n))
+                                .map(|m| m.name.clone())
+                                .collect(),
+                            other_than: other_than.clone(),
+                            holds,
+                        });
+                    }
+                }
                 Cond::DesignatedFax => {
-                    if let (_, Some(test)) = self.fax_check(rule, &mut assumptions, true) {
-                        tests.push(test);
+                    let (holds, _) = self.fax_check(rule, &mut assumptions, false);
+                    all_hold &= holds;
+                    if keep_all || !holds {
+                        if let (_, Some(test)) = self.fax_check(rule, &mut Vec::new(), true) {
+                            tests.push(test);
+                        }
                     }
                 }
                 Cond::Instant {
@@ -951,6 +976,7 @@ impl Resolved<'_> {
                     zone,
                 } => {
                     let Some(instant) = self.instant(*subject) else {
+                        all_hold = false;
                         tests.push(Test::NoReceipt);
                         continue;
                     };
@@ -959,48 +985,54 @@ impl Resolved<'_> {
                     let time = whole_seconds(local.time());
                     let subject_word = subject_word(*subject);
                     for (cmp, bound) in bounds {
-                        tests.push(Test::TimeOfDay {
-                            subject: subject_word,
-                            local: time,
-                            zone: tz.name(),
-                            cmp: cmp_word(*cmp),
-                            bound: *bound,
-                            holds: meets(time, *cmp, *bound),
-                        });
+                        let holds = meets(time, *cmp, *bound);
+                        all_hold &= holds;
+                        if keep_all || !holds {
+                            tests.push(Test::TimeOfDay {
+                                subject: subject_word,
+                                local: time,
+                                zone: tz.name(),
+                                cmp: cmp_word(*cmp),
+                                bound: *bound,
+                                holds,
+                            });
+                        }
                     }
                     if let Some((kind, cal)) = day {
                         let cal = cal.as_deref().unwrap_or(&self.agreement.calendar);
                         let date = local.date();
                         let business = cal.is_business_day(date)?;
                         let holds = day_holds(*kind, business);
-                        tests.push(Test::Day {
-                            subject: subject_word,
-                            date,
-                            calendar: cal.name().to_string(),
-                            wanted: match kind {
-                                DayKind::BusinessDay => "business-day",
-                                DayKind::NonBusinessDay => "non-business-day",
-                                DayKind::AnyDay => "any-day",
-                            },
-                            business_day: business,
-                            why: if business {
-                                Vec::new()
-                            } else {
-                                cal.days_off(date)?
-                            },
-                            holds,
-                        });
+                        all_hold &= holds;
+                        if keep_all || !holds {
+                            tests.push(Test::Day {
+                                subject: subject_word,
+                                date,
+                                calendar: cal.name().to_string(),
+                                wanted: match kind {
+                                    DayKind::BusinessDay => "business-day",
+                                    DayKind::NonBusinessDay => "non-business-day",
+                                    DayKind::AnyDay => "any-day",
+                                },
+                                business_day: business,
+                                why: if business {
+                                    Vec::new()
+                                } else {
+                                    cal.days_off(date)?
+                                },
+                                holds,
+                            });
+                        }
                     }
                 }
             }
         }
-        let holds = tests.iter().all(Test::holds);
-        if holds {
+        if all_hold {
             for w in assumptions {
                 add_warning(warnings, w);
             }
         }
-        Ok((tests, holds))
+        Ok((tests, all_hold))
     }
 
     /// Whether the fax went to a number designated for the recipient, and (when tracing)
@@ -1244,13 +1276,12 @@ struct Misses {
 }
 
 impl Misses {
-    fn add(&mut self, rule: &RuleDef, tests: Vec<Test>) {
-        let near = tests
-            .iter()
-            .any(|t| matches!(t, Test::Method { holds: true, .. }));
+    /// Records what a clause was missing; `near` when its method matched.
+    fn add(&mut self, rule: &RuleDef, near: bool, mut tests: Vec<Test>) {
+        tests.retain(|t| !t.holds());
         let miss = Miss {
             clause: rule.label.clone(),
-            failed: tests.into_iter().filter(|t| !t.holds()).collect(),
+            failed: tests,
         };
         if near {
             self.near.push(miss);

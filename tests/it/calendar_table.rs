@@ -41,7 +41,7 @@ fn compare(calendar: &str, text: &str) {
             let offs = cal.days_off(day).unwrap();
             assert!(
                 offs.iter()
-                    .any(|o| matches!(o, DayOff::Holiday { name: n, .. } if n == name)),
+                    .any(|o| matches!(o, DayOff::Holiday { name: n, .. } if n.as_ref() == name)),
                 "{calendar}: {day} should be {name}, is {offs:?}"
             );
         }
