@@ -24,26 +24,33 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let input = generator::log(count);
     let rules = deemed::Rules::default_rules().unwrap();
-    let mut best = f64::MAX;
-    let mut out = Vec::with_capacity(input.len() * 2);
-    for _ in 0..3 {
-        out.clear();
-        let start = Instant::now();
-        let mut batch = Batch::new(&rules, Options::default()).unwrap();
-        batch
-            .run("bench", input.as_bytes(), &mut out, &mut |_| {})
-            .unwrap();
-        let summary = batch.finish();
-        let seconds = start.elapsed().as_secs_f64();
-        assert_eq!(summary.records, count);
-        best = best.min(seconds);
+    for (name, mix) in [
+        ("realistic", generator::Mix::Realistic),
+        ("edge-heavy", generator::Mix::EdgeHeavy),
+    ] {
+        let input = generator::log(count, mix);
+        let mut best = f64::MAX;
+        let mut out = Vec::with_capacity(input.len() * 2);
+        let mut summary = None;
+        for _ in 0..3 {
+            out.clear();
+            let start = Instant::now();
+            let mut batch = Batch::new(&rules, Options::default()).unwrap();
+            batch.run("bench", input.as_bytes(), &mut out, &mut |_| {}).unwrap();
+            let s = batch.finish();
+            best = best.min(start.elapsed().as_secs_f64());
+            assert_eq!(s.records, count);
+            summary = Some(s);
+        }
+        let s = summary.unwrap();
+        println!(
+            "batch {name}: {count} records ({:.1} MB; gap {:.1}%, error {:.1}%), best of 3: {:.3} s, {:.0} records/s",
+            input.len() as f64 / 1e6,
+            100.0 * s.gap as f64 / count as f64,
+            100.0 * s.errors as f64 / count as f64,
+            best,
+            count as f64 / best
+        );
     }
-    println!(
-        "batch: {count} records, {:.1} MB in, best of 3: {:.3} s, {:.0} records/s",
-        input.len() as f64 / 1e6,
-        best,
-        count as f64 / best
-    );
 }

@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --example gen_log -- 1000000 > log.jsonl
+//! cargo run --release --example gen_log -- 1000000 edge-heavy > edges.jsonl
 //! ```
 
 #![allow(
@@ -21,13 +22,18 @@ fn main() {
         .nth(1)
         .map(|a| a.parse().expect("a number of records"))
         .unwrap_or(1_000_000);
-    let mut rng = generator::Rng::new(0x0DEE_4ED0);
+    let mix = match std::env::args().nth(2).as_deref() {
+        None | Some("realistic") => generator::Mix::Realistic,
+        Some("edge-heavy") => generator::Mix::EdgeHeavy,
+        Some(other) => panic!("unknown mix `{other}`: `realistic` or `edge-heavy`"),
+    };
+    let mut rng = generator::Rng::new(generator::SEED);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut buf = String::new();
     for n in 1..=count {
         buf.clear();
-        generator::record(&mut rng, n, &mut buf);
+        generator::record(&mut rng, mix, n, &mut buf);
         out.write_all(buf.as_bytes()).unwrap();
     }
     out.flush().unwrap();

@@ -1,8 +1,12 @@
-//! A generator of realistic synthetic notice logs, with a fixed seed.
+//! A generator of synthetic notice logs, with a fixed seed.
 //!
-//! The mix resembles an export from a fax server and a courier feed: mostly faxes (some at
-//! the cut-offs, some to numbers not designated), courier deliveries, hand and email
-//! notices with receipts, a few notices sent several ways, and a few bad lines.
+//! [`Mix::Realistic`] resembles an export from a fax server and a courier feed: half faxes,
+//! mostly sent in office hours on weekdays (a few in the evening, at weekends, or exactly at
+//! a cut-off; a few to numbers not designated), courier deliveries, hand and email notices
+//! mostly with receipts, a few notices sent several ways, and a few bad lines.
+//! [`Mix::EdgeHeavy`] sends one notice in eight at a cut-off and spreads the rest evenly over
+//! the day and the week, so about a quarter of the records fall into the text's gaps: the
+//! slow path, measured on its own.
 
 use chrono::{Duration, NaiveDate, TimeZone};
 use chrono_tz::America::New_York;
@@ -36,14 +40,43 @@ const PARTIES: [(&str, &str); 5] = [
     ("strong-river", "(284) 494-2000"),
 ];
 
-fn instant(rng: &mut Rng) -> String {
+/// Which kind of log to write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mix {
+    /// Office hours, mostly: few gaps.
+    Realistic,
+    /// Cut-offs and weekends often: many gaps.
+    EdgeHeavy,
+}
+
+fn instant(rng: &mut Rng, mix: Mix) -> String {
     let start = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-    let day = start + Duration::days(rng.below(26 * 365) as i64);
-    // One notice in eight is sent at a cut-off, to the second.
-    let seconds = match rng.below(16) {
-        0 => 20 * 3600,
-        1 => 23 * 3600 + 59 * 60 + rng.below(60) as i64,
-        _ => rng.below(86_400) as i64,
+    let mut day = start + Duration::days(rng.below(26 * 365) as i64);
+    let seconds = match mix {
+        // One notice in eight is sent at a cut-off, to the second.
+        Mix::EdgeHeavy => match rng.below(16) {
+            0 => 20 * 3600,
+            1 => 23 * 3600 + 59 * 60 + rng.below(60) as i64,
+            _ => rng.below(86_400) as i64,
+        },
+        Mix::Realistic => {
+            // Weekdays, unless one time in twenty.
+            use chrono::Datelike;
+            if rng.below(20) > 0 {
+                while day.weekday().num_days_from_monday() >= 5 {
+                    day += Duration::days(1);
+                }
+            }
+            match rng.below(100) {
+                // Exactly at a cut-off.
+                0 => 20 * 3600,
+                1 => 23 * 3600 + 59 * 60 + rng.below(60) as i64,
+                // Evenings.
+                2..=11 => 19 * 3600 + rng.below(5 * 3600) as i64,
+                // Office hours.
+                _ => 8 * 3600 + rng.below(11 * 3600) as i64,
+            }
+        }
     };
     let local = day.and_hms_opt(0, 0, 0).unwrap_or_default() + Duration::seconds(seconds);
     match New_York.from_local_datetime(&local).earliest() {
@@ -53,12 +86,18 @@ fn instant(rng: &mut Rng) -> String {
     }
 }
 
-fn delivery(rng: &mut Rng, out: &mut String) {
-    let (party, number) = PARTIES[rng.below(PARTIES.len() as u64) as usize];
-    let sent = instant(rng);
+fn delivery(rng: &mut Rng, mix: Mix, out: &mut String) {
+    let parties = match mix {
+        // Strong River designated no fax number: few notices go its way.
+        Mix::Realistic if rng.below(50) > 0 => &PARTIES[..4],
+        _ => &PARTIES[..],
+    };
+    let (party, number) = parties[rng.below(parties.len() as u64) as usize];
+    let sent = instant(rng, mix);
+    let wrong_number_one_in = if mix == Mix::Realistic { 50 } else { 25 };
     match rng.below(20) {
         0..=9 => {
-            let number = if rng.below(25) == 0 {
+            let number = if rng.below(wrong_number_one_in) == 0 {
                 "(212) 555-0100"
             } else {
                 number
@@ -86,7 +125,7 @@ fn delivery(rng: &mut Rng, out: &mut String) {
 }
 
 /// Appends record `n` (one line, with its newline) to `out`.
-pub fn record(rng: &mut Rng, n: u64, out: &mut String) {
+pub fn record(rng: &mut Rng, mix: Mix, n: u64, out: &mut String) {
     match rng.below(200) {
         // A bad line now and then: a truncated record, or an unknown method.
         0 => {
@@ -100,27 +139,30 @@ pub fn record(rng: &mut Rng, n: u64, out: &mut String) {
         // A notice sent two ways.
         2..=5 => {
             out.push_str(&format!(r#"{{"id":"N{n:08}","deliveries":[{{"#));
-            delivery(rng, out);
+            delivery(rng, mix, out);
             out.push_str("},{");
-            delivery(rng, out);
+            delivery(rng, mix, out);
             out.push_str("}]}");
         }
         _ => {
             out.push_str(&format!(r#"{{"id":"N{n:08}","#));
-            delivery(rng, out);
+            delivery(rng, mix, out);
             out.push('}');
         }
     }
     out.push('\n');
 }
 
+/// The fixed seed.
+pub const SEED: u64 = 0x0DEE_4ED0;
+
 /// `count` records from the fixed seed.
 #[allow(dead_code)] // The example streams records one at a time instead.
-pub fn log(count: u64) -> String {
-    let mut rng = Rng::new(0x0DEE_4ED0);
+pub fn log(count: u64, mix: Mix) -> String {
+    let mut rng = Rng::new(SEED);
     let mut out = String::with_capacity(count as usize * 140);
     for n in 1..=count {
-        record(&mut rng, n, &mut out);
+        record(&mut rng, mix, n, &mut out);
     }
     out
 }
