@@ -636,6 +636,8 @@ struct Resolved<'a> {
     trace: bool,
     /// The send instant on the agreement's clock, worked out once.
     sent_local: chrono::NaiveDateTime,
+    /// Whether the fax number given is one designated for the recipient, worked out once.
+    number_designated: bool,
 }
 
 impl Rules {
@@ -702,6 +704,10 @@ impl Rules {
             party,
             trace,
             sent_local: event.sent.with_timezone(&agreement.tz).naive_local(),
+            number_designated: match (party, event.fax_number) {
+                (Some(p), Some(number)) => p.faxes.iter().any(|f| same_number(&f.digits, number)),
+                _ => false,
+            },
         };
         if !trace {
             if let Some(quick) = r.resolve_quickly()? {
@@ -1064,10 +1070,7 @@ impl Resolved<'_> {
                 });
                 (true, true)
             }
-            Some(number) => (
-                party.faxes.iter().any(|f| same_number(&f.digits, number)),
-                false,
-            ),
+            Some(_) => (self.number_designated, false),
         };
         let test = describe.then(|| Test::DesignatedFax {
             to: Some(party.name.clone()),

@@ -296,10 +296,27 @@ struct Delivery<'a> {
     fax_number: Option<Cow<'a, str>>,
 }
 
+/// One delivery (the common case, kept inline) or several.
+enum Deliveries<'a> {
+    One(Delivery<'a>),
+    Many(Vec<Delivery<'a>>),
+}
+
+impl<'a> std::ops::Deref for Deliveries<'a> {
+    type Target = [Delivery<'a>];
+
+    fn deref(&self) -> &[Delivery<'a>] {
+        match self {
+            Deliveries::One(d) => std::slice::from_ref(d),
+            Deliveries::Many(v) => v,
+        }
+    }
+}
+
 /// A record as read: its id (JSON text) and deliveries.
 struct Record<'a> {
     id: Option<Cow<'a, str>>,
-    deliveries: Vec<Delivery<'a>>,
+    deliveries: Deliveries<'a>,
     /// Whether the record used `deliveries: [...]` (field names then carry an index).
     multi: bool,
 }
@@ -447,9 +464,9 @@ fn delivery<'a>(f: &scan::Fields<'a>, n: Option<usize>) -> Result<Delivery<'a>, 
 }
 
 /// The deliveries of a record, and whether it listed them under `deliveries`.
-fn fields(raw: scan::Fields<'_>) -> Result<(Vec<Delivery<'_>>, bool), RecordError> {
+fn fields(raw: scan::Fields<'_>) -> Result<(Deliveries<'_>, bool), RecordError> {
     let Some(list) = raw.deliveries.filter(|v| *v != "null") else {
-        return Ok((vec![delivery(&raw, None)?], false));
+        return Ok((Deliveries::One(delivery(&raw, None)?), false));
     };
     let expected = || {
         RecordError::field(
@@ -482,7 +499,7 @@ fn fields(raw: scan::Fields<'_>) -> Result<(Vec<Delivery<'_>>, bool), RecordErro
     for (n, d) in delivered.iter().enumerate() {
         deliveries.push(delivery(d, Some(n))?);
     }
-    Ok((deliveries, true))
+    Ok((Deliveries::Many(deliveries), true))
 }
 
 /// The columns a CSV input may have, by position in its header.
@@ -572,13 +589,13 @@ fn parse_csv_line<'a>(line: &'a str, cols: &CsvColumns) -> Result<Record<'a>, Re
         .map(|s| Cow::Owned(serde_json::to_string(s.as_ref()).unwrap_or_else(|_| "null".into())));
     Ok(Record {
         id,
-        deliveries: vec![Delivery {
+        deliveries: Deliveries::One(Delivery {
             method: take(cols.method),
             sent: take(cols.sent),
             received: take(cols.received),
             to: take(cols.to),
             fax_number: take(cols.fax_number),
-        }],
+        }),
         multi: false,
     })
 }
@@ -1164,10 +1181,7 @@ fn write_json_display(out: &mut Vec<u8>, value: &dyn fmt::Display) {
     impl fmt::Write for Escaper<'_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {
             let mut rest = s.as_bytes();
-            while let Some(n) = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            {
+            while let Some(n) = scan::find_string_special(rest) {
                 let (plain, tail) = rest.split_at(n);
                 self.0.extend_from_slice(plain);
                 match tail.first() {

@@ -57,7 +57,7 @@ pub(crate) fn find_newline(bytes: &[u8]) -> Option<usize> {
 
 /// The first byte that ends the plain run of a JSON string: a quote, a backslash, or a
 /// control character (which is not allowed there).
-fn find_string_special(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn find_string_special(bytes: &[u8]) -> Option<usize> {
     find(
         bytes,
         |w| bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_below(w, 0x20),
