@@ -37,7 +37,9 @@ fn main() {
             out.clear();
             let start = Instant::now();
             let mut batch = Batch::new(&rules, Options::default()).unwrap();
-            batch.run("bench", input.as_bytes(), &mut out, &mut |_| {}).unwrap();
+            batch
+                .run("bench", input.as_bytes(), &mut out, &mut |_| {})
+                .unwrap();
             let s = batch.finish();
             best = best.min(start.elapsed().as_secs_f64());
             assert_eq!(s.records, count);

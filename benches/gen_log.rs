@@ -25,7 +25,10 @@ fn main() {
     let mix = match std::env::args().nth(2).as_deref() {
         None | Some("realistic") => generator::Mix::Realistic,
         Some("edge-heavy") => generator::Mix::EdgeHeavy,
-        Some(other) => panic!("unknown mix `{other}`: `realistic` or `edge-heavy`"),
+        Some(other) => {
+            eprintln!("unknown mix `{other}`: `realistic` or `edge-heavy`");
+            std::process::exit(2);
+        }
     };
     let mut rng = generator::Rng::new(generator::SEED);
     let stdout = std::io::stdout();

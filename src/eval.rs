@@ -763,7 +763,7 @@ impl Resolved<'_> {
         let any_near = notice.clauses.iter().any(near);
         let mut misses = Misses::default();
         for rule in notice.clauses.iter().filter(|r| !any_near || near(r)) {
-            let (failed, _) = self.tests(rule, &mut Vec::new(), false)?;
+            let (failed, _) = self.tests(rule, &mut Vec::new(), Keep::Failed)?;
             misses.add(rule, near(rule), failed);
         }
         for gap in &notice.gaps {
@@ -778,41 +778,8 @@ impl Resolved<'_> {
 
     /// Whether every condition of a rule holds, stopping at the first that does not.
     fn quick_test(&self, rule: &RuleDef, warnings: &mut Vec<Warning>) -> Result<bool, EvalError> {
-        let mut assumptions = Vec::new();
-        for cond in &rule.conditions {
-            let holds = match cond {
-                Cond::Method { methods, .. } => methods.contains(self.method),
-                Cond::DesignatedFax => self.fax_check(rule, &mut assumptions, false).0,
-                Cond::Instant {
-                    subject,
-                    bounds,
-                    day,
-                    zone,
-                } => {
-                    let Some(instant) = self.instant(*subject) else {
-                        return Ok(false);
-                    };
-                    let tz = self.zone_for(zone, rule, &mut assumptions);
-                    let local = self.local_time(*subject, instant, tz);
-                    let time = whole_seconds(local.time());
-                    bounds.iter().all(|(cmp, bound)| meets(time, *cmp, *bound))
-                        && match day {
-                            None => true,
-                            Some((kind, cal)) => {
-                                let cal = cal.as_deref().unwrap_or(&self.agreement.calendar);
-                                day_holds(*kind, cal.is_business_day(local.date())?)
-                            }
-                        }
-                }
-            };
-            if !holds {
-                return Ok(false);
-            }
-        }
-        for w in assumptions {
-            add_warning(warnings, w);
-        }
-        Ok(true)
+        self.tests(rule, warnings, Keep::Nothing)
+            .map(|(_, holds)| holds)
     }
 
     /// An instant on a clock; the send instant on the agreement's clock is cached.
@@ -931,21 +898,24 @@ impl Resolved<'_> {
         rule: &RuleDef,
         warnings: &mut Vec<Warning>,
     ) -> Result<(Vec<Test>, bool), EvalError> {
-        self.tests(rule, warnings, true)
+        self.tests(rule, warnings, Keep::All)
     }
 
-    /// The tests of a rule as data: all of them, or (`keep_all` false) only those that
-    /// failed, which is all a gap warning shows. Also whether every test held.
+    /// The tests of a rule as data (as many as `keep` asks for), and whether every test
+    /// held. With [`Keep::Nothing`] it stops at the first test that fails.
     fn tests(
         &self,
         rule: &RuleDef,
         warnings: &mut Vec<Warning>,
-        keep_all: bool,
+        keep: Keep,
     ) -> Result<(Vec<Test>, bool), EvalError> {
         let mut tests = Vec::new();
         let mut all_hold = true;
         let mut assumptions = Vec::new();
         for cond in &rule.conditions {
+            if !all_hold && keep == Keep::Nothing {
+                return Ok((tests, false));
+            }
             match cond {
                 Cond::Method {
                     methods,
@@ -953,7 +923,7 @@ impl Resolved<'_> {
                 } => {
                     let holds = methods.contains(self.method);
                     all_hold &= holds;
-                    if keep_all || !holds {
+                    if keep.wants(holds) {
                         tests.push(Test::Method {
                             method: self.event.method.to_string(),
                             covered: methods
@@ -969,7 +939,7 @@ impl Resolved<'_> {
                 Cond::DesignatedFax => {
                     let (holds, _) = self.fax_check(rule, &mut assumptions, false);
                     all_hold &= holds;
-                    if keep_all || !holds {
+                    if keep.wants(holds) {
                         if let (_, Some(test)) = self.fax_check(rule, &mut Vec::new(), true) {
                             tests.push(test);
                         }
@@ -983,7 +953,9 @@ impl Resolved<'_> {
                 } => {
                     let Some(instant) = self.instant(*subject) else {
                         all_hold = false;
-                        tests.push(Test::NoReceipt);
+                        if keep != Keep::Nothing {
+                            tests.push(Test::NoReceipt);
+                        }
                         continue;
                     };
                     let tz = self.zone_for(zone, rule, &mut assumptions);
@@ -993,7 +965,7 @@ impl Resolved<'_> {
                     for (cmp, bound) in bounds {
                         let holds = meets(time, *cmp, *bound);
                         all_hold &= holds;
-                        if keep_all || !holds {
+                        if keep.wants(holds) {
                             tests.push(Test::TimeOfDay {
                                 subject: subject_word,
                                 local: time,
@@ -1010,7 +982,7 @@ impl Resolved<'_> {
                         let business = cal.is_business_day(date)?;
                         let holds = day_holds(*kind, business);
                         all_hold &= holds;
-                        if keep_all || !holds {
+                        if keep.wants(holds) {
                             tests.push(Test::Day {
                                 subject: subject_word,
                                 date,
@@ -1244,6 +1216,27 @@ fn rule_step(rule: &RuleDef, applied: bool, tests: Vec<Test>, deemed: Option<Dee
         applied,
         tests,
         deemed,
+    }
+}
+
+/// Which tests [`Resolved::tests`] keeps as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Every test: the trace.
+    All,
+    /// The tests that failed: a gap warning.
+    Failed,
+    /// None: only whether the rule applies.
+    Nothing,
+}
+
+impl Keep {
+    fn wants(self, held: bool) -> bool {
+        match self {
+            Keep::All => true,
+            Keep::Failed => !held,
+            Keep::Nothing => false,
+        }
     }
 }
 
