@@ -132,6 +132,8 @@ struct YearTable {
     closed: [u64; 6],
     /// Holidays and closures by 0-based ordinal, sorted (weekends are worked out on demand).
     offs: Vec<(u32, DayOff)>,
+    /// Holidays whose own date is in this year but which are observed on another day.
+    moved: Vec<(u32, Arc<str>)>,
 }
 
 impl YearTable {
@@ -183,6 +185,7 @@ impl Calendar {
             let mut table = YearTable {
                 closed: [0; 6],
                 offs: Vec::new(),
+                moved: Vec::new(),
             };
             // A holiday of the year before or after may be observed in this one
             // (New Year's Day on a Saturday, observed on Friday, December 31).
@@ -201,6 +204,9 @@ impl Calendar {
                     } else {
                         shifted(actual, &spec.shifts)
                     };
+                    if observed != actual && actual.year() == year {
+                        table.moved.push((actual.ordinal0(), h.name.clone()));
+                    }
                     if observed.year() != year {
                         continue;
                     }
@@ -383,8 +389,18 @@ impl Calendar {
         Ok(day)
     }
 
-    /// The holidays and closures of `year` in date order, weekend ones included.
-    pub fn holidays(&self, year: i32) -> Result<Vec<(NaiveDate, DayOff)>, OutOfRange> {
+    /// The holidays and closures of `year` in date order, weekend ones included: a holiday
+    /// observed on another day is listed on both, its own day and the observed one.
+    ///
+    /// ```
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let cal = rules.calendar("us-ny-banking").unwrap();
+    /// let list = cal.holidays(2022).unwrap();
+    /// let christmas: Vec<String> = list.iter().filter(|h| h.name.starts_with("Christmas"))
+    ///     .map(|h| format!("{} {}", h.date, h.name)).collect();
+    /// assert_eq!(christmas, ["2022-12-25 Christmas Day", "2022-12-26 Christmas Day (observed)"]);
+    /// ```
+    pub fn holidays(&self, year: i32) -> Result<Vec<Listed>, OutOfRange> {
         let probe = NaiveDate::from_yo_opt(year, 1).ok_or_else(|| OutOfRange {
             calendar: self.name.clone(),
             date: NaiveDate::MIN,
@@ -392,13 +408,136 @@ impl Calendar {
             last: self.last_year,
         })?;
         let table = self.table(probe)?;
-        Ok(table
+        let date = |ord: u32| NaiveDate::from_yo_opt(year, ord + 1);
+        let mut list: Vec<Listed> = table
             .offs
             .iter()
             .filter_map(|(ord, off)| {
-                NaiveDate::from_yo_opt(year, ord + 1).map(|d| (d, off.clone()))
+                let name = match off {
+                    DayOff::Holiday {
+                        name,
+                        observed_for: Some(_),
+                    } => format!("{name} (observed)"),
+                    DayOff::Holiday { name, .. } => name.to_string(),
+                    DayOff::Closure { reason } => reason.to_string(),
+                    DayOff::Weekend { weekday } => weekday.to_string(),
+                };
+                Some(Listed {
+                    date: date(*ord)?,
+                    name,
+                    closes: true,
+                })
             })
-            .collect())
+            .chain(table.moved.iter().filter_map(|(ord, name)| {
+                Some(Listed {
+                    date: date(*ord)?,
+                    name: name.to_string(),
+                    closes: false,
+                })
+            }))
+            .collect();
+        list.sort_by_key(|l| (l.date, !l.closes));
+        Ok(list)
+    }
+}
+
+/// A holiday or closure in a year's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    /// The day.
+    pub date: NaiveDate,
+    /// The holiday's name (with "(observed)" on the day it is observed instead), or the
+    /// closure's reason.
+    pub name: String,
+    /// False for a holiday's own day when it is observed on another.
+    #[serde(skip)]
+    pub closes: bool,
+}
+
+/// A month drawn for the terminal: Business Days plain, weekends in brackets, holidays and
+/// closures starred and named below.
+pub struct MonthView<'c> {
+    calendar: &'c Calendar,
+    first: NaiveDate,
+}
+
+impl Calendar {
+    /// The month view of `year`-`month`.
+    pub fn month(&self, year: i32, month: u32) -> Result<MonthView<'_>, OutOfRange> {
+        let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| OutOfRange {
+            calendar: self.name.clone(),
+            date: NaiveDate::MIN,
+            first: self.first_year,
+            last: self.last_year,
+        })?;
+        self.table(first)?;
+        Ok(MonthView {
+            calendar: self,
+            first,
+        })
+    }
+}
+
+impl fmt::Display for MonthView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let cal = self.calendar;
+        let month = self.first.month();
+        let name = MONTHS.get(month as usize - 1).copied().unwrap_or("");
+        writeln!(f, "{name} {} ({})", self.first.year(), cal.name)?;
+        writeln!(f, "  Mo   Tu   We   Th   Fr   Sa   Su")?;
+        let lead = self.first.weekday().num_days_from_monday() as usize;
+        let mut line = "     ".repeat(lead);
+        let mut notes = Vec::new();
+        let mut business = 0;
+        let mut day = Some(self.first);
+        while let Some(d) = day.filter(|d| d.month() == month) {
+            let offs = cal.days_off(d).unwrap_or_default();
+            let weekend = cal.is_weekend(d.weekday());
+            let named: Vec<String> = offs
+                .iter()
+                .filter(|o| !matches!(o, DayOff::Weekend { .. }))
+                .map(|o| o.to_string())
+                .collect();
+            let cell = if !named.is_empty() {
+                notes.push(format!("  *{:>2}  {}", d.day(), named.join("; ")));
+                format!(" *{:>2} ", d.day())
+            } else if weekend {
+                format!(" ({:>2})", d.day())
+            } else {
+                business += 1;
+                format!("  {:>2} ", d.day())
+            };
+            line.push_str(&cell);
+            if d.weekday() == Weekday::Sun {
+                writeln!(f, "{}", line.trim_end())?;
+                line.clear();
+            }
+            day = d.succ_opt();
+        }
+        if !line.trim().is_empty() {
+            writeln!(f, "{}", line.trim_end())?;
+        }
+        for note in notes {
+            writeln!(f, "{note}")?;
+        }
+        writeln!(
+            f,
+            "  (  ) weekend   * holiday or closure   {business} business days"
+        )
     }
 }
 

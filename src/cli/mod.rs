@@ -1,6 +1,7 @@
 //! Argument parsing and printing, one file per subcommand. The library does the work.
 
 mod batch;
+mod calendar;
 mod when_effective;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,9 @@ enum Command {
     /// Resolve a whole log of notices: one output record per input line, a summary on stderr.
     #[command(after_help = BATCH_EXIT_CODES)]
     Batch(batch::Args),
+    /// Months, holidays and business-day arithmetic on any calendar.
+    #[command(after_help = EXIT_CODES)]
+    Calendar(calendar::Args),
 }
 
 /// How to print an answer.
@@ -58,7 +62,7 @@ pub(crate) struct RulesArgs {
     rules: Option<PathBuf>,
     /// Use this calendar instead of the agreement's (for example `us-federal-observed`).
     #[arg(long, value_name = "NAME")]
-    calendar: Option<String>,
+    pub(crate) calendar: Option<String>,
 }
 
 impl RulesArgs {
@@ -107,5 +111,6 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::WhenEffective(args) => when_effective::run(&args),
         Command::Batch(args) => batch::run(&args),
+        Command::Calendar(args) => calendar::run(&args),
     }
 }

@@ -8,6 +8,7 @@
 )]
 
 mod batch;
+mod calendar_cli;
 mod calendar_table;
 mod check_errors;
 mod edges;
