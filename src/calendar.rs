@@ -361,6 +361,17 @@ impl Calendar {
         }
     }
 
+    /// The last Business Day before `date`.
+    pub fn business_day_before(&self, date: NaiveDate) -> Result<NaiveDate, OutOfRange> {
+        let mut day = date;
+        loop {
+            day = day.pred_opt().ok_or_else(|| self.out_of_range(day))?;
+            if self.is_business_day(day)? {
+                return Ok(day);
+            }
+        }
+    }
+
     /// The `n`th Business Day after `date`, without the list of days stepped over.
     pub fn nth_business_day_after(&self, date: NaiveDate, n: u32) -> Result<NaiveDate, OutOfRange> {
         self.step_business_days(date, n, |_| {})

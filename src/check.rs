@@ -446,6 +446,7 @@ impl Checker {
         let mut parties: Vec<PartyDef> = Vec::new();
         let mut party_spans: Vec<Span> = Vec::new();
         let mut notice_ast = None;
+        let mut periods: Vec<(crate::period::PeriodDef, Span)> = Vec::new();
         for item in &a.items {
             match item {
                 ast::AgreementItem::Dated(d) => dated = Some(d.node),
@@ -514,6 +515,27 @@ impl Checker {
                     }
                     notice_ast = Some(n);
                 }
+                ast::AgreementItem::Period(p) => {
+                    if let Some(first) = periods
+                        .iter()
+                        .find(|(d, _): &&(crate::period::PeriodDef, Span)| d.name == p.name.node)
+                    {
+                        let first = first.1;
+                        self.error(
+                            source,
+                            p.name.span,
+                            CheckErrorKind::Duplicate {
+                                what: "period",
+                                name: p.name.node.clone(),
+                                first,
+                            },
+                        );
+                        continue;
+                    }
+                    if let Some(def) = self.period(source, p) {
+                        periods.push((def, p.name.span));
+                    }
+                }
             }
         }
         for (what, missing, example) in [
@@ -558,6 +580,95 @@ impl Checker {
             methods,
             parties,
             notice: notice?,
+            periods: periods.into_iter().map(|(p, _)| p).collect(),
+        })
+    }
+
+    fn period(&mut self, source: usize, p: &ast::Period) -> Option<crate::period::PeriodDef> {
+        use crate::syntax::ast::{Nonexistent, PeriodItem, Roll};
+        let mut anchor = None;
+        let mut length = None;
+        let mut start = None;
+        let mut end = None;
+        let mut roll = None;
+        let mut nonexistent = None;
+        let mut reading = None;
+        let mut seen: Vec<(&'static str, Span)> = Vec::new();
+        for item in &p.items {
+            let (what, span) = match item {
+                PeriodItem::Anchor(n, words) => {
+                    anchor = Some((n.node.clone(), words.node.clone()));
+                    ("anchor", n.span)
+                }
+                PeriodItem::Length(l) => {
+                    length = Some(l.node);
+                    ("length", l.span)
+                }
+                PeriodItem::Start(e) => {
+                    start = Some(e.node);
+                    ("start", e.span)
+                }
+                PeriodItem::End(e) => {
+                    end = Some(e.node);
+                    ("end", e.span)
+                }
+                PeriodItem::Roll(r) => {
+                    roll = Some(r.node);
+                    ("roll", r.span)
+                }
+                PeriodItem::Nonexistent(n) => {
+                    nonexistent = Some(n.node);
+                    ("nonexistent", n.span)
+                }
+                PeriodItem::Reading(r) => {
+                    reading = Some(r.node.clone());
+                    ("reading", r.span)
+                }
+            };
+            if let Some((_, first)) = seen.iter().find(|(w, _)| *w == what) {
+                self.error(
+                    source,
+                    span,
+                    CheckErrorKind::Duplicate {
+                        what: "",
+                        name: what.to_string(),
+                        first: *first,
+                    },
+                );
+            }
+            seen.push((what, span));
+        }
+        let mut missing = |what, example| {
+            self.error(
+                source,
+                p.name.span,
+                CheckErrorKind::Missing {
+                    within: "period",
+                    what,
+                    example,
+                },
+            );
+        };
+        if anchor.is_none() {
+            missing("`anchor`", "anchor issued \"the date of issue\"");
+        }
+        if length.is_none() {
+            missing("`length`", "length 5 years");
+        }
+        let (anchor, anchor_words) = anchor?;
+        Some(crate::period::PeriodDef {
+            name: p.name.node.clone(),
+            cite: p.cite.node.clone(),
+            anchor,
+            anchor_words,
+            length: length?,
+            // Reckoning excludes the day it starts from (New York General Construction
+            // Law section 20) unless the period says otherwise.
+            start_inclusive: start.unwrap_or(false),
+            end_inclusive: end.unwrap_or(true),
+            roll: roll.unwrap_or(Roll::None),
+            nonexistent: nonexistent.unwrap_or(Nonexistent::Error),
+            reading,
         })
     }
 

@@ -28,7 +28,9 @@ pub mod calendar;
 pub mod check;
 pub mod diagnostic;
 pub mod eval;
+pub mod ics;
 pub mod model;
+pub mod period;
 pub mod syntax;
 pub mod time;
 

@@ -37,6 +37,7 @@ pub struct Agreement {
     pub(crate) methods: Vec<MethodDef>,
     pub(crate) parties: Vec<PartyDef>,
     pub(crate) notice: NoticeDef,
+    pub(crate) periods: Vec<crate::period::PeriodDef>,
 }
 
 /// A delivery method the agreement knows.

@@ -3,6 +3,7 @@
 mod batch;
 mod calendar;
 mod when_effective;
+mod window;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
     /// Resolve a whole log of notices: one output record per input line, a summary on stderr.
     #[command(after_help = BATCH_EXIT_CODES)]
     Batch(batch::Args),
+    /// When a period, such as the warrants' five years, opens and closes.
+    #[command(after_help = EXIT_CODES)]
+    Window(window::Args),
     /// Months, holidays and business-day arithmetic on any calendar.
     #[command(after_help = EXIT_CODES)]
     Calendar(calendar::Args),
@@ -112,5 +116,6 @@ pub fn run() -> ExitCode {
         Command::WhenEffective(args) => when_effective::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Calendar(args) => calendar::run(&args),
+        Command::Window(args) => window::run(&args),
     }
 }

@@ -86,6 +86,77 @@ pub enum AgreementItem {
     Party(Party),
     /// `notice "4.2" earliest-of { ... }`
     Notice(Notice),
+    /// `period warrant "..." { ... }`
+    Period(Period),
+}
+
+/// `period name "words" { period-item* }`: a window of time after an anchor event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// The name used on the command line.
+    pub name: Name,
+    /// The contract words it encodes.
+    pub cite: Spanned<String>,
+    /// Its declarations in source order.
+    pub items: Vec<PeriodItem>,
+    /// The keyword through the closing brace.
+    pub span: Span,
+}
+
+/// One declaration of a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeriodItem {
+    /// `anchor issued "the date of issue"`: the event the period runs from.
+    Anchor(Name, Spanned<String>),
+    /// `length 5 years`
+    Length(Spanned<(u32, PeriodUnit)>),
+    /// `start inclusive|exclusive`: whether the anchor's own day is in the period.
+    Start(Spanned<bool>),
+    /// `end inclusive|exclusive`: whether the day N units after is in the period.
+    End(Spanned<bool>),
+    /// `roll none|following|preceding|modified-following`
+    Roll(Spanned<Roll>),
+    /// `nonexistent error|round-down|round-up`: February 29 plus a year, January 31 plus a month.
+    Nonexistent(Spanned<Nonexistent>),
+    /// `reading "..."`: the reading encoded, in words.
+    Reading(Spanned<String>),
+}
+
+/// A unit of a period's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodUnit {
+    /// Calendar years.
+    Years,
+    /// Calendar months.
+    Months,
+    /// Calendar days.
+    Days,
+    /// Business Days on the agreement's calendar.
+    BusinessDays,
+}
+
+/// Where a period's last day goes when it is not a Business Day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Roll {
+    /// It stays.
+    None,
+    /// To the next Business Day.
+    Following,
+    /// To the Business Day before.
+    Preceding,
+    /// To the next Business Day, unless that is in the next month: then the one before.
+    ModifiedFollowing,
+}
+
+/// What to do with a date that does not exist (February 29 plus one year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nonexistent {
+    /// Refuse, asking the author to choose.
+    Error,
+    /// The last day of the month (February 28).
+    RoundDown,
+    /// The first day of the next month (March 1).
+    RoundUp,
 }
 
 /// `method name "description"`

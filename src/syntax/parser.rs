@@ -515,7 +515,7 @@ impl<'a> Cx<'a> {
     //                  | "business-day" string | "cite" string
     //                  | "method" name string | party | notice
     fn agreement_item(&self, i: &'a str) -> Res<'a, AgreementItem> {
-        const EXPECTED: [&str; 8] = [
+        const EXPECTED: [&str; 9] = [
             "`dated`",
             "`time-zone`",
             "`calendar`",
@@ -524,6 +524,7 @@ impl<'a> Cx<'a> {
             "`method`",
             "`party`",
             "`notice`",
+            "`period`",
         ];
         let i = ws(i);
         let Ok((rest, keyword)) = word(i) else {
@@ -546,8 +547,155 @@ impl<'a> Cx<'a> {
             "notice" => self
                 .notice(rest)
                 .map(|(r, n)| (r, AgreementItem::Notice(n))),
+            "period" => self
+                .period(i, rest)
+                .map(|(r, p)| (r, AgreementItem::Period(p))),
             _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
         }
+    }
+
+    // period ::= "period" name string "{" period-item* "}"
+    // period-item ::= "anchor" name string
+    //               | "length" integer ("year" | "years" | "month" | "months" | "day" | "days"
+    //                                   | "business-day" | "business-days")
+    //               | "start" ("inclusive" | "exclusive") | "end" ("inclusive" | "exclusive")
+    //               | "roll" ("none" | "following" | "preceding" | "modified-following")
+    //               | "nonexistent" ("error" | "round-down" | "round-up")
+    //               | "reading" string
+    fn period(&self, keyword_at: &'a str, i: &'a str) -> Res<'a, Period> {
+        let start = self.off(keyword_at);
+        let (i, name) = commit(self.name(i))?;
+        let (i, cite) = commit(self.string(i))?;
+        let (i, items) = self.block(i, |i| {
+            const EXPECTED: [&str; 7] = [
+                "`anchor`",
+                "`length`",
+                "`start`",
+                "`end`",
+                "`roll`",
+                "`nonexistent`",
+                "`reading`",
+            ];
+            let i = ws(i);
+            let Ok((rest, keyword)) = word(i) else {
+                return Err(NomErr::Error(expected_any(i, &EXPECTED)));
+            };
+            let choice = |rest: &'a str,
+                          options: &'static [(&'static str, u8)],
+                          what: &'static [&'static str]| {
+                self.spanned(rest, |i| match word(i) {
+                    Ok((r, w)) => match options.iter().find(|(name, _)| *name == w) {
+                        Some((_, v)) => Ok((r, *v)),
+                        None => Err(NomErr::Error(expected_any(i, what))),
+                    },
+                    Err(_) => Err(NomErr::Error(expected_any(i, what))),
+                })
+            };
+            const EDGES: &[(&str, u8)] = &[("inclusive", 1), ("exclusive", 0)];
+            const EDGE_NAMES: &[&str] = &["`inclusive`", "`exclusive`"];
+            match keyword {
+                "anchor" => {
+                    let (r, n) = commit(self.name(rest))?;
+                    let (r, words) = commit(self.string(r))?;
+                    Ok((r, PeriodItem::Anchor(n, words)))
+                }
+                "length" => commit(self.spanned(rest, |i| {
+                    let (i, n) = integer(i)?;
+                    let (i, unit) = match word(i) {
+                        Ok((r, "year" | "years")) => (r, PeriodUnit::Years),
+                        Ok((r, "month" | "months")) => (r, PeriodUnit::Months),
+                        Ok((r, "day" | "days")) => (r, PeriodUnit::Days),
+                        Ok((r, "business-day" | "business-days")) => (r, PeriodUnit::BusinessDays),
+                        _ => {
+                            return Err(NomErr::Error(expected_any(
+                                ws(i),
+                                &["`years`", "`months`", "`days`", "`business-days`"],
+                            )));
+                        }
+                    };
+                    Ok((i, (n, unit)))
+                }))
+                .map(|(r, l)| (r, PeriodItem::Length(l))),
+                "start" | "end" => {
+                    let (r, v) = commit(choice(rest, EDGES, EDGE_NAMES))?;
+                    let edge = Spanned {
+                        node: v.node == 1,
+                        span: v.span,
+                    };
+                    Ok((
+                        r,
+                        if keyword == "start" {
+                            PeriodItem::Start(edge)
+                        } else {
+                            PeriodItem::End(edge)
+                        },
+                    ))
+                }
+                "roll" => {
+                    const ROLLS: &[(&str, u8)] = &[
+                        ("none", 0),
+                        ("following", 1),
+                        ("preceding", 2),
+                        ("modified-following", 3),
+                    ];
+                    let (r, v) = commit(choice(
+                        rest,
+                        ROLLS,
+                        &[
+                            "`none`",
+                            "`following`",
+                            "`preceding`",
+                            "`modified-following`",
+                        ],
+                    ))?;
+                    let roll = match v.node {
+                        1 => Roll::Following,
+                        2 => Roll::Preceding,
+                        3 => Roll::ModifiedFollowing,
+                        _ => Roll::None,
+                    };
+                    Ok((
+                        r,
+                        PeriodItem::Roll(Spanned {
+                            node: roll,
+                            span: v.span,
+                        }),
+                    ))
+                }
+                "nonexistent" => {
+                    const POLICIES: &[(&str, u8)] =
+                        &[("error", 0), ("round-down", 1), ("round-up", 2)];
+                    let (r, v) = commit(choice(
+                        rest,
+                        POLICIES,
+                        &["`error`", "`round-down`", "`round-up`"],
+                    ))?;
+                    let policy = match v.node {
+                        1 => Nonexistent::RoundDown,
+                        2 => Nonexistent::RoundUp,
+                        _ => Nonexistent::Error,
+                    };
+                    Ok((
+                        r,
+                        PeriodItem::Nonexistent(Spanned {
+                            node: policy,
+                            span: v.span,
+                        }),
+                    ))
+                }
+                "reading" => commit(self.string(rest)).map(|(r, s)| (r, PeriodItem::Reading(s))),
+                _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
+            }
+        })?;
+        Ok((
+            i,
+            Period {
+                name,
+                cite,
+                items,
+                span: Span::new(start, self.off(i)),
+            },
+        ))
     }
 
     // party ::= "party" name string "{" party-item* "}"
@@ -1174,7 +1322,7 @@ mod tests {
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest { } }"), @"at `earliest`: expected `earliest-of`, `latest-of` or `first-of`, found `earliest`");
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 25:00 => same-day } }"), @"at `25:00`: invalid time `25:00`: expected HH:MM or HH:MM:SS on a 24-hour clock, from 00:00:00 to 23:59:59");
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 20:00 same-day } }"), @"at `same-day`: expected `=>` or `,`, found `same-day`");
-        insta::assert_snapshot!(err("agreement \"x\" { colour blue }"), @"at `colour`: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice` or `}`, found `colour`");
+        insta::assert_snapshot!(err("agreement \"x\" { colour blue }"), @"at `colour`: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period` or `}`, found `colour`");
         insta::assert_snapshot!(err("agreement \"x"), @r#"at `"`: unterminated string"#);
         insta::assert_snapshot!(err("calendar x \"t\" { holiday \"h\" on february 30 }"), @"at `30`: invalid day of the month `30`: that month has no such day");
         insta::assert_snapshot!(err("agreement \"x\" { party p \"P\" { fax \"1\" "), @"at ``: expected `fax`, `time-zone`, `address`, `cite` or `}`, found end of file");

@@ -20,8 +20,8 @@ const HEAD: &str = r#"agreement "A" {
 
 #[test]
 fn syntax_error() {
-    insta::assert_snapshot!(errors("agreement \"A\" {\n  time-zone \"America/New_York\"\n  calender us-ny-banking\n}\n"), @r"
-    error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice` or `}`, found `calender`
+    insta::assert_snapshot!(errors("agreement \"A\" {\n  time-zone \"America/New_York\"\n  calender us-ny-banking\n}\n"), @"
+    error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period` or `}`, found `calender`
      --> test.rules:3:3
       |
     3 |   calender us-ny-banking

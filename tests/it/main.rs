@@ -14,6 +14,7 @@ mod check_errors;
 mod edges;
 mod properties;
 mod when_effective;
+mod window;
 
 use std::process::Command;
 

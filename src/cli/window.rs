@@ -1,0 +1,96 @@
+//! `deemed window`: when a period such as the warrants' five years opens and closes.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use deemed::calendar::weekday_date;
+use deemed::ics;
+use deemed::time::parse_instant;
+
+use super::{Format, RulesArgs, print_error};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The period, as the rules name it (for the reference agreement, `warrant`).
+    period: String,
+    /// The date of the event the period runs from (for `warrant`, the date of issue), YYYY-MM-DD.
+    #[arg(long = "issued", visible_alias = "from", value_name = "DATE")]
+    anchor: String,
+    /// Also say whether this instant is inside the window.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write the window's last day as an iCalendar (RFC 5545) file.
+    #[arg(long, value_name = "FILE")]
+    ics: Option<PathBuf>,
+}
+
+pub(crate) fn run(args: &Args) -> ExitCode {
+    let rules = match args.rules.load() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let Ok(anchor) = NaiveDate::parse_from_str(&args.anchor, "%Y-%m-%d") else {
+        print_error(
+            &format!("`{}` is not a date", args.anchor),
+            Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
+        );
+        return ExitCode::from(1);
+    };
+    let at = match &args.at {
+        None => None,
+        Some(text) => {
+            let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
+            match parse_instant(text, zone, None) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    print_error(&format!("--at: {e}"), Some(e.help()));
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
+    let window = match rules.window(&args.period, anchor, at) {
+        Ok(w) => w,
+        Err(e) => {
+            print_error(&e, e.help());
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(path) = &args.ics {
+        let event = ics::Event {
+            uid: format!("{}-{}-last-day@deemed", window.window, anchor),
+            when: ics::When::Day(window.last_day),
+            summary: format!("Last day of the {} window", window.window),
+            description: format!(
+                "{} is the last day of the `{}` window (from {}); it closes at {}. {}",
+                weekday_date(window.last_day),
+                window.window,
+                anchor,
+                window.closes.to_rfc3339(),
+                window.reading
+            ),
+        };
+        let text = ics::calendar(&[event], ics::stamp());
+        if let Err(e) = std::fs::write(path, text) {
+            print_error(&format!("cannot write `{}`: {e}", path.display()), None);
+            return ExitCode::from(2);
+        }
+    }
+    match args.format {
+        Format::Text => print!("{window}"),
+        Format::Json => match serde_json::to_string_pretty(&window) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                print_error(&e, None);
+                return ExitCode::from(1);
+            }
+        },
+    }
+    ExitCode::SUCCESS
+}

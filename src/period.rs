@@ -1,0 +1,372 @@
+//! Periods: windows of time that run from an anchor event, such as the warrants' five years.
+//!
+//! A period is data in the rule language (`period` in an agreement). Its end is found by
+//! calendar arithmetic on the anchor's date; a date that does not exist (February 29 plus a
+//! year) is resolved by the policy the rules declare, and is an error, asking the author to
+//! choose, when they declare none; an end that is not a Business Day rolls as declared.
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, TimeZone};
+use serde::Serialize;
+
+use crate::calendar::{OutOfRange, weekday_date};
+use crate::model::{Rules, UnknownName};
+use crate::syntax::ast::{Nonexistent, PeriodUnit, Roll};
+
+/// A checked period.
+#[derive(Debug, Clone)]
+pub struct PeriodDef {
+    pub(crate) name: String,
+    pub(crate) cite: String,
+    pub(crate) anchor: String,
+    pub(crate) anchor_words: String,
+    pub(crate) length: (u32, PeriodUnit),
+    pub(crate) start_inclusive: bool,
+    pub(crate) end_inclusive: bool,
+    pub(crate) roll: Roll,
+    pub(crate) nonexistent: Nonexistent,
+    pub(crate) reading: Option<String>,
+}
+
+impl PeriodDef {
+    /// The period's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The name of the event it runs from.
+    pub fn anchor(&self) -> &str {
+        &self.anchor
+    }
+
+    /// What the anchor event is, in the rules' words.
+    pub fn anchor_words(&self) -> &str {
+        &self.anchor_words
+    }
+}
+
+/// A period worked out for one anchor date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// The period's name.
+    pub window: String,
+    /// The first day inside the window (agreement time zone).
+    pub first_day: NaiveDate,
+    /// The last day inside the window.
+    pub last_day: NaiveDate,
+    /// The first instant inside the window.
+    pub opens: DateTime<FixedOffset>,
+    /// The first instant after the window.
+    pub closes: DateTime<FixedOffset>,
+    /// Whether the `--at` instant is inside, when one was given.
+    pub inside: Option<bool>,
+    /// The contract words, the reading encoded, and what the rules' policies did.
+    pub reading: String,
+}
+
+/// A period that could not be worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeriodError {
+    /// No agreement, or no period of that name.
+    Unknown(UnknownName),
+    /// The rules file has no agreement.
+    NoAgreement,
+    /// The end falls on a date that does not exist and the rules declare no policy.
+    Nonexistent {
+        /// The period.
+        period: String,
+        /// The date asked for, as year, month and day.
+        wanted: (i32, u32, u32),
+    },
+    /// A date outside the calendar's years.
+    Calendar(OutOfRange),
+}
+
+impl fmt::Display for PeriodError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeriodError::Unknown(u) => write!(f, "{u}"),
+            PeriodError::NoAgreement => write!(f, "the rules have no agreement"),
+            PeriodError::Nonexistent {
+                period,
+                wanted: (y, m, d),
+            } => write!(
+                f,
+                "period `{period}` ends on {y:04}-{m:02}-{d:02}, which does not exist"
+            ),
+            PeriodError::Calendar(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl PeriodError {
+    /// What to do about it.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            PeriodError::Unknown(u) => Some(u.help()),
+            PeriodError::Nonexistent { .. } => Some(
+                "declare in the period what such a date means: `nonexistent round-down` (the last day of the month) or `nonexistent round-up` (the first day of the next)".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for PeriodError {}
+
+impl From<OutOfRange> for PeriodError {
+    fn from(e: OutOfRange) -> Self {
+        PeriodError::Calendar(e)
+    }
+}
+
+/// The date `months` months after `date`, or what the policy makes of one that does not
+/// exist; `Err` with the wanted date when the policy is to refuse.
+fn add_months(
+    date: NaiveDate,
+    months: u32,
+    policy: Nonexistent,
+) -> Result<(NaiveDate, Option<String>), (i32, u32, u32)> {
+    let total = date.month0() + months;
+    let year = date.year() + i32::try_from(total / 12).unwrap_or(i32::MAX);
+    let month = total % 12 + 1;
+    if let Some(d) = NaiveDate::from_ymd_opt(year, month, date.day()) {
+        return Ok((d, None));
+    }
+    let wanted = (year, month, date.day());
+    let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or(wanted)?;
+    let next_first = first.checked_add_months(Months::new(1)).ok_or(wanted)?;
+    let (d, how) = match policy {
+        Nonexistent::Error => return Err(wanted),
+        Nonexistent::RoundDown => (next_first.pred_opt().ok_or(wanted)?, "rounded down"),
+        Nonexistent::RoundUp => (next_first, "rounded up"),
+    };
+    let note = format!(
+        "{:04}-{:02}-{:02} does not exist: {how} to {d}, as the rules declare",
+        wanted.0, wanted.1, wanted.2
+    );
+    Ok((d, Some(note)))
+}
+
+impl Rules {
+    /// The names of the agreement's periods.
+    pub fn period_names(&self) -> Vec<&str> {
+        self.agreement
+            .as_ref()
+            .map(|a| a.periods.iter().map(|p| p.name.as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The period `name` as it runs from `anchor`; with `at`, whether that instant is inside.
+    ///
+    /// ```
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let issued = chrono::NaiveDate::from_ymd_opt(2000, 2, 25).unwrap();
+    /// let w = rules.window("warrant", issued, None).unwrap();
+    /// assert_eq!(w.last_day.to_string(), "2005-02-25");
+    /// ```
+    pub fn window(
+        &self,
+        name: &str,
+        anchor: NaiveDate,
+        at: Option<DateTime<FixedOffset>>,
+    ) -> Result<Window, PeriodError> {
+        let agreement = self.agreement.as_ref().ok_or(PeriodError::NoAgreement)?;
+        let period = agreement
+            .periods
+            .iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                PeriodError::Unknown(UnknownName {
+                    what: "period",
+                    name: name.to_string(),
+                    known: agreement.periods.iter().map(|p| p.name.clone()).collect(),
+                })
+            })?;
+        let cal = agreement.calendar();
+        cal.is_business_day(anchor)?;
+        let mut notes = Vec::new();
+        let first_day = if period.start_inclusive {
+            anchor
+        } else {
+            anchor
+                .checked_add_days(Days::new(1))
+                .ok_or_else(|| out_of_range(cal, anchor))?
+        };
+        let (n, unit) = period.length;
+        let nonexistent = |wanted| PeriodError::Nonexistent {
+            period: period.name.clone(),
+            wanted,
+        };
+        let end = match unit {
+            PeriodUnit::Years => {
+                let (d, note) = add_months(anchor, n.saturating_mul(12), period.nonexistent)
+                    .map_err(nonexistent)?;
+                notes.extend(note);
+                d
+            }
+            PeriodUnit::Months => {
+                let (d, note) = add_months(anchor, n, period.nonexistent).map_err(nonexistent)?;
+                notes.extend(note);
+                d
+            }
+            PeriodUnit::Days => anchor
+                .checked_add_days(Days::new(u64::from(n)))
+                .ok_or_else(|| out_of_range(cal, anchor))?,
+            PeriodUnit::BusinessDays => cal.nth_business_day_after(anchor, n)?,
+        };
+        let mut last_day = if period.end_inclusive {
+            end
+        } else {
+            end.pred_opt().ok_or_else(|| out_of_range(cal, end))?
+        };
+        if !cal.is_business_day(last_day)? {
+            let rolled = match period.roll {
+                Roll::None => last_day,
+                Roll::Following => cal.nth_business_day_after(last_day, 1)?,
+                Roll::Preceding => cal.business_day_before(last_day)?,
+                Roll::ModifiedFollowing => {
+                    let next = cal.nth_business_day_after(last_day, 1)?;
+                    if next.month() == last_day.month() {
+                        next
+                    } else {
+                        cal.business_day_before(last_day)?
+                    }
+                }
+            };
+            let why: Vec<String> = cal
+                .days_off(last_day)?
+                .iter()
+                .map(|w| w.to_string())
+                .collect();
+            if rolled == last_day {
+                notes.push(format!(
+                    "the last day, {}, is not a business day ({}); the rules roll nothing",
+                    weekday_date(last_day),
+                    why.join("; ")
+                ));
+            } else {
+                notes.push(format!(
+                    "the last day, {}, is not a business day ({}): rolled to {}, as the rules declare",
+                    weekday_date(last_day),
+                    why.join("; "),
+                    weekday_date(rolled)
+                ));
+            }
+            last_day = rolled;
+        }
+        let tz = agreement.time_zone();
+        let start = |d: NaiveDate| -> Result<DateTime<FixedOffset>, PeriodError> {
+            (0..=23)
+                .find_map(|h| {
+                    d.and_hms_opt(h, 0, 0)
+                        .and_then(|t| tz.from_local_datetime(&t).earliest())
+                })
+                .map(|t| t.fixed_offset())
+                .ok_or_else(|| PeriodError::Calendar(out_of_range(cal, d)))
+        };
+        let opens = start(first_day)?;
+        let after = last_day
+            .succ_opt()
+            .ok_or_else(|| out_of_range(cal, last_day))?;
+        let closes = start(after)?;
+        let mut reading = format!("\"{}\"", period.cite);
+        if let Some(r) = &period.reading {
+            reading.push_str(": ");
+            reading.push_str(r);
+        }
+        for note in notes {
+            reading.push_str("; ");
+            reading.push_str(&note);
+        }
+        Ok(Window {
+            window: period.name.clone(),
+            first_day,
+            last_day,
+            opens,
+            closes,
+            inside: at.map(|t| opens <= t && t < closes),
+            reading,
+        })
+    }
+}
+
+fn out_of_range(cal: &crate::calendar::Calendar, date: NaiveDate) -> OutOfRange {
+    let (first, last) = cal.years();
+    OutOfRange {
+        calendar: cal.name().to_string(),
+        date,
+        first,
+        last,
+    }
+}
+
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "window `{}`: {} through {}",
+            self.window,
+            weekday_date(self.first_day),
+            weekday_date(self.last_day)
+        )?;
+        writeln!(f, "  opens  {}", self.opens.to_rfc3339())?;
+        writeln!(
+            f,
+            "  closes {} (the first instant after it)",
+            self.closes.to_rfc3339()
+        )?;
+        match self.inside {
+            Some(true) => writeln!(f, "  the instant given is inside the window")?,
+            Some(false) => writeln!(f, "  the instant given is outside the window")?,
+            None => {}
+        }
+        writeln!(f, "  reading: {}", self.reading)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn months_that_do_not_have_the_day() {
+        assert_eq!(
+            add_months(d(2000, 2, 29), 60, Nonexistent::Error),
+            Err((2005, 2, 29))
+        );
+        assert_eq!(
+            add_months(d(2000, 2, 29), 60, Nonexistent::RoundDown)
+                .unwrap()
+                .0,
+            d(2005, 2, 28)
+        );
+        assert_eq!(
+            add_months(d(2000, 2, 29), 60, Nonexistent::RoundUp)
+                .unwrap()
+                .0,
+            d(2005, 3, 1)
+        );
+        assert_eq!(
+            add_months(d(2000, 1, 31), 1, Nonexistent::RoundDown)
+                .unwrap()
+                .0,
+            d(2000, 2, 29)
+        );
+        assert_eq!(
+            add_months(d(2000, 12, 15), 1, Nonexistent::Error).unwrap(),
+            (d(2001, 1, 15), None)
+        );
+        assert_eq!(
+            add_months(d(2004, 2, 29), 48, Nonexistent::Error)
+                .unwrap()
+                .0,
+            d(2008, 2, 29)
+        );
+    }
+}

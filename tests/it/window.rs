@@ -1,0 +1,156 @@
+//! `deemed window`, its iCalendar file, and properties of period ends.
+
+use chrono::{Datelike, NaiveDate};
+use proptest::prelude::*;
+
+use crate::{deemed, rules};
+
+fn ok(args: &[&str]) -> String {
+    let (stdout, stderr, code) = deemed(args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    stdout
+}
+
+#[test]
+fn the_warrant_window() {
+    insta::assert_snapshot!(ok(&["window", "warrant", "--issued", "2000-02-25", "--format", "json"]), @r#"
+    {
+      "window": "warrant",
+      "first_day": "2000-02-26",
+      "last_day": "2005-02-25",
+      "opens": "2000-02-26T00:00:00-05:00",
+      "closes": "2005-02-26T00:00:00-05:00",
+      "inside": null,
+      "reading": "\"warrants to acquire during the five years following their date of issue\": from the day after the date of issue through its fifth anniversary (February 28 for an issue on February 29), rolled to the next Business Day when the anniversary is not one (N.Y. General Construction Law sections 20 and 25)"
+    }
+    "#);
+    // A fax at 9 p.m. on the last day is inside the window but deemed given the next
+    // Business Day: too late, which is why the two commands go together.
+    let inside: serde_json::Value = serde_json::from_str(&ok(&[
+        "window",
+        "warrant",
+        "--issued",
+        "2000-02-25",
+        "--at",
+        "2005-02-25T21:00:00-05:00",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(inside["inside"], true);
+    let after: serde_json::Value = serde_json::from_str(&ok(&[
+        "window",
+        "warrant",
+        "--issued",
+        "2000-02-25",
+        "--at",
+        "2005-02-26T00:00:00-05:00",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(after["inside"], false);
+}
+
+#[test]
+fn february_29_shows_the_rounding_policy() {
+    let w: serde_json::Value = serde_json::from_str(&ok(&[
+        "window",
+        "warrant",
+        "--issued",
+        "2000-02-29",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(w["first_day"], "2000-03-01");
+    assert_eq!(w["last_day"], "2005-02-28");
+    assert!(
+        w["reading"]
+            .as_str()
+            .unwrap()
+            .contains("2005-02-29 does not exist: rounded down to 2005-02-28")
+    );
+}
+
+#[test]
+fn without_a_policy_a_nonexistent_end_is_an_error() {
+    let text = deemed::DEFAULT_RULES
+        .1
+        .replace("    nonexistent round-down\n", "");
+    let rules = deemed::Rules::from_source(deemed::Source {
+        name: "x.rules".into(),
+        text,
+    })
+    .unwrap();
+    let err = rules
+        .window(
+            "warrant",
+            NaiveDate::from_ymd_opt(2000, 2, 29).unwrap(),
+            None,
+        )
+        .unwrap_err();
+    insta::assert_snapshot!(format!("{err}\nhelp: {}", err.help().unwrap()), @r"
+    period `warrant` ends on 2005-02-29, which does not exist
+    help: declare in the period what such a date means: `nonexistent round-down` (the last day of the month) or `nonexistent round-up` (the first day of the next)
+    ");
+}
+
+#[test]
+fn the_ics_file_parses_with_an_icalendar_parser() {
+    let dir = std::env::temp_dir().join(format!("deemed-ics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("window.ics");
+    ok(&[
+        "window",
+        "warrant",
+        "--issued",
+        "2000-02-26",
+        "--ics",
+        path.to_str().unwrap(),
+    ]);
+    let file = std::fs::File::open(&path).unwrap();
+    let mut calendars = ical::IcalParser::new(std::io::BufReader::new(file));
+    let calendar = calendars.next().unwrap().unwrap();
+    assert!(calendars.next().is_none());
+    assert_eq!(calendar.events.len(), 1);
+    let event = &calendar.events[0];
+    let prop = |name: &str| {
+        event
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap()
+    };
+    // The anniversary, Saturday 2005-02-26, rolls to Monday.
+    assert_eq!(prop("DTSTART"), "20050228");
+    assert_eq!(prop("DTEND"), "20050301");
+    assert!(prop("DESCRIPTION").contains("rolled to Monday 2005-02-28"));
+    for line in std::fs::read_to_string(&path).unwrap().split("\r\n") {
+        assert!(line.len() <= 75, "{line}");
+    }
+}
+
+proptest! {
+    /// Every window ends on a Business Day (the warrant rolls following), five years on:
+    /// the anniversary itself, or the next Business Day after it, or February 28 for a
+    /// February 29 issue.
+    #[test]
+    fn warrant_ends_respect_roll_and_rounding(days in 0i64..(2090 - 1971) * 365) {
+        let issued = NaiveDate::from_ymd_opt(1971, 1, 1).unwrap() + chrono::Duration::days(days);
+        let w = rules().window("warrant", issued, None).unwrap();
+        let cal = rules().agreement().unwrap().calendar();
+        prop_assert!(cal.is_business_day(w.last_day).unwrap());
+        let anniversary = NaiveDate::from_ymd_opt(issued.year() + 5, issued.month(), issued.day())
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(issued.year() + 5, 2, 28).unwrap());
+        prop_assert!(w.last_day >= anniversary);
+        if cal.is_business_day(anniversary).unwrap() {
+            prop_assert_eq!(w.last_day, anniversary);
+        } else {
+            prop_assert_eq!(w.last_day, cal.nth_business_day_after(anniversary, 1).unwrap());
+        }
+        prop_assert_eq!(w.first_day, issued.succ_opt().unwrap());
+        prop_assert_eq!(w.closes.date_naive(), w.last_day.succ_opt().unwrap());
+    }
+}
