@@ -1433,6 +1433,71 @@ fn same_number(designated_digits: &str, given: &str) -> bool {
     count - skip == designated_digits.len() && digits().skip(skip).eq(designated_digits.bytes())
 }
 
+/// Whether a resolution makes a deadline, and by how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadlineCheck {
+    /// The deadline.
+    pub by: DateTime<FixedOffset>,
+    /// True when deemed given no later than the deadline; `None` while it waits on receipt.
+    pub met: Option<bool>,
+    /// How far before (positive) or after (negative) the deadline, in seconds.
+    pub margin_seconds: Option<i64>,
+}
+
+impl DeadlineCheck {
+    /// Compares a resolution with a deadline.
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let event = deemed::Event { method: "courier".into(),
+    ///     sent: DateTime::parse_from_rfc3339("2005-02-24T18:00:00-05:00").unwrap(),
+    ///     received: None, to: None, fax_number: None };
+    /// let r = rules.evaluate(&event).unwrap();
+    /// let by = DateTime::parse_from_rfc3339("2005-02-26T00:00:00-05:00").unwrap();
+    /// let check = deemed::eval::DeadlineCheck::new(&r, by);
+    /// assert_eq!(check.met, Some(true));
+    /// assert_eq!(check.margin_seconds, Some(86_400));
+    /// ```
+    pub fn new(resolution: &Resolution, by: DateTime<FixedOffset>) -> DeadlineCheck {
+        let margin = resolution
+            .effective_at
+            .map(|at| by.signed_duration_since(at).num_seconds());
+        DeadlineCheck {
+            by,
+            met: margin.map(|m| m >= 0),
+            margin_seconds: margin,
+        }
+    }
+}
+
+impl fmt::Display for DeadlineCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(margin) = self.margin_seconds else {
+            return write!(
+                f,
+                "undecided: it waits on actual receipt, which must come by {}",
+                self.by.to_rfc3339()
+            );
+        };
+        let (h, m, s) = (
+            margin.abs() / 3600,
+            margin.abs() / 60 % 60,
+            margin.abs() % 60,
+        );
+        let by = format!("{h}h {m:02}m {s:02}s");
+        if margin >= 0 {
+            write!(f, "made: deemed given {by} before {}", self.by.to_rfc3339())
+        } else {
+            write!(
+                f,
+                "missed: deemed given {by} after {}",
+                self.by.to_rfc3339()
+            )
+        }
+    }
+}
+
 impl fmt::Display for Resolution {
     /// One line with the answer, then the explanation.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

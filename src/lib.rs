@@ -29,6 +29,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod eval;
 pub mod ics;
+pub mod latest;
 pub mod model;
 pub mod period;
 pub mod syntax;

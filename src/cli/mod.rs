@@ -2,6 +2,7 @@
 
 mod batch;
 mod calendar;
+mod latest_send;
 mod when_effective;
 mod window;
 
@@ -44,6 +45,9 @@ enum Command {
     /// When a period, such as the warrants' five years, opens and closes.
     #[command(after_help = EXIT_CODES)]
     Window(window::Args),
+    /// For every method, the latest instant to send and still be deemed given by a deadline.
+    #[command(after_help = EXIT_CODES)]
+    LatestSend(latest_send::Args),
     /// Months, holidays and business-day arithmetic on any calendar.
     #[command(after_help = EXIT_CODES)]
     Calendar(calendar::Args),
@@ -117,5 +121,6 @@ pub fn run() -> ExitCode {
         Command::Batch(args) => batch::run(&args),
         Command::Calendar(args) => calendar::run(&args),
         Command::Window(args) => window::run(&args),
+        Command::LatestSend(args) => latest_send::run(&args),
     }
 }

@@ -51,6 +51,9 @@ pub(crate) struct Args {
     /// Which instant an ambiguous or nonexistent local time means (the nights the clocks change).
     #[arg(long, value_enum)]
     fold: Option<FoldArg>,
+    /// Also say whether the notice is deemed given by this instant, and by how much.
+    #[arg(long, value_name = "TIME")]
+    deadline: Option<String>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -97,10 +100,32 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
         print_error(&e, e.help());
         ExitCode::from(1)
     })?;
+    let deadline = args
+        .deadline
+        .as_deref()
+        .map(|t| read("deadline", t))
+        .transpose()?
+        .map(|by| deemed::eval::DeadlineCheck::new(&resolution, by));
     Ok(match args.format {
-        Format::Text => resolution.to_string(),
+        Format::Text => {
+            let mut text = resolution.to_string();
+            if let Some(d) = &deadline {
+                text.push_str(&format!("deadline: {d}\n"));
+            }
+            text
+        }
         Format::Json => {
-            let json = serde_json::to_string_pretty(&resolution).map_err(|e| {
+            let mut value = serde_json::to_value(&resolution).map_err(|e| {
+                print_error(&e, None);
+                ExitCode::from(1)
+            })?;
+            if let (Some(d), Some(map)) = (&deadline, value.as_object_mut()) {
+                map.insert(
+                    "deadline".into(),
+                    serde_json::to_value(d).unwrap_or_default(),
+                );
+            }
+            let json = serde_json::to_string_pretty(&value).map_err(|e| {
                 print_error(&e, None);
                 ExitCode::from(1)
             })?;

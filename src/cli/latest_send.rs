@@ -1,0 +1,87 @@
+//! `deemed latest-send`: for every method, the latest instant to send and still make a deadline.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use deemed::ics;
+use deemed::time::parse_instant;
+
+use super::{Format, RulesArgs, print_error};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The deadline: the notice must be deemed given no later than this instant.
+    #[arg(long, value_name = "TIME")]
+    by: String,
+    /// The recipient (its designated fax number is used for faxes).
+    #[arg(long)]
+    to: Option<String>,
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write the latest instant of each method as an iCalendar (RFC 5545) file.
+    #[arg(long, value_name = "FILE")]
+    ics: Option<PathBuf>,
+}
+
+pub(crate) fn run(args: &Args) -> ExitCode {
+    let rules = match args.rules.load() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
+    let by = match parse_instant(&args.by, zone, None) {
+        Ok(t) => t,
+        Err(e) => {
+            print_error(&format!("--by: {e}"), Some(e.help()));
+            return ExitCode::from(1);
+        }
+    };
+    let answer = match rules.latest_send(by, args.to.as_deref()) {
+        Ok(a) => a,
+        Err(e) => {
+            print_error(&e, e.help());
+            return ExitCode::from(1);
+        }
+    };
+    if let Some(path) = &args.ics {
+        let events: Vec<ics::Event> = answer
+            .methods
+            .iter()
+            .filter_map(|m| {
+                let latest = m.latest?;
+                Some(ics::Event {
+                    uid: format!("latest-send-{}-{}@deemed", m.method, by.timestamp()),
+                    when: ics::When::Instant(latest),
+                    summary: format!("Last moment to send by {}", m.method),
+                    description: format!(
+                        "A notice sent by {} at {} is deemed given under clause {} on {}, in time for {}.{}",
+                        m.method,
+                        latest.to_rfc3339(),
+                        m.clause.as_deref().unwrap_or("?"),
+                        m.deemed_date.map(|d| d.to_string()).unwrap_or_default(),
+                        by.to_rfc3339(),
+                        m.note.as_deref().map(|n| format!(" Note: {n}.")).unwrap_or_default()
+                    ),
+                })
+            })
+            .collect();
+        if let Err(e) = std::fs::write(path, ics::calendar(&events, ics::stamp())) {
+            print_error(&format!("cannot write `{}`: {e}", path.display()), None);
+            return ExitCode::from(2);
+        }
+    }
+    match args.format {
+        Format::Text => print!("{answer}"),
+        Format::Json => match serde_json::to_string_pretty(&answer) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                print_error(&e, None);
+                return ExitCode::from(1);
+            }
+        },
+    }
+    ExitCode::SUCCESS
+}

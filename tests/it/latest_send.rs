@@ -1,0 +1,140 @@
+//! `deemed latest-send` and `when-effective --deadline`.
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone};
+use deemed::{Event, Status};
+use proptest::prelude::*;
+
+use crate::{deemed, rules};
+
+fn ok(args: &[&str]) -> String {
+    let (stdout, stderr, code) = deemed(args);
+    assert_eq!(code, 0, "{args:?}: {stderr}");
+    stdout
+}
+
+#[test]
+fn by_the_close_of_the_warrant_window() {
+    // The close `deemed window warrant --issued 2000-02-25` gives.
+    insta::assert_snapshot!(ok(&[
+        "latest-send",
+        "--by",
+        "2005-02-26T00:00:00-05:00",
+        "--to",
+        "company"
+    ]));
+    insta::assert_snapshot!(ok(&[
+        "latest-send",
+        "--by",
+        "2005-02-26T00:00:00-05:00",
+        "--to",
+        "strong-river",
+        "--format",
+        "json",
+    ]));
+}
+
+#[test]
+fn a_deadline_is_made_or_missed() {
+    let base = [
+        "when-effective",
+        "--method",
+        "fax",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+        "--deadline",
+        "2005-02-26T00:00:00-05:00",
+    ];
+    let run = |sent: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--sent", sent, "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&ok(&args)).unwrap();
+        v["deadline"].clone()
+    };
+    insta::assert_snapshot!(run("2005-02-25T19:59:59-05:00"), @r#"{"by":"2005-02-26T00:00:00-05:00","margin_seconds":14401,"met":true}"#);
+    // Inside the window at 9 p.m., but deemed given on Monday: too late.
+    insta::assert_snapshot!(run("2005-02-25T21:00:00-05:00"), @r#"{"by":"2005-02-26T00:00:00-05:00","margin_seconds":-172800,"met":false}"#);
+}
+
+fn instant(seconds: i64) -> DateTime<FixedOffset> {
+    chrono_tz::America::New_York
+        .timestamp_opt(seconds, 0)
+        .unwrap()
+        .fixed_offset()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// For each method, the answer L resolves no later than D under a clause that applies
+    /// literally, and sampled instants after L (up to D) do not.
+    #[test]
+    fn the_latest_instant_is_the_latest(
+        // 2000-01-10 through 2029-12-20.
+        by in 947_480_000i64..1_892_500_000,
+        samples in proptest::collection::vec(1i64..86_400 * 5, 8),
+    ) {
+        let by = instant(by);
+        let rules = rules();
+        let answer = rules.latest_send(by, Some("company")).unwrap();
+        for m in &answer.methods {
+            let Some(latest) = m.latest else { continue };
+            prop_assert!(latest <= by);
+            if m.note.as_deref().is_some_and(|n| n.starts_with("effective upon actual receipt")) {
+                continue;
+            }
+            let event = |sent: DateTime<FixedOffset>| Event {
+                method: m.method.clone(),
+                sent,
+                received: Some(sent),
+                to: Some("company".into()),
+                fax_number: (m.method == "fax").then(|| "(949) 788-6706".to_string()),
+            };
+            let r = rules.evaluate_with(&event(latest), false).unwrap();
+            prop_assert_eq!(r.status, Status::Effective);
+            prop_assert!(r.effective_at.unwrap() <= by);
+            for s in &samples {
+                let later = latest + Duration::seconds(*s);
+                if later > by {
+                    continue;
+                }
+                let r = rules.evaluate_with(&event(later), false).unwrap();
+                let makes_it = r.status == Status::Effective && r.effective_at.is_some_and(|at| at <= by);
+                prop_assert!(!makes_it, "{} at {} also makes {}", m.method, later, by);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_ics_file_has_an_event_per_method_and_parses() {
+    let dir = std::env::temp_dir().join(format!("deemed-latest-ics-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("latest.ics");
+    ok(&[
+        "latest-send",
+        "--by",
+        "2005-02-26T00:00:00-05:00",
+        "--to",
+        "company",
+        "--ics",
+        path.to_str().unwrap(),
+    ]);
+    let file = std::fs::File::open(&path).unwrap();
+    let calendar = ical::IcalParser::new(std::io::BufReader::new(file))
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(calendar.events.len(), 5);
+    let fax = &calendar.events[0];
+    let start = fax.properties.iter().find(|p| p.name == "DTSTART").unwrap();
+    // 7:59:59 p.m. in New York is 00:59:59 UTC the next day.
+    assert_eq!(start.value.as_deref(), Some("20050226T005959Z"));
+    let description = fax
+        .properties
+        .iter()
+        .find(|p| p.name == "DESCRIPTION")
+        .unwrap();
+    assert!(description.value.as_deref().unwrap().contains("clause i"));
+}
