@@ -79,3 +79,28 @@ fn calendar_errors() {
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown calendar `nyse`"), "{stderr}");
 }
+
+#[test]
+fn json_outputs() {
+    insta::assert_snapshot!(ok(&[
+        "calendar",
+        "next-business-day",
+        "2000-12-22",
+        "--format",
+        "json"
+    ]));
+    insta::assert_snapshot!(ok(&[
+        "calendar",
+        "is-business-day",
+        "2021-06-19",
+        "--format",
+        "json"
+    ]));
+    let month: serde_json::Value =
+        serde_json::from_str(&ok(&["calendar", "2000-07", "--format", "json"])).unwrap();
+    let days = month["days"].as_array().unwrap();
+    assert_eq!(days.len(), 31);
+    assert_eq!(days[3]["date"], "2000-07-04");
+    assert_eq!(days[3]["business_day"], false);
+    assert_eq!(days[3]["why"][0]["name"], "Independence Day");
+}

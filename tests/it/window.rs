@@ -154,3 +154,103 @@ proptest! {
         prop_assert_eq!(w.closes.date_naive(), w.last_day.succ_opt().unwrap());
     }
 }
+
+#[test]
+fn window_text_output() {
+    insta::assert_snapshot!(ok(&[
+        "window",
+        "warrant",
+        "--issued",
+        "2000-02-26",
+        "--at",
+        "2005-02-28T12:00:00-05:00"
+    ]));
+}
+
+/// A rules file whose only period is written from the parts given.
+fn period_rules(
+    unit: &str,
+    n: u32,
+    start: &str,
+    end: &str,
+    roll: &str,
+    nonexistent: &str,
+) -> deemed::Rules {
+    let period = format!(
+        "  period p \"test\" {{\n    anchor a \"a\"\n    length {n} {unit}\n    start {start}\n    end {end}\n    roll {roll}\n    nonexistent {nonexistent}\n  }}\n\n  # \"Any and all notices"
+    );
+    let text = deemed::DEFAULT_RULES
+        .1
+        .replacen("  # \"Any and all notices", &period, 1);
+    deemed::Rules::from_source(deemed::Source {
+        name: "p.rules".into(),
+        text,
+    })
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Every period end respects the declared roll and rounding policy.
+    #[test]
+    fn period_ends_respect_roll_and_rounding(
+        days in 0i64..(2055 - 1972) * 365,
+        unit in prop::sample::select(vec!["years", "months", "days", "business-days"]),
+        n in 1u32..40,
+        start in prop::sample::select(vec!["inclusive", "exclusive"]),
+        end in prop::sample::select(vec!["inclusive", "exclusive"]),
+        roll in prop::sample::select(vec!["none", "following", "preceding", "modified-following"]),
+        nonexistent in prop::sample::select(vec!["error", "round-down", "round-up"]),
+    ) {
+        let rules = period_rules(unit, n, start, end, roll, nonexistent);
+        let cal = rules.agreement().unwrap().calendar();
+        let anchor = NaiveDate::from_ymd_opt(1972, 1, 1).unwrap() + chrono::Duration::days(days);
+        // The raw end, as the units and the rounding policy define it.
+        let months = match unit { "years" => Some(n * 12), "months" => Some(n), _ => None };
+        let raw = match months {
+            Some(m) => {
+                let total = anchor.month0() + m;
+                let (y, mo) = (anchor.year() + (total / 12) as i32, total % 12 + 1);
+                match NaiveDate::from_ymd_opt(y, mo, anchor.day()) {
+                    Some(d) => Some(d),
+                    None => {
+                        let first_next = NaiveDate::from_ymd_opt(y, mo, 1).unwrap() + chrono::Months::new(1);
+                        match nonexistent {
+                            "round-down" => Some(first_next.pred_opt().unwrap()),
+                            "round-up" => Some(first_next),
+                            _ => None,
+                        }
+                    }
+                }
+            }
+            None if unit == "days" => Some(anchor + chrono::Duration::days(i64::from(n))),
+            None => Some(cal.nth_business_day_after(anchor, n).unwrap()),
+        };
+        let result = rules.window("p", anchor, None);
+        let Some(raw) = raw else {
+            // No policy for a date that does not exist: an error, never a guess.
+            prop_assert!(result.is_err());
+            return Ok(());
+        };
+        let w = result.unwrap();
+        let last = if end == "inclusive" { raw } else { raw.pred_opt().unwrap() };
+        let want = if cal.is_business_day(last).unwrap() {
+            last
+        } else {
+            match roll {
+                "following" => cal.nth_business_day_after(last, 1).unwrap(),
+                "preceding" => cal.business_day_before(last).unwrap(),
+                "modified-following" => {
+                    let next = cal.nth_business_day_after(last, 1).unwrap();
+                    if next.month() == last.month() { next } else { cal.business_day_before(last).unwrap() }
+                }
+                _ => last,
+            }
+        };
+        prop_assert_eq!(w.last_day, want);
+        let first = if start == "inclusive" { anchor } else { anchor.succ_opt().unwrap() };
+        prop_assert_eq!(w.first_day, first);
+        prop_assert_eq!(w.closes.date_naive(), w.last_day.succ_opt().unwrap());
+    }
+}
