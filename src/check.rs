@@ -109,6 +109,12 @@ pub enum CheckErrorKind {
     },
     /// More methods than the evaluator's method sets hold.
     TooManyMethods,
+    /// A period counted in years or months that does not say what a date that does not
+    /// exist means (a warning: evaluation then refuses such dates).
+    NoRoundingPolicy {
+        /// The period.
+        period: String,
+    },
 }
 
 impl fmt::Display for CheckErrorKind {
@@ -150,6 +156,10 @@ impl fmt::Display for CheckErrorKind {
             CheckErrorKind::FaxWithoutDigits { written } => {
                 write!(f, "facsimile number `{written}` has no digits")
             }
+            CheckErrorKind::NoRoundingPolicy { period } => write!(
+                f,
+                "period `{period}` counts years or months but does not say what a date that does not exist means"
+            ),
             CheckErrorKind::TooManyMethods => {
                 write!(f, "an agreement may declare at most 64 methods")
             }
@@ -172,6 +182,9 @@ impl CheckErrorKind {
                 Some("write `years FIRST through LAST` with FIRST no later than LAST, between 1900 and 2200".into())
             }
             CheckErrorKind::IncludeCycle { .. } => Some("remove one of the `include`s".into()),
+            CheckErrorKind::NoRoundingPolicy { .. } => Some(
+                "add `nonexistent round-down` or `nonexistent round-up` (February 29 plus a year; January 31 plus a month), or `nonexistent error` to refuse them".into(),
+            ),
             _ => None,
         }
     }
@@ -186,8 +199,16 @@ impl fmt::Display for CheckError {
 impl std::error::Error for CheckError {}
 
 /// Checks parsed files into [`Rules`]. `origin` names the rules for messages.
-pub fn check(origin: &str, units: &[Unit<'_>]) -> Result<Rules, Vec<CheckError>> {
-    let mut cx = Checker { errors: Vec::new() };
+/// Checks parsed files into [`Rules`]; the second part are warnings, findings that do not
+/// stop the rules from working.
+pub fn check(
+    origin: &str,
+    units: &[Unit<'_>],
+) -> Result<(Rules, Vec<CheckError>), Vec<CheckError>> {
+    let mut cx = Checker {
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
     let calendars = cx.calendars(units);
     let mut agreement = None;
     for unit in units.iter().filter(|u| !u.builtin) {
@@ -204,15 +225,21 @@ pub fn check(origin: &str, units: &[Unit<'_>]) -> Result<Rules, Vec<CheckError>>
     if !cx.errors.is_empty() {
         return Err(cx.errors);
     }
-    Ok(Rules {
+    let rules = Rules {
+        warnings: crate::diagnostic::Diagnostics {
+            sources: Vec::new(),
+            errors: Vec::new(),
+        },
         origin: origin.to_string(),
         agreement: agreement.flatten(),
         calendars,
-    })
+    };
+    Ok((rules, cx.warnings))
 }
 
 struct Checker {
     errors: Vec<CheckError>,
+    warnings: Vec<CheckError>,
 }
 
 /// The earliest and latest year a calendar may cover.
@@ -654,6 +681,22 @@ impl Checker {
         }
         if length.is_none() {
             missing("`length`", "length 5 years");
+        }
+        let counts_months = matches!(
+            length,
+            Some((
+                _,
+                crate::syntax::ast::PeriodUnit::Years | crate::syntax::ast::PeriodUnit::Months
+            ))
+        );
+        if counts_months && nonexistent.is_none() {
+            self.warnings.push(CheckError {
+                source,
+                span: p.name.span,
+                kind: CheckErrorKind::NoRoundingPolicy {
+                    period: p.name.node.clone(),
+                },
+            });
         }
         let (anchor, anchor_words) = anchor?;
         Some(crate::period::PeriodDef {

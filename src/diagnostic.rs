@@ -17,9 +17,20 @@ pub struct Source {
     pub text: String,
 }
 
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The rules cannot be used.
+    Error,
+    /// The rules work, but something deserves a look.
+    Warning,
+}
+
 /// One problem in a rules file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
     /// The index of its source.
     pub source: usize,
     /// The words at fault.
@@ -40,6 +51,7 @@ pub enum DiagnosticKind {
 impl Diagnostic {
     pub(crate) fn syntax(source: usize, e: SyntaxError) -> Diagnostic {
         Diagnostic {
+            severity: Severity::Error,
             source,
             span: e.span,
             kind: DiagnosticKind::Syntax(e.kind),
@@ -48,6 +60,7 @@ impl Diagnostic {
 
     pub(crate) fn check(e: CheckError) -> Diagnostic {
         Diagnostic {
+            severity: Severity::Error,
             source: e.source,
             span: e.span,
             kind: DiagnosticKind::Check(e.kind),
@@ -129,7 +142,11 @@ impl fmt::Display for Diagnostics {
             if n > 0 {
                 writeln!(f)?;
             }
-            writeln!(f, "error: {}", d.message())?;
+            let label = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            writeln!(f, "{label}: {}", d.message())?;
             let Some(src) = self.sources.get(d.source) else {
                 continue;
             };

@@ -30,6 +30,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod ics;
 pub mod latest;
+pub mod lint;
 pub mod model;
 pub mod period;
 pub mod syntax;
@@ -147,12 +148,29 @@ impl Rules {
             })
             .collect();
         let origin = sources.first().map(|s| s.name.clone()).unwrap_or_default();
-        check::check(&origin, &units).map_err(|errors| Diagnostics {
-            errors: errors
-                .into_iter()
-                .map(diagnostic::Diagnostic::check)
-                .collect(),
-            sources,
-        })
+        match check::check(&origin, &units) {
+            Ok((mut rules, warnings)) => {
+                if !warnings.is_empty() {
+                    rules.warnings = Diagnostics {
+                        errors: warnings
+                            .into_iter()
+                            .map(|w| diagnostic::Diagnostic {
+                                severity: diagnostic::Severity::Warning,
+                                ..diagnostic::Diagnostic::check(w)
+                            })
+                            .collect(),
+                        sources,
+                    };
+                }
+                Ok(rules)
+            }
+            Err(errors) => Err(Diagnostics {
+                errors: errors
+                    .into_iter()
+                    .map(diagnostic::Diagnostic::check)
+                    .collect(),
+                sources,
+            }),
+        }
     }
 }

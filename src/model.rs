@@ -21,6 +21,8 @@ use crate::syntax::ast::{Cmp, Combinator, DayKind, Outcome, RuleKind, Subject};
 /// ```
 #[derive(Debug, Clone)]
 pub struct Rules {
+    /// Findings that do not stop the rules from working, with the texts they point into.
+    pub(crate) warnings: crate::diagnostic::Diagnostics,
     pub(crate) origin: String,
     pub(crate) agreement: Option<Agreement>,
     pub(crate) calendars: Vec<Arc<Calendar>>,
@@ -134,6 +136,11 @@ impl Rules {
     /// The agreement, if the file has one.
     pub fn agreement(&self) -> Option<&Agreement> {
         self.agreement.as_ref()
+    }
+
+    /// Warnings the checker found: the rules work, but these deserve a look.
+    pub fn warnings(&self) -> &crate::diagnostic::Diagnostics {
+        &self.warnings
     }
 
     /// Where the rules came from (a path, or the name of the embedded file).

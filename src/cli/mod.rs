@@ -2,7 +2,9 @@
 
 mod batch;
 mod calendar;
+mod check;
 mod latest_send;
+mod lint;
 mod when_effective;
 mod window;
 
@@ -48,6 +50,16 @@ enum Command {
     /// For every method, the latest instant to send and still be deemed given by a deadline.
     #[command(after_help = EXIT_CODES)]
     LatestSend(latest_send::Args),
+    /// Parse and validate rules files: every problem with file:line:column and a caret.
+    #[command(
+        after_help = "Exit codes:\n  0  every file is clean\n  1  some file has errors or warnings, or cannot be read"
+    )]
+    Check(check::Args),
+    /// Static coverage of the notice clause: the gaps no clause covers and the overlaps.
+    #[command(
+        after_help = "Exit codes:\n  0  every gap is filled by a declared gap rule\n  1  some kind of notice is covered by no clause and no gap rule\n  2  the rules could not be read or have mistakes"
+    )]
+    Lint(lint::Args),
     /// Months, holidays and business-day arithmetic on any calendar.
     #[command(after_help = EXIT_CODES)]
     Calendar(calendar::Args),
@@ -120,6 +132,8 @@ pub fn run() -> ExitCode {
         Command::WhenEffective(args) => when_effective::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Calendar(args) => calendar::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Lint(args) => lint::run(&args),
         Command::Window(args) => window::run(&args),
         Command::LatestSend(args) => latest_send::run(&args),
     }

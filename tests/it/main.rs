@@ -11,6 +11,7 @@ mod batch;
 mod calendar_cli;
 mod calendar_table;
 mod check_errors;
+mod check_lint;
 mod edges;
 mod latest_send;
 mod properties;
