@@ -329,8 +329,8 @@ impl fmt::Display for Coverage {
         writeln!(f, "cut-offs: {}", cutoffs.join(", "))?;
         writeln!(
             f,
-            "{:<8} {:<10} {:<13} {:<18} {}",
-            "method", "designated", "day", "time", "clauses"
+            "{:<8} {:<10} {:<13} {:<18} clauses",
+            "method", "designated", "day", "time"
         )?;
         for r in &self.rows {
             let what = if r.is_gap() {
