@@ -31,7 +31,10 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+mod diff;
 mod scan;
+
+pub use diff::{Change, DiffSummary, Side, diff};
 
 use crate::eval::{EvalError, EventRef, Resolution, Status};
 use crate::model::Rules;
@@ -676,37 +679,7 @@ impl<'r> Batch<'r> {
                 columns = Some(self.csv_header(name, &line)?);
                 continue;
             }
-            let (id, outcome) = if too_long {
-                let e = format!("the line is longer than {MAX_LINE} bytes");
-                (None, Outcome::error(RecordError::line(e)))
-            } else {
-                match std::str::from_utf8(&line) {
-                    Err(e) => (
-                        None,
-                        Outcome::error(RecordError::at(
-                            e.valid_up_to() + 1,
-                            "invalid UTF-8: the input must be UTF-8 text",
-                        )),
-                    ),
-                    Ok(text) if text.trim().is_empty() => (
-                        None,
-                        Outcome::error(RecordError::line("blank line: expected a record")),
-                    ),
-                    Ok(text) => {
-                        let record = match &columns {
-                            Some(cols) => parse_csv_line(text, cols).map_err(|e| (None, e)),
-                            None => parse_json_line(text),
-                        };
-                        match record {
-                            Err((id, e)) => (id, Outcome::error(e)),
-                            Ok(record) => {
-                                let outcome = self.evaluate(&record);
-                                (record.id, outcome)
-                            }
-                        }
-                    }
-                }
-            };
+            let (id, outcome) = self.resolve_line(&line, too_long, columns.as_ref());
             self.write_record(name, line_no, id.as_deref(), outcome);
             self.flush_if_full(output)?;
             if line_no % PROGRESS_EVERY == 0 {
@@ -763,6 +736,45 @@ impl<'r> Batch<'r> {
             });
         }
         Ok(cols)
+    }
+
+    /// Reads and evaluates one input line (without its end of line).
+    fn resolve_line<'l>(
+        &self,
+        line: &'l [u8],
+        too_long: bool,
+        columns: Option<&CsvColumns>,
+    ) -> (Option<Cow<'l, str>>, Outcome<'r>) {
+        if too_long {
+            let e = format!("the line is longer than {MAX_LINE} bytes");
+            return (None, Outcome::error(RecordError::line(e)));
+        }
+        match std::str::from_utf8(line) {
+            Err(e) => (
+                None,
+                Outcome::error(RecordError::at(
+                    e.valid_up_to() + 1,
+                    "invalid UTF-8: the input must be UTF-8 text",
+                )),
+            ),
+            Ok(text) if text.trim().is_empty() => (
+                None,
+                Outcome::error(RecordError::line("blank line: expected a record")),
+            ),
+            Ok(text) => {
+                let record = match columns {
+                    Some(cols) => parse_csv_line(text, cols).map_err(|e| (None, e)),
+                    None => parse_json_line(text),
+                };
+                match record {
+                    Err((id, e)) => (id, Outcome::error(e)),
+                    Ok(record) => {
+                        let outcome = self.evaluate(&record);
+                        (record.id, outcome)
+                    }
+                }
+            }
+        }
     }
 
     /// Evaluates every delivery of a record and keeps the earliest result, as "the

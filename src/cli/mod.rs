@@ -3,6 +3,7 @@
 mod batch;
 mod calendar;
 mod check;
+mod diff;
 mod latest_send;
 mod lint;
 mod when_effective;
@@ -60,6 +61,11 @@ enum Command {
         after_help = "Exit codes:\n  0  every gap is filled by a declared gap rule\n  1  some kind of notice is covered by no clause and no gap rule\n  2  the rules could not be read or have mistakes"
     )]
     Lint(lint::Args),
+    /// Re-evaluate a notice log under two versions of the rules and list what changed.
+    #[command(
+        after_help = "Exit codes:\n  0  no notice changed\n  1  some notice's deemed date, clause or status changed\n  2  it could not run: unreadable or invalid rules, unreadable log"
+    )]
+    Diff(diff::Args),
     /// Months, holidays and business-day arithmetic on any calendar.
     #[command(after_help = EXIT_CODES)]
     Calendar(calendar::Args),
@@ -134,6 +140,7 @@ pub fn run() -> ExitCode {
         Command::Calendar(args) => calendar::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Window(args) => window::run(&args),
         Command::LatestSend(args) => latest_send::run(&args),
     }

@@ -1,0 +1,142 @@
+//! Re-evaluating a notice log under two versions of the rules, to see what a change changes.
+
+use std::io::BufRead;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use super::{Batch, BatchError, InputFormat, Options, Outcome, read_line};
+use crate::eval::Status;
+use crate::model::Rules;
+
+/// One side of a change: a notice's resolution under one version of the rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Side {
+    /// The deemed date.
+    pub deemed_date: Option<NaiveDate>,
+    /// When it takes effect.
+    pub effective_at: Option<DateTime<FixedOffset>>,
+    /// The deciding clause or gap rule.
+    pub clause: Option<String>,
+    /// `effective`, `gap`, `pending` or `error`.
+    pub status: &'static str,
+    /// Why it could not be evaluated, for `error`.
+    pub error: Option<String>,
+}
+
+impl Side {
+    fn of(outcome: &Outcome<'_>) -> Side {
+        match (&outcome.error, &outcome.resolution) {
+            (None, Some(r)) => Side {
+                deemed_date: r.deemed_date,
+                effective_at: r.effective_at,
+                clause: r.clause.clone(),
+                status: match r.status {
+                    Status::Effective => "effective",
+                    Status::Gap => "gap",
+                    Status::Pending => "pending",
+                },
+                error: None,
+            },
+            (e, _) => Side {
+                deemed_date: None,
+                effective_at: None,
+                clause: None,
+                status: "error",
+                error: e.as_ref().map(|e| e.to_string()),
+            },
+        }
+    }
+
+    /// Whether a rule change changed what matters: the date, the clause or the status.
+    fn differs(&self, other: &Side) -> bool {
+        (self.deemed_date, &self.clause, self.status)
+            != (other.deemed_date, &other.clause, other.status)
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.deemed_date, &self.clause) {
+            (Some(d), Some(c)) => write!(f, "{d} {c} {}", self.status),
+            (None, Some(c)) => write!(f, "(no date) {c} {}", self.status),
+            _ => write!(f, "{}", self.status),
+        }
+    }
+}
+
+/// A notice whose deemed date, clause or status changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// The record's id as JSON text, exactly as given (`"N1"`, `17`).
+    pub id: Option<String>,
+    /// The 1-based input line.
+    pub line: u64,
+    /// Under the old rules.
+    pub old: Side,
+    /// Under the new rules.
+    pub new: Side,
+}
+
+/// How many notices were read and how many changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DiffSummary {
+    /// Records read.
+    pub records: u64,
+    /// Records whose deemed date, clause or status changed.
+    pub changed: u64,
+}
+
+/// Evaluates every notice of `input` under `old` and `new`, calling `on_change` for each
+/// whose deemed date, clause or status differs. Streams: memory does not grow with the log.
+pub fn diff<R: BufRead>(
+    old: &Rules,
+    new: &Rules,
+    name: &str,
+    mut input: R,
+    format: InputFormat,
+    on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
+) -> Result<DiffSummary, BatchError> {
+    let options = Options {
+        input: format,
+        ..Options::default()
+    };
+    let before = Batch::new(old, options)?;
+    let after = Batch::new(new, options)?;
+    let mut summary = DiffSummary::default();
+    let mut line = Vec::new();
+    let mut columns = None;
+    let mut line_no = 0;
+    while let Some((too_long, _)) =
+        read_line(&mut input, &mut line).map_err(|error| BatchError::Read {
+            input: name.to_string(),
+            error,
+        })?
+    {
+        line_no += 1;
+        if line_no == 1 {
+            if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
+                line = rest.to_vec();
+            }
+        }
+        if format == InputFormat::Csv && columns.is_none() {
+            columns = Some(before.csv_header(name, &line)?);
+            continue;
+        }
+        summary.records += 1;
+        let (id, a) = before.resolve_line(&line, too_long, columns.as_ref());
+        let (_, b) = after.resolve_line(&line, too_long, columns.as_ref());
+        let (a, b) = (Side::of(&a), Side::of(&b));
+        if a.differs(&b) {
+            summary.changed += 1;
+            on_change(Change {
+                id: id.map(|i| i.into_owned()),
+                line: line_no,
+                old: a,
+                new: b,
+            })
+            .map_err(BatchError::Write)?;
+        }
+    }
+    Ok(summary)
+}
