@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use deemed::batch::{Change, InputFormat, diff};
@@ -31,7 +31,7 @@ pub(crate) struct Args {
     format: Format,
 }
 
-fn load(path: &PathBuf) -> Result<Rules, ExitCode> {
+fn load(path: &Path) -> Result<Rules, ExitCode> {
     Rules::from_path(path).map_err(|e| {
         match e {
             LoadError::Invalid(d) => eprint!("{d}"),
