@@ -1024,11 +1024,22 @@ fn never_applies(conditions: &[Cond]) -> Option<String> {
                 }
             }
         }
-        // Every second of the day is tried: the bounds are exact to the second.
-        let any_time = (0..86_400u32).any(|s| {
-            NaiveTime::from_num_seconds_from_midnight_opt(s, 0)
-                .is_some_and(|t| bounds.iter().all(|(cmp, b)| meets(t, *cmp, *b)))
-        });
+        // The bounds cut the day, to the second, into one interval (or none).
+        let (mut lo, mut hi) = (0i64, 86_399i64);
+        for (cmp, b) in &bounds {
+            let b = i64::from(chrono::Timelike::num_seconds_from_midnight(b));
+            match cmp {
+                Cmp::Before => hi = hi.min(b - 1),
+                Cmp::OnOrBefore => hi = hi.min(b),
+                Cmp::After => lo = lo.max(b + 1),
+                Cmp::OnOrAfter => lo = lo.max(b),
+                Cmp::At => {
+                    lo = lo.max(b);
+                    hi = hi.min(b);
+                }
+            }
+        }
+        let any_time = lo <= hi;
         if !any_time {
             let written: Vec<String> = bounds
                 .iter()

@@ -16,6 +16,7 @@ mod diff;
 mod edges;
 mod latest_send;
 mod properties;
+mod robustness;
 mod when_effective;
 mod window;
 
