@@ -4,6 +4,7 @@ mod batch;
 mod calendar;
 mod check;
 mod diff;
+mod fmt;
 mod latest_send;
 mod lint;
 mod when_effective;
@@ -66,6 +67,11 @@ enum Command {
         after_help = "Exit codes:\n  0  no notice changed\n  1  some notice's deemed date, clause or status changed\n  2  it could not run: unreadable or invalid rules, unreadable log"
     )]
     Diff(diff::Args),
+    /// Print rules files in canonical form; `--check` for CI, `--write` to rewrite them.
+    #[command(
+        after_help = "Exit codes:\n  0  done (with --check: every file is canonical)\n  1  with --check: some file is not in canonical form\n  2  a file cannot be read or parsed"
+    )]
+    Fmt(fmt::Args),
     /// Months, holidays and business-day arithmetic on any calendar.
     #[command(after_help = EXIT_CODES)]
     Calendar(calendar::Args),
@@ -141,6 +147,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Window(args) => window::run(&args),
         Command::LatestSend(args) => latest_send::run(&args),
     }

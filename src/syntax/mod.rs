@@ -2,7 +2,9 @@
 
 pub mod ast;
 mod error;
+mod format;
 mod parser;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
+pub use format::format;
 pub use parser::parse;

@@ -15,6 +15,7 @@ mod check_lint;
 mod corpus;
 mod diff;
 mod edges;
+mod format;
 mod latest_send;
 mod properties;
 mod robustness;

@@ -1,0 +1,75 @@
+//! `deemed fmt`: print a rules file in its canonical form, or check that it is in it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::print_error;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The rules files.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Print nothing; exit 1 when a file is not in canonical form (for CI).
+    #[arg(long)]
+    check: bool,
+    /// Rewrite the files in place.
+    #[arg(long, conflicts_with = "check")]
+    write: bool,
+}
+
+pub(crate) fn run(args: &Args) -> ExitCode {
+    let mut all_canonical = true;
+    for path in &args.files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                print_error(&format!("cannot read `{}`: {e}", path.display()), None);
+                return ExitCode::from(2);
+            }
+        };
+        let file = match deemed::syntax::parse(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                let d = deemed::Diagnostics {
+                    sources: vec![deemed::Source {
+                        name: path.display().to_string(),
+                        text: text.clone(),
+                    }],
+                    errors: vec![deemed::diagnostic::Diagnostic {
+                        severity: deemed::diagnostic::Severity::Error,
+                        source: 0,
+                        span: e.span,
+                        kind: deemed::diagnostic::DiagnosticKind::Syntax(e.kind),
+                    }],
+                };
+                eprint!("{d}");
+                return ExitCode::from(2);
+            }
+        };
+        let formatted = deemed::syntax::format(&file, &text);
+        if args.check {
+            if formatted != text {
+                all_canonical = false;
+                eprintln!(
+                    "{}: not in canonical form (run `deemed fmt --write`)",
+                    path.display()
+                );
+            }
+        } else if args.write {
+            if formatted != text {
+                if let Err(e) = std::fs::write(path, &formatted) {
+                    print_error(&format!("cannot write `{}`: {e}", path.display()), None);
+                    return ExitCode::from(2);
+                }
+            }
+        } else {
+            print!("{formatted}");
+        }
+    }
+    if all_canonical {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

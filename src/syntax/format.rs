@@ -1,0 +1,564 @@
+//! The canonical form of a rules file: `deemed fmt`.
+//!
+//! The tree is written back with one layout: two spaces a level, one declaration a line, a
+//! rule's `when` and `=>` on lines of their own, times as `HH:MM:SS`. Comments are kept: each
+//! is written before the declaration that follows it in the source, at its indentation, and
+//! a blank line the author left between two declarations stays. Formatting is idempotent,
+//! and the formatted text parses to the same tree.
+
+use chrono::{NaiveTime, Weekday};
+
+use super::ast::*;
+
+/// The comments of a source and where they stand.
+struct Comments<'s> {
+    /// `(offset, text)` of each comment, in order; text without the line end.
+    list: Vec<(usize, &'s str)>,
+    next: usize,
+    src: &'s str,
+}
+
+impl<'s> Comments<'s> {
+    /// Finds the comments of `src`, skipping `#` inside strings.
+    fn scan(src: &'s str) -> Comments<'s> {
+        let mut list = Vec::new();
+        let bytes = src.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'"' => {
+                    i += 1;
+                    while let Some(&c) = bytes.get(i) {
+                        i += 1;
+                        match c {
+                            b'\\' => i += 1,
+                            b'"' => break,
+                            _ => {}
+                        }
+                    }
+                }
+                b'#' => {
+                    let end = src
+                        .get(i..)
+                        .and_then(|r| r.find('\n'))
+                        .map_or(src.len(), |n| i + n);
+                    list.push((i, src.get(i..end).unwrap_or("").trim_end()));
+                    i = end;
+                }
+                _ => i += 1,
+            }
+        }
+        Comments { list, next: 0, src }
+    }
+
+    /// Writes the comments before `offset`, each on its own line at `indent`, keeping a
+    /// blank line wherever the source has one (between comments, or before the declaration).
+    fn before(&mut self, offset: usize, indent: usize, out: &mut String, last_end: usize) {
+        let mut prev_end = last_end;
+        while let Some(&(at, text)) = self.list.get(self.next) {
+            if at >= offset {
+                break;
+            }
+            if self.blank_between(prev_end, at) && fresh_line_allowed(out) {
+                out.push('\n');
+            }
+            push_line(out, indent, text);
+            prev_end = at + text.len();
+            self.next += 1;
+        }
+        if self.blank_between(prev_end, offset) && fresh_line_allowed(out) {
+            out.push('\n');
+        }
+    }
+
+    /// Writes what comments remain before `offset` (before a closing brace, or the end).
+    fn rest(&mut self, offset: usize, indent: usize, out: &mut String) {
+        while let Some(&(at, text)) = self.list.get(self.next) {
+            if at >= offset {
+                break;
+            }
+            push_line(out, indent, text);
+            self.next += 1;
+        }
+    }
+
+    fn blank_between(&self, from: usize, to: usize) -> bool {
+        self.src
+            .get(from.min(to)..to)
+            .is_some_and(|gap| gap.matches('\n').count() >= 2)
+    }
+}
+
+/// Whether a blank line may go here: not at the start, not right after an opening brace,
+/// not after another blank line.
+fn fresh_line_allowed(out: &str) -> bool {
+    !out.is_empty() && !out.ends_with("{\n") && !out.ends_with("\n\n")
+}
+
+fn push_line(out: &mut String, indent: usize, text: &str) {
+    for _ in 0..indent {
+        out.push_str("  ");
+    }
+    out.push_str(text);
+    out.push('\n');
+}
+
+/// A string literal, escaped.
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+fn time(t: NaiveTime) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+fn weekday(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "monday",
+        Weekday::Tue => "tuesday",
+        Weekday::Wed => "wednesday",
+        Weekday::Thu => "thursday",
+        Weekday::Fri => "friday",
+        Weekday::Sat => "saturday",
+        Weekday::Sun => "sunday",
+    }
+}
+
+fn month(m: u32) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    MONTHS
+        .get(m.saturating_sub(1) as usize)
+        .copied()
+        .unwrap_or("january")
+}
+
+fn subject(s: Subject) -> &'static str {
+    match s {
+        Subject::Sent => "sent",
+        Subject::Received => "received",
+    }
+}
+
+/// The canonical text of `file`, whose source was `src` (for its comments).
+///
+/// ```
+/// let src = "calendar  c \"C\"{years 2000 through 2001 # the range\n weekend saturday,sunday}";
+/// let file = deemed::syntax::parse(src).unwrap();
+/// let text = deemed::syntax::format(&file, src);
+/// assert_eq!(text, "calendar c \"C\" {\n  years 2000 through 2001\n  # the range\n  weekend saturday, sunday\n}\n");
+/// assert_eq!(deemed::syntax::parse(&text).unwrap(), file);
+/// ```
+pub fn format(file: &File, src: &str) -> String {
+    let mut comments = Comments::scan(src);
+    let mut out = String::new();
+    let mut last_end = 0;
+    for item in &file.items {
+        let (start, end) = match item {
+            Item::Agreement(a) => (a.span.start, a.span.end),
+            Item::Calendar(c) => (c.span.start, c.span.end),
+        };
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        comments.before(start, 0, &mut out, last_end);
+        match item {
+            Item::Agreement(a) => agreement(a, &mut comments, &mut out),
+            Item::Calendar(c) => calendar(c, &mut comments, &mut out),
+        }
+        last_end = end;
+    }
+    comments.rest(src.len() + 1, 0, &mut out);
+    out
+}
+
+fn agreement(a: &Agreement, comments: &mut Comments<'_>, out: &mut String) {
+    out.push_str(&format!("agreement {} {{\n", quote(&a.title.node)));
+    let mut last_end = a.title.span.end;
+    for item in &a.items {
+        let (start, end) = agreement_item_span(item, comments.src);
+        comments.before(start, 1, out, last_end);
+        match item {
+            AgreementItem::Dated(d) => push_line(out, 1, &format!("dated {}", d.node)),
+            AgreementItem::TimeZone(z) => {
+                push_line(out, 1, &format!("time-zone {}", quote(&z.node)))
+            }
+            AgreementItem::Calendar(c) => push_line(out, 1, &format!("calendar {}", c.node)),
+            AgreementItem::BusinessDay(s) => {
+                push_line(out, 1, &format!("business-day {}", quote(&s.node)))
+            }
+            AgreementItem::Cite(s) => push_line(out, 1, &format!("cite {}", quote(&s.node))),
+            AgreementItem::Method(m) => push_line(
+                out,
+                1,
+                &format!("method {} {}", m.name.node, quote(&m.description.node)),
+            ),
+            AgreementItem::Party(p) => party(p, comments, out),
+            AgreementItem::Notice(n) => notice(n, comments, out),
+            AgreementItem::Period(p) => period(p, comments, out),
+        }
+        last_end = end;
+    }
+    comments.rest(a.span.end, 1, out);
+    out.push_str("}\n");
+}
+
+/// Where a declaration starts and ends (for a block, after its closing brace).
+fn agreement_item_span(item: &AgreementItem, src: &str) -> (usize, usize) {
+    match item {
+        AgreementItem::Dated(d) => (d.span.start, d.span.end),
+        AgreementItem::TimeZone(s) | AgreementItem::BusinessDay(s) | AgreementItem::Cite(s) => {
+            (s.span.start, s.span.end)
+        }
+        AgreementItem::Calendar(n) => (n.span.start, n.span.end),
+        AgreementItem::Method(m) => (m.name.span.start, m.description.span.end),
+        AgreementItem::Party(p) => {
+            let last = p.items.last().map_or(p.title.span.end, party_item_end);
+            (p.name.span.start, closing(src, last) + 1)
+        }
+        AgreementItem::Notice(n) => {
+            let last = n.rules.last().map_or(n.combinator.span.end, |r| r.span.end);
+            (n.title.span.start, closing(src, last) + 1)
+        }
+        AgreementItem::Period(p) => (p.span.start, p.span.end),
+    }
+}
+
+fn party_item_span(item: &PartyItem) -> &Spanned<String> {
+    match item {
+        PartyItem::Fax(s) | PartyItem::TimeZone(s) | PartyItem::Address(s) | PartyItem::Cite(s) => {
+            s
+        }
+    }
+}
+
+fn party_item_end(item: &PartyItem) -> usize {
+    party_item_span(item).span.end
+}
+
+fn party(p: &Party, comments: &mut Comments<'_>, out: &mut String) {
+    push_line(
+        out,
+        1,
+        &format!("party {} {} {{", p.name.node, quote(&p.title.node)),
+    );
+    let mut last_end = p.title.span.end;
+    for item in &p.items {
+        let s = party_item_span(item);
+        comments.before(s.span.start, 2, out, last_end);
+        let keyword = match item {
+            PartyItem::Fax(_) => "fax",
+            PartyItem::TimeZone(_) => "time-zone",
+            PartyItem::Address(_) => "address",
+            PartyItem::Cite(_) => "cite",
+        };
+        push_line(out, 2, &format!("{keyword} {}", quote(&s.node)));
+        last_end = s.span.end;
+    }
+    let end = p.items.last().map_or(p.title.span.end, party_item_end);
+    comments.rest(closing(comments.src, end), 2, out);
+    push_line(out, 1, "}");
+}
+
+/// The offset of the `}` that closes a block whose last content ends at `end`.
+fn closing(src: &str, end: usize) -> usize {
+    let mut i = end;
+    let bytes = src.as_bytes();
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'}' => return i,
+            b'#' => {
+                i = src
+                    .get(i..)
+                    .and_then(|r| r.find('\n'))
+                    .map_or(src.len(), |n| i + n);
+            }
+            _ => i += 1,
+        }
+    }
+    src.len()
+}
+
+fn notice(n: &Notice, comments: &mut Comments<'_>, out: &mut String) {
+    let combinator = match n.combinator.node {
+        Combinator::EarliestOf => "earliest-of",
+        Combinator::LatestOf => "latest-of",
+        Combinator::FirstOf => "first-of",
+    };
+    push_line(
+        out,
+        1,
+        &format!("notice {} {combinator} {{", quote(&n.title.node)),
+    );
+    let mut last_end = n.combinator.span.end;
+    for rule in &n.rules {
+        comments.before(rule.span.start, 2, out, last_end);
+        let kind = match rule.kind {
+            RuleKind::Clause => "clause",
+            RuleKind::Gap => "gap",
+        };
+        push_line(
+            out,
+            2,
+            &format!("{kind} {} {}", rule.label.node, quote(&rule.cite.node)),
+        );
+        if !rule.conditions.is_empty() {
+            let conditions: Vec<String> =
+                rule.conditions.iter().map(|c| condition(&c.node)).collect();
+            push_line(out, 3, &format!("when {}", conditions.join(", ")));
+        }
+        push_line(out, 3, &format!("=> {}", outcome(rule.outcome.node)));
+        last_end = rule.span.end;
+    }
+    comments.rest(closing(comments.src, last_end), 2, out);
+    push_line(out, 1, "}");
+}
+
+fn condition(c: &Condition) -> String {
+    match c {
+        Condition::Method(names) => {
+            let names: Vec<&str> = names.iter().map(|n| n.node.as_str()).collect();
+            format!("method {}", names.join(" or "))
+        }
+        Condition::MethodOtherThan(labels) => {
+            let labels: Vec<&str> = labels.iter().map(|n| n.node.as_str()).collect();
+            format!("method other-than ({})", labels.join(", "))
+        }
+        Condition::DesignatedFax => "to designated-fax".into(),
+        Condition::Instant(i) => {
+            let mut s = subject(i.subject).to_string();
+            for (n, b) in i.bounds.iter().enumerate() {
+                if n > 0 {
+                    s.push_str(" and");
+                }
+                let cmp = match b.cmp {
+                    Cmp::Before => "before",
+                    Cmp::OnOrBefore => "on-or-before",
+                    Cmp::After => "after",
+                    Cmp::OnOrAfter => "on-or-after",
+                    Cmp::At => "at",
+                };
+                s.push_str(&format!(" {cmp} {}", time(b.time.node)));
+            }
+            if let Some(day) = &i.day {
+                let kind = match day.kind.node {
+                    DayKind::BusinessDay => "business-day",
+                    DayKind::NonBusinessDay => "non-business-day",
+                    DayKind::AnyDay => "any-day",
+                };
+                s.push_str(&format!(" on {kind}"));
+                if let Some(cal) = &day.calendar {
+                    s.push_str(&format!(" of {}", cal.node));
+                }
+            }
+            if let Some(zone) = &i.zone {
+                match &zone.node {
+                    ZoneRef::Named(z) => s.push_str(&format!(" in {}", quote(z))),
+                    ZoneRef::Recipient => s.push_str(" in recipient-time"),
+                }
+            }
+            s
+        }
+    }
+}
+
+fn outcome(o: Outcome) -> String {
+    match o {
+        Outcome::UponReceipt => "upon receipt".into(),
+        Outcome::SameDay(Subject::Sent) => "same-day".into(),
+        Outcome::SameDay(s) => format!("same-day of {}", subject(s)),
+        Outcome::BusinessDaysAfter(1, Subject::Sent) => "next business-day".into(),
+        Outcome::BusinessDaysAfter(1, s) => format!("next business-day after {}", subject(s)),
+        Outcome::BusinessDaysAfter(n, s) => format!("{n} business-days after {}", subject(s)),
+        Outcome::DaysAfter(1, s) => format!("1 day after {}", subject(s)),
+        Outcome::DaysAfter(n, s) => format!("{n} days after {}", subject(s)),
+    }
+}
+
+fn period(p: &Period, comments: &mut Comments<'_>, out: &mut String) {
+    push_line(
+        out,
+        1,
+        &format!("period {} {} {{", p.name.node, quote(&p.cite.node)),
+    );
+    let mut last_end = p.cite.span.end;
+    for item in &p.items {
+        let (start, end, text) = match item {
+            PeriodItem::Anchor(n, w) => (
+                n.span.start,
+                w.span.end,
+                format!("anchor {} {}", n.node, quote(&w.node)),
+            ),
+            PeriodItem::Length(l) => {
+                let unit = match l.node.1 {
+                    PeriodUnit::Years => "years",
+                    PeriodUnit::Months => "months",
+                    PeriodUnit::Days => "days",
+                    PeriodUnit::BusinessDays => "business-days",
+                };
+                (
+                    l.span.start,
+                    l.span.end,
+                    format!("length {} {unit}", l.node.0),
+                )
+            }
+            PeriodItem::Start(e) | PeriodItem::End(e) => {
+                let word = if matches!(item, PeriodItem::Start(_)) {
+                    "start"
+                } else {
+                    "end"
+                };
+                let edge = if e.node { "inclusive" } else { "exclusive" };
+                (e.span.start, e.span.end, format!("{word} {edge}"))
+            }
+            PeriodItem::Roll(r) => {
+                let roll = match r.node {
+                    Roll::None => "none",
+                    Roll::Following => "following",
+                    Roll::Preceding => "preceding",
+                    Roll::ModifiedFollowing => "modified-following",
+                };
+                (r.span.start, r.span.end, format!("roll {roll}"))
+            }
+            PeriodItem::Nonexistent(n) => {
+                let policy = match n.node {
+                    Nonexistent::Error => "error",
+                    Nonexistent::RoundDown => "round-down",
+                    Nonexistent::RoundUp => "round-up",
+                };
+                (n.span.start, n.span.end, format!("nonexistent {policy}"))
+            }
+            PeriodItem::Reading(r) => (
+                r.span.start,
+                r.span.end,
+                format!("reading {}", quote(&r.node)),
+            ),
+        };
+        comments.before(start, 2, out, last_end);
+        push_line(out, 2, &text);
+        last_end = end;
+    }
+    comments.rest(p.span.end, 2, out);
+    push_line(out, 1, "}");
+}
+
+fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
+    out.push_str(&format!(
+        "calendar {} {} {{\n",
+        c.name.node,
+        quote(&c.title.node)
+    ));
+    let mut last_end = c.title.span.end;
+    for item in &c.items {
+        let (start, end, text) = match item {
+            CalendarItem::Source(s) => (
+                s.span.start,
+                s.span.end,
+                format!("source {}", quote(&s.node)),
+            ),
+            CalendarItem::Years(y) => (
+                y.span.start,
+                y.span.end,
+                format!("years {} through {}", y.node.0, y.node.1),
+            ),
+            CalendarItem::Weekend(days) => {
+                let names: Vec<&str> = days.iter().map(|d| weekday(d.node)).collect();
+                let start = days.first().map_or(last_end, |d| d.span.start);
+                let end = days.last().map_or(last_end, |d| d.span.end);
+                (start, end, format!("weekend {}", names.join(", ")))
+            }
+            CalendarItem::Include(n) => (n.span.start, n.span.end, format!("include {}", n.node)),
+            CalendarItem::Holiday(h) => {
+                let rule = match h.rule.node {
+                    DateRule::Fixed { month: m, day } => format!("{} {day}", month(m)),
+                    DateRule::Nth {
+                        nth,
+                        weekday: w,
+                        month: m,
+                    } => {
+                        let ordinal = match nth {
+                            Some(1) => "first",
+                            Some(2) => "second",
+                            Some(3) => "third",
+                            Some(4) => "fourth",
+                            Some(_) => "fifth",
+                            None => "last",
+                        };
+                        format!("{ordinal} {} of {}", weekday(w), month(m))
+                    }
+                    DateRule::Easter(n) => format!("easter {n}"),
+                };
+                let mut text = format!("holiday {} on {rule}", quote(&h.name.node));
+                let mut end = h.rule.span.end;
+                if let Some(y) = &h.from {
+                    text.push_str(&format!(" from {}", y.node));
+                    end = y.span.end;
+                }
+                if let Some(y) = &h.through {
+                    text.push_str(&format!(" through {}", y.node));
+                    end = y.span.end;
+                }
+                if h.unshifted {
+                    text.push_str(" unshifted");
+                }
+                (h.name.span.start, end, text)
+            }
+            CalendarItem::Shift(s) => {
+                let dir = if s.node.following {
+                    "following"
+                } else {
+                    "preceding"
+                };
+                (
+                    s.span.start,
+                    s.span.end,
+                    format!(
+                        "shift {} => {dir} {}",
+                        weekday(s.node.from),
+                        weekday(s.node.to)
+                    ),
+                )
+            }
+            CalendarItem::Closed(cl) | CalendarItem::Open(cl) => {
+                let keyword = if matches!(item, CalendarItem::Closed(_)) {
+                    "closed"
+                } else {
+                    "open"
+                };
+                let mut text = format!("{keyword} {}", cl.from.node);
+                if let Some(t) = &cl.through {
+                    text.push_str(&format!(" through {}", t.node));
+                }
+                text.push(' ');
+                text.push_str(&quote(&cl.reason.node));
+                (cl.from.span.start, cl.reason.span.end, text)
+            }
+        };
+        comments.before(start, 1, out, last_end);
+        push_line(out, 1, &text);
+        last_end = end;
+    }
+    comments.rest(c.span.end, 1, out);
+    out.push_str("}\n");
+}
