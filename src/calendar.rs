@@ -291,7 +291,8 @@ impl Calendar {
             .ok_or_else(|| self.out_of_range(date))
     }
 
-    fn out_of_range(&self, date: NaiveDate) -> OutOfRange {
+    /// The error for a date outside the calendar's years.
+    pub(crate) fn out_of_range(&self, date: NaiveDate) -> OutOfRange {
         OutOfRange {
             calendar: self.name.clone(),
             date,

@@ -1133,7 +1133,7 @@ impl Resolved<'_> {
                 let from = t.with_timezone(&tz).date_naive();
                 let date = from
                     .checked_add_days(Days::new(u64::from(n)))
-                    .ok_or_else(|| EvalError::Calendar(out_of_range(cal, from)))?;
+                    .ok_or_else(|| EvalError::Calendar(cal.out_of_range(from)))?;
                 cal.is_business_day(date)?;
                 let reading = self.describe(|| {
                     format!(
@@ -1148,7 +1148,7 @@ impl Resolved<'_> {
         };
         let start = start_of_day(date, tz)
             .map(|t| t.fixed_offset())
-            .ok_or_else(|| EvalError::Calendar(out_of_range(cal, date)))?;
+            .ok_or_else(|| EvalError::Calendar(cal.out_of_range(date)))?;
         // Never earlier than the event itself.
         let effective_at = if start < self.event.sent {
             self.local(self.event.sent)
@@ -1161,16 +1161,6 @@ impl Resolved<'_> {
             reading,
             skipped,
         })
-    }
-}
-
-fn out_of_range(cal: &crate::calendar::Calendar, date: NaiveDate) -> OutOfRange {
-    let (first, last) = cal.years();
-    OutOfRange {
-        calendar: cal.name().to_string(),
-        date,
-        first,
-        last,
     }
 }
 

@@ -192,7 +192,7 @@ impl Rules {
         } else {
             anchor
                 .checked_add_days(Days::new(1))
-                .ok_or_else(|| out_of_range(cal, anchor))?
+                .ok_or_else(|| cal.out_of_range(anchor))?
         };
         let (n, unit) = period.length;
         let nonexistent = |wanted| PeriodError::Nonexistent {
@@ -213,13 +213,13 @@ impl Rules {
             }
             PeriodUnit::Days => anchor
                 .checked_add_days(Days::new(u64::from(n)))
-                .ok_or_else(|| out_of_range(cal, anchor))?,
+                .ok_or_else(|| cal.out_of_range(anchor))?,
             PeriodUnit::BusinessDays => cal.nth_business_day_after(anchor, n)?,
         };
         let mut last_day = if period.end_inclusive {
             end
         } else {
-            end.pred_opt().ok_or_else(|| out_of_range(cal, end))?
+            end.pred_opt().ok_or_else(|| cal.out_of_range(end))?
         };
         if !cal.is_business_day(last_day)? {
             let rolled = match period.roll {
@@ -264,12 +264,12 @@ impl Rules {
                         .and_then(|t| tz.from_local_datetime(&t).earliest())
                 })
                 .map(|t| t.fixed_offset())
-                .ok_or_else(|| PeriodError::Calendar(out_of_range(cal, d)))
+                .ok_or_else(|| PeriodError::Calendar(cal.out_of_range(d)))
         };
         let opens = start(first_day)?;
         let after = last_day
             .succ_opt()
-            .ok_or_else(|| out_of_range(cal, last_day))?;
+            .ok_or_else(|| cal.out_of_range(last_day))?;
         let closes = start(after)?;
         let mut reading = format!("\"{}\"", period.cite);
         if let Some(r) = &period.reading {
@@ -289,16 +289,6 @@ impl Rules {
             inside: at.map(|t| opens <= t && t < closes),
             reading,
         })
-    }
-}
-
-fn out_of_range(cal: &crate::calendar::Calendar, date: NaiveDate) -> OutOfRange {
-    let (first, last) = cal.years();
-    OutOfRange {
-        calendar: cal.name().to_string(),
-        date,
-        first,
-        last,
     }
 }
 

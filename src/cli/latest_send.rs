@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use deemed::ics;
 use deemed::time::parse_instant;
 
-use super::{Format, RulesArgs, print_error};
+use super::{Format, RulesArgs, print_answer, print_error, write_ics};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -68,20 +68,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 })
             })
             .collect();
-        if let Err(e) = std::fs::write(path, ics::calendar(&events, ics::stamp())) {
-            print_error(&format!("cannot write `{}`: {e}", path.display()), None);
-            return ExitCode::from(2);
+        if let Err(code) = write_ics(path, &events) {
+            return code;
         }
     }
-    match args.format {
-        Format::Text => print!("{answer}"),
-        Format::Json => match serde_json::to_string_pretty(&answer) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                print_error(&e, None);
-                return ExitCode::from(1);
-            }
-        },
-    }
-    ExitCode::SUCCESS
+    print_answer(&answer, args.format)
 }

@@ -129,6 +129,33 @@ fn render_load_error(e: &LoadError) -> String {
     }
 }
 
+/// Prints an answer as text or as pretty JSON; exit code 0, or 1 if it cannot be written.
+pub(crate) fn print_answer<T: std::fmt::Display + serde::Serialize>(
+    answer: &T,
+    format: Format,
+) -> ExitCode {
+    match format {
+        Format::Text => print!("{answer}"),
+        Format::Json => match serde_json::to_string_pretty(answer) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                print_error(&e, None);
+                return ExitCode::from(1);
+            }
+        },
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes an iCalendar file of `events`; exit code 2 when it cannot be written.
+pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::Event]) -> Result<(), ExitCode> {
+    let text = deemed::ics::calendar(events, deemed::ics::stamp());
+    std::fs::write(path, text).map_err(|e| {
+        print_error(&format!("cannot write `{}`: {e}", path.display()), None);
+        ExitCode::from(2)
+    })
+}
+
 /// Prints an error for people: the message, then the hint.
 pub(crate) fn print_error(message: &dyn std::fmt::Display, help: Option<String>) {
     eprintln!("error: {message}");

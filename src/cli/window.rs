@@ -8,7 +8,7 @@ use deemed::calendar::weekday_date;
 use deemed::ics;
 use deemed::time::parse_instant;
 
-use super::{Format, RulesArgs, print_error};
+use super::{Format, RulesArgs, print_answer, print_error, write_ics};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -76,21 +76,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 window.reading
             ),
         };
-        let text = ics::calendar(&[event], ics::stamp());
-        if let Err(e) = std::fs::write(path, text) {
-            print_error(&format!("cannot write `{}`: {e}", path.display()), None);
-            return ExitCode::from(2);
+        if let Err(code) = write_ics(path, &[event]) {
+            return code;
         }
     }
-    match args.format {
-        Format::Text => print!("{window}"),
-        Format::Json => match serde_json::to_string_pretty(&window) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                print_error(&e, None);
-                return ExitCode::from(1);
-            }
-        },
-    }
-    ExitCode::SUCCESS
+    print_answer(&window, args.format)
 }

@@ -122,6 +122,33 @@ pub enum PeriodItem {
     Reading(Spanned<String>),
 }
 
+/// The month names of the rule language, January first.
+pub const MONTH_NAMES: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// The weekday names of the rule language.
+pub const WEEKDAY_NAMES: [(&str, Weekday); 7] = [
+    ("monday", Weekday::Mon),
+    ("tuesday", Weekday::Tue),
+    ("wednesday", Weekday::Wed),
+    ("thursday", Weekday::Thu),
+    ("friday", Weekday::Fri),
+    ("saturday", Weekday::Sat),
+    ("sunday", Weekday::Sun),
+];
+
 /// A unit of a period's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeriodUnit {

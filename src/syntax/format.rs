@@ -122,33 +122,14 @@ fn time(t: NaiveTime) -> String {
 }
 
 fn weekday(d: Weekday) -> &'static str {
-    match d {
-        Weekday::Mon => "monday",
-        Weekday::Tue => "tuesday",
-        Weekday::Wed => "wednesday",
-        Weekday::Thu => "thursday",
-        Weekday::Fri => "friday",
-        Weekday::Sat => "saturday",
-        Weekday::Sun => "sunday",
-    }
+    WEEKDAY_NAMES
+        .iter()
+        .find(|(_, w)| *w == d)
+        .map_or("monday", |(name, _)| name)
 }
 
 fn month(m: u32) -> &'static str {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    MONTHS
+    MONTH_NAMES
         .get(m.saturating_sub(1) as usize)
         .copied()
         .unwrap_or("january")

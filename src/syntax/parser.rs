@@ -353,17 +353,9 @@ fn time(i: &str) -> Res<'_, NaiveTime> {
 
 fn weekday(i: &str) -> Res<'_, Weekday> {
     let i = ws(i);
-    const DAYS: [(&str, Weekday); 7] = [
-        ("monday", Weekday::Mon),
-        ("tuesday", Weekday::Tue),
-        ("wednesday", Weekday::Wed),
-        ("thursday", Weekday::Thu),
-        ("friday", Weekday::Fri),
-        ("saturday", Weekday::Sat),
-        ("sunday", Weekday::Sun),
-    ];
+
     let (rest, w) = word(i).map_err(|_| NomErr::Error(PErr::expected(i, "a weekday")))?;
-    match DAYS.iter().find(|(name, _)| *name == w) {
+    match WEEKDAY_NAMES.iter().find(|(name, _)| *name == w) {
         Some((_, day)) => Ok((rest, *day)),
         None => fail(i, "a weekday such as `monday`"),
     }
@@ -371,22 +363,9 @@ fn weekday(i: &str) -> Res<'_, Weekday> {
 
 fn month(i: &str) -> Res<'_, u32> {
     let i = ws(i);
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
+
     let (rest, w) = word(i).map_err(|_| NomErr::Error(PErr::expected(i, "a month")))?;
-    match MONTHS.iter().position(|m| *m == w) {
+    match MONTH_NAMES.iter().position(|m| *m == w) {
         // INVARIANT: the position in a 12-element array is below 12.
         Some(n) => Ok((rest, n as u32 + 1)),
         None => fail(i, "a month such as `january`"),
