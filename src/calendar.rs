@@ -108,7 +108,7 @@ pub(crate) struct HolidaySpec {
     pub rule: DateRule,
     pub from: Option<i32>,
     pub through: Option<i32>,
-    pub unshifted: bool,
+    pub unshifted: crate::syntax::ast::Unshifted,
 }
 
 /// A calendar's rules after `include`s are flattened: what the checker hands to [`Calendar::build`].
@@ -199,7 +199,7 @@ impl Calendar {
                     let Some(actual) = holiday_date(h.rule, own_year) else {
                         continue;
                     };
-                    let observed = if h.unshifted {
+                    let observed = if h.unshifted.keeps(actual.weekday()) {
                         actual
                     } else {
                         shifted(actual, &spec.shifts)

@@ -396,7 +396,7 @@ impl Checker {
                     rule: h.rule.node,
                     from: h.from.as_ref().map(|y| y.node),
                     through: h.through.as_ref().map(|y| y.node),
-                    unshifted: h.unshifted,
+                    unshifted: h.unshifted.clone(),
                 }),
                 ast::CalendarItem::Shift(s) => {
                     spec.shifts.retain(|own| own.from != s.node.from);

@@ -63,6 +63,10 @@ pub const BUILTIN_CALENDARS: &[(&str, &str)] = &[
         "rules/calendars/us-ny-closures.rules",
         include_str!("../rules/calendars/us-ny-closures.rules"),
     ),
+    (
+        "rules/calendars/nyse.rules",
+        include_str!("../rules/calendars/nyse.rules"),
+    ),
 ];
 
 /// Rules that could not be loaded.

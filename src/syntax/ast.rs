@@ -402,7 +402,7 @@ pub enum CalendarItem {
     Open(Closure),
 }
 
-/// `holiday "name" on rule [from Y] [through Y] [unshifted]`
+/// `holiday "name" on rule [from Y] [through Y] [unshifted [on weekday, ...]]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holiday {
     /// The holiday's name.
@@ -413,8 +413,32 @@ pub struct Holiday {
     pub from: Option<Spanned<i32>>,
     /// Last year it exists.
     pub through: Option<Spanned<i32>>,
-    /// `unshifted`: the calendar's shift rules do not move it.
-    pub unshifted: bool,
+    /// `unshifted`: the calendar's shift rules do not move it (from any weekday, or only
+    /// from the weekdays listed after `on`).
+    pub unshifted: Unshifted,
+}
+
+/// Which of a holiday's weekdays the calendar's shift rules leave alone.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Unshifted {
+    /// None: the shift rules apply.
+    #[default]
+    No,
+    /// All: `unshifted`.
+    Always,
+    /// `unshifted on saturday`: those weekdays only.
+    On(Vec<Spanned<Weekday>>),
+}
+
+impl Unshifted {
+    /// Whether a holiday on `day` stays where it falls.
+    pub fn keeps(&self, day: Weekday) -> bool {
+        match self {
+            Unshifted::No => false,
+            Unshifted::Always => true,
+            Unshifted::On(days) => days.iter().any(|d| d.node == day),
+        }
+    }
 }
 
 /// How a holiday's date is found in a year.

@@ -500,8 +500,13 @@ fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
                     text.push_str(&format!(" through {}", y.node));
                     end = y.span.end;
                 }
-                if h.unshifted {
-                    text.push_str(" unshifted");
+                match &h.unshifted {
+                    Unshifted::No => {}
+                    Unshifted::Always => text.push_str(" unshifted"),
+                    Unshifted::On(days) => {
+                        let names: Vec<&str> = days.iter().map(|d| weekday(d.node)).collect();
+                        text.push_str(&format!(" unshifted on {}", names.join(", ")));
+                    }
                 }
                 (h.name.span.start, end, text)
             }

@@ -1001,7 +1001,8 @@ impl<'a> Cx<'a> {
     //                 | "years" year "through" year
     //                 | "weekend" weekday ("," weekday)*
     //                 | "include" name
-    //                 | "holiday" string "on" date-rule ("from" year)? ("through" year)? "unshifted"?
+    //                 | "holiday" string "on" date-rule ("from" year)? ("through" year)?
+    //                   ("unshifted" ("on" weekday ("," weekday)*)?)?
     //                 | "shift" weekday "=>" ("following" | "preceding") weekday
     //                 | "closed" date ("through" date)? string
     //                 | "open" date string
@@ -1090,8 +1091,20 @@ impl<'a> Cx<'a> {
             Err(_) => (i, None),
         };
         let (i, unshifted) = match kw!("unshifted")(i) {
-            Ok((r, _)) => (r, true),
-            Err(_) => (i, false),
+            Ok((r, _)) => match kw!("on")(r) {
+                Ok((r, _)) => {
+                    let (mut r, first) = commit(self.spanned(r, weekday))?;
+                    let mut days = vec![first];
+                    while let Ok((r2, _)) = sym!(",")(r) {
+                        let (r2, d) = commit(self.spanned(r2, weekday))?;
+                        days.push(d);
+                        r = r2;
+                    }
+                    (r, Unshifted::On(days))
+                }
+                Err(_) => (r, Unshifted::Always),
+            },
+            Err(_) => (i, Unshifted::No),
         };
         Ok((
             i,

@@ -75,9 +75,9 @@ fn calendar_errors() {
     let (_, stderr, code) = deemed(&["calendar", "2000-13"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("`2000-13` is not a month"));
-    let (_, stderr, code) = deemed(&["calendar", "holidays", "2000", "--calendar", "nyse"]);
+    let (_, stderr, code) = deemed(&["calendar", "holidays", "2000", "--calendar", "nasdaq"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("unknown calendar `nyse`"), "{stderr}");
+    assert!(stderr.contains("unknown calendar `nasdaq`"), "{stderr}");
 }
 
 #[test]

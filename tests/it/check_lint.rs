@@ -18,9 +18,10 @@ fn check_passes_the_shipped_rules() {
         "rules/calendars/us-ny-banking.rules",
         "rules/calendars/us-federal-observed.rules",
         "rules/calendars/us-ny-closures.rules",
+        "rules/calendars/nyse.rules",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(stdout.lines().filter(|l| l.ends_with(": ok")).count(), 4);
+    assert_eq!(stdout.lines().filter(|l| l.ends_with(": ok")).count(), 5);
 }
 
 #[test]

@@ -17,6 +17,7 @@ fn the_shipped_rules_are_canonical() {
         "rules/calendars/us-ny-banking.rules",
         "rules/calendars/us-federal-observed.rules",
         "rules/calendars/us-ny-closures.rules",
+        "rules/calendars/nyse.rules",
     ]);
     assert_eq!(code, 0, "{stderr}");
 }
@@ -188,7 +189,12 @@ fn calendar_item() -> impl Strategy<Value = String> {
             ]),
             prop::option::of(1900i32..2100),
             prop::option::of(1900i32..2100),
-            any::<bool>(),
+            prop::sample::select(vec![
+                "",
+                " unshifted",
+                " unshifted on saturday",
+                " unshifted on saturday, sunday"
+            ]),
         )
             .prop_map(|(n, r, from, through, un)| {
                 let mut s = format!("holiday {n} on {r}");
@@ -198,9 +204,7 @@ fn calendar_item() -> impl Strategy<Value = String> {
                 if let Some(t) = through {
                     s.push_str(&format!(" through {t}"));
                 }
-                if un {
-                    s.push_str(" unshifted");
-                }
+                s.push_str(un);
                 s
             }),
         Just("shift sunday => following monday".to_string()),

@@ -245,10 +245,10 @@ fn errors_for_people() {
     );
     insta::assert_snapshot!(
         failure(&["when-effective", "--method", "fax", "--sent", "2000-03-03T10:00:00Z", "--calendar", "us-ny-bankng"]),
-        @r"
+        @"
     exit 2
     error: unknown calendar `us-ny-bankng`
-    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`
+    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`
     "
     );
     insta::assert_snapshot!(
@@ -310,7 +310,7 @@ fn a_rules_file_with_a_mistake_points_at_it() {
        |
     23 |   calendar us-ny-bankng
        |            ^^^^^^^^^^^^
-    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`
+    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`
     ");
     let missing = failure(&[
         "when-effective",
