@@ -142,48 +142,65 @@ impl Rules {
     pub fn coverage(&self) -> Option<Coverage> {
         let a = self.agreement()?;
         let mut cutoffs = Vec::new();
-        let mut notes = Vec::new();
+        let (mut by_receipt, mut other_clock, mut own_calendar) =
+            (Vec::new(), Vec::new(), Vec::new());
+        let mut uses_designated_fax = false;
         for rule in a.notice.clauses.iter().chain(&a.notice.gaps) {
+            let label = format!("`{}`", rule.label);
             for cond in &rule.conditions {
-                if let Cond::Instant {
-                    subject,
-                    bounds,
-                    day,
-                    zone,
-                } = cond
-                {
-                    cutoffs.extend(bounds.iter().map(|(_, t)| *t));
-                    if *subject == Subject::Received {
-                        notes.push(format!(
-                            "`{}` tests the receipt; this table reads it as the sending",
-                            rule.label
-                        ));
+                match cond {
+                    Cond::DesignatedFax => uses_designated_fax = true,
+                    Cond::Instant {
+                        subject,
+                        bounds,
+                        day,
+                        zone,
+                    } => {
+                        cutoffs.extend(bounds.iter().map(|(_, t)| *t));
+                        if *subject == Subject::Received && !by_receipt.contains(&label) {
+                            by_receipt.push(label.clone());
+                        }
+                        if !matches!(zone, ZoneSel::Agreement) && !other_clock.contains(&label) {
+                            other_clock.push(label.clone());
+                        }
+                        if day.as_ref().is_some_and(|(_, cal)| cal.is_some())
+                            && !own_calendar.contains(&label)
+                        {
+                            own_calendar.push(label.clone());
+                        }
                     }
-                    if !matches!(zone, ZoneSel::Agreement) {
-                        notes.push(format!(
-                            "`{}` reads another clock; this table reads the agreement's",
-                            rule.label
-                        ));
-                    }
-                    if day.as_ref().is_some_and(|(_, cal)| cal.is_some()) {
-                        notes.push(format!(
-                            "`{}` names its own calendar; this table reads Business Days as one calendar",
-                            rule.label
-                        ));
-                    }
+                    Cond::Method { .. } => {}
                 }
             }
         }
+        let mut notes = Vec::new();
+        if !by_receipt.is_empty() {
+            notes.push(format!(
+                "{} test the receipt; this table reads it as the sending",
+                by_receipt.join(", ")
+            ));
+        }
+        if !other_clock.is_empty() {
+            notes.push(format!(
+                "{} read another clock; this table reads times on that clock and days on the agreement's",
+                other_clock.join(", ")
+            ));
+        }
+        if !own_calendar.is_empty() {
+            notes.push(format!(
+                "{} name their own calendar; this table reads Business Days as one calendar",
+                own_calendar.join(", ")
+            ));
+        }
         cutoffs.sort();
         cutoffs.dedup();
-        notes.dedup();
         let without: Vec<String> = a
             .parties
             .iter()
             .filter(|p| p.faxes.is_empty())
             .map(|p| format!("`{}`", p.name))
             .collect();
-        if !without.is_empty() {
+        if uses_designated_fax && !without.is_empty() {
             notes.push(format!(
                 "no designated facsimile number: {}; a fax to them is always in the `designated no` rows",
                 without.join(", ")

@@ -1,19 +1,20 @@
-//! The golden corpus: every notice of `tests/corpus/notices.jsonl` evaluated by every rules
-//! file under `rules/`, and on every calendar. A rule change shows up here as a snapshot
-//! diff to review (`cargo insta review`), accept or revert.
+//! The golden corpus: each rules file under `rules/` evaluates its own corpus of notices,
+//! `tests/corpus/<file name>.jsonl`, and the reference agreement's corpus is also evaluated
+//! on every calendar. A rule change shows up here as a snapshot diff to review
+//! (`cargo insta review`), accept or revert.
 
 use deemed::batch::{Batch, Options};
 
-const CORPUS: &str = include_str!("../corpus/notices.jsonl");
+const SPA_CORPUS: &str = include_str!("../corpus/spa-2000-02-25.jsonl");
 
-fn evaluate(rules: &deemed::Rules) -> String {
+fn evaluate(rules: &deemed::Rules, corpus: &str) -> String {
     let mut out = Vec::new();
     let mut batch = Batch::new(rules, Options::default()).unwrap();
     batch
-        .run("corpus", CORPUS.as_bytes(), &mut out, &mut |_| {})
+        .run("corpus", corpus.as_bytes(), &mut out, &mut |_| {})
         .unwrap();
     let summary = batch.finish();
-    assert_eq!(summary.records as usize, CORPUS.lines().count());
+    assert_eq!(summary.records as usize, corpus.lines().count());
     assert_eq!(summary.errors, 0, "{summary}");
     String::from_utf8(out).unwrap()
 }
@@ -25,7 +26,12 @@ fn every_rules_file() {
         if rules.agreement().is_none() {
             return;
         }
-        insta::assert_snapshot!(evaluate(&rules));
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let corpus =
+            std::fs::read_to_string(format!("tests/corpus/{stem}.jsonl")).unwrap_or_else(|_| {
+                panic!("every agreement under rules/ has a corpus: tests/corpus/{stem}.jsonl")
+            });
+        insta::assert_snapshot!(evaluate(&rules, &corpus));
     });
 }
 
@@ -34,6 +40,6 @@ fn every_calendar() {
     let rules = deemed::Rules::default_rules().unwrap();
     for name in rules.calendar_names() {
         let on = rules.clone().with_calendar(name).unwrap();
-        insta::assert_snapshot!(format!("corpus_on_{name}"), evaluate(&on));
+        insta::assert_snapshot!(format!("corpus_on_{name}"), evaluate(&on, SPA_CORPUS));
     }
 }
