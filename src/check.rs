@@ -682,13 +682,12 @@ impl Checker {
         if length.is_none() {
             missing("`length`", "length 5 years");
         }
-        let counts_months = matches!(
-            length,
-            Some((
-                _,
+        let counts_months = length.is_some_and(|l: crate::syntax::ast::Length| {
+            matches!(
+                l.unit,
                 crate::syntax::ast::PeriodUnit::Years | crate::syntax::ast::PeriodUnit::Months
-            ))
-        );
+            )
+        });
         if counts_months && nonexistent.is_none() {
             self.warnings.push(CheckError {
                 source,

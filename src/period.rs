@@ -21,7 +21,7 @@ pub struct PeriodDef {
     pub(crate) cite: String,
     pub(crate) anchor: String,
     pub(crate) anchor_words: String,
-    pub(crate) length: (u32, PeriodUnit),
+    pub(crate) length: crate::syntax::ast::Length,
     pub(crate) start_inclusive: bool,
     pub(crate) end_inclusive: bool,
     pub(crate) roll: Roll,
@@ -51,12 +51,13 @@ impl PeriodDef {
 pub struct Window {
     /// The period's name.
     pub window: String,
-    /// The first day inside the window (agreement time zone).
-    pub first_day: NaiveDate,
+    /// The first day inside the window (agreement time zone); `None` for a deadline, a
+    /// period counted back from its anchor, which has no start.
+    pub first_day: Option<NaiveDate>,
     /// The last day inside the window.
     pub last_day: NaiveDate,
-    /// The first instant inside the window.
-    pub opens: DateTime<FixedOffset>,
+    /// The first instant inside the window; `None` for a deadline.
+    pub opens: Option<DateTime<FixedOffset>>,
     /// The first instant after the window.
     pub closes: DateTime<FixedOffset>,
     /// Whether the `--at` instant is inside, when one was given.
@@ -125,12 +126,12 @@ impl From<OutOfRange> for PeriodError {
 /// exist; `Err` with the wanted date when the policy is to refuse.
 fn add_months(
     date: NaiveDate,
-    months: u32,
+    months: i64,
     policy: Nonexistent,
 ) -> Result<(NaiveDate, Option<String>), (i32, u32, u32)> {
-    let total = date.month0() + months;
-    let year = date.year() + i32::try_from(total / 12).unwrap_or(i32::MAX);
-    let month = total % 12 + 1;
+    let total = i64::from(date.year()) * 12 + i64::from(date.month0()) + months;
+    let year = i32::try_from(total.div_euclid(12)).unwrap_or(i32::MAX);
+    let month = u32::try_from(total.rem_euclid(12)).unwrap_or(0) + 1;
     if let Some(d) = NaiveDate::from_ymd_opt(year, month, date.day()) {
         return Ok((d, None));
     }
@@ -187,33 +188,52 @@ impl Rules {
         let cal = agreement.calendar();
         cal.is_business_day(anchor)?;
         let mut notes = Vec::new();
-        let first_day = if period.start_inclusive {
-            anchor
-        } else {
-            anchor
-                .checked_add_days(Days::new(1))
-                .ok_or_else(|| cal.out_of_range(anchor))?
+        let crate::syntax::ast::Length {
+            count: n,
+            unit,
+            before,
+        } = period.length;
+        // A period counted back from its anchor is a deadline: it has no start.
+        let first_day = match (before, period.start_inclusive) {
+            (true, _) => None,
+            (false, true) => Some(anchor),
+            (false, false) => Some(
+                anchor
+                    .checked_add_days(Days::new(1))
+                    .ok_or_else(|| cal.out_of_range(anchor))?,
+            ),
         };
-        let (n, unit) = period.length;
+        let sign: i64 = if before { -1 } else { 1 };
         let nonexistent = |wanted| PeriodError::Nonexistent {
             period: period.name.clone(),
             wanted,
         };
         let end = match unit {
             PeriodUnit::Years => {
-                let (d, note) = add_months(anchor, n.saturating_mul(12), period.nonexistent)
+                let (d, note) = add_months(anchor, sign * i64::from(n) * 12, period.nonexistent)
                     .map_err(nonexistent)?;
                 notes.extend(note);
                 d
             }
             PeriodUnit::Months => {
-                let (d, note) = add_months(anchor, n, period.nonexistent).map_err(nonexistent)?;
+                let (d, note) = add_months(anchor, sign * i64::from(n), period.nonexistent)
+                    .map_err(nonexistent)?;
                 notes.extend(note);
                 d
             }
+            PeriodUnit::Days if before => anchor
+                .checked_sub_days(Days::new(u64::from(n)))
+                .ok_or_else(|| cal.out_of_range(anchor))?,
             PeriodUnit::Days => anchor
                 .checked_add_days(Days::new(u64::from(n)))
                 .ok_or_else(|| cal.out_of_range(anchor))?,
+            PeriodUnit::BusinessDays if before => {
+                let mut day = anchor;
+                for _ in 0..n {
+                    day = cal.business_day_before(day)?;
+                }
+                day
+            }
             PeriodUnit::BusinessDays => cal.nth_business_day_after(anchor, n)?,
         };
         let mut last_day = if period.end_inclusive {
@@ -266,7 +286,7 @@ impl Rules {
                 .map(|t| t.fixed_offset())
                 .ok_or_else(|| PeriodError::Calendar(cal.out_of_range(d)))
         };
-        let opens = start(first_day)?;
+        let opens = first_day.map(start).transpose()?;
         let after = last_day
             .succ_opt()
             .ok_or_else(|| cal.out_of_range(last_day))?;
@@ -286,7 +306,7 @@ impl Rules {
             last_day,
             opens,
             closes,
-            inside: at.map(|t| opens <= t && t < closes),
+            inside: at.map(|t| opens.is_none_or(|o| o <= t) && t < closes),
             reading,
         })
     }
@@ -294,14 +314,24 @@ impl Rules {
 
 impl fmt::Display for Window {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "window `{}`: {} through {}",
-            self.window,
-            weekday_date(self.first_day),
-            weekday_date(self.last_day)
-        )?;
-        writeln!(f, "  opens  {}", self.opens.to_rfc3339())?;
+        match (self.first_day, self.opens) {
+            (Some(first), Some(opens)) => {
+                writeln!(
+                    f,
+                    "window `{}`: {} through {}",
+                    self.window,
+                    weekday_date(first),
+                    weekday_date(self.last_day)
+                )?;
+                writeln!(f, "  opens  {}", opens.to_rfc3339())?;
+            }
+            _ => writeln!(
+                f,
+                "deadline `{}`: by the end of {}",
+                self.window,
+                weekday_date(self.last_day)
+            )?,
+        }
         writeln!(
             f,
             "  closes {} (the first instant after it)",

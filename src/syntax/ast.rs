@@ -108,8 +108,9 @@ pub struct Period {
 pub enum PeriodItem {
     /// `anchor issued "the date of issue"`: the event the period runs from.
     Anchor(Name, Spanned<String>),
-    /// `length 5 years`
-    Length(Spanned<(u32, PeriodUnit)>),
+    /// `length 5 years`, or `length 1 business-day before`: how far the end lies from the
+    /// anchor, and whether before it (a deadline) rather than after.
+    Length(Spanned<Length>),
     /// `start inclusive|exclusive`: whether the anchor's own day is in the period.
     Start(Spanned<bool>),
     /// `end inclusive|exclusive`: whether the day N units after is in the period.
@@ -148,6 +149,17 @@ pub const WEEKDAY_NAMES: [(&str, Weekday); 7] = [
     ("saturday", Weekday::Sat),
     ("sunday", Weekday::Sun),
 ];
+
+/// A period's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Length {
+    /// How many units.
+    pub count: u32,
+    /// Of what.
+    pub unit: PeriodUnit,
+    /// `before`: the end lies before the anchor (the period is a deadline with no start).
+    pub before: bool,
+}
 
 /// A unit of a period's length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -392,16 +392,17 @@ fn period(p: &Period, comments: &mut Comments<'_>, out: &mut String) {
                 format!("anchor {} {}", n.node, quote(&w.node)),
             ),
             PeriodItem::Length(l) => {
-                let unit = match l.node.1 {
+                let unit = match l.node.unit {
                     PeriodUnit::Years => "years",
                     PeriodUnit::Months => "months",
                     PeriodUnit::Days => "days",
                     PeriodUnit::BusinessDays => "business-days",
                 };
+                let before = if l.node.before { " before" } else { "" };
                 (
                     l.span.start,
                     l.span.end,
-                    format!("length {} {unit}", l.node.0),
+                    format!("length {} {unit}{before}", l.node.count),
                 )
             }
             PeriodItem::Start(e) | PeriodItem::End(e) => {

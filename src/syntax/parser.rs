@@ -536,7 +536,7 @@ impl<'a> Cx<'a> {
     // period ::= "period" name string "{" period-item* "}"
     // period-item ::= "anchor" name string
     //               | "length" integer ("year" | "years" | "month" | "months" | "day" | "days"
-    //                                   | "business-day" | "business-days")
+    //                                   | "business-day" | "business-days") "before"?
     //               | "start" ("inclusive" | "exclusive") | "end" ("inclusive" | "exclusive")
     //               | "roll" ("none" | "following" | "preceding" | "modified-following")
     //               | "nonexistent" ("error" | "round-down" | "round-up")
@@ -592,7 +592,18 @@ impl<'a> Cx<'a> {
                             )));
                         }
                     };
-                    Ok((i, (n, unit)))
+                    let (i, before) = match kw!("before")(i) {
+                        Ok((r, _)) => (r, true),
+                        Err(_) => (i, false),
+                    };
+                    Ok((
+                        i,
+                        Length {
+                            count: n,
+                            unit,
+                            before,
+                        },
+                    ))
                 }))
                 .map(|(r, l)| (r, PeriodItem::Length(l))),
                 "start" | "end" => {

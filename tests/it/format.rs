@@ -254,6 +254,8 @@ fn agreement_item() -> impl Strategy<Value = String> {
                 prop::sample::select(vec![
                     "anchor issued \"the date\"",
                     "length 5 years",
+                    "length 1 business-day before",
+                    "length 3 months before",
                     "length 2 business-days",
                     "start exclusive",
                     "end inclusive",

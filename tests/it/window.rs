@@ -150,7 +150,7 @@ proptest! {
         } else {
             prop_assert_eq!(w.last_day, cal.nth_business_day_after(anniversary, 1).unwrap());
         }
-        prop_assert_eq!(w.first_day, issued.succ_opt().unwrap());
+        prop_assert_eq!(w.first_day, Some(issued.succ_opt().unwrap()));
         prop_assert_eq!(w.closes.date_naive(), w.last_day.succ_opt().unwrap());
     }
 }
@@ -171,13 +171,15 @@ fn window_text_output() {
 fn period_rules(
     unit: &str,
     n: u32,
+    before: bool,
     start: &str,
     end: &str,
     roll: &str,
     nonexistent: &str,
 ) -> deemed::Rules {
     let period = format!(
-        "  period p \"test\" {{\n    anchor a \"a\"\n    length {n} {unit}\n    start {start}\n    end {end}\n    roll {roll}\n    nonexistent {nonexistent}\n  }}\n\n  # \"Any and all notices"
+        "  period p \"test\" {{\n    anchor a \"a\"\n    length {n} {unit}{}\n    start {start}\n    end {end}\n    roll {roll}\n    nonexistent {nonexistent}\n  }}\n\n  # \"Any and all notices",
+        if before { " before" } else { "" }
     );
     let text = deemed::DEFAULT_RULES
         .1
@@ -195,23 +197,26 @@ proptest! {
     /// Every period end respects the declared roll and rounding policy.
     #[test]
     fn period_ends_respect_roll_and_rounding(
-        days in 0i64..(2055 - 1972) * 365,
+        days in 0i64..(2055 - 2012) * 365,
         unit in prop::sample::select(vec!["years", "months", "days", "business-days"]),
         n in 1u32..40,
         start in prop::sample::select(vec!["inclusive", "exclusive"]),
         end in prop::sample::select(vec!["inclusive", "exclusive"]),
         roll in prop::sample::select(vec!["none", "following", "preceding", "modified-following"]),
         nonexistent in prop::sample::select(vec!["error", "round-down", "round-up"]),
+        before in any::<bool>(),
     ) {
-        let rules = period_rules(unit, n, start, end, roll, nonexistent);
+        let rules = period_rules(unit, n, before, start, end, roll, nonexistent);
         let cal = rules.agreement().unwrap().calendar();
-        let anchor = NaiveDate::from_ymd_opt(1972, 1, 1).unwrap() + chrono::Duration::days(days);
+        // Far enough from the calendar's first year for 40 years back.
+        let anchor = NaiveDate::from_ymd_opt(2012, 1, 1).unwrap() + chrono::Duration::days(days);
         // The raw end, as the units and the rounding policy define it.
-        let months = match unit { "years" => Some(n * 12), "months" => Some(n), _ => None };
+        let sign: i64 = if before { -1 } else { 1 };
+        let months = match unit { "years" => Some(i64::from(n) * 12), "months" => Some(i64::from(n)), _ => None };
         let raw = match months {
             Some(m) => {
-                let total = anchor.month0() + m;
-                let (y, mo) = (anchor.year() + (total / 12) as i32, total % 12 + 1);
+                let total = i64::from(anchor.year()) * 12 + i64::from(anchor.month0()) + sign * m;
+                let (y, mo) = (total.div_euclid(12) as i32, total.rem_euclid(12) as u32 + 1);
                 match NaiveDate::from_ymd_opt(y, mo, anchor.day()) {
                     Some(d) => Some(d),
                     None => {
@@ -224,7 +229,14 @@ proptest! {
                     }
                 }
             }
-            None if unit == "days" => Some(anchor + chrono::Duration::days(i64::from(n))),
+            None if unit == "days" => Some(anchor + chrono::Duration::days(sign * i64::from(n))),
+            None if before => {
+                let mut d = anchor;
+                for _ in 0..n {
+                    d = cal.business_day_before(d).unwrap();
+                }
+                Some(d)
+            }
             None => Some(cal.nth_business_day_after(anchor, n).unwrap()),
         };
         let result = rules.window("p", anchor, None);
@@ -250,7 +262,36 @@ proptest! {
         };
         prop_assert_eq!(w.last_day, want);
         let first = if start == "inclusive" { anchor } else { anchor.succ_opt().unwrap() };
-        prop_assert_eq!(w.first_day, first);
+        prop_assert_eq!(w.first_day, (!before).then_some(first));
         prop_assert_eq!(w.closes.date_naive(), w.last_day.succ_opt().unwrap());
     }
+}
+
+#[test]
+fn a_deadline_the_business_day_immediately_before_a_date() {
+    let out = ok(&[
+        "window",
+        "prepayment-notice",
+        "--from",
+        "2025-04-21",
+        "--rules",
+        "rules/example-pacific-notice.rules",
+        "--at",
+        "2025-04-17T23:59:59-07:00",
+        "--format",
+        "json",
+    ]);
+    let w: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Monday 2025-04-21 is the Maturity Date; Good Friday closes the Exchange, so the last
+    // Trading Day before it is Thursday 2025-04-17.
+    assert_eq!(w["last_day"], "2025-04-17");
+    assert_eq!(w["closes"], "2025-04-18T00:00:00-07:00");
+    assert_eq!(w["first_day"], serde_json::Value::Null);
+    assert_eq!(w["opens"], serde_json::Value::Null);
+    assert_eq!(w["inside"], true);
+    insta::assert_snapshot!(ok(&["window", "prepayment-notice", "--from", "2025-04-21", "--rules", "rules/example-pacific-notice.rules"]), @r#"
+    deadline `prepayment-notice`: by the end of Thursday 2025-04-17
+      closes 2025-04-18T00:00:00-07:00 (the first instant after it)
+      reading: "notice given no later than the Business Day immediately before the Maturity Date": by the end of the last Trading Day before the Maturity Date
+    "#);
 }
