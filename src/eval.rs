@@ -1598,16 +1598,3 @@ impl fmt::Display for Resolution {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::Datelike;
-
-    #[test]
-    fn weekday_of_deemed_dates_is_shown() {
-        let d = NaiveDate::from_ymd_opt(2000, 3, 6).unwrap();
-        assert_eq!(weekday_date(d).to_string(), "Monday 2000-03-06");
-        assert_eq!(d.weekday(), chrono::Weekday::Mon);
-    }
-}
