@@ -729,6 +729,15 @@ impl Resolved<'_> {
         self.agreement.tz
     }
 
+    /// The send instant shown on the agreement's clock, from the local time worked out once.
+    fn sent_here(&self) -> DateTime<FixedOffset> {
+        let offset = (self.sent_local - self.event.sent.naive_utc()).num_seconds();
+        match i32::try_from(offset).ok().and_then(FixedOffset::east_opt) {
+            Some(o) => self.event.sent.with_timezone(&o),
+            None => self.local(self.event.sent),
+        }
+    }
+
     fn local(&self, t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
         t.with_timezone(&self.tz()).fixed_offset()
     }
@@ -1146,14 +1155,14 @@ impl Resolved<'_> {
                 (date, reading, Vec::new())
             }
         };
-        let start = start_of_day(date, tz)
-            .map(|t| t.fixed_offset())
-            .ok_or_else(|| EvalError::Calendar(cal.out_of_range(date)))?;
-        // Never earlier than the event itself.
-        let effective_at = if start < self.event.sent {
-            self.local(self.event.sent)
+        // Never earlier than the event itself: on the day it was sent (or before), the
+        // sending; after it, the first instant of the deemed date.
+        let effective_at = if date <= self.sent_local.date() {
+            self.sent_here()
         } else {
-            start
+            start_of_day(date, tz)
+                .map(|t| t.fixed_offset())
+                .ok_or_else(|| EvalError::Calendar(cal.out_of_range(date)))?
         };
         Ok(Deemed::Date {
             deemed_date: date,
