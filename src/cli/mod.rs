@@ -32,7 +32,12 @@ Exit codes:
 
 /// deemed: when is a notice legally given, and when does a deadline close?
 #[derive(Debug, Parser)]
-#[command(name = "deemed", version, about, after_help = EXIT_CODES)]
+#[command(
+    name = "deemed",
+    version,
+    about,
+    after_help = "Each command's `--help` lists its exit codes; README.md explains them all."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
