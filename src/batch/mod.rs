@@ -1138,47 +1138,67 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(digits.get(i..).unwrap_or(&[]));
 }
 
-fn write_2(out: &mut Vec<u8>, n: u32) {
-    out.push(b'0' + (n / 10 % 10) as u8);
-    out.push(b'0' + (n % 10) as u8);
+/// `YYYY-MM-DD`, for the years the calendars cover.
+/// The ten bytes of `YYYY-MM-DD`, for years 0 through 9999.
+fn date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
+    let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    let (m, day) = (d.month(), d.day());
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    Some([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
 }
 
-/// `YYYY-MM-DD`, for the years the calendars cover.
+/// `YYYY-MM-DD`.
 fn write_date(out: &mut Vec<u8>, d: NaiveDate) {
-    let y = d.year();
-    if (0..=9999).contains(&y) {
-        let y = y as u32;
-        write_2(out, y / 100);
-        write_2(out, y % 100);
-        out.push(b'-');
-        write_2(out, d.month());
-        out.push(b'-');
-        write_2(out, d.day());
-    } else {
-        out.extend_from_slice(d.to_string().as_bytes());
+    match date_bytes(d) {
+        Some(bytes) => out.extend_from_slice(&bytes),
+        None => out.extend_from_slice(d.to_string().as_bytes()),
     }
 }
 
-/// RFC 3339 as chrono's `to_rfc3339` writes it.
+/// RFC 3339 as chrono's `to_rfc3339` writes it, built in one buffer.
 fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
     let offset = t.offset().local_minus_utc();
-    if t.nanosecond() != 0 || offset % 60 != 0 {
+    let local = t.naive_local();
+    let date = date_bytes(local.date());
+    let (Some(date), 0, 0) = (date, t.nanosecond(), offset % 60) else {
         out.extend_from_slice(t.to_rfc3339().as_bytes());
         return;
-    }
-    let local = t.naive_local();
-    write_date(out, local.date());
-    out.push(b'T');
-    write_2(out, local.hour());
-    out.push(b':');
-    write_2(out, local.minute());
-    out.push(b':');
-    write_2(out, local.second());
-    out.push(if offset < 0 { b'-' } else { b'+' });
+    };
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    let (h, m, sec) = (local.hour(), local.minute(), local.second());
     let minutes = offset.unsigned_abs() / 60;
-    write_2(out, minutes / 60);
-    out.push(b':');
-    write_2(out, minutes % 60);
+    let mut buf = [0u8; 25];
+    let (head, tail) = buf.split_at_mut(10);
+    head.copy_from_slice(&date);
+    tail.copy_from_slice(&[
+        b'T',
+        digit(h / 10),
+        digit(h),
+        b':',
+        digit(m / 10),
+        digit(m),
+        b':',
+        digit(sec / 10),
+        digit(sec),
+        if offset < 0 { b'-' } else { b'+' },
+        digit(minutes / 600),
+        digit(minutes / 60),
+        b':',
+        digit(minutes % 60 / 10),
+        digit(minutes % 60),
+    ]);
+    out.extend_from_slice(&buf);
 }
 
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
