@@ -298,7 +298,8 @@ impl Agreement {
     pub(crate) fn method_index(&self, name: &str) -> Result<usize, UnknownName> {
         self.methods
             .iter()
-            .position(|m| m.name == name)
+            // Logs written by other systems say `FAX` as often as `fax`.
+            .position(|m| m.name.eq_ignore_ascii_case(name))
             .ok_or_else(|| UnknownName {
                 what: "method",
                 name: name.to_string(),
@@ -309,7 +310,7 @@ impl Agreement {
     pub(crate) fn party_index(&self, name: &str) -> Result<usize, UnknownName> {
         self.parties
             .iter()
-            .position(|p| p.name == name)
+            .position(|p| p.name.eq_ignore_ascii_case(name))
             .ok_or_else(|| UnknownName {
                 what: "party",
                 name: name.to_string(),

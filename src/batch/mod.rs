@@ -850,7 +850,9 @@ impl<'r> Batch<'r> {
                         .agreement()
                         .and_then(|a| {
                             let m = record.deliveries.get(n)?.method.as_deref()?;
-                            a.method_names().into_iter().find(|x| *x == m)
+                            a.method_names()
+                                .into_iter()
+                                .find(|x| x.eq_ignore_ascii_case(m))
                         })
                         .unwrap_or("");
                     (n, method, r)

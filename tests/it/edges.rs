@@ -208,6 +208,22 @@ fn actual_receipt() {
 }
 
 #[test]
+fn method_and_party_names_ignore_case() {
+    expect(
+        &eval_full(
+            "FAX",
+            "2000-03-03T10:00:00-05:00",
+            Some("Company"),
+            Some("949-788-6706"),
+            None,
+        ),
+        "2000-03-03",
+        "i",
+        Status::Effective,
+    );
+}
+
+#[test]
 fn fax_numbers_compare_by_digits() {
     for number in ["949-788-6706", "+1 (949) 788 6706", "9497886706"] {
         expect(
