@@ -116,6 +116,9 @@ impl EvalError {
             EvalError::Uncovered { .. } => Some(
                 "declare a `gap` rule in the rules file for what the clauses leave open".into(),
             ),
+            EvalError::Calendar(_) => Some(
+                "check the date; or answer on a calendar that covers it (`--calendar`), or extend the calendar's `years` in a rules file of your own".into(),
+            ),
             _ => None,
         }
     }

@@ -261,9 +261,10 @@ fn errors_for_people() {
     );
     insta::assert_snapshot!(
         failure(&["when-effective", "--method", "fax", "--sent", "1960-03-03T10:00:00Z"]),
-        @r"
+        @"
     exit 1
     error: 1960-03-03 is outside calendar `us-ny-banking`, which covers 1971 through 2100
+    help: check the date; or answer on a calendar that covers it (`--calendar`), or extend the calendar's `years` in a rules file of your own
     "
     );
     insta::assert_snapshot!(
