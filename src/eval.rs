@@ -585,18 +585,7 @@ struct Hms(NaiveTime);
 
 impl fmt::Display for Hms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (h, m, sec) = (self.0.hour(), self.0.minute(), self.0.second());
-        let digit = |n: u32| b'0' + (n % 10) as u8;
-        let buf = [
-            digit(h / 10),
-            digit(h),
-            b':',
-            digit(m / 10),
-            digit(m),
-            b':',
-            digit(sec / 10),
-            digit(sec),
-        ];
+        let buf = crate::calendar::hms_bytes(self.0);
         f.write_str(std::str::from_utf8(&buf).unwrap_or("??:??:??"))
     }
 }

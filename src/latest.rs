@@ -167,7 +167,7 @@ impl Rules {
     }
 
     /// Every time of day the rules' conditions compare against, sorted.
-    fn cutoffs(&self) -> Vec<NaiveTime> {
+    pub(crate) fn cutoffs(&self) -> Vec<NaiveTime> {
         let mut times = Vec::new();
         if let Some(a) = self.agreement() {
             for rule in a.notice.clauses.iter().chain(&a.notice.gaps) {

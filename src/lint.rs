@@ -141,7 +141,7 @@ impl Rules {
     /// ```
     pub fn coverage(&self) -> Option<Coverage> {
         let a = self.agreement()?;
-        let mut cutoffs = Vec::new();
+        let cutoffs = self.cutoffs();
         let (mut by_receipt, mut other_clock, mut own_calendar) =
             (Vec::new(), Vec::new(), Vec::new());
         let mut uses_designated_fax = false;
@@ -151,12 +151,8 @@ impl Rules {
                 match cond {
                     Cond::DesignatedFax => uses_designated_fax = true,
                     Cond::Instant {
-                        subject,
-                        bounds,
-                        day,
-                        zone,
+                        subject, day, zone, ..
                     } => {
-                        cutoffs.extend(bounds.iter().map(|(_, t)| *t));
                         if *subject == Subject::Received && !by_receipt.contains(&label) {
                             by_receipt.push(label.clone());
                         }
@@ -192,8 +188,6 @@ impl Rules {
                 own_calendar.join(", ")
             ));
         }
-        cutoffs.sort();
-        cutoffs.dedup();
         let without: Vec<String> = a
             .parties
             .iter()

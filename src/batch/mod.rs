@@ -1178,21 +1178,15 @@ fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
         return;
     };
     let digit = |n: u32| b'0' + (n % 10) as u8;
-    let (h, m, sec) = (local.hour(), local.minute(), local.second());
     let minutes = offset.unsigned_abs() / 60;
     let mut buf = [0u8; 25];
-    let (head, tail) = buf.split_at_mut(10);
+    let (head, rest) = buf.split_at_mut(10);
     head.copy_from_slice(&date);
-    tail.copy_from_slice(&[
-        b'T',
-        digit(h / 10),
-        digit(h),
-        b':',
-        digit(m / 10),
-        digit(m),
-        b':',
-        digit(sec / 10),
-        digit(sec),
+    let (t, rest) = rest.split_at_mut(1);
+    t.copy_from_slice(b"T");
+    let (time, zone) = rest.split_at_mut(8);
+    time.copy_from_slice(&crate::calendar::hms_bytes(local.time()));
+    zone.copy_from_slice(&[
         if offset < 0 { b'-' } else { b'+' },
         digit(minutes / 600),
         digit(minutes / 60),
