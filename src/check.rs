@@ -974,7 +974,7 @@ impl Checker {
         }
         Some(RuleDef {
             kind: rule.kind,
-            label: rule.label.node.clone(),
+            label: rule.label.node.as_str().into(),
             cite: rule.cite.node.clone(),
             conditions,
             outcome: rule.outcome.node,

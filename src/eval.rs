@@ -163,7 +163,7 @@ pub struct Resolution {
     /// the receipt instant. In the agreement's time zone.
     pub effective_at: Option<DateTime<FixedOffset>>,
     /// The label of the clause or gap rule that decided.
-    pub clause: Option<String>,
+    pub clause: Option<std::sync::Arc<str>>,
     /// How the answer was reached.
     pub status: Status,
     /// What the reader must know: assumptions made and holes filled.
@@ -813,7 +813,7 @@ impl Resolved<'_> {
                 Some(tz) => tz,
                 None => {
                     assumptions.push(Warning::RecipientTimeUnknown {
-                        rule: rule.label.clone(),
+                        rule: rule.label.to_string(),
                     });
                     self.tz()
                 }
@@ -858,7 +858,7 @@ impl Resolved<'_> {
         }
         let (rule, deemed, status) = if let Some((rule, deemed)) = picker.pick(&mut warnings) {
             trace.push(Step::Decision {
-                rule: rule.label.clone(),
+                rule: rule.label.to_string(),
                 reason: decision_reason(notice.combinator, &applied),
             });
             (rule, deemed, Status::Effective)
@@ -884,7 +884,7 @@ impl Resolved<'_> {
             };
             warnings.push(misses.warning(gap));
             trace.push(Step::Decision {
-                rule: gap.label.clone(),
+                rule: gap.label.to_string(),
                 reason: "no clause applies literally; the first gap rule that applies decides"
                     .into(),
             });
@@ -1024,7 +1024,7 @@ impl Resolved<'_> {
     ) -> (bool, Option<Test>) {
         let Some(party) = self.party else {
             assumptions.push(Warning::RecipientNotGiven {
-                rules: vec![rule.label.clone()],
+                rules: vec![rule.label.to_string()],
             });
             let test = describe.then(|| Test::DesignatedFax {
                 to: None,
@@ -1202,7 +1202,7 @@ fn rule_step(rule: &RuleDef, applied: bool, tests: Vec<Test>, deemed: Option<Dee
             RuleKind::Clause => "clause",
             RuleKind::Gap => "gap",
         },
-        label: rule.label.clone(),
+        label: rule.label.to_string(),
         cite: rule.cite.clone(),
         applied,
         tests,
@@ -1267,7 +1267,7 @@ impl Misses {
     fn add(&mut self, rule: &RuleDef, near: bool, mut tests: Vec<Test>) {
         tests.retain(|t| !t.holds());
         let miss = Miss {
-            clause: rule.label.clone(),
+            clause: rule.label.to_string(),
             failed: tests,
         };
         if near {
@@ -1284,7 +1284,7 @@ impl Misses {
             } else {
                 self.near
             },
-            rule: gap.label.clone(),
+            rule: gap.label.to_string(),
             cite: gap.cite.clone(),
         }
     }
@@ -1347,7 +1347,7 @@ impl<'r> Picker<'r> {
                 push_unique(
                     warnings,
                     Warning::ReceiptCouldBeEarlier {
-                        rule: r.label.clone(),
+                        rule: r.label.to_string(),
                     },
                 );
             }
@@ -1357,7 +1357,7 @@ impl<'r> Picker<'r> {
 }
 
 fn decision_reason(combinator: Combinator, applied: &[(&RuleDef, Deemed)]) -> String {
-    let labels: Vec<&str> = applied.iter().map(|(r, _)| r.label.as_str()).collect();
+    let labels: Vec<&str> = applied.iter().map(|(r, _)| &*r.label).collect();
     let how = match combinator {
         Combinator::EarliestOf => "the earliest of",
         Combinator::LatestOf => "the latest of",
@@ -1382,7 +1382,7 @@ fn finish(
         } => (Some(deemed_date), Some(effective_at), status),
         Deemed::AwaitingReceipt => {
             warnings.push(Warning::AwaitingReceipt {
-                rule: rule.label.clone(),
+                rule: rule.label.to_string(),
             });
             let status = if status == Status::Gap {
                 Status::Gap

@@ -26,7 +26,7 @@ pub struct Latest {
     /// The latest instant to send by it, under a clause that applies literally.
     pub latest: Option<DateTime<FixedOffset>>,
     /// That clause.
-    pub clause: Option<String>,
+    pub clause: Option<std::sync::Arc<str>>,
     /// The deemed date of a notice sent at `latest`.
     pub deemed_date: Option<NaiveDate>,
     /// A later instant that only a gap rule would allow (never the answer).
@@ -94,7 +94,7 @@ impl Rules {
                         .notice
                         .clauses
                         .iter()
-                        .any(|r| r.label == c && r.outcome == Outcome::UponReceipt)
+                        .any(|r| *r.label == *c && r.outcome == Outcome::UponReceipt)
                 });
             if by_receipt {
                 methods.push(Latest {

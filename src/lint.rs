@@ -222,14 +222,14 @@ impl Rules {
                                 .clauses
                                 .iter()
                                 .filter(|r| cell.applies(r))
-                                .map(|r| r.label.clone())
+                                .map(|r| r.label.to_string())
                                 .collect();
                             let gap = if clauses.is_empty() {
                                 a.notice
                                     .gaps
                                     .iter()
                                     .find(|r| cell.applies(r))
-                                    .map(|r| r.label.clone())
+                                    .map(|r| r.label.to_string())
                             } else {
                                 None
                             };

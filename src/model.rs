@@ -78,7 +78,7 @@ pub struct NoticeDef {
 #[derive(Debug, Clone)]
 pub struct RuleDef {
     pub(crate) kind: RuleKind,
-    pub(crate) label: String,
+    pub(crate) label: std::sync::Arc<str>,
     pub(crate) cite: String,
     pub(crate) conditions: Vec<Cond>,
     pub(crate) outcome: Outcome,
@@ -288,11 +288,7 @@ impl Agreement {
 
     /// The clause labels in order.
     pub fn clause_labels(&self) -> Vec<&str> {
-        self.notice
-            .clauses
-            .iter()
-            .map(|c| c.label.as_str())
-            .collect()
+        self.notice.clauses.iter().map(|c| &*c.label).collect()
     }
 
     pub(crate) fn method_index(&self, name: &str) -> Result<usize, UnknownName> {

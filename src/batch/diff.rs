@@ -17,7 +17,7 @@ pub struct Side {
     /// When it takes effect.
     pub effective_at: Option<DateTime<FixedOffset>>,
     /// The deciding clause or gap rule.
-    pub clause: Option<String>,
+    pub clause: Option<std::sync::Arc<str>>,
     /// `effective`, `gap`, `pending` or `error`.
     pub status: &'static str,
     /// Why it could not be evaluated, for `error`.

@@ -23,8 +23,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::hash::{DefaultHasher, Hasher};
 use std::io::{self, BufRead, Write};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 use chrono_tz::Tz;
@@ -197,18 +197,44 @@ const ID_SLOTS: usize = 1 << 21;
 pub const DUPLICATE_CAPACITY: usize = ID_SLOTS / 4 * 3;
 
 /// A fixed-size open-addressing table of 64-bit id fingerprints and the line each was on.
-/// Its size never changes, so memory does not grow with the input.
+/// Its size never changes, so memory does not grow with the input. A slot is the
+/// fingerprint's two halves and the line, side by side, so a look-up touches one place.
 struct IdIndex {
-    fingerprints: Vec<u64>,
-    lines: Vec<u32>,
+    slots: Vec<[u32; 3]>,
     len: usize,
+}
+
+/// A 64-bit fingerprint of an id: eight bytes at a time, each folded in by a 128-bit
+/// multiply (the construction of wyhash and foldhash), seeded with the length.
+fn fingerprint(id: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    const M: u64 = 0xA076_1D64_78BD_642F;
+    let fold = |a: u64, b: u64| {
+        let p = u128::from(a).wrapping_mul(u128::from(b));
+        (p as u64) ^ ((p >> 64) as u64)
+    };
+    let mut h = fold(id.len() as u64 ^ K, M);
+    let mut chunks = id.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = fold(h ^ u64::from_le_bytes(word), M);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        if let Some(w) = word.get_mut(..rest.len()) {
+            w.copy_from_slice(rest);
+        }
+        h = fold(h ^ u64::from_le_bytes(word), M);
+    }
+    fold(h, K)
 }
 
 impl IdIndex {
     fn new() -> IdIndex {
         IdIndex {
-            fingerprints: vec![0; ID_SLOTS],
-            lines: vec![0; ID_SLOTS],
+            slots: vec![[0; 3]; ID_SLOTS],
             len: 0,
         }
     }
@@ -216,17 +242,16 @@ impl IdIndex {
     /// The line an id was first seen on, or `None` (and the id is remembered).
     /// `Err(())` when the table is full and the id could not be checked.
     fn first_seen(&mut self, id: &[u8], line: u64) -> Result<Option<u64>, ()> {
-        let mut h = DefaultHasher::new();
-        h.write(id);
         // Zero marks an empty slot.
-        let fp = h.finish().max(1);
+        let fp = fingerprint(id).max(1);
+        let (lo, hi) = (fp as u32, (fp >> 32) as u32);
         let mask = ID_SLOTS - 1;
         let mut slot = (fp as usize) & mask;
         loop {
-            match self.fingerprints.get(slot).copied() {
-                Some(0) | None => break,
-                Some(f) if f == fp => {
-                    return Ok(self.lines.get(slot).map(|l| u64::from(*l)));
+            match self.slots.get(slot) {
+                Some([0, 0, _]) | None => break,
+                Some(&[l, h, first]) if l == lo && h == hi => {
+                    return Ok(Some(u64::from(first)));
                 }
                 Some(_) => slot = (slot + 1) & mask,
             }
@@ -234,9 +259,8 @@ impl IdIndex {
         if self.len >= DUPLICATE_CAPACITY {
             return Err(());
         }
-        if let (Some(f), Some(l)) = (self.fingerprints.get_mut(slot), self.lines.get_mut(slot)) {
-            *f = fp;
-            *l = u32::try_from(line).unwrap_or(u32::MAX);
+        if let Some(s) = self.slots.get_mut(slot) {
+            *s = [lo, hi, u32::try_from(line).unwrap_or(u32::MAX)];
             self.len += 1;
         }
         Ok(None)
@@ -353,6 +377,7 @@ impl<'a> RawRecord<'a> {
             to: self.to.map(RawValue::get),
             fax_number: self.fax_number.map(RawValue::get),
             deliveries: self.deliveries.map(RawValue::get),
+            plain: 0,
         }
     }
 }
@@ -365,9 +390,11 @@ fn field_name(delivery: Option<usize>, field: &str) -> String {
     }
 }
 
-/// The text of a JSON string field; `null` or absent is `None`.
+/// The text of a JSON string field; `null` or absent is `None`. `plain` says the scanner
+/// saw a string without escapes.
 fn string_field<'a>(
     raw: Option<&'a str>,
+    plain: bool,
     delivery: Option<usize>,
     name: &str,
 ) -> Result<Option<Cow<'a, str>>, RecordError> {
@@ -378,7 +405,7 @@ fn string_field<'a>(
         Some(b'"') => {
             // A string without escapes is its own text between the quotes.
             let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
-            if !inner.contains('\\') {
+            if plain || !inner.contains('\\') {
                 return Ok(Some(Cow::Borrowed(inner)));
             }
             serde_json::from_str::<String>(text)
@@ -457,12 +484,23 @@ fn json_error(e: &serde_json::Error) -> RecordError {
 }
 
 fn delivery<'a>(f: &scan::Fields<'a>, n: Option<usize>) -> Result<Delivery<'a>, RecordError> {
+    let plain = |bit: u8| f.plain & bit != 0;
     Ok(Delivery {
-        method: string_field(f.method, n, "method")?,
-        sent: string_field(f.sent, n, "sent")?,
-        received: string_field(f.received, n, "received")?,
-        to: string_field(f.to, n, "to")?,
-        fax_number: string_field(f.fax_number, n, "fax_number")?,
+        method: string_field(f.method, plain(scan::Fields::PLAIN_METHOD), n, "method")?,
+        sent: string_field(f.sent, plain(scan::Fields::PLAIN_SENT), n, "sent")?,
+        received: string_field(
+            f.received,
+            plain(scan::Fields::PLAIN_RECEIVED),
+            n,
+            "received",
+        )?,
+        to: string_field(f.to, plain(scan::Fields::PLAIN_TO), n, "to")?,
+        fax_number: string_field(
+            f.fax_number,
+            plain(scan::Fields::PLAIN_FAX_NUMBER),
+            n,
+            "fax_number",
+        )?,
     })
 }
 
@@ -619,6 +657,8 @@ pub struct Batch<'r> {
     options: Options,
     summary: Summary,
     ids: IdIndex,
+    /// Records per deciding clause, gathered into the summary at the end.
+    by_clause: Vec<(Arc<str>, u64)>,
     out: Vec<u8>,
     line: Vec<u8>,
     header_written: bool,
@@ -636,6 +676,7 @@ impl<'r> Batch<'r> {
             options,
             summary: Summary::default(),
             ids: IdIndex::new(),
+            by_clause: Vec::new(),
             out: Vec::with_capacity(1 << 16),
             line: Vec::with_capacity(1 << 12),
             header_written: false,
@@ -695,7 +736,11 @@ impl<'r> Batch<'r> {
 
     /// The counts so far.
     pub fn finish(self) -> Summary {
-        self.summary
+        let mut summary = self.summary;
+        for (clause, n) in self.by_clause {
+            *summary.by_clause.entry(clause.to_string()).or_default() += n;
+        }
+        summary
     }
 
     fn flush_if_full<W: Write>(&mut self, output: &mut W) -> Result<(), BatchError> {
@@ -757,7 +802,8 @@ impl<'r> Batch<'r> {
                     "invalid UTF-8: the input must be UTF-8 text",
                 )),
             ),
-            Ok(text) if text.trim().is_empty() => (
+            // A record starts with `{`; only other lines can be blank.
+            Ok(text) if !text.starts_with('{') && text.trim().is_empty() => (
                 None,
                 Outcome::error(RecordError::line("blank line: expected a record")),
             ),
@@ -929,11 +975,14 @@ impl<'r> Batch<'r> {
             _ => summary.errors += 1,
         }
         if let Some(clause) = outcome.resolution.as_ref().and_then(|r| r.clause.as_ref()) {
-            match summary.by_clause.get_mut(clause) {
-                Some(n) => *n += 1,
-                None => {
-                    summary.by_clause.insert(clause.clone(), 1);
-                }
+            // The labels are shared with the rules, so the same pointer is the same clause.
+            match self
+                .by_clause
+                .iter_mut()
+                .find(|(c, _)| Arc::ptr_eq(c, clause) || c == clause)
+            {
+                Some((_, n)) => *n += 1,
+                None => self.by_clause.push((Arc::clone(clause), 1)),
             }
         }
         if let Some(e) = &outcome.error {
@@ -1313,5 +1362,11 @@ mod tests {
         assert_eq!(ids.first_seen(b"\"a\"", 1), Ok(None));
         assert_eq!(ids.first_seen(b"\"b\"", 2), Ok(None));
         assert_eq!(ids.first_seen(b"\"a\"", 3), Ok(Some(1)));
+        // Ids that differ only in length or in a trailing zero byte are different ids.
+        assert_eq!(ids.first_seen(b"", 4), Ok(None));
+        assert_eq!(ids.first_seen(b"\0", 5), Ok(None));
+        assert_eq!(ids.first_seen(b"12345678", 6), Ok(None));
+        assert_eq!(ids.first_seen(b"12345678\0", 7), Ok(None));
+        assert_eq!(ids.first_seen(b"12345678", 8), Ok(Some(6)));
     }
 }

@@ -15,6 +15,18 @@ pub(crate) struct Fields<'a> {
     pub to: Option<&'a str>,
     pub fax_number: Option<&'a str>,
     pub deliveries: Option<&'a str>,
+    /// Which fields are strings without escapes (a bit per [`Fields::PLAIN_ID`]...), whose
+    /// text is then the bytes between the quotes. Zero says nothing is known.
+    pub plain: u8,
+}
+
+impl Fields<'_> {
+    pub const PLAIN_ID: u8 = 1;
+    pub const PLAIN_METHOD: u8 = 1 << 1;
+    pub const PLAIN_SENT: u8 = 1 << 2;
+    pub const PLAIN_RECEIVED: u8 = 1 << 3;
+    pub const PLAIN_TO: u8 = 1 << 4;
+    pub const PLAIN_FAX_NUMBER: u8 = 1 << 5;
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -159,24 +171,32 @@ impl<'a> Scanner<'a> {
             self.eat(b':')?;
             self.ws();
             let start = self.i;
-            self.value(0)?;
+            let plain = if self.peek() == Some(b'"') {
+                !self.string()?
+            } else {
+                self.value(0)?;
+                false
+            };
             let raw = self.slice(start)?;
-            let slot = match key {
-                "id" => &mut f.id,
-                "method" => &mut f.method,
-                "sent" => &mut f.sent,
-                "received" => &mut f.received,
-                "to" => &mut f.to,
-                "fax_number" => &mut f.fax_number,
-                "deliveries" => &mut f.deliveries,
+            let (slot, bit) = match key {
+                "id" => (&mut f.id, Fields::PLAIN_ID),
+                "method" => (&mut f.method, Fields::PLAIN_METHOD),
+                "sent" => (&mut f.sent, Fields::PLAIN_SENT),
+                "received" => (&mut f.received, Fields::PLAIN_RECEIVED),
+                "to" => (&mut f.to, Fields::PLAIN_TO),
+                "fax_number" => (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER),
+                "deliveries" => (&mut f.deliveries, 0),
                 k if k.contains('\\') => return None,
-                _ => &mut None,
+                _ => (&mut None, 0),
             };
             if slot.is_some() {
                 // A repeated field: serde_json's message says so.
                 return None;
             }
             *slot = Some(raw);
+            if plain {
+                f.plain |= bit;
+            }
             self.ws();
             match self.next()? {
                 b',' => continue,
@@ -187,25 +207,30 @@ impl<'a> Scanner<'a> {
     }
 
     // string ::= '"' (unescaped | "\" escape)* '"'
-    fn string(&mut self) -> Option<()> {
+    /// Whether the string had escapes.
+    fn string(&mut self) -> Option<bool> {
         self.eat(b'"')?;
+        let mut escaped = false;
         loop {
             // Jump to the next quote, backslash or (invalid) control character.
             self.i += find_string_special(self.bytes.get(self.i..)?)?;
             match self.next()? {
-                b'"' => return Some(()),
+                b'"' => return Some(escaped),
                 c if c < 0x20 => return None,
-                _ => match self.next()? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
-                    b'u' => {
-                        for _ in 0..4 {
-                            if !self.next()?.is_ascii_hexdigit() {
-                                return None;
+                _ => {
+                    escaped = true;
+                    match self.next()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                        b'u' => {
+                            for _ in 0..4 {
+                                if !self.next()?.is_ascii_hexdigit() {
+                                    return None;
+                                }
                             }
                         }
+                        _ => return None,
                     }
-                    _ => return None,
-                },
+                }
             }
         }
     }
@@ -254,7 +279,7 @@ impl<'a> Scanner<'a> {
     // value ::= string | number | object | array | "true" | "false" | "null"
     fn value(&mut self, depth: u32) -> Option<()> {
         match self.peek()? {
-            b'"' => self.string(),
+            b'"' => self.string().map(|_| ()),
             b'-' | b'0'..=b'9' => self.number(),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),

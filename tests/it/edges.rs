@@ -33,7 +33,7 @@ fn fax_to_company(sent: &str) -> Resolution {
 fn summary(r: &Resolution) -> (String, String, Status) {
     (
         r.deemed_date.map(|d| d.to_string()).unwrap_or_default(),
-        r.clause.clone().unwrap_or_default(),
+        r.clause.as_deref().unwrap_or_default().to_string(),
         r.status,
     )
 }
