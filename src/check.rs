@@ -601,6 +601,7 @@ impl Checker {
         Some(Agreement {
             title: a.title.node.clone(),
             dated,
+            clock: crate::clock::Clock::new(tz?),
             tz: tz?,
             calendar: calendar?,
             business_day,

@@ -15,7 +15,6 @@ use crate::calendar::{DayOff, OutOfRange, SkippedDay, weekday_date};
 use crate::check::{cmp_word, meets};
 use crate::model::*;
 use crate::syntax::ast::{Combinator, DayKind, Outcome, RuleKind, Subject};
-use crate::time::start_of_day;
 
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -695,7 +694,7 @@ impl Rules {
             method,
             party,
             trace,
-            sent_local: event.sent.with_timezone(&agreement.tz).naive_local(),
+            sent_local: agreement.clock.local(event.sent),
             number_designated: match (party, event.fax_number) {
                 (Some(p), Some(number)) => p.faxes.iter().any(|f| same_number(&f.digits, number)),
                 _ => false,
@@ -731,7 +730,7 @@ impl Resolved<'_> {
     }
 
     fn local(&self, t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
-        t.with_timezone(&self.tz()).fixed_offset()
+        self.agreement.clock.show(t)
     }
 
     /// The answer without the trace, when a clause applies; `None` when the gap rules must
@@ -792,6 +791,8 @@ impl Resolved<'_> {
     ) -> chrono::NaiveDateTime {
         if subject == Subject::Sent && tz == self.agreement.tz {
             self.sent_local
+        } else if tz == self.agreement.tz {
+            self.agreement.clock.local(instant)
         } else {
             instant.with_timezone(&tz).naive_local()
         }
@@ -1073,11 +1074,10 @@ impl Resolved<'_> {
                 let Some(received) = self.event.received else {
                     return Ok(Deemed::AwaitingReceipt);
                 };
-                let local = received.with_timezone(&tz);
-                let date = local.date_naive();
+                let effective_at = self.local(received);
+                let date = effective_at.date_naive();
                 // The calendar must cover the date, as for any other outcome.
                 cal.is_business_day(date)?;
-                let effective_at = local.fixed_offset();
                 let reading = self
                     .describe(|| format!("upon actual receipt at {}", effective_at.to_rfc3339()));
                 return Ok(Deemed::Date {
@@ -1131,7 +1131,7 @@ impl Resolved<'_> {
                 let Some(t) = anchor(s) else {
                     return Ok(Deemed::AwaitingReceipt);
                 };
-                let from = t.with_timezone(&tz).date_naive();
+                let from = self.local(t).date_naive();
                 let date = from
                     .checked_add_days(Days::new(u64::from(n)))
                     .ok_or_else(|| EvalError::Calendar(cal.out_of_range(from)))?;
@@ -1152,8 +1152,9 @@ impl Resolved<'_> {
         let effective_at = if date <= self.sent_local.date() {
             self.sent_here()
         } else {
-            start_of_day(date, tz)
-                .map(|t| t.fixed_offset())
+            self.agreement
+                .clock
+                .start_of_day(date)
                 .ok_or_else(|| EvalError::Calendar(cal.out_of_range(date)))?
         };
         Ok(Deemed::Date {

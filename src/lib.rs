@@ -26,6 +26,7 @@
 pub mod batch;
 pub mod calendar;
 pub mod check;
+pub(crate) mod clock;
 pub mod diagnostic;
 pub mod eval;
 pub mod ics;

@@ -270,14 +270,6 @@ fn local_instant(
     }
 }
 
-/// The first instant of `date` in `zone` (midnight, or the first local time after a gap).
-pub(crate) fn start_of_day(date: chrono::NaiveDate, zone: Tz) -> Option<DateTime<Tz>> {
-    (0..=23).find_map(|h| {
-        date.and_hms_opt(h, 0, 0)
-            .and_then(|t| zone.from_local_datetime(&t).earliest())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
