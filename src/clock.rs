@@ -181,7 +181,10 @@ impl Clock {
     }
 
     /// [`Clock::instants`] from the kept years; `None` when one of them is not kept.
-    fn instants_in_kept_years(&self, local: NaiveDateTime) -> Option<LocalResult<DateTime<FixedOffset>>> {
+    fn instants_in_kept_years(
+        &self,
+        local: NaiveDateTime,
+    ) -> Option<LocalResult<DateTime<FixedOffset>>> {
         let wall = local.and_utc().timestamp();
         // The offsets in force a day either side; a kept year changes at most once in two
         // days, so these are the only candidates.

@@ -159,61 +159,76 @@ pub fn parse_instant(
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, the shape logs use, read directly.
 /// Anything else (or anything odd, such as a leap second) is `None` and goes to chrono.
 fn fast_rfc3339(s: &[u8]) -> Option<DateTime<FixedOffset>> {
-    let digit = |i: usize| -> Option<u32> {
-        let b = *s.get(i)?;
-        b.is_ascii_digit().then(|| u32::from(b - b'0'))
+    let (head, rest) = s.split_first_chunk::<19>()?;
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        m0,
+        m1,
+        b'-',
+        d0,
+        d1,
+        b'T' | b't',
+        h0,
+        h1,
+        b':',
+        n0,
+        n1,
+        b':',
+        s0,
+        s1,
+    ] = *head
+    else {
+        return None;
     };
-    let two = |i: usize| -> Option<u32> { Some(digit(i)? * 10 + digit(i + 1)?) };
-    let is = |i: usize, b: u8| s.get(i) == Some(&b);
-    if !(is(4, b'-')
-        && is(7, b'-')
-        && matches!(s.get(10), Some(b'T' | b't'))
-        && is(13, b':')
-        && is(16, b':'))
-    {
+    // Two ASCII digits as a number; a non-digit makes it too large to pass the checks below.
+    let two = |a: u8, b: u8| -> u32 {
+        let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
+        if a > 9 || b > 9 {
+            u32::MAX / 2
+        } else {
+            u32::from(a * 10 + b)
+        }
+    };
+    let year = two(y0, y1).checked_mul(100)?.checked_add(two(y2, y3))?;
+    let (month, day) = (two(m0, m1), two(d0, d1));
+    let (hour, minute, second) = (two(h0, h1), two(n0, n1), two(s0, s1));
+    if year > 9999 || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
-    let year = two(0)? * 100 + two(2)?;
-    let (month, day) = (two(5)?, two(8)?);
-    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
-    let mut i = 19;
+    let mut rest = rest;
     let mut nanos = 0u32;
-    if is(i, b'.') {
-        i += 1;
-        let start = i;
-        while let Some(d) = digit(i) {
-            if i - start < 9 {
-                nanos = nanos * 10 + d;
-            }
-            i += 1;
-        }
-        let read = i - start;
+    if let Some((b'.', fraction)) = rest.split_first() {
+        let read = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
         if read == 0 {
             return None;
+        }
+        let (digits, after) = fraction.split_at(read);
+        for (n, d) in digits.iter().enumerate() {
+            if n < 9 {
+                nanos = nanos * 10 + u32::from(d - b'0');
+            }
         }
         for _ in read..9 {
             nanos *= 10;
         }
+        rest = after;
     }
-    let offset = match s.get(i)? {
-        b'Z' | b'z' => {
-            i += 1;
-            0
-        }
-        sign @ (b'+' | b'-') => {
-            if !is(i + 3, b':') {
+    let offset = match *rest {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), a, b, b':', c, d] => {
+            let (hours, minutes) = (two(a, b), two(c, d));
+            if hours > 23 || minutes > 59 {
                 return None;
             }
-            let seconds = (two(i + 1)? * 60 + two(i + 4)?) * 60;
-            i += 6;
-            let seconds = i32::try_from(seconds).ok()?;
-            if *sign == b'-' { -seconds } else { seconds }
+            let seconds = i32::try_from((hours * 60 + minutes) * 60).ok()?;
+            if sign == b'-' { -seconds } else { seconds }
         }
         _ => return None,
     };
-    if i != s.len() || second > 59 {
-        return None;
-    }
     let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
     let local = date.and_hms_nano_opt(hour, minute, second, nanos)?;
     FixedOffset::east_opt(offset)?
@@ -274,6 +289,30 @@ fn local_instant(
 mod tests {
     use super::*;
     use chrono_tz::America::New_York;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The direct reading agrees with chrono's wherever it answers, on times built from
+        /// pieces near every boundary (and some that are not digits at all).
+        #[test]
+        fn direct_reading_agrees_with_chrono(
+            year in prop::sample::select(vec!["0000", "0001", "1999", "2000", "2024", "9999", "19x9"]),
+            month in prop::sample::select(vec!["00", "01", "02", "12", "13", "1a"]),
+            day in prop::sample::select(vec!["00", "01", "28", "29", "30", "31", "32"]),
+            hour in prop::sample::select(vec!["00", "09", "23", "24", "2:"]),
+            minute in prop::sample::select(vec!["00", "59", "60"]),
+            second in prop::sample::select(vec!["00", "59", "60", "61"]),
+            fraction in prop::sample::select(vec!["", ".", ".5", ".123456789", ".1234567891", ".x"]),
+            zone in prop::sample::select(vec!["Z", "z", "+00:00", "-05:00", "+23:59", "+24:00", "-04:60", "+0500", "", "-05:00x"]),
+            t in prop::sample::select(vec!["T", "t", " "]),
+        ) {
+            let text = format!("{year}-{month}-{day}{t}{hour}:{minute}:{second}{fraction}{zone}");
+            if let Some(fast) = fast_rfc3339(text.as_bytes()) {
+                let chrono = DateTime::parse_from_rfc3339(&text);
+                prop_assert_eq!(Ok(fast), chrono, "{}", text);
+            }
+        }
+    }
 
     fn show(text: &str, fold: Option<Fold>) -> String {
         match parse_instant(text, New_York, fold) {

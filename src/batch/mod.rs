@@ -36,7 +36,7 @@ mod scan;
 
 pub use diff::{Change, DiffSummary, Side, diff};
 
-use crate::eval::{EvalError, EventRef, Resolution, Status};
+use crate::eval::{EvalError, EventRef, Resolution, Status, Warning};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -659,6 +659,7 @@ pub struct Batch<'r> {
     ids: IdIndex,
     /// Records per deciding clause, gathered into the summary at the end.
     by_clause: Vec<(Arc<str>, u64)>,
+    rendered: Rendered,
     out: Vec<u8>,
     line: Vec<u8>,
     header_written: bool,
@@ -677,6 +678,7 @@ impl<'r> Batch<'r> {
             summary: Summary::default(),
             ids: IdIndex::new(),
             by_clause: Vec::new(),
+            rendered: Rendered::default(),
             out: Vec::with_capacity(1 << 16),
             line: Vec::with_capacity(1 << 12),
             header_written: false,
@@ -1029,7 +1031,7 @@ impl<'r> Batch<'r> {
                         out.push(b',');
                     }
                     first = false;
-                    write_json_display(out, w);
+                    self.rendered.write(out, w);
                 }
                 for w in &warnings {
                     if !first {
@@ -1249,6 +1251,36 @@ fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
     if serde_json::to_writer(&mut *out, s).is_err() {
         out.extend_from_slice(b"\"\"");
+    }
+}
+
+/// The JSON text of the warnings seen most, kept: most warnings (awaiting receipt, no
+/// recipient given) read the same on every record they are on. A gap warning names the
+/// record's own times and is written afresh.
+#[derive(Default)]
+struct Rendered {
+    kept: Vec<(Warning, Vec<u8>)>,
+}
+
+impl Rendered {
+    /// How many different warnings are kept.
+    const KEPT: usize = 32;
+
+    fn write(&mut self, out: &mut Vec<u8>, w: &Warning) {
+        if matches!(w, Warning::Gap { .. }) {
+            write_json_display(out, w);
+            return;
+        }
+        if let Some((_, text)) = self.kept.iter().find(|(k, _)| k == w) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let mut text = Vec::new();
+        write_json_display(&mut text, w);
+        out.extend_from_slice(&text);
+        if self.kept.len() < Self::KEPT {
+            self.kept.push((w.clone(), text));
+        }
     }
 }
 
