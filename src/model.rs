@@ -294,27 +294,31 @@ impl Agreement {
     }
 
     pub(crate) fn method_index(&self, name: &str) -> Result<usize, UnknownName> {
-        self.methods
-            .iter()
-            // Logs written by other systems say `FAX` as often as `fax`.
-            .position(|m| m.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| UnknownName {
-                what: "method",
-                name: name.to_string(),
-                known: self.methods.iter().map(|m| m.name.clone()).collect(),
-            })
+        // Logs written by other systems say `FAX` as often as `fax`; the name as written is
+        // tried first, as it is the common case and the cheaper comparison.
+        let methods = || self.methods.iter().map(|m| m.name.as_str());
+        find_name(methods, name).ok_or_else(|| UnknownName {
+            what: "method",
+            name: name.to_string(),
+            known: self.methods.iter().map(|m| m.name.clone()).collect(),
+        })
     }
 
     pub(crate) fn party_index(&self, name: &str) -> Result<usize, UnknownName> {
-        self.parties
-            .iter()
-            .position(|p| p.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| UnknownName {
-                what: "party",
-                name: name.to_string(),
-                known: self.parties.iter().map(|p| p.name.clone()).collect(),
-            })
+        let parties = || self.parties.iter().map(|p| p.name.as_str());
+        find_name(parties, name).ok_or_else(|| UnknownName {
+            what: "party",
+            name: name.to_string(),
+            known: self.parties.iter().map(|p| p.name.clone()).collect(),
+        })
     }
+}
+
+/// Where `name` is among `names`, as written or else whatever its case.
+fn find_name<'a, I: Iterator<Item = &'a str>>(names: impl Fn() -> I, name: &str) -> Option<usize> {
+    names()
+        .position(|n| n == name)
+        .or_else(|| names().position(|n| n.eq_ignore_ascii_case(name)))
 }
 
 /// The digits of a telephone number, without a leading North American country code `1`.
