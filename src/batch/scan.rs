@@ -80,6 +80,20 @@ pub(crate) fn find_string_special(bytes: &[u8]) -> Option<usize> {
 /// How deep arrays and objects may nest inside a record.
 const MAX_DEPTH: u32 = 64;
 
+/// The keys of a record.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Id,
+    Method,
+    Sent,
+    Received,
+    To,
+    FaxNumber,
+    Deliveries,
+    /// Any other key: its value is checked and skipped.
+    Other,
+}
+
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -153,6 +167,35 @@ impl<'a> Scanner<'a> {
         self.text.get(start..self.i)
     }
 
+    /// Whether a key (with its quotes) is next, as written; it is then consumed.
+    fn is_key<const N: usize>(&mut self, key: &[u8; N]) -> bool {
+        let next = self
+            .bytes
+            .get(self.i + 1..)
+            .and_then(<[u8]>::first_chunk::<N>);
+        let found = self.peek() == Some(b'"') && next == Some(key);
+        if found {
+            self.i += N + 1;
+        }
+        found
+    }
+
+    /// One of the keys the batch reads, recognised whole by its first letter and its bytes
+    /// (the common case, without a scan for the closing quote); `None` for any other key.
+    fn known_key(&mut self) -> Option<Key> {
+        let key = match self.bytes.get(self.i + 1)? {
+            b'i' if self.is_key(b"id\"") => Key::Id,
+            b'm' if self.is_key(b"method\"") => Key::Method,
+            b's' if self.is_key(b"sent\"") => Key::Sent,
+            b'r' if self.is_key(b"received\"") => Key::Received,
+            b't' if self.is_key(b"to\"") => Key::To,
+            b'f' if self.is_key(b"fax_number\"") => Key::FaxNumber,
+            b'd' if self.is_key(b"deliveries\"") => Key::Deliveries,
+            _ => return None,
+        };
+        Some(key)
+    }
+
     // object ::= "{" (string ":" value ("," string ":" value)*)? "}"
     fn fields(&mut self) -> Option<Fields<'a>> {
         self.eat(b'{')?;
@@ -163,10 +206,25 @@ impl<'a> Scanner<'a> {
         }
         loop {
             self.ws();
-            let key_start = self.i;
-            self.string()?;
-            // Keys with escapes are left to serde_json.
-            let key = self.text.get(key_start + 1..self.i - 1)?;
+            let key = match self.known_key() {
+                Some(key) => key,
+                None => {
+                    let key_start = self.i;
+                    self.string()?;
+                    match self.text.get(key_start + 1..self.i - 1)? {
+                        "id" => Key::Id,
+                        "method" => Key::Method,
+                        "sent" => Key::Sent,
+                        "received" => Key::Received,
+                        "to" => Key::To,
+                        "fax_number" => Key::FaxNumber,
+                        "deliveries" => Key::Deliveries,
+                        // Keys with escapes are left to serde_json.
+                        k if k.contains('\\') => return None,
+                        _ => Key::Other,
+                    }
+                }
+            };
             self.ws();
             self.eat(b':')?;
             self.ws();
@@ -179,15 +237,14 @@ impl<'a> Scanner<'a> {
             };
             let raw = self.slice(start)?;
             let (slot, bit) = match key {
-                "id" => (&mut f.id, Fields::PLAIN_ID),
-                "method" => (&mut f.method, Fields::PLAIN_METHOD),
-                "sent" => (&mut f.sent, Fields::PLAIN_SENT),
-                "received" => (&mut f.received, Fields::PLAIN_RECEIVED),
-                "to" => (&mut f.to, Fields::PLAIN_TO),
-                "fax_number" => (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER),
-                "deliveries" => (&mut f.deliveries, 0),
-                k if k.contains('\\') => return None,
-                _ => (&mut None, 0),
+                Key::Id => (&mut f.id, Fields::PLAIN_ID),
+                Key::Method => (&mut f.method, Fields::PLAIN_METHOD),
+                Key::Sent => (&mut f.sent, Fields::PLAIN_SENT),
+                Key::Received => (&mut f.received, Fields::PLAIN_RECEIVED),
+                Key::To => (&mut f.to, Fields::PLAIN_TO),
+                Key::FaxNumber => (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER),
+                Key::Deliveries => (&mut f.deliveries, 0),
+                Key::Other => (&mut None, 0),
             };
             if slot.is_some() {
                 // A repeated field: serde_json's message says so.
@@ -343,6 +400,21 @@ mod tests {
         assert_eq!(f.sent, Some("\"2000-03-03T10:00:00Z\""));
         assert_eq!(f.to, Some("null"));
         assert_eq!(f.received, None);
+    }
+
+    #[test]
+    fn keys_like_the_known_ones_are_other_keys() {
+        let f = record(
+            r#"{"identity":1,"id":2,"total":3,"to":"a","sent_at":4,"sent":"b","fax":5,"m":6}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (f.id, f.to, f.sent),
+            (Some("2"), Some("\"a\""), Some("\"b\""))
+        );
+        assert_eq!((f.method, f.fax_number), (None, None));
+        // A known key written with an escape is left to serde_json.
+        assert_eq!(record(r#"{"\u0069d":1}"#), None);
     }
 
     #[test]
