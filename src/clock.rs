@@ -75,7 +75,8 @@ fn year_start(year: i32) -> Option<i64> {
 }
 
 /// The offsets of a UTC year, found by reading chrono-tz at each midnight (UTC) and
-/// narrowing each change down to its second.
+/// narrowing each change down to its second; `None` for a year with changes too many or
+/// too close together (or to the year's ends), which is left to chrono-tz.
 fn read_year(tz: Tz, year: i32) -> Option<Year> {
     let start = year_start(year)?;
     let end = year_start(year + 1)?;
@@ -105,10 +106,14 @@ fn read_year(tz: Tz, year: i32) -> Option<Year> {
             if offset != after || y.len == MAX_CHANGES {
                 return None;
             }
-            if let Some(&(last, _)) = y.len.checked_sub(1).and_then(|i| y.changes.get(i)) {
-                if hi - last < 2 * DAY {
-                    return None;
-                }
+            // Changes at least two days apart, and two days from either end of the year,
+            // so that any two days hold at most one (see `Clock::instants`).
+            let last = match y.len.checked_sub(1).and_then(|i| y.changes.get(i)) {
+                Some(&(last, _)) => last,
+                None => start,
+            };
+            if hi - last < 2 * DAY || end - hi < 2 * DAY {
+                return None;
             }
             *y.changes.get_mut(y.len)? = (hi, offset);
             y.len += 1;
@@ -186,12 +191,21 @@ impl Clock {
         local: NaiveDateTime,
     ) -> Option<LocalResult<DateTime<FixedOffset>>> {
         let wall = local.and_utc().timestamp();
-        // The offsets in force a day either side; a kept year changes at most once in two
-        // days, so these are the only candidates.
-        let a = self.offset_at(wall - DAY)?;
-        let b = self.offset_at(wall + DAY)?;
+        let kept = |utc: i64| self.year_of(utc).map(|y| y.offset_at(utc));
+        // The offsets in force a day either side; kept years change at most once in two
+        // days (even across New Year), so these are the only candidates.
+        let a = kept(wall - DAY)?;
+        let b = kept(wall + DAY)?;
+        if a == b {
+            // No change near: the one offset names the one instant.
+            return Some(LocalResult::Single(
+                FixedOffset::east_opt(a)?
+                    .from_local_datetime(&local)
+                    .single()?,
+            ));
+        }
         let valid = |o: i32| -> Option<Option<DateTime<FixedOffset>>> {
-            if self.offset_at(wall - i64::from(o))? != o {
+            if kept(wall - i64::from(o))? != o {
                 return Some(None);
             }
             Some(
@@ -201,7 +215,7 @@ impl Clock {
             )
         };
         let first = valid(a)?;
-        let second = if b == a { None } else { valid(b)? };
+        let second = valid(b)?;
         Some(match (first, second) {
             (Some(x), Some(y)) if x <= y => LocalResult::Ambiguous(x, y),
             (Some(x), Some(y)) => LocalResult::Ambiguous(y, x),

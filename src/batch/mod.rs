@@ -1249,6 +1249,13 @@ fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
 }
 
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // Most strings (labels, messages) need no escapes: they are their own JSON text.
+    if scan::find_string_special(s.as_bytes()).is_none() {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     if serde_json::to_writer(&mut *out, s).is_err() {
         out.extend_from_slice(b"\"\"");
     }
