@@ -776,10 +776,48 @@ impl Resolved<'_> {
         Ok(None)
     }
 
-    /// Whether every condition of a rule holds, stopping at the first that does not.
+    /// Whether every condition of a rule holds, stopping at the first that does not: the
+    /// reading of [`Resolved::tests`] (and its errors) without the tests as data, for the
+    /// quick path. The properties in `tests/` hold the two paths to the same answers.
     fn quick_test(&self, rule: &RuleDef, warnings: &mut Vec<Warning>) -> Result<bool, EvalError> {
-        self.tests(rule, warnings, Keep::Nothing)
-            .map(|(_, holds)| holds)
+        let mut assumptions = Vec::new();
+        for cond in &rule.conditions {
+            let holds = match cond {
+                Cond::Method { methods, .. } => methods.contains(self.method),
+                Cond::DesignatedFax => self.fax_check(rule, &mut assumptions, false).0,
+                Cond::Instant {
+                    subject,
+                    bounds,
+                    day,
+                    zone,
+                } => {
+                    let Some(instant) = self.instant(*subject) else {
+                        return Ok(false);
+                    };
+                    let tz = self.zone_for(zone, rule, &mut assumptions);
+                    let local = self.local_time(*subject, instant, tz);
+                    let time = whole_seconds(local.time());
+                    let in_bounds = bounds.iter().all(|(cmp, bound)| meets(time, *cmp, *bound));
+                    // The day is read even out of bounds, as the full reading reads it (a
+                    // date outside the calendar is an error either way).
+                    let on_day = match day {
+                        None => true,
+                        Some((kind, cal)) => {
+                            let cal = cal.as_deref().unwrap_or(&self.agreement.calendar);
+                            day_holds(*kind, cal.is_business_day(local.date())?)
+                        }
+                    };
+                    in_bounds && on_day
+                }
+            };
+            if !holds {
+                return Ok(false);
+            }
+        }
+        for w in assumptions {
+            add_warning(warnings, w);
+        }
+        Ok(true)
     }
 
     /// An instant on a clock; the send instant on the agreement's clock is cached.
@@ -904,7 +942,7 @@ impl Resolved<'_> {
     }
 
     /// The tests of a rule as data (as many as `keep` asks for), and whether every test
-    /// held. With [`Keep::Nothing`] it stops at the first test that fails.
+    /// held. [`Resolved::quick_test`] reads the same without the data.
     fn tests(
         &self,
         rule: &RuleDef,
@@ -915,9 +953,6 @@ impl Resolved<'_> {
         let mut all_hold = true;
         let mut assumptions = Vec::new();
         for cond in &rule.conditions {
-            if !all_hold && keep == Keep::Nothing {
-                return Ok((tests, false));
-            }
             match cond {
                 Cond::Method {
                     methods,
@@ -955,9 +990,7 @@ impl Resolved<'_> {
                 } => {
                     let Some(instant) = self.instant(*subject) else {
                         all_hold = false;
-                        if keep != Keep::Nothing {
-                            tests.push(Test::NoReceipt);
-                        }
+                        tests.push(Test::NoReceipt);
                         continue;
                     };
                     let tz = self.zone_for(zone, rule, &mut assumptions);
@@ -1218,8 +1251,6 @@ enum Keep {
     All,
     /// The tests that failed: a gap warning.
     Failed,
-    /// None: only whether the rule applies.
-    Nothing,
 }
 
 impl Keep {
@@ -1227,7 +1258,6 @@ impl Keep {
         match self {
             Keep::All => true,
             Keep::Failed => !held,
-            Keep::Nothing => false,
         }
     }
 }

@@ -78,3 +78,52 @@ proptest! {
         prop_assert_eq!(r.status == Status::Pending, r.deemed_date.is_none() && r.status != Status::Gap);
     }
 }
+
+/// The Pacific example: other zones, the recipient's time, receipt conditions, NYSE days.
+fn pacific() -> &'static deemed::Rules {
+    static RULES: std::sync::OnceLock<deemed::Rules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rules/example-pacific-notice.rules"
+        );
+        deemed::Rules::from_path(std::path::Path::new(path)).unwrap()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The quick path (no trace) reads every condition as the full reading does: the same
+    /// answer, warnings and errors, for rules with other zones and receipt conditions.
+    #[test]
+    fn the_quick_path_reads_as_the_full_one(
+        // 2000-01-02 through 2029-12-30, to the second (the NYSE calendar's years).
+        seconds in 946_771_200i64..1_893_283_200,
+        offset in -12i32 * 60..=14 * 60,
+        receipt_delay in proptest::option::of(0i64..5 * 86_400),
+        method in 0usize..5,
+        party in prop::sample::select(vec![None, Some("lender"), Some("borrower"), Some("nobody")]),
+    ) {
+        let sent = instant(seconds, offset);
+        let event = Event {
+            method: METHODS[method].into(),
+            sent,
+            received: receipt_delay.map(|d| sent + Duration::seconds(d)),
+            to: party.map(String::from),
+            fax_number: None,
+        };
+        let full = pacific().evaluate(&event).map(|r| {
+            (r.deemed_date, r.effective_at, r.clause, r.status, r.warnings)
+        });
+        let quick = pacific().evaluate_with(&event, false).map(|r| {
+            prop_assert!(r.trace.is_empty());
+            Ok((r.deemed_date, r.effective_at, r.clause, r.status, r.warnings))
+        });
+        match (full, quick) {
+            (Ok(f), Ok(q)) => prop_assert_eq!(q?, f),
+            (Err(f), Err(q)) => prop_assert_eq!(q.to_string(), f.to_string()),
+            (f, q) => prop_assert!(false, "full {:?}, quick {:?}", f.map(|_| ()), q.map(|_| ())),
+        }
+    }
+}
