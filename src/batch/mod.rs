@@ -1267,6 +1267,8 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
 #[derive(Default)]
 struct Rendered {
     kept: Vec<(Warning, Vec<u8>)>,
+    /// A gap warning's text, before escaping (reused).
+    text: String,
 }
 
 impl Rendered {
@@ -1275,7 +1277,11 @@ impl Rendered {
 
     fn write(&mut self, out: &mut Vec<u8>, w: &Warning) {
         if matches!(w, Warning::Gap { .. }) {
-            write_json_display(out, w);
+            // Written whole first and escaped in one pass: a gap warning is dozens of
+            // pieces, and escaping each on its own costs more than the copy.
+            self.text.clear();
+            let _ = fmt::Write::write_fmt(&mut self.text, format_args!("{w}"));
+            write_json_str(out, &self.text);
             return;
         }
         if let Some((_, text)) = self.kept.iter().find(|(k, _)| k == w) {
