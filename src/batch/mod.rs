@@ -963,19 +963,25 @@ impl<'r> Batch<'r> {
             }
         }
         let status = match (&outcome.error, &outcome.resolution) {
-            (Some(_), _) | (None, None) => "error",
+            (Some(_), _) | (None, None) => {
+                summary.errors += 1;
+                "error"
+            }
             (None, Some(r)) => match r.status {
-                Status::Effective => "effective",
-                Status::Gap => "gap",
-                Status::Pending => "pending",
+                Status::Effective => {
+                    summary.effective += 1;
+                    "effective"
+                }
+                Status::Gap => {
+                    summary.gap += 1;
+                    "gap"
+                }
+                Status::Pending => {
+                    summary.pending += 1;
+                    "pending"
+                }
             },
         };
-        match status {
-            "effective" => summary.effective += 1,
-            "gap" => summary.gap += 1,
-            "pending" => summary.pending += 1,
-            _ => summary.errors += 1,
-        }
         if let Some(clause) = outcome.resolution.as_ref().and_then(|r| r.clause.as_ref()) {
             // The labels are shared with the rules, so the same pointer is the same clause.
             match self
@@ -1003,22 +1009,38 @@ impl<'r> Batch<'r> {
                 out.extend_from_slice(b",\"line\":");
                 write_u64(out, line);
                 out.extend_from_slice(b",\"deemed_date\":");
+                let effective_at = r.and_then(|r| r.effective_at);
+                // The instant's text, whose first ten bytes are usually the deemed date too.
+                let instant = effective_at.and_then(rfc3339_bytes);
                 match r.and_then(|r| r.deemed_date) {
                     Some(d) => {
                         out.push(b'"');
-                        write_date(out, d);
+                        match (
+                            effective_at,
+                            instant.as_ref().and_then(|i| i.first_chunk::<10>()),
+                        ) {
+                            (Some(t), Some(date)) if t.date_naive() == d => {
+                                out.extend_from_slice(date);
+                            }
+                            _ => write_date(out, d),
+                        }
                         out.push(b'"');
                     }
                     None => out.extend_from_slice(b"null"),
                 }
                 out.extend_from_slice(b",\"effective_at\":");
-                match r.and_then(|r| r.effective_at) {
-                    Some(t) => {
+                match (effective_at, instant) {
+                    (_, Some(bytes)) => {
+                        out.push(b'"');
+                        out.extend_from_slice(&bytes);
+                        out.push(b'"');
+                    }
+                    (Some(t), None) => {
                         out.push(b'"');
                         write_rfc3339(out, t);
                         out.push(b'"');
                     }
-                    None => out.extend_from_slice(b"null"),
+                    (None, None) => out.extend_from_slice(b"null"),
                 }
                 out.extend_from_slice(b",\"clause\":");
                 write_json_opt_str(out, r.and_then(|r| r.clause.as_deref()));
@@ -1219,14 +1241,22 @@ fn write_date(out: &mut Vec<u8>, d: NaiveDate) {
     }
 }
 
-/// RFC 3339 as chrono's `to_rfc3339` writes it, built in one buffer.
+/// RFC 3339 as chrono's `to_rfc3339` writes it.
 fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
+    match rfc3339_bytes(t) {
+        Some(bytes) => out.extend_from_slice(&bytes),
+        None => out.extend_from_slice(t.to_rfc3339().as_bytes()),
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS+HH:MM`, as chrono's `to_rfc3339` writes it, for whole seconds and
+/// offsets in whole minutes in years 0 through 9999 (`None` otherwise).
+fn rfc3339_bytes(t: DateTime<FixedOffset>) -> Option<[u8; 25]> {
     let offset = t.offset().local_minus_utc();
     let local = t.naive_local();
     let date = date_bytes(local.date());
     let (Some(date), 0, 0) = (date, t.nanosecond(), offset % 60) else {
-        out.extend_from_slice(t.to_rfc3339().as_bytes());
-        return;
+        return None;
     };
     let digit = |n: u32| b'0' + (n % 10) as u8;
     let minutes = offset.unsigned_abs() / 60;
@@ -1245,7 +1275,7 @@ fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
         digit(minutes % 60 / 10),
         digit(minutes % 60),
     ]);
-    out.extend_from_slice(&buf);
+    Some(buf)
 }
 
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
