@@ -983,12 +983,12 @@ impl<'r> Batch<'r> {
             },
         };
         if let Some(clause) = outcome.resolution.as_ref().and_then(|r| r.clause.as_ref()) {
-            // The labels are shared with the rules, so the same pointer is the same clause.
-            match self
-                .by_clause
-                .iter_mut()
-                .find(|(c, _)| Arc::ptr_eq(c, clause) || c == clause)
-            {
+            // The labels are shared with the rules, so the same pointer is the same clause
+            // (the text is compared only when no pointer matches).
+            let at = (self.by_clause.iter())
+                .position(|(c, _)| Arc::ptr_eq(c, clause))
+                .or_else(|| self.by_clause.iter().position(|(c, _)| c == clause));
+            match at.and_then(|n| self.by_clause.get_mut(n)) {
                 Some((_, n)) => *n += 1,
                 None => self.by_clause.push((Arc::clone(clause), 1)),
             }
@@ -1213,24 +1213,31 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(digits.get(i..).unwrap_or(&[]));
 }
 
-/// `YYYY-MM-DD`, for the years the calendars cover.
+/// `00` to `99`, for writing numbers two digits at a time.
+const TWO_DIGITS: [[u8; 2]; 100] = {
+    let mut table = [[0u8; 2]; 100];
+    let mut n = 0;
+    while n < 100 {
+        table[n] = [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        n += 1;
+    }
+    table
+};
+
+/// The last two digits of `n`.
+fn two_digits(n: u32) -> [u8; 2] {
+    TWO_DIGITS
+        .get((n % 100) as usize)
+        .copied()
+        .unwrap_or([b'?'; 2])
+}
+
 /// The ten bytes of `YYYY-MM-DD`, for years 0 through 9999.
 fn date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
     let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
-    let (m, day) = (d.month(), d.day());
-    let digit = |n: u32| b'0' + (n % 10) as u8;
-    Some([
-        digit(y / 1000),
-        digit(y / 100),
-        digit(y / 10),
-        digit(y),
-        b'-',
-        digit(m / 10),
-        digit(m),
-        b'-',
-        digit(day / 10),
-        digit(day),
-    ])
+    let ([c0, c1], [y0, y1]) = (two_digits(y / 100), two_digits(y));
+    let ([m0, m1], [d0, d1]) = (two_digits(d.month()), two_digits(d.day()));
+    Some([c0, c1, y0, y1, b'-', m0, m1, b'-', d0, d1])
 }
 
 /// `YYYY-MM-DD`.
@@ -1253,29 +1260,24 @@ fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
 /// offsets in whole minutes in years 0 through 9999 (`None` otherwise).
 fn rfc3339_bytes(t: DateTime<FixedOffset>) -> Option<[u8; 25]> {
     let offset = t.offset().local_minus_utc();
-    let local = t.naive_local();
-    let date = date_bytes(local.date());
-    let (Some(date), 0, 0) = (date, t.nanosecond(), offset % 60) else {
+    if t.nanosecond() != 0 || offset % 60 != 0 {
         return None;
-    };
-    let digit = |n: u32| b'0' + (n % 10) as u8;
+    }
+    let local = t.naive_local();
+    let [c0, c1, y0, y1, _, m0, m1, _, d0, d1] = date_bytes(local.date())?;
+    let secs = local.time().num_seconds_from_midnight();
+    let ([h0, h1], [n0, n1], [s0, s1]) = (
+        two_digits(secs / 3600),
+        two_digits(secs / 60 % 60),
+        two_digits(secs % 60),
+    );
     let minutes = offset.unsigned_abs() / 60;
-    let mut buf = [0u8; 25];
-    let (head, rest) = buf.split_at_mut(10);
-    head.copy_from_slice(&date);
-    let (t, rest) = rest.split_at_mut(1);
-    t.copy_from_slice(b"T");
-    let (time, zone) = rest.split_at_mut(8);
-    time.copy_from_slice(&crate::calendar::hms_bytes(local.time()));
-    zone.copy_from_slice(&[
-        if offset < 0 { b'-' } else { b'+' },
-        digit(minutes / 600),
-        digit(minutes / 60),
-        b':',
-        digit(minutes % 60 / 10),
-        digit(minutes % 60),
-    ]);
-    Some(buf)
+    let ([oh0, oh1], [om0, om1]) = (two_digits(minutes / 60), two_digits(minutes % 60));
+    let sign = if offset < 0 { b'-' } else { b'+' };
+    Some([
+        c0, c1, y0, y1, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1, sign,
+        oh0, oh1, b':', om0, om1,
+    ])
 }
 
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
@@ -1387,6 +1389,22 @@ mod tests {
         let mut out = Vec::new();
         write_rfc3339(&mut out, t);
         assert_eq!(String::from_utf8(out).unwrap(), t.to_rfc3339());
+        // Every field at every value: instants a prime number of seconds apart, on clocks
+        // east and west, against chrono.
+        for offset in [-43_200, -16_200, -14_400, 0, 19_800, 50_400] {
+            let zone = FixedOffset::east_opt(offset).unwrap();
+            for n in 0..20_000i64 {
+                let t = DateTime::from_timestamp(946_684_800 + n * 7_919, 0)
+                    .unwrap()
+                    .with_timezone(&zone);
+                let mut out = Vec::new();
+                write_rfc3339(&mut out, t);
+                assert_eq!(String::from_utf8(out).unwrap(), t.to_rfc3339());
+                let mut out = Vec::new();
+                write_date(&mut out, t.date_naive());
+                assert_eq!(String::from_utf8(out).unwrap(), t.date_naive().to_string());
+            }
+        }
         let mut out = Vec::new();
         write_u64(&mut out, 0);
         out.push(b' ');
