@@ -1214,6 +1214,8 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// `00` to `99`, for writing numbers two digits at a time.
+// Built at compile time, where `get_mut` is not available; `n` stays below the length.
+#[allow(clippy::indexing_slicing)]
 const TWO_DIGITS: [[u8; 2]; 100] = {
     let mut table = [[0u8; 2]; 100];
     let mut n = 0;
