@@ -625,7 +625,9 @@ struct Resolved<'a> {
     party: Option<&'a PartyDef>,
     /// Whether to describe the reasoning (the readings and skipped days of outcomes).
     trace: bool,
-    /// The send instant on the agreement's clock, worked out once.
+    /// The send instant shown on the agreement's clock, worked out once.
+    sent_here: DateTime<FixedOffset>,
+    /// Its wall-clock time.
     sent_local: chrono::NaiveDateTime,
     /// Whether the fax number given is one designated for the recipient, worked out once.
     number_designated: bool,
@@ -688,13 +690,15 @@ impl Rules {
                 });
             }
         }
+        let sent_here = agreement.clock.show(event.sent);
         let r = Resolved {
             agreement,
             event,
             method,
             party,
             trace,
-            sent_local: agreement.clock.local(event.sent),
+            sent_here,
+            sent_local: sent_here.naive_local(),
             number_designated: match (party, event.fax_number) {
                 (Some(p), Some(number)) => p.faxes.iter().any(|f| same_number(&f.digits, number)),
                 _ => false,
@@ -718,15 +722,6 @@ impl Rules {
 impl Resolved<'_> {
     fn tz(&self) -> Tz {
         self.agreement.tz
-    }
-
-    /// The send instant shown on the agreement's clock, from the local time worked out once.
-    fn sent_here(&self) -> DateTime<FixedOffset> {
-        let offset = (self.sent_local - self.event.sent.naive_utc()).num_seconds();
-        match i32::try_from(offset).ok().and_then(FixedOffset::east_opt) {
-            Some(o) => self.event.sent.with_timezone(&o),
-            None => self.local(self.event.sent),
-        }
     }
 
     fn local(&self, t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
@@ -1183,7 +1178,7 @@ impl Resolved<'_> {
         // Never earlier than the event itself: on the day it was sent (or before), the
         // sending; after it, the first instant of the deemed date.
         let effective_at = if date <= self.sent_local.date() {
-            self.sent_here()
+            self.sent_here
         } else {
             self.agreement
                 .clock
