@@ -786,11 +786,10 @@ impl Resolved<'_> {
                     day,
                     zone,
                 } => {
-                    let Some(instant) = self.instant(*subject) else {
+                    let Some((local, _)) = self.read_clock(*subject, zone, rule, &mut assumptions)
+                    else {
                         return Ok(false);
                     };
-                    let tz = self.zone_for(zone, rule, &mut assumptions);
-                    let local = self.local_time(*subject, instant, tz);
                     let time = whole_seconds(local.time());
                     let in_bounds = bounds.iter().all(|(cmp, bound)| meets(time, *cmp, *bound));
                     // The day is read even out of bounds, as the full reading reads it (a
@@ -836,6 +835,20 @@ impl Resolved<'_> {
             Subject::Sent => Some(self.event.sent),
             Subject::Received => self.event.received,
         }
+    }
+
+    /// The wall-clock time an instant condition reads, and on whose clock; `None` when it
+    /// reads a receipt that is not recorded.
+    fn read_clock(
+        &self,
+        subject: Subject,
+        zone: &ZoneSel,
+        rule: &RuleDef,
+        assumptions: &mut Vec<Warning>,
+    ) -> Option<(chrono::NaiveDateTime, Tz)> {
+        let instant = self.instant(subject)?;
+        let tz = self.zone_for(zone, rule, assumptions);
+        Some((self.local_time(subject, instant, tz), tz))
     }
 
     /// The clock a condition reads; an unknown recipient zone falls back, with a warning.
@@ -983,13 +996,12 @@ impl Resolved<'_> {
                     day,
                     zone,
                 } => {
-                    let Some(instant) = self.instant(*subject) else {
+                    let Some((local, tz)) = self.read_clock(*subject, zone, rule, &mut assumptions)
+                    else {
                         all_hold = false;
                         tests.push(Test::NoReceipt);
                         continue;
                     };
-                    let tz = self.zone_for(zone, rule, &mut assumptions);
-                    let local = self.local_time(*subject, instant, tz);
                     let time = whole_seconds(local.time());
                     let subject_word = subject_word(*subject);
                     for (cmp, bound) in bounds {
