@@ -15,14 +15,13 @@ pub(crate) struct Fields<'a> {
     pub to: Option<&'a str>,
     pub fax_number: Option<&'a str>,
     pub deliveries: Option<&'a str>,
-    /// Which fields are strings without escapes (a bit per [`Fields::PLAIN_ID`]...), whose
+    /// Which fields are strings without escapes (a bit per [`Fields::PLAIN_METHOD`]...), whose
     /// text is then the bytes between the quotes. Zero says nothing is known.
     pub plain: u8,
 }
 
 impl Fields<'_> {
-    pub const PLAIN_ID: u8 = 1;
-    pub const PLAIN_METHOD: u8 = 1 << 1;
+    pub const PLAIN_METHOD: u8 = 1;
     pub const PLAIN_SENT: u8 = 1 << 2;
     pub const PLAIN_RECEIVED: u8 = 1 << 3;
     pub const PLAIN_TO: u8 = 1 << 4;
@@ -237,7 +236,7 @@ impl<'a> Scanner<'a> {
             };
             let raw = self.slice(start)?;
             let (slot, bit) = match key {
-                Key::Id => (&mut f.id, Fields::PLAIN_ID),
+                Key::Id => (&mut f.id, 0),
                 Key::Method => (&mut f.method, Fields::PLAIN_METHOD),
                 Key::Sent => (&mut f.sent, Fields::PLAIN_SENT),
                 Key::Received => (&mut f.received, Fields::PLAIN_RECEIVED),
