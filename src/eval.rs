@@ -774,6 +774,8 @@ impl Resolved<'_> {
     /// Whether every condition of a rule holds, stopping at the first that does not: the
     /// reading of [`Resolved::tests`] (and its errors) without the tests as data, for the
     /// quick path. The properties in `tests/` hold the two paths to the same answers.
+    // Once a rule per event: inlined into the quick path (callgrind: a few percent).
+    #[inline(always)]
     fn quick_test(&self, rule: &RuleDef, warnings: &mut Vec<Warning>) -> Result<bool, EvalError> {
         let mut assumptions = Vec::new();
         for cond in &rule.conditions {
@@ -1057,6 +1059,8 @@ impl Resolved<'_> {
 
     /// Whether the fax went to a number designated for the recipient, and (when tracing)
     /// the test as data. A missing recipient or number is assumed, with a warning.
+    // Inlined where the quick path calls it without describing (callgrind: about 1%).
+    #[inline(always)]
     fn fax_check(
         &self,
         rule: &RuleDef,
