@@ -976,7 +976,7 @@ impl Checker {
         Some(RuleDef {
             kind: rule.kind,
             label: rule.label.node.as_str().into(),
-            cite: rule.cite.node.clone(),
+            cite: rule.cite.node.as_str().into(),
             conditions,
             outcome: rule.outcome.node,
         })

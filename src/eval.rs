@@ -194,9 +194,9 @@ pub enum Warning {
         /// What each nearly applicable clause was missing.
         missing: Vec<Miss>,
         /// The gap rule's label.
-        rule: String,
+        rule: std::sync::Arc<str>,
         /// The hole it fills, in the rules file's words.
-        cite: String,
+        cite: std::sync::Arc<str>,
     },
     /// The deciding rule waits on actual receipt, which is not recorded.
     AwaitingReceipt {
@@ -299,7 +299,7 @@ pub enum Step {
         /// Its label.
         label: String,
         /// The contract words it encodes.
-        cite: String,
+        cite: std::sync::Arc<str>,
         /// Whether all its tests held.
         applied: bool,
         /// Each condition's test.
@@ -410,6 +410,12 @@ impl Piece for str {
 }
 
 impl Piece for &str {
+    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Piece for std::sync::Arc<str> {
     fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self)
     }
@@ -1277,7 +1283,7 @@ impl Keep {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Miss {
     /// The clause's label.
-    pub clause: String,
+    pub clause: std::sync::Arc<str>,
     /// The tests that did not hold.
     pub failed: Vec<Test>,
 }
@@ -1309,7 +1315,7 @@ impl Misses {
     fn add(&mut self, rule: &RuleDef, near: bool, mut tests: Vec<Test>) {
         tests.retain(|t| !t.holds());
         let miss = Miss {
-            clause: rule.label.to_string(),
+            clause: rule.label.clone(),
             failed: tests,
         };
         if near {
@@ -1326,7 +1332,7 @@ impl Misses {
             } else {
                 self.near
             },
-            rule: gap.label.to_string(),
+            rule: gap.label.clone(),
             cite: gap.cite.clone(),
         }
     }

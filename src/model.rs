@@ -81,7 +81,7 @@ pub struct NoticeDef {
 pub struct RuleDef {
     pub(crate) kind: RuleKind,
     pub(crate) label: std::sync::Arc<str>,
-    pub(crate) cite: String,
+    pub(crate) cite: std::sync::Arc<str>,
     pub(crate) conditions: Vec<Cond>,
     pub(crate) outcome: Outcome,
 }
