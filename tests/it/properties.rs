@@ -26,6 +26,26 @@ fn instant(seconds: i64, offset_minutes: i32) -> DateTime<chrono::FixedOffset> {
     utc.with_timezone(&chrono::FixedOffset::east_opt(offset_minutes * 60).unwrap())
 }
 
+/// An event sent at `seconds` (Unix) on a clock `offset` minutes east, received `receipt_delay`
+/// seconds later if at all.
+fn event(
+    seconds: i64,
+    offset: i32,
+    receipt_delay: Option<i64>,
+    method: usize,
+    to: Option<&str>,
+    fax_number: Option<&str>,
+) -> Event {
+    let sent = instant(seconds, offset);
+    Event {
+        method: METHODS[method].into(),
+        sent,
+        received: receipt_delay.map(|d| sent + Duration::seconds(d)),
+        to: to.map(String::from),
+        fax_number: fax_number.map(String::from),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -42,14 +62,8 @@ proptest! {
         number in 0usize..4,
     ) {
         let rules = rules();
-        let sent = instant(seconds, offset);
-        let event = Event {
-            method: METHODS[method].into(),
-            sent,
-            received: receipt_delay.map(|d| sent + Duration::seconds(d)),
-            to: PARTIES[party].map(String::from),
-            fax_number: NUMBERS[number].map(String::from),
-        };
+        let event = event(seconds, offset, receipt_delay, method, PARTIES[party], NUMBERS[number]);
+        let sent = event.sent;
         let r = rules.evaluate(&event).unwrap();
         // The quick path (no trace) gives the same answer and warnings.
         let quick = rules.evaluate_with(&event, false).unwrap();
@@ -105,14 +119,7 @@ proptest! {
         method in 0usize..5,
         party in prop::sample::select(vec![None, Some("lender"), Some("borrower"), Some("nobody")]),
     ) {
-        let sent = instant(seconds, offset);
-        let event = Event {
-            method: METHODS[method].into(),
-            sent,
-            received: receipt_delay.map(|d| sent + Duration::seconds(d)),
-            to: party.map(String::from),
-            fax_number: None,
-        };
+        let event = event(seconds, offset, receipt_delay, method, party, None);
         let full = pacific().evaluate(&event).map(|r| {
             (r.deemed_date, r.effective_at, r.clause, r.status, r.warnings)
         });
