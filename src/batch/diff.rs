@@ -5,7 +5,8 @@ use std::io::BufRead;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::{Batch, BatchError, InputFormat, Options, Outcome, read_line};
+use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome, read_line};
+use crate::eval::Shortcuts;
 use crate::eval::Status;
 use crate::model::Rules;
 
@@ -25,13 +26,14 @@ pub struct Side {
 }
 
 impl Side {
-    fn of(outcome: &Outcome<'_>) -> Side {
-        match (&outcome.error, &outcome.resolution) {
-            (None, Some(r)) => Side {
-                deemed_date: r.deemed_date,
-                effective_at: r.effective_at,
-                clause: r.clause.clone(),
-                status: match r.status {
+    fn of(shortcuts: &Shortcuts<'_>, outcome: &Outcome<'_>) -> Side {
+        let answer = Answer::of(shortcuts, outcome);
+        match (&outcome.error, answer.status) {
+            (None, Some(status)) => Side {
+                deemed_date: answer.deemed_date,
+                effective_at: answer.effective_at,
+                clause: answer.clause.cloned(),
+                status: match status {
                     Status::Effective => "effective",
                     Status::Gap => "gap",
                     Status::Pending => "pending",
@@ -101,8 +103,8 @@ pub fn diff<R: BufRead>(
         input: format,
         ..Options::default()
     };
-    let before = Batch::new(old, options)?;
-    let after = Batch::new(new, options)?;
+    let mut before = Batch::new(old, options)?;
+    let mut after = Batch::new(new, options)?;
     let mut summary = DiffSummary::default();
     let mut line = Vec::new();
     let mut columns = None;
@@ -126,7 +128,10 @@ pub fn diff<R: BufRead>(
         summary.records += 1;
         let (id, a) = before.resolve_line(&line, too_long, columns.as_ref());
         let (_, b) = after.resolve_line(&line, too_long, columns.as_ref());
-        let (a, b) = (Side::of(&a), Side::of(&b));
+        let (a, b) = (
+            Side::of(&before.shortcuts, &a),
+            Side::of(&after.shortcuts, &b),
+        );
         if a.differs(&b) {
             summary.changed += 1;
             on_change(Change {

@@ -36,7 +36,7 @@ mod scan;
 
 pub use diff::{Change, DiffSummary, Side, diff};
 
-use crate::eval::{EvalError, EventRef, Resolution, Status, Warning};
+use crate::eval::{EvalError, EventRef, Quick, Resolution, Shortcuts, Status, Warning};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -647,6 +647,8 @@ fn parse_csv_line<'a>(line: &'a str, cols: &CsvColumns) -> Result<Record<'a>, Re
 
 /// The outcome for one input record.
 struct Outcome<'r> {
+    /// The answer by shortcut, for a record of one delivery without a trace.
+    quick: Option<Quick>,
     resolution: Option<Resolution>,
     /// Per-delivery resolutions when the record had several (for the trace).
     deliveries: Vec<(usize, &'r str, Resolution)>,
@@ -661,6 +663,8 @@ pub struct Batch<'r> {
     options: Options,
     summary: Summary,
     ids: IdIndex,
+    /// Which clauses apply, per class of events, learnt as the run goes.
+    shortcuts: Shortcuts<'r>,
     /// Records per deciding clause, gathered into the summary at the end.
     by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
@@ -681,6 +685,7 @@ impl<'r> Batch<'r> {
             options,
             summary: Summary::default(),
             ids: IdIndex::new(),
+            shortcuts: Shortcuts::new(rules),
             by_clause: Vec::new(),
             rendered: Rendered::default(),
             out: Vec::with_capacity(1 << 16),
@@ -791,7 +796,7 @@ impl<'r> Batch<'r> {
 
     /// Reads and evaluates one input line (without its end of line).
     fn resolve_line<'l>(
-        &self,
+        &mut self,
         line: &'l [u8],
         too_long: bool,
         columns: Option<&CsvColumns>,
@@ -831,7 +836,7 @@ impl<'r> Batch<'r> {
 
     /// Evaluates every delivery of a record and keeps the earliest result, as "the
     /// earliest of" in §4.2 does for one notice sent several ways.
-    fn evaluate(&self, record: &Record<'_>) -> Outcome<'r> {
+    fn evaluate(&mut self, record: &Record<'_>) -> Outcome<'r> {
         let trace = self.options.trace;
         let mut best: Option<(usize, Resolution)> = None;
         let mut all = Vec::new();
@@ -841,6 +846,11 @@ impl<'r> Batch<'r> {
                 Ok(e) => e,
                 Err(e) => return Outcome::error(e),
             };
+            if !trace && !record.multi {
+                if let Some(quick) = self.shortcuts.resolve(event) {
+                    return Outcome::quick(quick);
+                }
+            }
             let resolution = match self.rules.evaluate_ref(event, trace) {
                 Ok(r) => r,
                 Err(e) => {
@@ -893,6 +903,7 @@ impl<'r> Batch<'r> {
             }
         }
         Outcome {
+            quick: None,
             resolution: best.map(|(_, r)| r),
             deliveries: all
                 .into_iter()
@@ -952,10 +963,10 @@ impl<'r> Batch<'r> {
         })
     }
 
-    fn write_record(&mut self, input: &str, line: u64, id: Option<&str>, outcome: Outcome<'_>) {
+    fn write_record(&mut self, input: &str, line: u64, id: Option<&str>, mut outcome: Outcome<'_>) {
         let summary = &mut self.summary;
         summary.records += 1;
-        let mut warnings = outcome.extra_warnings;
+        let mut warnings = std::mem::take(&mut outcome.extra_warnings);
         if let Some(id) = id {
             match self.ids.first_seen(id.as_bytes(), line) {
                 Ok(Some(first)) => {
@@ -966,12 +977,20 @@ impl<'r> Batch<'r> {
                 Err(()) => summary.duplicate_index_full = true,
             }
         }
-        let status = match (&outcome.error, &outcome.resolution) {
+        let r = outcome.resolution.as_ref();
+        let Answer {
+            deemed_date,
+            effective_at,
+            clause,
+            status: answer_status,
+            warnings: answer_warnings,
+        } = Answer::of(&self.shortcuts, &outcome);
+        let status = match (&outcome.error, answer_status) {
             (Some(_), _) | (None, None) => {
                 summary.errors += 1;
                 "error"
             }
-            (None, Some(r)) => match r.status {
+            (None, Some(status)) => match status {
                 Status::Effective => {
                     summary.effective += 1;
                     "effective"
@@ -986,7 +1005,7 @@ impl<'r> Batch<'r> {
                 }
             },
         };
-        if let Some(clause) = outcome.resolution.as_ref().and_then(|r| r.clause.as_ref()) {
+        if let Some(clause) = clause {
             // The labels are shared with the rules, so the same pointer is the same clause
             // (the text is compared only when no pointer matches).
             let at = (self.by_clause.iter())
@@ -1005,7 +1024,6 @@ impl<'r> Batch<'r> {
             }
         }
         let out = &mut self.out;
-        let r = outcome.resolution.as_ref();
         match self.options.output {
             OutputFormat::Jsonl => {
                 out.extend_from_slice(b"{\"id\":");
@@ -1013,10 +1031,9 @@ impl<'r> Batch<'r> {
                 out.extend_from_slice(b",\"line\":");
                 write_u64(out, line);
                 out.extend_from_slice(b",\"deemed_date\":");
-                let effective_at = r.and_then(|r| r.effective_at);
                 // The instant's text, whose first ten bytes are usually the deemed date too.
                 let instant = effective_at.and_then(rfc3339_bytes);
-                match r.and_then(|r| r.deemed_date) {
+                match deemed_date {
                     Some(d) => {
                         out.push(b'"');
                         match (
@@ -1047,12 +1064,12 @@ impl<'r> Batch<'r> {
                     (None, None) => out.extend_from_slice(b"null"),
                 }
                 out.extend_from_slice(b",\"clause\":");
-                write_json_opt_str(out, r.and_then(|r| r.clause.as_deref()));
+                write_json_opt_str(out, clause.map(|c| &**c));
                 out.extend_from_slice(b",\"status\":\"");
                 out.extend_from_slice(status.as_bytes());
                 out.extend_from_slice(b"\",\"warnings\":[");
                 let mut first = true;
-                for w in r.map(|r| r.warnings.as_slice()).unwrap_or(&[]) {
+                for w in answer_warnings {
                     if !first {
                         out.push(b',');
                     }
@@ -1120,21 +1137,19 @@ impl<'r> Batch<'r> {
                 out.push(b',');
                 write_u64(out, line);
                 out.push(b',');
-                if let Some(d) = r.and_then(|r| r.deemed_date) {
+                if let Some(d) = deemed_date {
                     write_date(out, d);
                 }
                 out.push(b',');
-                if let Some(t) = r.and_then(|r| r.effective_at) {
+                if let Some(t) = effective_at {
                     write_rfc3339(out, t);
                 }
                 out.push(b',');
-                write_csv_field(out, r.and_then(|r| r.clause.as_deref()).unwrap_or(""));
+                write_csv_field(out, clause.map_or("", |c| &**c));
                 out.push(b',');
                 out.extend_from_slice(status.as_bytes());
                 out.push(b',');
-                let mut all: Vec<String> = r
-                    .map(|r| r.warnings.iter().map(|w| w.to_string()).collect())
-                    .unwrap_or_default();
+                let mut all: Vec<String> = answer_warnings.iter().map(|w| w.to_string()).collect();
                 all.extend(warnings);
                 write_csv_field(out, &all.join(" | "));
                 out.push(b',');
@@ -1147,9 +1162,58 @@ impl<'r> Batch<'r> {
     }
 }
 
+/// What an outcome answers, however it was reached.
+struct Answer<'a> {
+    deemed_date: Option<NaiveDate>,
+    effective_at: Option<DateTime<FixedOffset>>,
+    clause: Option<&'a Arc<str>>,
+    /// `None` for an error.
+    status: Option<Status>,
+    warnings: &'a [Warning],
+}
+
+impl<'a> Answer<'a> {
+    fn of(shortcuts: &'a Shortcuts<'_>, outcome: &'a Outcome<'_>) -> Answer<'a> {
+        match (&outcome.quick, &outcome.resolution) {
+            (Some(q), _) => Answer {
+                deemed_date: q.deemed_date,
+                effective_at: q.effective_at,
+                clause: shortcuts.label(q),
+                status: Some(q.status),
+                warnings: shortcuts.warnings(q),
+            },
+            (None, Some(r)) => Answer {
+                deemed_date: r.deemed_date,
+                effective_at: r.effective_at,
+                clause: r.clause.as_ref(),
+                status: Some(r.status),
+                warnings: &r.warnings,
+            },
+            (None, None) => Answer {
+                deemed_date: None,
+                effective_at: None,
+                clause: None,
+                status: None,
+                warnings: &[],
+            },
+        }
+    }
+}
+
 impl Outcome<'_> {
+    fn quick(quick: Quick) -> Self {
+        Outcome {
+            quick: Some(quick),
+            resolution: None,
+            deliveries: Vec::new(),
+            extra_warnings: Vec::new(),
+            error: None,
+        }
+    }
+
     fn error(e: RecordError) -> Self {
         Outcome {
+            quick: None,
             resolution: None,
             deliveries: Vec::new(),
             extra_warnings: Vec::new(),

@@ -16,6 +16,10 @@ use crate::check::{cmp_word, meets};
 use crate::model::*;
 use crate::syntax::ast::{Combinator, DayKind, Outcome, RuleKind, Subject};
 
+mod shortcut;
+
+pub(crate) use shortcut::{Quick, Shortcuts};
+
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -668,6 +672,23 @@ impl Rules {
 
     /// [`Rules::evaluate_with`] on a borrowed event.
     pub fn evaluate_ref(&self, event: EventRef<'_>, trace: bool) -> Result<Resolution, EvalError> {
+        let r = self.resolved(event, trace)?;
+        if !trace {
+            if let Some(quick) = r.resolve_quickly()? {
+                return Ok(quick);
+            }
+        }
+        // The full reasoning, kept as the trace; the quick path comes here for gaps, whose
+        // warnings need every clause's failed tests.
+        let mut full = Resolved { trace: true, ..r }.resolve()?;
+        if !trace {
+            full.trace = Vec::new();
+        }
+        Ok(full)
+    }
+
+    /// The event with its names resolved and its sending read on the agreement's clock.
+    fn resolved<'a>(&'a self, event: EventRef<'a>, trace: bool) -> Result<Resolved<'a>, EvalError> {
         let agreement = self
             .agreement
             .as_ref()
@@ -697,7 +718,7 @@ impl Rules {
             }
         }
         let sent_here = agreement.clock.show(event.sent);
-        let r = Resolved {
+        Ok(Resolved {
             agreement,
             event,
             method,
@@ -709,19 +730,7 @@ impl Rules {
                 (Some(p), Some(number)) => p.faxes.iter().any(|f| same_number(&f.digits, number)),
                 _ => false,
             },
-        };
-        if !trace {
-            if let Some(quick) = r.resolve_quickly()? {
-                return Ok(quick);
-            }
-        }
-        // The full reasoning, kept as the trace; the quick path comes here for gaps, whose
-        // warnings need every clause's failed tests.
-        let mut full = Resolved { trace: true, ..r }.resolve()?;
-        if !trace {
-            full.trace = Vec::new();
-        }
-        Ok(full)
+        })
     }
 }
 
@@ -1348,6 +1357,8 @@ struct Picker<'r> {
     best: Option<(&'r RuleDef, Deemed)>,
     /// Clauses that apply upon a receipt not recorded.
     pending: Vec<&'r RuleDef>,
+    /// Whether to keep `pending` (for its warnings); a shortcut knows them already.
+    keep_pending: bool,
 }
 
 impl<'r> Picker<'r> {
@@ -1357,13 +1368,24 @@ impl<'r> Picker<'r> {
             first: None,
             best: None,
             pending: Vec::new(),
+            keep_pending: true,
+        }
+    }
+
+    /// A picker that decides without the warnings [`Picker::pick`] adds.
+    fn quiet(combinator: Combinator) -> Self {
+        Picker {
+            keep_pending: false,
+            ..Picker::new(combinator)
         }
     }
 
     fn offer(&mut self, rule: &'r RuleDef, deemed: Deemed) {
         let Some(at) = deemed.instant() else {
             self.first.get_or_insert((rule, true));
-            self.pending.push(rule);
+            if self.keep_pending {
+                self.pending.push(rule);
+            }
             return;
         };
         let is_first = self.first.is_none();

@@ -1,0 +1,519 @@
+//! Shortcuts for batch runs: which clauses apply, worked out once per class of events.
+//!
+//! Whether a clause applies to an event depends on few of its facts: the method, the
+//! recipient, whether a fax number is given and designated, whether a receipt is recorded,
+//! and, on each clock a condition reads, where the time of day falls among the bounds the
+//! conditions name and whether the day is a business day on each calendar they name. Events
+//! that agree on all of these form a *class*: the same clauses apply to them, with the same
+//! warnings; only their dates differ. A [`Shortcuts`] keeps, per class, the clauses that
+//! apply and the resolution's warnings, so that an event of a known class costs only its
+//! outcomes' date arithmetic.
+//!
+//! A class where no clause applies is left to the full reading: its gap warning describes
+//! the event itself (its time, its day). So is anything the key cannot hold, and anything
+//! that goes wrong (an unknown name, a date outside a calendar): the full reading then gives
+//! the answer or the error. The properties in `tests/` hold the shortcut to the full reading.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+
+use super::{Deemed, EventRef, Picker, Resolved, Status, Warning, finish, whole_seconds};
+use crate::calendar::Calendar;
+use crate::model::{Agreement, Cond, Rules, ZoneSel};
+use crate::syntax::ast::Subject;
+
+/// The most classes kept; later classes take the full reading, so memory stays bounded.
+const MAX_CLASSES: usize = 1 << 14;
+
+/// Bits of the key before the clocks: method (6), recipient (7), fax number (2), receipt (1).
+const FIXED_BITS: u32 = 16;
+
+/// The clauses that apply per class of events, for one set of rules.
+pub(crate) struct Shortcuts<'r> {
+    rules: &'r Rules,
+    /// The clocks the clauses read; `None` when a class does not fit a key.
+    clocks: Option<Vec<ClockRead>>,
+    /// Classes by key, each with its plan, or `None` for a class left to the full reading.
+    classes: HashMap<u64, Option<usize>, BuildHasherDefault<KeyHasher>>,
+    plans: Vec<Plan>,
+}
+
+/// An instant read on one clock by the clauses' conditions, and what they ask of it.
+struct ClockRead {
+    subject: Subject,
+    zone: ZoneSel,
+    /// Every bound the conditions on this clock compare with, sorted, each once.
+    bounds: Vec<NaiveTime>,
+    /// Every calendar they ask about the day, each once.
+    calendars: Vec<Arc<Calendar>>,
+    /// The bits of the time-of-day class: a missing instant, or a place among the bounds.
+    class_bits: u32,
+}
+
+/// What a class of events resolves by.
+struct Plan {
+    /// The clauses that apply, in source order (indexes into the notice's clauses).
+    applies: Vec<usize>,
+    /// The resolution's warnings, the same for every event of the class.
+    warnings: Vec<Warning>,
+}
+
+/// A resolution by shortcut: the answer without a trace.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Quick {
+    /// The deemed date (`None` while pending).
+    pub deemed_date: Option<NaiveDate>,
+    /// The instant it takes effect.
+    pub effective_at: Option<DateTime<FixedOffset>>,
+    /// The deciding clause (an index into the notice's clauses).
+    pub clause: usize,
+    /// Effective, or pending.
+    pub status: Status,
+    /// The plan it was resolved by, which holds its warnings.
+    pub plan: usize,
+}
+
+impl<'r> Shortcuts<'r> {
+    /// Reads which clocks, bounds and calendars the rules' clauses ask about.
+    pub(crate) fn new(rules: &'r Rules) -> Shortcuts<'r> {
+        let clocks = rules.agreement.as_ref().and_then(clocks_of);
+        Shortcuts {
+            rules,
+            clocks,
+            classes: HashMap::default(),
+            plans: Vec::new(),
+        }
+    }
+
+    /// The deciding clause's label.
+    pub(crate) fn label(&self, quick: &Quick) -> Option<&'r Arc<str>> {
+        let agreement = self.rules.agreement.as_ref()?;
+        Some(&agreement.notice.clauses.get(quick.clause)?.label)
+    }
+
+    /// The warnings of a resolution by shortcut.
+    pub(crate) fn warnings(&self, quick: &Quick) -> &[Warning] {
+        self.plans
+            .get(quick.plan)
+            .map_or(&[], |p| p.warnings.as_slice())
+    }
+
+    /// The answer [`Rules::evaluate_ref`] gives without a trace, when a clause applies and
+    /// nothing goes wrong; `None` leaves the event to the full reading.
+    pub(crate) fn resolve(&mut self, event: EventRef<'_>) -> Option<Quick> {
+        let r = self.rules.resolved(event, false).ok()?;
+        let key = self.key(&r)?;
+        let plan = match self.classes.get(&key) {
+            Some(plan) => (*plan)?,
+            None => self.learn(key, &r)?,
+        };
+        let notice = &r.agreement.notice;
+        let mut picker = Picker::quiet(notice.combinator);
+        for &n in &self.plans.get(plan)?.applies {
+            let rule = notice.clauses.get(n)?;
+            picker.offer(rule, r.deem(rule.outcome).ok()?);
+        }
+        let (rule, deemed) = picker.pick(&mut Vec::new())?;
+        let clause = notice.clauses.iter().position(|c| std::ptr::eq(c, rule))?;
+        Some(match deemed {
+            Deemed::Date {
+                deemed_date,
+                effective_at,
+                ..
+            } => Quick {
+                deemed_date: Some(deemed_date),
+                effective_at: Some(effective_at),
+                clause,
+                status: Status::Effective,
+                plan,
+            },
+            Deemed::AwaitingReceipt => Quick {
+                deemed_date: None,
+                effective_at: None,
+                clause,
+                status: Status::Pending,
+                plan,
+            },
+        })
+    }
+
+    /// The class of an event, as a key; `None` when it cannot be read without an error.
+    fn key(&self, r: &Resolved<'_>) -> Option<u64> {
+        let clocks = self.clocks.as_ref()?;
+        let party = match r.party {
+            None => 0,
+            Some(p) => {
+                1 + r
+                    .agreement
+                    .parties
+                    .iter()
+                    .position(|q| std::ptr::eq(q, p))?
+            }
+        };
+        let mut key = r.method as u64
+            | (party as u64) << 6
+            | u64::from(r.event.fax_number.is_some()) << 13
+            | u64::from(r.number_designated) << 14
+            | u64::from(r.event.received.is_some()) << 15;
+        let mut shift = FIXED_BITS;
+        for clock in clocks {
+            let (class, days) = clock.read(r)?;
+            key |= class << shift | days << (shift + clock.class_bits);
+            shift += clock.class_bits + clock.calendars.len() as u32;
+        }
+        Some(key)
+    }
+
+    /// Works out a new class's plan from its first event; `None` when it is left to the
+    /// full reading (no clause applies, or this event cannot be resolved quickly).
+    fn learn(&mut self, key: u64, r: &Resolved<'_>) -> Option<usize> {
+        let notice = &r.agreement.notice;
+        let mut warnings = Vec::new();
+        let mut applies = Vec::new();
+        for (n, rule) in notice.clauses.iter().enumerate() {
+            if r.quick_test(rule, &mut warnings).ok()? {
+                applies.push(n);
+            }
+        }
+        if self.classes.len() >= MAX_CLASSES {
+            return None;
+        }
+        if applies.is_empty() {
+            self.classes.insert(key, None);
+            return None;
+        }
+        // Picking and finishing add warnings that depend only on which clauses apply and
+        // whether a receipt is recorded, so they too are the same for the whole class.
+        let mut picker = Picker::new(notice.combinator);
+        for &n in &applies {
+            let rule = notice.clauses.get(n)?;
+            picker.offer(rule, r.deem(rule.outcome).ok()?);
+        }
+        let (rule, deemed) = picker.pick(&mut warnings)?;
+        let warnings = finish(rule, deemed, Status::Effective, warnings, Vec::new()).warnings;
+        self.plans.push(Plan { applies, warnings });
+        let plan = self.plans.len() - 1;
+        self.classes.insert(key, Some(plan));
+        Some(plan)
+    }
+}
+
+impl ClockRead {
+    /// The time-of-day class of the event on this clock, and a bit per calendar for a
+    /// business day.
+    fn read(&self, r: &Resolved<'_>) -> Option<(u64, u64)> {
+        let instant = match self.subject {
+            Subject::Sent => r.event.sent,
+            Subject::Received => match r.event.received {
+                Some(t) => t,
+                None => return Some((0, 0)),
+            },
+        };
+        let tz = match &self.zone {
+            ZoneSel::Agreement => r.agreement.tz,
+            ZoneSel::Fixed(tz) => *tz,
+            // A recipient without a zone is read on the agreement's clock, with a warning
+            // (the recipient is part of the key).
+            ZoneSel::Recipient => r.party.and_then(|p| p.tz).unwrap_or(r.agreement.tz),
+        };
+        let local = r.local_time(self.subject, instant, tz);
+        let time = whole_seconds(local.time());
+        let below = self.bounds.iter().filter(|b| **b < time).count() as u64;
+        let at = u64::from(self.bounds.contains(&time));
+        let class = 1 + 2 * below + at;
+        let mut days = 0;
+        for (n, cal) in self.calendars.iter().enumerate() {
+            days |= u64::from(cal.is_business_day(local.date()).ok()?) << n;
+        }
+        Some((class, days))
+    }
+}
+
+/// The clocks an agreement's clauses read; `None` when their classes do not fit a key.
+fn clocks_of(agreement: &Agreement) -> Option<Vec<ClockRead>> {
+    if agreement.methods.len() > 63 || agreement.parties.len() > 126 {
+        return None;
+    }
+    let mut clocks: Vec<ClockRead> = Vec::new();
+    for rule in &agreement.notice.clauses {
+        for cond in &rule.conditions {
+            let Cond::Instant {
+                subject,
+                bounds,
+                day,
+                zone,
+            } = cond
+            else {
+                continue;
+            };
+            let same_zone = |z: &ZoneSel| match (z, zone) {
+                (ZoneSel::Agreement, ZoneSel::Agreement)
+                | (ZoneSel::Recipient, ZoneSel::Recipient) => true,
+                (ZoneSel::Fixed(a), ZoneSel::Fixed(b)) => a == b,
+                _ => false,
+            };
+            let n = match clocks
+                .iter()
+                .position(|c| c.subject == *subject && same_zone(&c.zone))
+            {
+                Some(n) => n,
+                None => {
+                    clocks.push(ClockRead {
+                        subject: *subject,
+                        zone: zone.clone(),
+                        bounds: Vec::new(),
+                        calendars: Vec::new(),
+                        class_bits: 0,
+                    });
+                    clocks.len() - 1
+                }
+            };
+            let clock = clocks.get_mut(n)?;
+            for (_, bound) in bounds {
+                if !clock.bounds.contains(bound) {
+                    clock.bounds.push(*bound);
+                }
+            }
+            if let Some((_, cal)) = day {
+                let cal = cal.as_ref().unwrap_or(&agreement.calendar);
+                if !clock.calendars.iter().any(|c| Arc::ptr_eq(c, cal)) {
+                    clock.calendars.push(Arc::clone(cal));
+                }
+            }
+        }
+    }
+    let mut bits = FIXED_BITS;
+    for clock in &mut clocks {
+        clock.bounds.sort();
+        // Classes run from 0 (no instant) to 2 * bounds + 1.
+        let classes = 2 * clock.bounds.len() as u64 + 2;
+        clock.class_bits = 64 - (classes - 1).leading_zeros();
+        bits += clock.class_bits + clock.calendars.len() as u32;
+    }
+    (bits <= 64).then_some(clocks)
+}
+
+/// A hasher for the keys: each word folded in by a 128-bit multiply, which spreads every
+/// bit of the key over the whole hash (the table reads both its low and high bits).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn fold(&mut self, word: u64) {
+        let p = u128::from(self.0 ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.fold(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.fold(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::EvalError;
+    use chrono::{Duration, TimeZone, Utc};
+    use proptest::prelude::*;
+
+    /// An event as plain data: sent (Unix second, offset in minutes), receipt delay, method,
+    /// recipient and number, by index into the lists a test passes; and maybe a bound the
+    /// rules name (by index), with a second either side, to move the event to.
+    type Spec = (
+        i64,
+        i32,
+        Option<i64>,
+        usize,
+        usize,
+        usize,
+        Option<(usize, i64)>,
+    );
+
+    /// The event moved to a bound of one of the clocks the rules read, plus `delta`
+    /// seconds, on the same day: where random instants seldom fall.
+    fn near_bound<'a>(
+        rules: &Rules,
+        mut event: EventRef<'a>,
+        (choice, delta): (usize, i64),
+    ) -> EventRef<'a> {
+        let agreement = rules.agreement().unwrap();
+        let clocks = clocks_of(agreement).unwrap();
+        let bounds: Vec<(&ClockRead, NaiveTime)> = clocks
+            .iter()
+            .flat_map(|c| c.bounds.iter().map(move |b| (c, *b)))
+            .collect();
+        let Some((clock, bound)) = bounds.get(choice % bounds.len().max(1)) else {
+            return event;
+        };
+        let party = event
+            .to
+            .and_then(|name| agreement.party_index(name).ok())
+            .and_then(|n| agreement.parties.get(n));
+        let tz = match &clock.zone {
+            ZoneSel::Agreement => agreement.tz,
+            ZoneSel::Fixed(tz) => *tz,
+            ZoneSel::Recipient => party.and_then(|p| p.tz).unwrap_or(agreement.tz),
+        };
+        let base = match clock.subject {
+            Subject::Sent => event.sent,
+            Subject::Received => event.received.unwrap_or(event.sent),
+        };
+        let local =
+            base.with_timezone(&tz).date_naive().and_time(*bound) + Duration::seconds(delta);
+        let Some(t) = tz.from_local_datetime(&local).earliest() else {
+            return event;
+        };
+        let t = t.fixed_offset();
+        match clock.subject {
+            Subject::Sent => event.sent = t,
+            Subject::Received => event.received = Some(t.max(event.sent)),
+        }
+        event
+    }
+
+    fn rules(file: &str) -> Rules {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .join(file);
+        Rules::from_path(&path).unwrap()
+    }
+
+    /// The answer without a trace as the full reading gives it, or its error.
+    type Answer = (
+        Option<NaiveDate>,
+        Option<DateTime<FixedOffset>>,
+        Option<Arc<str>>,
+        Status,
+        Vec<Warning>,
+    );
+
+    fn full(rules: &Rules, event: EventRef<'_>) -> Result<Answer, EvalError> {
+        rules.evaluate_ref(event, false).map(|r| {
+            (
+                r.deemed_date,
+                r.effective_at,
+                r.clause,
+                r.status,
+                r.warnings,
+            )
+        })
+    }
+
+    /// Runs one `Shortcuts` over every event in turn (so later events meet the classes
+    /// earlier ones taught it) and holds each answer to the full reading's. Returns the
+    /// events a clause applies to that did not take the shortcut.
+    fn agree(
+        rules: &Rules,
+        specs: &[Spec],
+        methods: &[&str],
+        parties: &[Option<&str>],
+        numbers: &[Option<&str>],
+    ) -> Result<Vec<String>, TestCaseError> {
+        let mut shortcuts = Shortcuts::new(rules);
+        let mut missed = Vec::new();
+        for &(seconds, offset, delay, method, party, number, near) in specs {
+            let zone = FixedOffset::east_opt(offset * 60).unwrap();
+            let sent = Utc.timestamp_opt(seconds, 0).unwrap().with_timezone(&zone);
+            let event = EventRef {
+                method: methods[method % methods.len()],
+                sent,
+                received: delay.map(|d| sent + Duration::seconds(d)),
+                to: parties[party % parties.len()],
+                fax_number: numbers[number % numbers.len()],
+            };
+            let event = match near {
+                Some(near) => near_bound(rules, event, near),
+                None => event,
+            };
+            let Some(quick) = shortcuts.resolve(event) else {
+                if full(rules, event).is_ok_and(|a| a.3 != Status::Gap) {
+                    missed.push(format!("{event:?}"));
+                }
+                continue;
+            };
+            let answer = (
+                quick.deemed_date,
+                quick.effective_at,
+                shortcuts.label(&quick).cloned(),
+                quick.status,
+                shortcuts.warnings(&quick).to_vec(),
+            );
+            let expected = full(rules, event);
+            prop_assert!(expected.is_ok(), "{event:?}: the full reading fails");
+            prop_assert_eq!(answer, expected.unwrap(), "{:?}", event);
+        }
+        Ok(missed)
+    }
+
+    fn specs(first: i64, last: i64) -> impl Strategy<Value = Vec<Spec>> {
+        proptest::collection::vec(
+            (
+                first..last,
+                -12i32 * 60..=14 * 60,
+                proptest::option::of(0i64..5 * 86_400),
+                0usize..8,
+                0usize..8,
+                0usize..8,
+                proptest::option::weighted(0.3, (0usize..8, -1i64..=1)),
+            ),
+            1..300,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Over the reference agreement, a shortcut's answer is the full reading's, and every
+        /// event a clause applies to takes one.
+        #[test]
+        fn shortcuts_answer_as_the_full_reading(
+            // 1971-01-02 through 2099-12-30, to the second.
+            specs in specs(31_622_400, 4_102_185_600),
+        ) {
+            static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+            let rules = RULES.get_or_init(|| rules("spa-2000-02-25.rules"));
+            let missed = agree(
+                rules,
+                &specs,
+                &["fax", "courier", "hand", "mail", "email", "FAX", "telex"],
+                &[None, Some("company"), Some("montrose"), Some("strong-river"), Some("counsel"), Some("nobody")],
+                &[None, Some("(949) 788-6706"), Some("212-541-1432"), Some("555 0100")],
+            )?;
+            prop_assert!(missed.is_empty(), "{:?}", missed);
+        }
+
+        /// The same for rules with other zones, the recipient's time and receipt conditions.
+        #[test]
+        fn shortcuts_read_other_clocks_as_the_full_reading(
+            // 2000-01-02 through 2029-12-30 (the NYSE calendar's years), and a little beyond.
+            specs in specs(946_771_200, 1_900_000_000),
+        ) {
+            static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+            let rules = RULES.get_or_init(|| rules("example-pacific-notice.rules"));
+            let methods = rules.agreement().unwrap().method_names();
+            let missed = agree(
+                rules,
+                &specs,
+                &methods,
+                &[None, Some("lender"), Some("borrower"), Some("nobody")],
+                &[None, Some("555 0100")],
+            )?;
+            prop_assert!(missed.is_empty(), "{:?}", missed);
+        }
+    }
+}
