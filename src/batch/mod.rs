@@ -665,6 +665,8 @@ pub struct Batch<'r> {
     ids: IdIndex,
     /// Which clauses apply, per class of events, learnt as the run goes.
     shortcuts: Shortcuts<'r>,
+    /// Whether to take the fast line and the shortcuts (the tests compare both ways).
+    quick: bool,
     /// Records per deciding clause, gathered into the summary at the end.
     by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
@@ -686,6 +688,7 @@ impl<'r> Batch<'r> {
             summary: Summary::default(),
             ids: IdIndex::new(),
             shortcuts: Shortcuts::new(rules),
+            quick: true,
             by_clause: Vec::new(),
             rendered: Rendered::default(),
             out: Vec::with_capacity(1 << 16),
@@ -731,7 +734,10 @@ impl<'r> Batch<'r> {
                 columns = Some(self.csv_header(name, &line)?);
                 continue;
             }
-            let (id, outcome) = self.resolve_line(&line, too_long, columns.as_ref());
+            let (id, outcome) = match self.fast_line(&line, too_long, columns.is_some()) {
+                Some((id, quick)) => (id.map(Cow::Borrowed), Outcome::quick(quick)),
+                None => self.resolve_line(&line, too_long, columns.as_ref()),
+            };
             self.write_record(name, line_no, id.as_deref(), outcome);
             self.flush_if_full(output)?;
             if line_no % PROGRESS_EVERY == 0 {
@@ -794,6 +800,48 @@ impl<'r> Batch<'r> {
         Ok(cols)
     }
 
+    /// The common line, answered without the general reading's plumbing: a JSON record of
+    /// one delivery whose fields are plain strings, to which a clause applies by shortcut.
+    /// `None` leaves the line to [`Batch::resolve_line`], which reads it afresh and gives
+    /// the same answer or says what is wrong.
+    fn fast_line<'l>(
+        &mut self,
+        line: &'l [u8],
+        too_long: bool,
+        csv: bool,
+    ) -> Option<(Option<&'l str>, Quick)> {
+        if too_long || csv || self.options.trace || !self.quick {
+            return None;
+        }
+        let f = scan::record(std::str::from_utf8(line).ok()?)?;
+        if f.deliveries.is_some() {
+            return None;
+        }
+        // A field's text when it is absent or a string without escapes; `Err` otherwise.
+        let plain = |raw: Option<&'l str>, bit: u8| match raw {
+            None => Ok(None),
+            Some(text) if f.plain & bit != 0 => Ok(text.get(1..text.len().saturating_sub(1))),
+            Some(_) => Err(()),
+        };
+        let method = plain(f.method, scan::Fields::PLAIN_METHOD).ok()??;
+        let sent = plain(f.sent, scan::Fields::PLAIN_SENT).ok()??;
+        let received = plain(f.received, scan::Fields::PLAIN_RECEIVED).ok()?;
+        let time = |text| parse_instant(text, self.tz, self.options.fold).ok();
+        let event = EventRef {
+            method,
+            sent: time(sent)?,
+            received: match received {
+                Some(text) => Some(time(text)?),
+                None => None,
+            },
+            to: plain(f.to, scan::Fields::PLAIN_TO).ok()?,
+            fax_number: plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?,
+        };
+        let quick = self.shortcuts.resolve(event)?;
+        let id = f.id.filter(|id| *id != "null");
+        Some((id, quick))
+    }
+
     /// Reads and evaluates one input line (without its end of line).
     fn resolve_line<'l>(
         &mut self,
@@ -846,7 +894,7 @@ impl<'r> Batch<'r> {
                 Ok(e) => e,
                 Err(e) => return Outcome::error(e),
             };
-            if !trace && !record.multi {
+            if !trace && !record.multi && self.quick {
                 if let Some(quick) = self.shortcuts.resolve(event) {
                     return Outcome::quick(quick);
                 }
@@ -1448,6 +1496,150 @@ fn write_csv_field(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    /// A record's line from choices of each field's text (`None`: the field is absent).
+    fn record_line(
+        fields: [Option<&str>; 6],
+        sent: String,
+        received: Option<String>,
+        spaced: bool,
+    ) -> String {
+        let [id, method, to, fax_number, sent_as, received_as] = fields;
+        let sent = sent_as.map(|form| form.replace("SENT", &sent));
+        let received = received_as.and(received).map(|r| format!("\"{r}\""));
+        let parts: Vec<String> = [
+            ("id", id.map(String::from)),
+            ("method", method.map(String::from)),
+            ("sent", sent),
+            ("received", received),
+            ("to", to.map(String::from)),
+            ("fax_number", fax_number.map(String::from)),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("\"{k}\":{v}")))
+        .collect();
+        if spaced {
+            format!("{{ {} }}", parts.join(" , "))
+        } else {
+            format!("{{{}}}", parts.join(","))
+        }
+    }
+
+    fn field(
+        choices: &'static [Option<&'static str>],
+    ) -> impl Strategy<Value = Option<&'static str>> {
+        prop::sample::select(choices)
+    }
+
+    fn line_strategy() -> impl Strategy<Value = String> {
+        (
+            [
+                field(&[
+                    None,
+                    Some("\"N1\""),
+                    Some("\"N2\""),
+                    Some("17"),
+                    Some("null"),
+                    Some("\"a\\\"b\""),
+                ]),
+                field(&[
+                    None,
+                    Some("\"fax\""),
+                    Some("\"courier\""),
+                    Some("\"hand\""),
+                    Some("\"email\""),
+                    Some("\"FAX\""),
+                    Some("\"telex\""),
+                    Some("null"),
+                    Some("5"),
+                    Some("\"f\\u0061x\""),
+                ]),
+                field(&[
+                    None,
+                    Some("\"company\""),
+                    Some("\"counsel\""),
+                    Some("\"strong-river\""),
+                    Some("\"nobody\""),
+                    Some("\"COMPANY\""),
+                    Some("null"),
+                ]),
+                field(&[
+                    None,
+                    Some("\"(949) 788-6706\""),
+                    Some("\"212-541-1432\""),
+                    Some("\"555 0100\""),
+                    Some("null"),
+                    Some("[1]"),
+                ]),
+                field(&[
+                    None,
+                    Some("\"SENT\""),
+                    Some("\"SENT\""),
+                    Some("\"SENT\""),
+                    Some("7"),
+                    Some("\"yesterday\""),
+                ]),
+                field(&[None, Some("r")]),
+            ],
+            // 1971 through 2099, to the second, on offsets a log would carry.
+            31_622_400i64..4_102_185_600,
+            prop::sample::select(&[-300i32, -240, -480, 0, 330][..]),
+            prop::sample::select(&["", ".5", "Z", "local"][..]),
+            proptest::option::of(-3_600i64..5 * 86_400),
+            any::<bool>(),
+        )
+            .prop_map(|(fields, seconds, offset, form, delay, spaced)| {
+                let zone = FixedOffset::east_opt(offset * 60).unwrap();
+                let sent = chrono::Utc
+                    .timestamp_opt(seconds, 0)
+                    .unwrap()
+                    .with_timezone(&zone);
+                let text = |t: DateTime<FixedOffset>| match form {
+                    "Z" => t.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    "local" => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    ".5" => t.format("%Y-%m-%dT%H:%M:%S.5%:z").to_string(),
+                    _ => t.to_rfc3339(),
+                };
+                let received = delay.map(|d| text(sent + chrono::Duration::seconds(d)));
+                record_line(fields, text(sent), received, spaced)
+            })
+    }
+
+    fn run_both(rules: &Rules, input: &str) -> [(Vec<u8>, Summary); 2] {
+        [true, false].map(|quick| {
+            let mut batch = Batch::new(rules, Options::default()).unwrap();
+            batch.quick = quick;
+            let mut out = Vec::new();
+            batch
+                .run("log", input.as_bytes(), &mut out, &mut |_| {})
+                .unwrap();
+            (out, batch.finish())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The fast line and the shortcuts write exactly what the general reading writes,
+        /// line for line, and count the same.
+        #[test]
+        fn the_fast_line_writes_what_the_general_reading_writes(
+            lines in proptest::collection::vec(line_strategy(), 1..200),
+        ) {
+            static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+            let rules = RULES.get_or_init(|| Rules::default_rules().unwrap());
+            let input = lines.join("\n");
+            let [(fast, fast_summary), (general, general_summary)] = run_both(rules, &input);
+            let (fast, general) = (String::from_utf8(fast).unwrap(), String::from_utf8(general).unwrap());
+            for ((f, g), line) in fast.lines().zip(general.lines()).zip(&lines) {
+                prop_assert_eq!(f, g, "input {}", line);
+            }
+            prop_assert_eq!(fast.lines().count(), lines.len());
+            prop_assert_eq!(fast_summary, general_summary);
+        }
+    }
 
     #[test]
     fn dates_and_instants_are_written_as_chrono_writes_them() {
