@@ -32,6 +32,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 mod diff;
+mod parallel;
 mod scan;
 
 pub use diff::{Change, DiffSummary, Side, diff};
@@ -77,6 +78,9 @@ pub struct Options {
     pub trace: bool,
     /// How to read local times that the clock change makes ambiguous or nonexistent.
     pub fold: Option<Fold>,
+    /// Threads that evaluate records while the calling thread reads, checks ids and writes
+    /// in input order; 0 or 1 does everything on the calling thread. The output is the same.
+    pub threads: usize,
 }
 
 /// A run that could not go on: the input or output failed, or a CSV header is unusable.
@@ -242,8 +246,13 @@ impl IdIndex {
     /// The line an id was first seen on, or `None` (and the id is remembered).
     /// `Err(())` when the table is full and the id could not be checked.
     fn first_seen(&mut self, id: &[u8], line: u64) -> Result<Option<u64>, ()> {
+        self.first_seen_print(fingerprint(id), line)
+    }
+
+    /// [`IdIndex::first_seen`] by the id's fingerprint.
+    fn first_seen_print(&mut self, fp: u64, line: u64) -> Result<Option<u64>, ()> {
         // Zero marks an empty slot.
-        let fp = fingerprint(id).max(1);
+        let fp = fp.max(1);
         let (lo, hi) = (fp as u32, (fp >> 32) as u32);
         let mask = ID_SLOTS - 1;
         let mut slot = (fp as usize) & mask;
@@ -265,6 +274,18 @@ impl IdIndex {
         }
         Ok(None)
     }
+}
+
+/// How a batch checks ids for duplicates.
+enum Ids {
+    /// Against its own table, as it goes.
+    Index(IdIndex),
+    /// Not here: each record's id fingerprint is kept for the thread that writes the records
+    /// in input order, which checks them (a worker of a run on several threads).
+    Deferred(Vec<Option<u64>>),
+    /// Already known: the line the next record's id was first seen on (rewriting one record
+    /// found to be a duplicate).
+    Known(Option<u64>),
 }
 
 /// Where an input record went wrong.
@@ -662,7 +683,7 @@ pub struct Batch<'r> {
     tz: Tz,
     options: Options,
     summary: Summary,
-    ids: IdIndex,
+    ids: Ids,
     /// Which clauses apply, per class of events, learnt as the run goes.
     shortcuts: Shortcuts<'r>,
     /// Whether to take the fast line and the shortcuts (the tests compare both ways).
@@ -681,12 +702,21 @@ impl<'r> Batch<'r> {
         let agreement = rules.agreement().ok_or_else(|| BatchError::NoAgreement {
             origin: rules.origin().to_string(),
         })?;
-        Ok(Batch {
+        Ok(Batch::build(
             rules,
-            tz: agreement.time_zone(),
+            agreement.time_zone(),
+            options,
+            Ids::Index(IdIndex::new()),
+        ))
+    }
+
+    fn build(rules: &'r Rules, tz: Tz, options: Options, ids: Ids) -> Batch<'r> {
+        Batch {
+            rules,
+            tz,
             options,
             summary: Summary::default(),
-            ids: IdIndex::new(),
+            ids,
             shortcuts: Shortcuts::new(rules),
             quick: true,
             by_clause: Vec::new(),
@@ -694,7 +724,7 @@ impl<'r> Batch<'r> {
             out: Vec::with_capacity(1 << 16),
             line: Vec::with_capacity(1 << 12),
             header_written: false,
-        })
+        }
     }
 
     /// Reads every line of `input`, writing one output record per line to `output`.
@@ -716,6 +746,9 @@ impl<'r> Batch<'r> {
             );
             self.header_written = true;
         }
+        if self.options.threads > 1 {
+            return self.run_on_threads(name, input, output, progress, self.options.threads);
+        }
         let mut columns = None;
         let mut line_no: u64 = 0;
         let mut bytes: u64 = 0;
@@ -734,11 +767,7 @@ impl<'r> Batch<'r> {
                 columns = Some(self.csv_header(name, &line)?);
                 continue;
             }
-            let (id, outcome) = match self.fast_line(&line, too_long, columns.is_some()) {
-                Some((id, quick)) => (id.map(Cow::Borrowed), Outcome::quick(quick)),
-                None => self.resolve_line(&line, too_long, columns.as_ref()),
-            };
-            self.write_record(name, line_no, id.as_deref(), outcome);
+            self.process(name, line_no, &line, too_long, columns.as_ref());
             self.flush_if_full(output)?;
             if line_no % PROGRESS_EVERY == 0 {
                 progress(bytes);
@@ -749,6 +778,22 @@ impl<'r> Batch<'r> {
         output.write_all(&self.out).map_err(BatchError::Write)?;
         self.out.clear();
         output.flush().map_err(BatchError::Write)
+    }
+
+    /// Reads, evaluates and writes one input line (without its end of line).
+    fn process(
+        &mut self,
+        name: &str,
+        line_no: u64,
+        line: &[u8],
+        too_long: bool,
+        columns: Option<&CsvColumns>,
+    ) {
+        let (id, outcome) = match self.fast_line(line, too_long, columns.is_some()) {
+            Some((id, quick)) => (id.map(Cow::Borrowed), Outcome::quick(quick)),
+            None => self.resolve_line(line, too_long, columns),
+        };
+        self.write_record(name, line_no, id.as_deref(), outcome);
     }
 
     /// The counts so far.
@@ -1015,15 +1060,22 @@ impl<'r> Batch<'r> {
         let summary = &mut self.summary;
         summary.records += 1;
         let mut warnings = std::mem::take(&mut outcome.extra_warnings);
-        if let Some(id) = id {
-            match self.ids.first_seen(id.as_bytes(), line) {
-                Ok(Some(first)) => {
-                    summary.duplicate_ids += 1;
-                    warnings.push(format!("duplicate id {id}: first seen on line {first}"));
-                }
-                Ok(None) => {}
-                Err(()) => summary.duplicate_index_full = true,
+        let seen = match (&mut self.ids, id) {
+            (Ids::Index(index), Some(id)) => index.first_seen(id.as_bytes(), line),
+            (Ids::Deferred(prints), id) => {
+                prints.push(id.map(|id| fingerprint(id.as_bytes())));
+                Ok(None)
             }
+            (Ids::Known(first), Some(_)) => Ok(*first),
+            (_, None) => Ok(None),
+        };
+        match (seen, id) {
+            (Ok(Some(first)), Some(id)) => {
+                summary.duplicate_ids += 1;
+                warnings.push(format!("duplicate id {id}: first seen on line {first}"));
+            }
+            (Ok(_), _) => {}
+            (Err(()), _) => summary.duplicate_index_full = true,
         }
         let r = outcome.resolution.as_ref();
         let Answer {
@@ -1607,9 +1659,11 @@ mod tests {
             })
     }
 
-    fn run_both(rules: &Rules, input: &str) -> [(Vec<u8>, Summary); 2] {
-        [true, false].map(|quick| {
-            let mut batch = Batch::new(rules, Options::default()).unwrap();
+    /// The output and summary of a run with the fast line and shortcuts, one without, and
+    /// one on three threads (whose chunks hold a few lines in the unit tests).
+    fn run_three_ways(rules: &Rules, input: &str, options: Options) -> [(Vec<u8>, Summary); 3] {
+        [(true, 1), (false, 1), (true, 3)].map(|(quick, threads)| {
+            let mut batch = Batch::new(rules, Options { threads, ..options }).unwrap();
             batch.quick = quick;
             let mut out = Vec::new();
             batch
@@ -1623,22 +1677,71 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         /// The fast line and the shortcuts write exactly what the general reading writes,
-        /// line for line, and count the same.
+        /// line for line, and count the same; so does a run on several threads, duplicate
+        /// ids across its chunks included.
         #[test]
-        fn the_fast_line_writes_what_the_general_reading_writes(
+        fn the_fast_line_and_threads_write_what_the_general_reading_writes(
             lines in proptest::collection::vec(line_strategy(), 1..200),
+            csv_out in any::<bool>(),
         ) {
             static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
             let rules = RULES.get_or_init(|| Rules::default_rules().unwrap());
             let input = lines.join("\n");
-            let [(fast, fast_summary), (general, general_summary)] = run_both(rules, &input);
-            let (fast, general) = (String::from_utf8(fast).unwrap(), String::from_utf8(general).unwrap());
-            for ((f, g), line) in fast.lines().zip(general.lines()).zip(&lines) {
+            let options = Options {
+                output: if csv_out { OutputFormat::Csv } else { OutputFormat::Jsonl },
+                ..Options::default()
+            };
+            let [(fast, fast_summary), (general, general_summary), (threads, threads_summary)] =
+                run_three_ways(rules, &input, options);
+            let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+            let (fast, general, threads) = (text(fast), text(general), text(threads));
+            let header = usize::from(csv_out);
+            for (((f, g), t), line) in fast.lines().zip(general.lines()).zip(threads.lines()).skip(header).zip(&lines) {
                 prop_assert_eq!(f, g, "input {}", line);
+                prop_assert_eq!(t, g, "input {}", line);
             }
-            prop_assert_eq!(fast.lines().count(), lines.len());
-            prop_assert_eq!(fast_summary, general_summary);
+            prop_assert_eq!(general.lines().count(), lines.len() + header);
+            prop_assert_eq!(&fast, &general);
+            prop_assert_eq!(&threads, &general);
+            prop_assert_eq!(&fast_summary, &general_summary);
+            prop_assert_eq!(&threads_summary, &general_summary);
         }
+    }
+
+    #[test]
+    fn threads_read_csv_with_a_byte_order_mark_as_one_thread_does() {
+        let rules = Rules::default_rules().unwrap();
+        let mut input = String::from("\u{feff}id,method,sent,to,fax_number\r\n");
+        for n in 0..40 {
+            let day = 1 + n % 28;
+            input.push_str(&format!(
+                "N{},fax,2000-03-{day:02}T{:02}:30:00-05:00,company,(949) 788-6706\r\n",
+                n % 13,
+                8 + n % 16
+            ));
+            if n % 9 == 0 {
+                input.push_str("\r\n");
+                input.push_str("N1,telex,2000-03-01T10:00:00-05:00,,\r\n");
+            }
+        }
+        let options = Options {
+            input: InputFormat::Csv,
+            output: OutputFormat::Csv,
+            ..Options::default()
+        };
+        let [
+            (fast, fast_summary),
+            (general, general_summary),
+            (threads, threads_summary),
+        ] = run_three_ways(&rules, &input, options);
+        assert_eq!(
+            String::from_utf8_lossy(&threads),
+            String::from_utf8_lossy(&general)
+        );
+        assert_eq!(fast, general);
+        assert_eq!(threads_summary, general_summary);
+        assert_eq!(fast_summary, general_summary);
+        assert!(general_summary.duplicate_ids > 20 && general_summary.errors > 5);
     }
 
     #[test]

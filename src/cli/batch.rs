@@ -47,6 +47,10 @@ pub(crate) struct Args {
     /// Which instant an ambiguous or nonexistent local time means (the nights the clocks change).
     #[arg(long, value_enum)]
     fold: Option<FoldArg>,
+    /// Threads that evaluate records while one more reads and writes them in order; 1 does
+    /// everything on one thread. The output is the same. Default: one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
 }
 
 enum Input {
@@ -111,6 +115,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         },
         trace: args.trace,
         fold: args.fold.map(FoldArg::to_fold),
+        threads: match args.threads {
+            Some(n) => usize::from(n),
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        },
     };
     let mut batch = match Batch::new(&rules, options) {
         Ok(b) => b,

@@ -1,0 +1,341 @@
+//! A run on several threads, with the same output as a run on one.
+//!
+//! The calling thread reads the input into chunks of whole lines and hands them to worker
+//! threads; each worker evaluates its chunk's records and writes them into the chunk. The
+//! calling thread takes the chunks back in input order, checks each record's id against
+//! the one duplicate-id table (a worker only notes the id's fingerprint), rewrites the rare
+//! record whose id was seen before, and writes. A fixed number of chunks circulate, so
+//! memory stays bounded whatever the input's length, and no record overtakes another.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use super::{Batch, BatchError, CsvColumns, Ids, InputFormat, PROGRESS_EVERY, Summary, read_line};
+
+/// A chunk holds about this many input bytes...
+const CHUNK_BYTES: usize = 1 << 18;
+/// ...or this many lines, whichever comes first (a few in the unit tests, so that their
+/// small logs span many chunks).
+const CHUNK_LINES: usize = if cfg!(test) { 7 } else { 2048 };
+/// Chunks in circulation per worker: one being evaluated, one waiting, one being written.
+const CHUNKS_PER_WORKER: usize = 3;
+
+/// How the reading thread reaches the workers: chunks out, chunks back, and whether any
+/// worker has stopped.
+type Workers<'a> = (
+    &'a mpsc::Sender<Chunk>,
+    &'a mpsc::Receiver<Chunk>,
+    &'a dyn Fn() -> bool,
+);
+
+/// Whole input lines, and the records written for them.
+#[derive(Default)]
+struct Chunk {
+    /// Its place in the input.
+    seq: u64,
+    /// The line number of its first line.
+    first_line: u64,
+    /// The CSV input's columns.
+    columns: Option<CsvColumns>,
+    /// The lines' bytes, one after another.
+    input: Vec<u8>,
+    /// Each line's end in `input`, and whether it was too long (then it is empty).
+    lines: Vec<(usize, bool)>,
+    /// The records written.
+    output: Vec<u8>,
+    /// Each record's end in `output`.
+    ends: Vec<usize>,
+    /// Each record's id fingerprint, for the duplicate check.
+    prints: Vec<Option<u64>>,
+}
+
+impl Chunk {
+    fn clear(&mut self) {
+        self.input.clear();
+        self.lines.clear();
+        self.output.clear();
+        self.ends.clear();
+        self.prints.clear();
+    }
+
+    /// Line `k` of the chunk: its bytes and whether it was too long.
+    fn line(&self, k: usize) -> (&[u8], bool) {
+        let start = match k.checked_sub(1) {
+            Some(before) => self.lines.get(before).map_or(0, |(end, _)| *end),
+            None => 0,
+        };
+        match self.lines.get(k) {
+            Some(&(end, too_long)) => (self.input.get(start..end).unwrap_or_default(), too_long),
+            None => (&[], false),
+        }
+    }
+}
+
+impl<'r> Batch<'r> {
+    /// A batch that evaluates chunks for a run on several threads: it leaves the id check
+    /// and the CSV header to the calling thread.
+    fn worker(&self) -> Batch<'r> {
+        Batch {
+            header_written: true,
+            ..Batch::build(self.rules, self.tz, self.options, Ids::Deferred(Vec::new()))
+        }
+    }
+
+    /// Evaluates every line of a chunk, writing the records into it.
+    fn evaluate_chunk(&mut self, name: &str, chunk: &mut Chunk) {
+        std::mem::swap(&mut self.out, &mut chunk.output);
+        self.out.clear();
+        self.ids = Ids::Deferred(std::mem::take(&mut chunk.prints));
+        let columns = chunk.columns.clone();
+        for k in 0..chunk.lines.len() {
+            let (line, too_long) = chunk.line(k);
+            self.process(
+                name,
+                chunk.first_line + k as u64,
+                line,
+                too_long,
+                columns.as_ref(),
+            );
+            chunk.ends.push(self.out.len());
+        }
+        std::mem::swap(&mut self.out, &mut chunk.output);
+        if let Ids::Deferred(prints) = std::mem::replace(&mut self.ids, Ids::Known(None)) {
+            chunk.prints = prints;
+        }
+    }
+
+    /// [`Batch::run`] with `threads` workers evaluating while this thread reads and writes.
+    pub(super) fn run_on_threads<R: BufRead, W: Write>(
+        &mut self,
+        name: &str,
+        mut input: R,
+        output: &mut W,
+        progress: &mut dyn FnMut(u64),
+        threads: usize,
+    ) -> Result<(), BatchError> {
+        let (to_workers, jobs) = mpsc::channel::<Chunk>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        let (to_writer, done) = mpsc::channel::<Chunk>();
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let jobs = Arc::clone(&jobs);
+                    let to_writer = to_writer.clone();
+                    let mut batch = self.worker();
+                    scope.spawn(move || {
+                        loop {
+                            // A poisoned lock means another worker died: stop too.
+                            let job = match jobs.lock() {
+                                Ok(jobs) => jobs.recv(),
+                                Err(_) => break,
+                            };
+                            let Ok(mut chunk) = job else { break };
+                            batch.evaluate_chunk(name, &mut chunk);
+                            if to_writer.send(chunk).is_err() {
+                                break;
+                            }
+                        }
+                        batch.finish()
+                    })
+                })
+                .collect();
+            drop(to_writer);
+
+            let stopped = || workers.iter().any(|w| w.is_finished());
+            let mut result = self.feed(
+                name,
+                &mut input,
+                output,
+                progress,
+                (&to_workers, &done, &stopped),
+            );
+            // No more work: the workers finish what they hold and stop.
+            drop(to_workers);
+            let mut summaries = Vec::new();
+            for worker in workers {
+                match worker.join() {
+                    Ok(summary) => summaries.push(summary),
+                    Err(_) => {
+                        result = result.and(Err(BatchError::Write(std::io::Error::other(
+                            "a worker thread stopped unexpectedly",
+                        ))));
+                    }
+                }
+            }
+            self.absorb(summaries);
+            result
+        })
+    }
+
+    /// Reads chunks to the workers and writes what they return, in order, until the input
+    /// ends and every chunk is written.
+    fn feed<R: BufRead, W: Write>(
+        &mut self,
+        name: &str,
+        input: &mut R,
+        output: &mut W,
+        progress: &mut dyn FnMut(u64),
+        (to_workers, done, stopped): Workers<'_>,
+    ) -> Result<(), BatchError> {
+        let csv_input = self.options.input == InputFormat::Csv;
+        let threads = self.options.threads;
+        let read_error = |error| BatchError::Read {
+            input: name.to_string(),
+            error,
+        };
+        let mut free: Vec<Chunk> = (0..threads * CHUNKS_PER_WORKER)
+            .map(|_| Chunk::default())
+            .collect();
+        let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
+        let (mut sent, mut next, mut ended) = (0u64, 0u64, false);
+        let mut columns = None;
+        let mut line = std::mem::take(&mut self.line);
+        let (mut line_no, mut bytes) = (0u64, 0u64);
+        let mut rewriter = self.worker();
+        loop {
+            if !ended {
+                if let Some(mut chunk) = free.pop() {
+                    chunk.clear();
+                    chunk.seq = sent;
+                    chunk.first_line = line_no + 1;
+                    while chunk.lines.len() < CHUNK_LINES && chunk.input.len() < CHUNK_BYTES {
+                        let Some((too_long, consumed)) =
+                            read_line(input, &mut line).map_err(read_error)?
+                        else {
+                            ended = true;
+                            break;
+                        };
+                        line_no += 1;
+                        bytes += consumed as u64;
+                        if line_no == 1 {
+                            if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
+                                line = rest.to_vec();
+                            }
+                        }
+                        if csv_input && columns.is_none() {
+                            columns = Some(self.csv_header(name, &line)?);
+                            chunk.first_line = line_no + 1;
+                            continue;
+                        }
+                        chunk.input.extend_from_slice(&line);
+                        chunk.lines.push((chunk.input.len(), too_long));
+                        if line_no % PROGRESS_EVERY == 0 {
+                            progress(bytes);
+                        }
+                    }
+                    if chunk.lines.is_empty() {
+                        free.push(chunk);
+                    } else {
+                        chunk.columns = columns.clone();
+                        sent += 1;
+                        if to_workers.send(chunk).is_err() {
+                            return Err(worker_gone());
+                        }
+                    }
+                    continue;
+                }
+            }
+            if next == sent {
+                break;
+            }
+            // A worker only stops early by failing; then its chunk never comes back.
+            let chunk = loop {
+                match done.recv_timeout(std::time::Duration::from_millis(200)) {
+                    Ok(chunk) => break chunk,
+                    Err(mpsc::RecvTimeoutError::Timeout) if !stopped() => continue,
+                    Err(_) => return Err(worker_gone()),
+                }
+            };
+            waiting.insert(chunk.seq, chunk);
+            while let Some(chunk) = waiting.remove(&next) {
+                self.write_chunk(name, &chunk, output, &mut rewriter)?;
+                next += 1;
+                free.push(chunk);
+            }
+        }
+        self.line = line;
+        progress(bytes);
+        output.write_all(&self.out).map_err(BatchError::Write)?;
+        self.out.clear();
+        output.flush().map_err(BatchError::Write)
+    }
+
+    /// Writes a chunk's records, each checked for a duplicate id; a record whose id was seen
+    /// before is written again with the warning.
+    fn write_chunk<W: Write>(
+        &mut self,
+        name: &str,
+        chunk: &Chunk,
+        output: &mut W,
+        rewriter: &mut Batch<'r>,
+    ) -> Result<(), BatchError> {
+        // Whatever this thread wrote before (a CSV header) goes first.
+        if !self.out.is_empty() {
+            output.write_all(&self.out).map_err(BatchError::Write)?;
+            self.out.clear();
+        }
+        let Ids::Index(index) = &mut self.ids else {
+            return Err(worker_gone());
+        };
+        let mut written = 0;
+        for (k, print) in chunk.prints.iter().enumerate() {
+            let Some(print) = *print else { continue };
+            let line_no = chunk.first_line + k as u64;
+            let first = match index.first_seen_print(print, line_no) {
+                Ok(first) => first,
+                Err(()) => {
+                    self.summary.duplicate_index_full = true;
+                    None
+                }
+            };
+            let Some(first) = first else { continue };
+            self.summary.duplicate_ids += 1;
+            let start = match k.checked_sub(1) {
+                Some(before) => chunk.ends.get(before).copied().unwrap_or(0),
+                None => 0,
+            };
+            let before = chunk.output.get(written..start).unwrap_or_default();
+            output.write_all(before).map_err(BatchError::Write)?;
+            let again = &mut *rewriter;
+            again.out.clear();
+            again.ids = Ids::Known(Some(first));
+            let (line, too_long) = chunk.line(k);
+            again.process(name, line_no, line, too_long, chunk.columns.as_ref());
+            output.write_all(&again.out).map_err(BatchError::Write)?;
+            written = chunk.ends.get(k).copied().unwrap_or(start);
+        }
+        let rest = chunk.output.get(written..).unwrap_or_default();
+        output.write_all(rest).map_err(BatchError::Write)
+    }
+
+    /// Adds the workers' counts to this batch's.
+    fn absorb(&mut self, summaries: Vec<Summary>) {
+        let mut errors = Vec::new();
+        for s in summaries {
+            let mine = &mut self.summary;
+            mine.records += s.records;
+            mine.effective += s.effective;
+            mine.gap += s.gap;
+            mine.pending += s.pending;
+            mine.errors += s.errors;
+            for (clause, n) in s.by_clause {
+                *mine.by_clause.entry(clause).or_default() += n;
+            }
+            errors.extend(s.first_errors);
+        }
+        // Each worker kept its own first errors; the run's first are the earliest of those.
+        errors.sort_by_key(|(_, line, _)| *line);
+        let room = super::ERRORS_LISTED.saturating_sub(self.summary.first_errors.len());
+        self.summary
+            .first_errors
+            .extend(errors.into_iter().take(room));
+    }
+}
+
+fn worker_gone() -> BatchError {
+    BatchError::Write(std::io::Error::other(
+        "a worker thread stopped unexpectedly",
+    ))
+}
