@@ -858,7 +858,8 @@ impl<'r> Batch<'r> {
         if too_long || csv || self.options.trace || !self.quick {
             return None;
         }
-        let f = scan::record(std::str::from_utf8(line).ok()?)?;
+        let text = std::str::from_utf8(line).ok()?;
+        let f = scan::compact(text).or_else(|| scan::record(text))?;
         if f.deliveries.is_some() {
             return None;
         }

@@ -112,6 +112,54 @@ pub(crate) fn record(text: &str) -> Option<Fields<'_>> {
     (s.i == s.bytes.len()).then_some(fields)
 }
 
+/// The fields of a record written the way logs are written: `{"key":"value",...}` with
+/// known keys, string values without escapes and no spaces. Anything else (another key, a
+/// number, an escape, a space, a repeated key) gives `None`, and [`record`] reads the line.
+/// When it reads a line, it reads it as [`record`] does (a property holds it to that).
+pub(crate) fn compact(text: &str) -> Option<Fields<'_>> {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    let mut f = Fields::default();
+    // The position of the next key's opening quote.
+    let mut i = 1;
+    loop {
+        let at = bytes.get(i..)?;
+        // A known key, its colon and the value's opening quote, recognised whole.
+        let (slot, bit, len) = match at.get(1)? {
+            b'i' if at.starts_with(b"\"id\":\"") => (&mut f.id, 0, 6),
+            b'm' if at.starts_with(b"\"method\":\"") => (&mut f.method, Fields::PLAIN_METHOD, 10),
+            b's' if at.starts_with(b"\"sent\":\"") => (&mut f.sent, Fields::PLAIN_SENT, 8),
+            b'r' if at.starts_with(b"\"received\":\"") => {
+                (&mut f.received, Fields::PLAIN_RECEIVED, 12)
+            }
+            b't' if at.starts_with(b"\"to\":\"") => (&mut f.to, Fields::PLAIN_TO, 6),
+            b'f' if at.starts_with(b"\"fax_number\":\"") => {
+                (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER, 14)
+            }
+            _ => return None,
+        };
+        if slot.is_some() {
+            return None;
+        }
+        // The value runs from its opening quote to the next special byte, which must be
+        // its closing quote.
+        let open = i + len - 1;
+        let close = open + 1 + find_string_special(bytes.get(open + 1..)?)?;
+        if bytes.get(close) != Some(&b'"') {
+            return None;
+        }
+        *slot = Some(text.get(open..=close)?);
+        f.plain |= bit;
+        match bytes.get(close + 1)? {
+            b',' => i = close + 2,
+            b'}' if close + 2 == bytes.len() => return Some(f),
+            _ => return None,
+        }
+    }
+}
+
 /// The objects of a JSON array of deliveries, or `None` to ask serde_json.
 pub(crate) fn deliveries(text: &str) -> Option<Vec<Fields<'_>>> {
     let mut s = Scanner {
@@ -475,6 +523,48 @@ mod tests {
             assert_eq!(find_string_special(&bytes), Some(n));
             bytes[n] = 0x0b;
             assert_eq!(find_newline(&bytes), None);
+        }
+    }
+
+    proptest::proptest! {
+        /// What the compact reading reads, it reads as the general scanner does.
+        #[test]
+        fn the_compact_reading_agrees_with_the_scanner(
+            parts in proptest::collection::vec(
+                (
+                    proptest::sample::select(&["id", "method", "sent", "received", "to", "fax_number", "deliveries", "other", "i", "tox"][..]),
+                    proptest::sample::select(&["\"a\"", "\"\"", "\"2000-03-03T10:00:00Z\"", "\"x\\\"y\"", "12", "null", "\"é\"", "\"\u{1}\""][..]),
+                ),
+                0..8,
+            ),
+            space in proptest::sample::select(&["", " "][..]),
+            tail in proptest::sample::select(&["", " ", "x", ","][..]),
+        ) {
+            let body: Vec<String> = parts.iter().map(|(k, v)| format!("\"{k}\":{space}{v}")).collect();
+            let text = format!("{{{}}}{tail}", body.join(","));
+            if let Some(fields) = compact(&text) {
+                proptest::prop_assert_eq!(Some(fields), record(&text), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_compact_reading_reads_the_common_record() {
+        let text = r#"{"id":"N1","method":"fax","sent":"2000-03-03T10:00:00-05:00","received":"2000-03-03T10:00:05-05:00","to":"company","fax_number":"(949) 788-6706"}"#;
+        let f = compact(text).unwrap();
+        assert_eq!(Some(f), record(text));
+        assert_eq!(f.fax_number, Some("\"(949) 788-6706\""));
+        assert_eq!(f.plain, 0b11_1101);
+        for other in [
+            r#"{"id":17,"method":"fax"}"#,
+            r#"{"id":"N1", "method":"fax"}"#,
+            r#"{"id":"N1","id":"N2"}"#,
+            r#"{"id":"N\"1"}"#,
+            r#"{"id":"N1"} "#,
+            r#"{"deliveries":[]}"#,
+            r#"{}"#,
+        ] {
+            assert_eq!(compact(other), None, "{other}");
         }
     }
 
