@@ -689,6 +689,18 @@ impl Rules {
 
     /// The event with its names resolved and its sending read on the agreement's clock.
     fn resolved<'a>(&'a self, event: EventRef<'a>, trace: bool) -> Result<Resolved<'a>, EvalError> {
+        self.resolved_with(event, trace, |party, number| {
+            party.faxes.iter().any(|f| same_number(&f.digits, number))
+        })
+    }
+
+    /// [`Rules::resolved`], asking `designated` whether a fax number is one of a party's.
+    fn resolved_with<'a>(
+        &'a self,
+        event: EventRef<'a>,
+        trace: bool,
+        designated: impl FnOnce(&'a PartyDef, &str) -> bool,
+    ) -> Result<Resolved<'a>, EvalError> {
         let agreement = self
             .agreement
             .as_ref()
@@ -727,7 +739,7 @@ impl Rules {
             sent_here,
             sent_local: sent_here.naive_local(),
             number_designated: match (party, event.fax_number) {
-                (Some(p), Some(number)) => p.faxes.iter().any(|f| same_number(&f.digits, number)),
+                (Some(p), Some(number)) => designated(p, number),
                 _ => false,
             },
         })

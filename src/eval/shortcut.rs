@@ -39,7 +39,13 @@ pub(crate) struct Shortcuts<'r> {
     /// Classes by key, each with its plan, or `None` for a class left to the full reading.
     classes: HashMap<u64, Option<usize>, BuildHasherDefault<KeyHasher>>,
     plans: Vec<Plan>,
+    /// Fax numbers as written, with their recipient (by address) and whether the number is
+    /// one designated for it: a log repeats a few numbers, each read once.
+    numbers: Vec<(usize, Box<str>, bool)>,
 }
+
+/// The most fax numbers remembered; others are read each time.
+const MAX_NUMBERS: usize = 64;
 
 /// An instant read on one clock by the clauses' conditions, and what they ask of it.
 struct ClockRead {
@@ -85,6 +91,7 @@ impl<'r> Shortcuts<'r> {
             clocks,
             classes: HashMap::default(),
             plans: Vec::new(),
+            numbers: Vec::new(),
         }
     }
 
@@ -104,20 +111,47 @@ impl<'r> Shortcuts<'r> {
     /// The answer [`Rules::evaluate_ref`] gives without a trace, when a clause applies and
     /// nothing goes wrong; `None` leaves the event to the full reading.
     pub(crate) fn resolve(&mut self, event: EventRef<'_>) -> Option<Quick> {
-        let r = self.rules.resolved(event, false).ok()?;
+        let numbers = &mut self.numbers;
+        let r = self
+            .rules
+            .resolved_with(event, false, |party, number| {
+                let address = std::ptr::from_ref(party) as usize;
+                if let Some((_, _, known)) = numbers
+                    .iter()
+                    .find(|(p, n, _)| *p == address && **n == *number)
+                {
+                    return *known;
+                }
+                let designated = party
+                    .faxes
+                    .iter()
+                    .any(|f| super::same_number(&f.digits, number));
+                if numbers.len() < MAX_NUMBERS {
+                    numbers.push((address, number.into(), designated));
+                }
+                designated
+            })
+            .ok()?;
         let key = self.key(&r)?;
         let plan = match self.classes.get(&key) {
             Some(plan) => (*plan)?,
             None => self.learn(key, &r)?,
         };
         let notice = &r.agreement.notice;
-        let mut picker = Picker::quiet(notice.combinator);
-        for &n in &self.plans.get(plan)?.applies {
-            let rule = notice.clauses.get(n)?;
-            picker.offer(rule, r.deem(rule.outcome).ok()?);
-        }
-        let (rule, deemed) = picker.pick(&mut Vec::new())?;
-        let clause = notice.clauses.iter().position(|c| std::ptr::eq(c, rule))?;
+        let (clause, deemed) = match self.plans.get(plan)?.applies.as_slice() {
+            // One clause applies (the common case): it decides.
+            &[n] => (n, r.deem(notice.clauses.get(n)?.outcome).ok()?),
+            applies => {
+                let mut picker = Picker::quiet(notice.combinator);
+                for &n in applies {
+                    let rule = notice.clauses.get(n)?;
+                    picker.offer(rule, r.deem(rule.outcome).ok()?);
+                }
+                let (rule, deemed) = picker.pick(&mut Vec::new())?;
+                let n = notice.clauses.iter().position(|c| std::ptr::eq(c, rule))?;
+                (n, deemed)
+            }
+        };
         Some(match deemed {
             Deemed::Date {
                 deemed_date,
