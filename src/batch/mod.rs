@@ -37,7 +37,7 @@ mod scan;
 
 pub use diff::{Change, DiffSummary, Side, diff};
 
-use crate::eval::{EvalError, EventRef, Quick, Resolution, Shortcuts, Status, Warning};
+use crate::eval::{Answered, EvalError, EventRef, Quick, Resolution, Shortcuts, Status, Warning};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -790,7 +790,7 @@ impl<'r> Batch<'r> {
         columns: Option<&CsvColumns>,
     ) {
         let (id, outcome) = match self.fast_line(line, too_long, columns.is_some()) {
-            Some((id, quick)) => (id.map(Cow::Borrowed), Outcome::quick(quick)),
+            Some((id, outcome)) => (id.map(Cow::Borrowed), outcome),
             None => self.resolve_line(line, too_long, columns),
         };
         self.write_record(name, line_no, id.as_deref(), outcome);
@@ -846,15 +846,15 @@ impl<'r> Batch<'r> {
     }
 
     /// The common line, answered without the general reading's plumbing: a JSON record of
-    /// one delivery whose fields are plain strings, to which a clause applies by shortcut.
-    /// `None` leaves the line to [`Batch::resolve_line`], which reads it afresh and gives
-    /// the same answer or says what is wrong.
+    /// one delivery whose fields are plain strings, which resolves (by shortcut, or by the
+    /// full reading for a gap). `None` leaves the line to [`Batch::resolve_line`], which
+    /// reads it afresh and gives the same answer or says what is wrong.
     fn fast_line<'l>(
         &mut self,
         line: &'l [u8],
         too_long: bool,
         csv: bool,
-    ) -> Option<(Option<&'l str>, Quick)> {
+    ) -> Option<(Option<&'l str>, Outcome<'r>)> {
         if too_long || csv || self.options.trace || !self.quick {
             return None;
         }
@@ -883,9 +883,15 @@ impl<'r> Batch<'r> {
             to: plain(f.to, scan::Fields::PLAIN_TO).ok()?,
             fax_number: plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?,
         };
-        let quick = self.shortcuts.resolve(event)?;
+        let outcome = match self.shortcuts.evaluate(event).ok()? {
+            Answered::Quick(quick) => Outcome::quick(quick),
+            Answered::Full(resolution) => Outcome {
+                resolution: Some(resolution),
+                ..Outcome::nothing()
+            },
+        };
         let id = f.id.filter(|id| *id != "null");
-        Some((id, quick))
+        Some((id, outcome))
     }
 
     /// Reads and evaluates one input line (without its end of line).
@@ -940,12 +946,17 @@ impl<'r> Batch<'r> {
                 Ok(e) => e,
                 Err(e) => return Outcome::error(e),
             };
-            if !trace && !record.multi && self.quick {
-                if let Some(quick) = self.shortcuts.resolve(event) {
-                    return Outcome::quick(quick);
-                }
-            }
-            let resolution = match self.rules.evaluate_ref(event, trace) {
+            let answered = if !trace && !record.multi && self.quick {
+                self.shortcuts.evaluate(event)
+            } else {
+                self.rules.evaluate_ref(event, trace).map(Answered::Full)
+            };
+            let resolution = match answered {
+                Ok(Answered::Quick(quick)) => return Outcome::quick(quick),
+                Ok(Answered::Full(r)) => Ok(r),
+                Err(e) => Err(e),
+            };
+            let resolution = match resolution {
                 Ok(r) => r,
                 Err(e) => {
                     let which = match &e {
@@ -1302,13 +1313,21 @@ impl<'a> Answer<'a> {
 }
 
 impl Outcome<'_> {
-    fn quick(quick: Quick) -> Self {
+    /// No answer yet, and no error.
+    fn nothing() -> Self {
         Outcome {
-            quick: Some(quick),
+            quick: None,
             resolution: None,
             deliveries: Vec::new(),
             extra_warnings: Vec::new(),
             error: None,
+        }
+    }
+
+    fn quick(quick: Quick) -> Self {
+        Outcome {
+            quick: Some(quick),
+            ..Outcome::nothing()
         }
     }
 

@@ -18,7 +18,7 @@ use crate::syntax::ast::{Combinator, DayKind, Outcome, RuleKind, Subject};
 
 mod shortcut;
 
-pub(crate) use shortcut::{Quick, Shortcuts};
+pub(crate) use shortcut::{Answered, Quick, Shortcuts};
 
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -672,19 +672,7 @@ impl Rules {
 
     /// [`Rules::evaluate_with`] on a borrowed event.
     pub fn evaluate_ref(&self, event: EventRef<'_>, trace: bool) -> Result<Resolution, EvalError> {
-        let r = self.resolved(event, trace)?;
-        if !trace {
-            if let Some(quick) = r.resolve_quickly()? {
-                return Ok(quick);
-            }
-        }
-        // The full reasoning, kept as the trace; the quick path comes here for gaps, whose
-        // warnings need every clause's failed tests.
-        let mut full = Resolved { trace: true, ..r }.resolve()?;
-        if !trace {
-            full.trace = Vec::new();
-        }
-        Ok(full)
+        self.resolved(event, trace)?.evaluate()
     }
 
     /// The event with its names resolved and its sending read on the agreement's clock.
@@ -747,6 +735,27 @@ impl Rules {
 }
 
 impl Resolved<'_> {
+    /// The resolution, with the trace if asked.
+    fn evaluate(self) -> Result<Resolution, EvalError> {
+        let trace = self.trace;
+        if !trace {
+            if let Some(quick) = self.resolve_quickly()? {
+                return Ok(quick);
+            }
+        }
+        // The full reasoning, kept as the trace; the quick path comes here for gaps, whose
+        // warnings need every clause's failed tests.
+        let mut full = Resolved {
+            trace: true,
+            ..self
+        }
+        .resolve()?;
+        if !trace {
+            full.trace = Vec::new();
+        }
+        Ok(full)
+    }
+
     fn tz(&self) -> Tz {
         self.agreement.tz
     }

@@ -20,7 +20,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
-use super::{Deemed, EventRef, Picker, Resolved, Status, Warning, finish, whole_seconds};
+use super::{
+    Deemed, EvalError, EventRef, Picker, Resolution, Resolved, Status, Warning, finish,
+    whole_seconds,
+};
 use crate::calendar::Calendar;
 use crate::model::{Agreement, Cond, Rules, ZoneSel};
 use crate::syntax::ast::Subject;
@@ -57,6 +60,14 @@ struct ClockRead {
     calendars: Vec<Arc<Calendar>>,
     /// The bits of the time-of-day class: a missing instant, or a place among the bounds.
     class_bits: u32,
+}
+
+/// An answer without a trace.
+pub(crate) enum Answered {
+    /// By shortcut.
+    Quick(Quick),
+    /// By the full reading.
+    Full(Resolution),
 }
 
 /// What a class of events resolves by.
@@ -108,34 +119,55 @@ impl<'r> Shortcuts<'r> {
             .map_or(&[], |p| p.warnings.as_slice())
     }
 
+    /// What [`Rules::evaluate_ref`] gives without a trace: by shortcut where one serves,
+    /// else by the full reading (of the event as resolved once).
+    pub(crate) fn evaluate(&mut self, event: EventRef<'_>) -> Result<Answered, EvalError> {
+        let r = self.resolve_names(event)?;
+        match self.answer(&r) {
+            Some(quick) => Ok(Answered::Quick(quick)),
+            None => r.evaluate().map(Answered::Full),
+        }
+    }
+
     /// The answer [`Rules::evaluate_ref`] gives without a trace, when a clause applies and
     /// nothing goes wrong; `None` leaves the event to the full reading.
+    #[cfg(test)]
     pub(crate) fn resolve(&mut self, event: EventRef<'_>) -> Option<Quick> {
+        let r = self.resolve_names(event).ok()?;
+        self.answer(&r)
+    }
+
+    /// The event with its names resolved, fax numbers read through the memory of them.
+    fn resolve_names<'a>(&mut self, event: EventRef<'a>) -> Result<Resolved<'a>, EvalError>
+    where
+        'r: 'a,
+    {
         let numbers = &mut self.numbers;
-        let r = self
-            .rules
-            .resolved_with(event, false, |party, number| {
-                let address = std::ptr::from_ref(party) as usize;
-                if let Some((_, _, known)) = numbers
-                    .iter()
-                    .find(|(p, n, _)| *p == address && **n == *number)
-                {
-                    return *known;
-                }
-                let designated = party
-                    .faxes
-                    .iter()
-                    .any(|f| super::same_number(&f.digits, number));
-                if numbers.len() < MAX_NUMBERS {
-                    numbers.push((address, number.into(), designated));
-                }
-                designated
-            })
-            .ok()?;
-        let key = self.key(&r)?;
+        self.rules.resolved_with(event, false, |party, number| {
+            let address = std::ptr::from_ref(party) as usize;
+            if let Some((_, _, known)) = numbers
+                .iter()
+                .find(|(p, n, _)| *p == address && **n == *number)
+            {
+                return *known;
+            }
+            let designated = party
+                .faxes
+                .iter()
+                .any(|f| super::same_number(&f.digits, number));
+            if numbers.len() < MAX_NUMBERS {
+                numbers.push((address, number.into(), designated));
+            }
+            designated
+        })
+    }
+
+    /// The answer by shortcut for a resolved event; `None` when there is none.
+    fn answer(&mut self, r: &Resolved<'_>) -> Option<Quick> {
+        let key = self.key(r)?;
         let plan = match self.classes.get(&key) {
             Some(plan) => (*plan)?,
-            None => self.learn(key, &r)?,
+            None => self.learn(key, r)?,
         };
         let notice = &r.agreement.notice;
         let (clause, deemed) = match self.plans.get(plan)?.applies.as_slice() {
