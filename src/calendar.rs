@@ -40,11 +40,14 @@ pub enum DayOff {
 impl fmt::Display for DayOff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DayOff::Weekend { weekday } => write!(f, "{weekday}, a weekend day"),
+            DayOff::Weekend { weekday } => {
+                f.write_str(weekday)?;
+                f.write_str(", a weekend day")
+            }
             DayOff::Holiday {
                 name,
                 observed_for: None,
-            } => write!(f, "{name}"),
+            } => f.write_str(name),
             DayOff::Holiday {
                 name,
                 observed_for: Some(d),

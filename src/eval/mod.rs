@@ -1325,7 +1325,7 @@ impl fmt::Display for Miss {
             if n > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{t}")?;
+            fmt::Display::fmt(t, f)?;
         }
         Ok(())
     }
