@@ -729,17 +729,18 @@ impl<'r> Batch<'r> {
 
     /// Reads every line of `input`, writing one output record per line to `output`.
     /// `progress` is called now and then with the bytes read so far.
+    ///
+    /// Lines are read in chunks of a few thousand: the records of a chunk are evaluated,
+    /// then their ids are checked together (the table of ids is large, and checks made one
+    /// after another wait on memory one after another), then the chunk is written. With
+    /// [`Options::threads`] above 1, worker threads evaluate the chunks.
     pub fn run<R: BufRead, W: Write>(
         &mut self,
         name: &str,
-        mut input: R,
+        input: R,
         output: &mut W,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), BatchError> {
-        let read_error = |error| BatchError::Read {
-            input: name.to_string(),
-            error,
-        };
         if self.options.output == OutputFormat::Csv && !self.header_written {
             self.out.extend_from_slice(
                 b"id,line,deemed_date,effective_at,clause,status,warnings,error\n",
@@ -747,37 +748,10 @@ impl<'r> Batch<'r> {
             self.header_written = true;
         }
         if self.options.threads > 1 {
-            return self.run_on_threads(name, input, output, progress, self.options.threads);
+            self.run_on_threads(name, input, output, progress, self.options.threads)
+        } else {
+            self.run_in_chunks(name, input, output, progress)
         }
-        let mut columns = None;
-        let mut line_no: u64 = 0;
-        let mut bytes: u64 = 0;
-        let mut line = std::mem::take(&mut self.line);
-        while let Some((too_long, consumed)) =
-            read_line(&mut input, &mut line).map_err(read_error)?
-        {
-            line_no += 1;
-            bytes += consumed as u64;
-            if line_no == 1 {
-                if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
-                    line = rest.to_vec();
-                }
-            }
-            if self.options.input == InputFormat::Csv && columns.is_none() {
-                columns = Some(self.csv_header(name, &line)?);
-                continue;
-            }
-            self.process(name, line_no, &line, too_long, columns.as_ref());
-            self.flush_if_full(output)?;
-            if line_no % PROGRESS_EVERY == 0 {
-                progress(bytes);
-            }
-        }
-        self.line = line;
-        progress(bytes);
-        output.write_all(&self.out).map_err(BatchError::Write)?;
-        self.out.clear();
-        output.flush().map_err(BatchError::Write)
     }
 
     /// Reads, evaluates and writes one input line (without its end of line).
@@ -803,14 +777,6 @@ impl<'r> Batch<'r> {
             *summary.by_clause.entry(clause.to_string()).or_default() += n;
         }
         summary
-    }
-
-    fn flush_if_full<W: Write>(&mut self, output: &mut W) -> Result<(), BatchError> {
-        if self.out.len() >= 1 << 16 {
-            output.write_all(&self.out).map_err(BatchError::Write)?;
-            self.out.clear();
-        }
-        Ok(())
     }
 
     fn csv_header(&self, name: &str, line: &[u8]) -> Result<CsvColumns, BatchError> {

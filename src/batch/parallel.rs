@@ -1,11 +1,15 @@
-//! A run on several threads, with the same output as a run on one.
+//! Runs in chunks, on one thread or several, with the same output either way.
 //!
-//! The calling thread reads the input into chunks of whole lines and hands them to worker
-//! threads; each worker evaluates its chunk's records and writes them into the chunk. The
-//! calling thread takes the chunks back in input order, checks each record's id against
-//! the one duplicate-id table (a worker only notes the id's fingerprint), rewrites the rare
-//! record whose id was seen before, and writes. A fixed number of chunks circulate, so
-//! memory stays bounded whatever the input's length, and no record overtakes another.
+//! The input is read into chunks of whole lines. A chunk's records are evaluated and
+//! written into the chunk, each id only noted by its fingerprint; then, in input order,
+//! every id of the chunk is checked against the one duplicate-id table, the rare record
+//! whose id was seen before is written again with the warning, and the chunk is written
+//! out. Checking a chunk's ids together lets their look-ups in the large table overlap,
+//! where a look-up per record would wait on memory each time.
+//!
+//! On several threads, the calling thread reads and writes while worker threads evaluate
+//! the chunks. A fixed number of chunks circulate, so memory stays bounded whatever the
+//! input's length, and no record overtakes another.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -21,6 +25,88 @@ const CHUNK_BYTES: usize = 1 << 18;
 const CHUNK_LINES: usize = if cfg!(test) { 7 } else { 2048 };
 /// Chunks in circulation per worker: one being evaluated, one waiting, one being written.
 const CHUNKS_PER_WORKER: usize = 3;
+
+/// Reads an input into chunks: whole lines, the byte-order mark and the CSV header taken
+/// off, the progress reported.
+struct Reader {
+    line: Vec<u8>,
+    line_no: u64,
+    bytes: u64,
+    columns: Option<CsvColumns>,
+    ended: bool,
+}
+
+impl Reader {
+    fn new(batch: &mut Batch<'_>) -> Reader {
+        Reader {
+            line: std::mem::take(&mut batch.line),
+            line_no: 0,
+            bytes: 0,
+            columns: None,
+            ended: false,
+        }
+    }
+
+    /// Fills a chunk with the next lines; `false` when there were none.
+    fn fill<R: BufRead>(
+        &mut self,
+        batch: &Batch<'_>,
+        name: &str,
+        input: &mut R,
+        chunk: &mut Chunk,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<bool, BatchError> {
+        let read_error = |error| BatchError::Read {
+            input: name.to_string(),
+            error,
+        };
+        let csv_input = batch.options.input == InputFormat::Csv;
+        chunk.clear();
+        chunk.first_line = self.line_no + 1;
+        while chunk.lines.len() < CHUNK_LINES && chunk.input.len() < CHUNK_BYTES {
+            let Some((too_long, consumed)) =
+                read_line(input, &mut self.line).map_err(read_error)?
+            else {
+                self.ended = true;
+                break;
+            };
+            self.line_no += 1;
+            self.bytes += consumed as u64;
+            if self.line_no == 1 {
+                if let Some(rest) = self.line.strip_prefix(b"\xEF\xBB\xBF") {
+                    self.line = rest.to_vec();
+                }
+            }
+            if csv_input && self.columns.is_none() {
+                self.columns = Some(batch.csv_header(name, &self.line)?);
+                chunk.first_line = self.line_no + 1;
+                continue;
+            }
+            chunk.input.extend_from_slice(&self.line);
+            chunk.lines.push((chunk.input.len(), too_long));
+            if self.line_no % PROGRESS_EVERY == 0 {
+                progress(self.bytes);
+            }
+        }
+        chunk.columns = self.columns.clone();
+        Ok(!chunk.lines.is_empty())
+    }
+
+    /// Ends the input: the last progress, whatever the batch holds written, the line
+    /// buffer given back.
+    fn finish<W: Write>(
+        self,
+        batch: &mut Batch<'_>,
+        output: &mut W,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), BatchError> {
+        batch.line = self.line;
+        progress(self.bytes);
+        output.write_all(&batch.out).map_err(BatchError::Write)?;
+        batch.out.clear();
+        output.flush().map_err(BatchError::Write)
+    }
+}
 
 /// How the reading thread reaches the workers: chunks out, chunks back, and whether any
 /// worker has stopped.
@@ -179,60 +265,24 @@ impl<'r> Batch<'r> {
         progress: &mut dyn FnMut(u64),
         (to_workers, done, stopped): Workers<'_>,
     ) -> Result<(), BatchError> {
-        let csv_input = self.options.input == InputFormat::Csv;
-        let threads = self.options.threads;
-        let read_error = |error| BatchError::Read {
-            input: name.to_string(),
-            error,
-        };
-        let mut free: Vec<Chunk> = (0..threads * CHUNKS_PER_WORKER)
+        let mut free: Vec<Chunk> = (0..self.options.threads * CHUNKS_PER_WORKER)
             .map(|_| Chunk::default())
             .collect();
         let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
-        let (mut sent, mut next, mut ended) = (0u64, 0u64, false);
-        let mut columns = None;
-        let mut line = std::mem::take(&mut self.line);
-        let (mut line_no, mut bytes) = (0u64, 0u64);
+        let (mut sent, mut next) = (0u64, 0u64);
+        let mut reader = Reader::new(self);
         let mut rewriter = self.worker();
         loop {
-            if !ended {
+            if !reader.ended {
                 if let Some(mut chunk) = free.pop() {
-                    chunk.clear();
-                    chunk.seq = sent;
-                    chunk.first_line = line_no + 1;
-                    while chunk.lines.len() < CHUNK_LINES && chunk.input.len() < CHUNK_BYTES {
-                        let Some((too_long, consumed)) =
-                            read_line(input, &mut line).map_err(read_error)?
-                        else {
-                            ended = true;
-                            break;
-                        };
-                        line_no += 1;
-                        bytes += consumed as u64;
-                        if line_no == 1 {
-                            if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
-                                line = rest.to_vec();
-                            }
-                        }
-                        if csv_input && columns.is_none() {
-                            columns = Some(self.csv_header(name, &line)?);
-                            chunk.first_line = line_no + 1;
-                            continue;
-                        }
-                        chunk.input.extend_from_slice(&line);
-                        chunk.lines.push((chunk.input.len(), too_long));
-                        if line_no % PROGRESS_EVERY == 0 {
-                            progress(bytes);
-                        }
-                    }
-                    if chunk.lines.is_empty() {
-                        free.push(chunk);
-                    } else {
-                        chunk.columns = columns.clone();
+                    if reader.fill(self, name, input, &mut chunk, progress)? {
+                        chunk.seq = sent;
                         sent += 1;
                         if to_workers.send(chunk).is_err() {
                             return Err(worker_gone());
                         }
+                    } else {
+                        free.push(chunk);
                     }
                     continue;
                 }
@@ -255,11 +305,40 @@ impl<'r> Batch<'r> {
                 free.push(chunk);
             }
         }
-        self.line = line;
-        progress(bytes);
-        output.write_all(&self.out).map_err(BatchError::Write)?;
-        self.out.clear();
-        output.flush().map_err(BatchError::Write)
+        reader.finish(self, output, progress)
+    }
+
+    /// [`Batch::run`] on this thread alone: each chunk is evaluated, then written.
+    pub(super) fn run_in_chunks<R: BufRead, W: Write>(
+        &mut self,
+        name: &str,
+        mut input: R,
+        output: &mut W,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), BatchError> {
+        let mut worker = self.worker();
+        let mut rewriter = self.worker();
+        let mut chunk = Chunk::default();
+        let mut reader = Reader::new(self);
+        let mut result = Ok(());
+        while !reader.ended {
+            match reader.fill(self, name, &mut input, &mut chunk, progress) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+            worker.evaluate_chunk(name, &mut chunk);
+            if let Err(e) = self.write_chunk(name, &chunk, output, &mut rewriter) {
+                result = Err(e);
+                break;
+            }
+        }
+        self.absorb(vec![worker.finish()]);
+        result?;
+        reader.finish(self, output, progress)
     }
 
     /// Writes a chunk's records, each checked for a duplicate id; a record whose id was seen
