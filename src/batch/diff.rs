@@ -109,12 +109,14 @@ pub fn diff<R: BufRead>(
     let mut line = Vec::new();
     let mut columns = None;
     let mut line_no = 0;
-    while let Some((too_long, _)) =
-        read_line(&mut input, &mut line).map_err(|error| BatchError::Read {
-            input: name.to_string(),
-            error,
-        })?
-    {
+    while let Some((too_long, _)) = {
+        line.clear();
+        read_line(&mut input, &mut line)
+    }
+    .map_err(|error| BatchError::Read {
+        input: name.to_string(),
+        error,
+    })? {
         line_no += 1;
         if line_no == 1 {
             if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {

@@ -692,7 +692,6 @@ pub struct Batch<'r> {
     by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
     out: Vec<u8>,
-    line: Vec<u8>,
     header_written: bool,
 }
 
@@ -722,7 +721,6 @@ impl<'r> Batch<'r> {
             by_clause: Vec::new(),
             rendered: Rendered::default(),
             out: Vec::with_capacity(1 << 16),
-            line: Vec::with_capacity(1 << 12),
             header_written: false,
         }
     }
@@ -1308,10 +1306,11 @@ impl Outcome<'_> {
     }
 }
 
-/// Reads one line (without its end of line) into `buf`. `None` at the end of the input;
-/// otherwise whether the line was too long (then `buf` is empty) and the bytes consumed.
+/// Reads one line (without its end of line) onto the end of `buf`. `None` at the end of
+/// the input; otherwise whether the line was too long (then nothing is added) and the bytes
+/// consumed.
 fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<(bool, usize)>> {
-    buf.clear();
+    let start = buf.len();
     let mut too_long = false;
     let mut consumed = 0;
     loop {
@@ -1331,9 +1330,9 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<(boo
             None => (available, None),
         };
         if !too_long {
-            if buf.len() + chunk.len() > MAX_LINE {
+            if buf.len() - start + chunk.len() > MAX_LINE {
                 too_long = true;
-                buf.clear();
+                buf.truncate(start);
             } else {
                 buf.extend_from_slice(chunk);
             }
@@ -1345,7 +1344,7 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<(boo
             break;
         }
     }
-    if buf.last() == Some(&b'\r') {
+    if buf.len() > start && buf.last() == Some(&b'\r') {
         buf.pop();
     }
     Ok(Some((too_long, consumed)))
@@ -1791,13 +1790,20 @@ mod tests {
         while let Some((long, _)) = read_line(&mut r, &mut buf).unwrap() {
             assert!(!long);
             lines.push(String::from_utf8(buf.clone()).unwrap());
+            buf.clear();
         }
         assert_eq!(lines, ["one", "two", "", "three"]);
+        // A line is added to what the buffer holds, and a line too long adds nothing.
+        buf.extend_from_slice(b"kept\r");
         let long = vec![b'x'; MAX_LINE + 1];
         let mut r = io::BufReader::with_capacity(1024, &long[..]);
         let (too_long, consumed) = read_line(&mut r, &mut buf).unwrap().unwrap();
-        assert!(too_long && buf.is_empty());
+        assert!(too_long);
+        assert_eq!(buf, b"kept\r");
         assert_eq!(consumed, MAX_LINE + 1);
+        let mut r = &b"next\r\n"[..];
+        read_line(&mut r, &mut buf).unwrap().unwrap();
+        assert_eq!(buf, b"kept\rnext");
     }
 
     #[test]

@@ -29,7 +29,6 @@ const CHUNKS_PER_WORKER: usize = 3;
 /// Reads an input into chunks: whole lines, the byte-order mark and the CSV header taken
 /// off, the progress reported.
 struct Reader {
-    line: Vec<u8>,
     line_no: u64,
     bytes: u64,
     columns: Option<CsvColumns>,
@@ -37,9 +36,8 @@ struct Reader {
 }
 
 impl Reader {
-    fn new(batch: &mut Batch<'_>) -> Reader {
+    fn new() -> Reader {
         Reader {
-            line: std::mem::take(&mut batch.line),
             line_no: 0,
             bytes: 0,
             columns: None,
@@ -64,25 +62,27 @@ impl Reader {
         chunk.clear();
         chunk.first_line = self.line_no + 1;
         while chunk.lines.len() < CHUNK_LINES && chunk.input.len() < CHUNK_BYTES {
+            // The line is read straight onto the chunk's bytes.
+            let start = chunk.input.len();
             let Some((too_long, consumed)) =
-                read_line(input, &mut self.line).map_err(read_error)?
+                read_line(input, &mut chunk.input).map_err(read_error)?
             else {
                 self.ended = true;
                 break;
             };
             self.line_no += 1;
             self.bytes += consumed as u64;
-            if self.line_no == 1 {
-                if let Some(rest) = self.line.strip_prefix(b"\xEF\xBB\xBF") {
-                    self.line = rest.to_vec();
-                }
+            if self.line_no == 1 && chunk.input.get(start..start + 3) == Some(&b"\xEF\xBB\xBF"[..])
+            {
+                chunk.input.drain(start..start + 3);
             }
             if csv_input && self.columns.is_none() {
-                self.columns = Some(batch.csv_header(name, &self.line)?);
+                let header = chunk.input.get(start..).unwrap_or_default();
+                self.columns = Some(batch.csv_header(name, header)?);
+                chunk.input.truncate(start);
                 chunk.first_line = self.line_no + 1;
                 continue;
             }
-            chunk.input.extend_from_slice(&self.line);
             chunk.lines.push((chunk.input.len(), too_long));
             if self.line_no % PROGRESS_EVERY == 0 {
                 progress(self.bytes);
@@ -92,15 +92,13 @@ impl Reader {
         Ok(!chunk.lines.is_empty())
     }
 
-    /// Ends the input: the last progress, whatever the batch holds written, the line
-    /// buffer given back.
+    /// Ends the input: the last progress, and whatever the batch holds written.
     fn finish<W: Write>(
         self,
         batch: &mut Batch<'_>,
         output: &mut W,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), BatchError> {
-        batch.line = self.line;
         progress(self.bytes);
         output.write_all(&batch.out).map_err(BatchError::Write)?;
         batch.out.clear();
@@ -270,7 +268,7 @@ impl<'r> Batch<'r> {
             .collect();
         let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
         let (mut sent, mut next) = (0u64, 0u64);
-        let mut reader = Reader::new(self);
+        let mut reader = Reader::new();
         let mut rewriter = self.worker();
         loop {
             if !reader.ended {
@@ -319,7 +317,7 @@ impl<'r> Batch<'r> {
         let mut worker = self.worker();
         let mut rewriter = self.worker();
         let mut chunk = Chunk::default();
-        let mut reader = Reader::new(self);
+        let mut reader = Reader::new();
         let mut result = Ok(());
         while !reader.ended {
             match reader.fill(self, name, &mut input, &mut chunk, progress) {
