@@ -1140,7 +1140,10 @@ impl<'r> Batch<'r> {
                     (None, None) => out.extend_from_slice(b"null"),
                 }
                 out.extend_from_slice(b",\"clause\":");
-                write_json_opt_str(out, clause.map(|c| &**c));
+                match clause {
+                    Some(label) => self.rendered.label(out, label),
+                    None => out.extend_from_slice(b"null"),
+                }
                 out.extend_from_slice(b",\"status\":\"");
                 out.extend_from_slice(status.as_bytes());
                 out.extend_from_slice(b"\",\"warnings\":[");
@@ -1351,16 +1354,26 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<(boo
 }
 
 fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    // Two digits at a time from the right, then the first one or two.
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    loop {
+    while n >= 100 && i >= 2 {
+        i -= 2;
+        if let Some(d) = digits.get_mut(i..i + 2) {
+            d.copy_from_slice(&two_digits((n % 100) as u32));
+        }
+        n /= 100;
+    }
+    let [tens, ones] = two_digits(n as u32);
+    if n >= 10 {
+        i -= 2;
+        if let Some(d) = digits.get_mut(i..i + 2) {
+            d.copy_from_slice(&[tens, ones]);
+        }
+    } else {
         i -= 1;
         if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
+            *d = ones;
         }
     }
     out.extend_from_slice(digits.get(i..).unwrap_or(&[]));
@@ -1454,6 +1467,8 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
 #[derive(Default)]
 struct Rendered {
     kept: Vec<(Warning, Vec<u8>)>,
+    /// The JSON text of the clause labels, by the label shared with the rules.
+    labels: Vec<(Arc<str>, Vec<u8>)>,
     /// A gap warning's text, before escaping (reused).
     text: String,
 }
@@ -1461,6 +1476,20 @@ struct Rendered {
 impl Rendered {
     /// How many different warnings are kept.
     const KEPT: usize = 32;
+
+    /// Writes a clause label as a JSON string.
+    fn label(&mut self, out: &mut Vec<u8>, label: &Arc<str>) {
+        if let Some((_, text)) = self.labels.iter().find(|(l, _)| Arc::ptr_eq(l, label)) {
+            out.extend_from_slice(text);
+            return;
+        }
+        let mut text = Vec::new();
+        write_json_str(&mut text, label);
+        out.extend_from_slice(&text);
+        if self.labels.len() < Self::KEPT {
+            self.labels.push((Arc::clone(label), text));
+        }
+    }
 
     fn write(&mut self, out: &mut Vec<u8>, w: &Warning) {
         if matches!(w, Warning::Gap { .. }) {
@@ -1511,13 +1540,6 @@ fn write_json_display(out: &mut Vec<u8>, value: &dyn fmt::Display) {
     out.push(b'"');
     let _ = fmt::Write::write_fmt(&mut Escaper(out), format_args!("{value}"));
     out.push(b'"');
-}
-
-fn write_json_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => write_json_str(out, s),
-        None => out.extend_from_slice(b"null"),
-    }
 }
 
 fn write_csv_field(out: &mut Vec<u8>, s: &str) {
@@ -1727,6 +1749,15 @@ mod tests {
         assert_eq!(threads_summary, general_summary);
         assert_eq!(fast_summary, general_summary);
         assert!(general_summary.duplicate_ids > 20 && general_summary.errors > 5);
+    }
+
+    #[test]
+    fn numbers_are_written_as_rust_writes_them() {
+        for n in (0..1000).chain([9_999, 10_000, 123_456_789, u64::MAX - 1, u64::MAX]) {
+            let mut out = Vec::new();
+            write_u64(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
     }
 
     #[test]
