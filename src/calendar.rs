@@ -39,20 +39,37 @@ pub enum DayOff {
 
 impl fmt::Display for DayOff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.render(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl DayOff {
+    /// Writes the reason in words onto `out` (what its `Display` shows).
+    pub(crate) fn render(&self, out: &mut String) {
         match self {
             DayOff::Weekend { weekday } => {
-                f.write_str(weekday)?;
-                f.write_str(", a weekend day")
+                out.push_str(weekday);
+                out.push_str(", a weekend day");
             }
             DayOff::Holiday {
                 name,
                 observed_for: None,
-            } => f.write_str(name),
+            } => out.push_str(name),
             DayOff::Holiday {
                 name,
                 observed_for: Some(d),
-            } => write!(f, "{name} (observed; falls on {})", weekday_date(*d)),
-            DayOff::Closure { reason } => write!(f, "closed: {reason}"),
+            } => {
+                out.push_str(name);
+                out.push_str(" (observed; falls on ");
+                weekday_date(*d).render(out);
+                out.push(')');
+            }
+            DayOff::Closure { reason } => {
+                out.push_str("closed: ");
+                out.push_str(reason);
+            }
         }
     }
 }
@@ -678,9 +695,18 @@ pub struct WeekdayDate(pub NaiveDate);
 
 impl fmt::Display for WeekdayDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.render(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl WeekdayDate {
+    /// Writes the weekday and date onto `out` (what its `Display` shows).
+    pub(crate) fn render(&self, out: &mut String) {
         let d = self.0;
-        f.write_str(weekday_name(d.weekday()))?;
-        f.write_str(" ")?;
+        out.push_str(weekday_name(d.weekday()));
+        out.push(' ');
         if (0..=9999).contains(&d.year()) {
             let mut buf = [0u8; 10];
             let y = d.year() as u32;
@@ -699,9 +725,9 @@ impl fmt::Display for WeekdayDate {
             for (b, n) in buf.iter_mut().zip(digits) {
                 *b = if n == 10 { b'-' } else { b'0' + n as u8 };
             }
-            f.write_str(std::str::from_utf8(&buf).unwrap_or(""))
+            out.push_str(std::str::from_utf8(&buf).unwrap_or(""));
         } else {
-            write!(f, "{d}")
+            let _ = fmt::Write::write_fmt(out, format_args!("{d}"));
         }
     }
 }

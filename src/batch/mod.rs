@@ -1496,7 +1496,7 @@ impl Rendered {
             // Written whole first and escaped in one pass: a gap warning is dozens of
             // pieces, and escaping each on its own costs more than the copy.
             self.text.clear();
-            let _ = fmt::Write::write_fmt(&mut self.text, format_args!("{w}"));
+            w.render(&mut self.text);
             write_json_str(out, &self.text);
             return;
         }

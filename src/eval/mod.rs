@@ -230,27 +230,10 @@ impl fmt::Display for Warning {
                 f,
                 "rule `{rule}` reads the recipient's time, which the rules do not give; read the agreement's time zone instead"
             ),
-            Warning::Gap {
-                missing,
-                rule,
-                cite,
-            } => {
-                f.write_str("no clause applies literally (")?;
-                for (n, miss) in missing.iter().enumerate() {
-                    if n > 0 {
-                        f.write_str("; ")?;
-                    }
-                    fmt::Display::fmt(miss, f)?;
-                }
-                put(
-                    f,
-                    &[
-                        &"); resolved by the declared gap rule `",
-                        rule,
-                        &"`: ",
-                        cite,
-                    ],
-                )
+            Warning::Gap { .. } => {
+                let mut text = String::new();
+                self.render(&mut text);
+                f.write_str(&text)
             }
             Warning::AwaitingReceipt { rule } => write!(
                 f,
@@ -260,6 +243,39 @@ impl fmt::Display for Warning {
                 f,
                 "`{rule}` also applies upon actual receipt, which is not recorded; an earlier receipt would decide instead"
             ),
+        }
+    }
+}
+
+impl Warning {
+    /// Writes the warning in words onto `out` (what its `Display` shows).
+    pub(crate) fn render(&self, out: &mut String) {
+        match self {
+            Warning::Gap {
+                missing,
+                rule,
+                cite,
+            } => {
+                out.push_str("no clause applies literally (");
+                for (n, miss) in missing.iter().enumerate() {
+                    if n > 0 {
+                        out.push_str("; ");
+                    }
+                    miss.render(out);
+                }
+                put(
+                    out,
+                    &[
+                        &"); resolved by the declared gap rule `",
+                        rule,
+                        &"`: ",
+                        cite,
+                    ],
+                );
+            }
+            _ => {
+                let _ = fmt::Write::write_fmt(out, format_args!("{self}"));
+            }
         }
     }
 }
@@ -397,49 +413,52 @@ impl Test {
     }
 }
 
-/// Writes the pieces in order: text goes straight to the formatter (no padding machinery,
-/// which matters when a batch writes millions of these).
-fn put(f: &mut fmt::Formatter<'_>, pieces: &[&dyn Piece]) -> fmt::Result {
-    pieces.iter().try_for_each(|p| p.put(f))
+/// Writes the pieces in order onto `out`: text is pushed as it is, without the
+/// formatting machinery (which matters when a batch writes millions of these).
+fn put(out: &mut String, pieces: &[&dyn Piece]) {
+    for p in pieces {
+        p.put(out);
+    }
 }
 
 trait Piece {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+    fn put(&self, out: &mut String);
 }
 
 impl Piece for str {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self)
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
     }
 }
 
 impl Piece for &str {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self)
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
     }
 }
 
 impl Piece for std::sync::Arc<str> {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self)
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
     }
 }
 
 impl Piece for String {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self)
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
     }
 }
 
 impl Piece for Hms {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+    fn put(&self, out: &mut String) {
+        let buf = crate::calendar::hms_bytes(self.0);
+        out.push_str(std::str::from_utf8(&buf).unwrap_or("??:??:??"));
     }
 }
 
 impl Piece for crate::calendar::WeekdayDate {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+    fn put(&self, out: &mut String) {
+        self.render(out);
     }
 }
 
@@ -447,19 +466,27 @@ impl Piece for crate::calendar::WeekdayDate {
 struct OrList<'a>(&'a [String]);
 
 impl Piece for OrList<'_> {
-    fn put(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn put(&self, out: &mut String) {
         for (n, item) in self.0.iter().enumerate() {
             if n > 0 {
-                f.write_str(" or ")?;
+                out.push_str(" or ");
             }
-            f.write_str(item)?;
+            out.push_str(item);
         }
-        Ok(())
     }
 }
 
 impl fmt::Display for Test {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.render(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl Test {
+    /// Writes the test in words onto `out` (what its `Display` shows).
+    pub(crate) fn render(&self, out: &mut String) {
         match self {
             Test::Method {
                 method,
@@ -468,8 +495,8 @@ impl fmt::Display for Test {
                 ..
             } => {
                 let verb = if *holds { "is not" } else { "is" };
-                put(f, &[&"method `", method, &"` ", &verb, &" a method of "])?;
-                f.write_str(&label_list("clause", labels))
+                put(out, &[&"method `", method, &"` ", &verb, &" a method of "]);
+                out.push_str(&label_list("clause", labels))
             }
             Test::Method {
                 method,
@@ -479,7 +506,7 @@ impl fmt::Display for Test {
             } => {
                 let verb = if *holds { "is" } else { "is not" };
                 put(
-                    f,
+                    out,
                     &[&"method `", method, &"` ", &verb, &" ", &OrList(covered)],
                 )
             }
@@ -487,7 +514,7 @@ impl fmt::Display for Test {
                 to: None,
                 assumed: true,
                 ..
-            } => f.write_str("the recipient is not given, so the designated number is assumed"),
+            } => out.push_str("the recipient is not given, so the designated number is assumed"),
             Test::DesignatedFax {
                 to: Some(to),
                 number: None,
@@ -495,7 +522,7 @@ impl fmt::Display for Test {
                 assumed: true,
                 ..
             } => put(
-                f,
+                out,
                 &[
                     &"no number given; assumed ",
                     &OrList(designated),
@@ -505,7 +532,7 @@ impl fmt::Display for Test {
                 ],
             ),
             Test::DesignatedFax { to, designated, .. } if designated.is_empty() => put(
-                f,
+                out,
                 &[
                     &"`",
                     &to.as_deref().unwrap_or(""),
@@ -521,7 +548,7 @@ impl fmt::Display for Test {
             } => {
                 let verb = if *holds { "` is" } else { "` is not" };
                 put(
-                    f,
+                    out,
                     &[
                         &"`",
                         &number.as_deref().unwrap_or(""),
@@ -548,7 +575,7 @@ impl fmt::Display for Test {
                     " time, which is not "
                 };
                 put(
-                    f,
+                    out,
                     &[
                         subject,
                         &" at ",
@@ -570,21 +597,21 @@ impl fmt::Display for Test {
                 why,
                 ..
             } => {
-                put(f, &[subject, &" on ", &weekday_date(*date)])?;
+                put(out, &[subject, &" on ", &weekday_date(*date)]);
                 if *business_day {
-                    put(f, &[&", a business day (", calendar, &")"])
+                    put(out, &[&", a business day (", calendar, &")"])
                 } else {
-                    put(f, &[&", not a business day (", calendar, &": "])?;
+                    put(out, &[&", not a business day (", calendar, &": "]);
                     for (n, w) in why.iter().enumerate() {
                         if n > 0 {
-                            f.write_str("; ")?;
+                            out.push_str("; ");
                         }
-                        fmt::Display::fmt(w, f)?;
+                        w.render(out);
                     }
-                    f.write_str(")")
+                    out.push(')')
                 }
             }
-            Test::NoReceipt => f.write_str("no receipt is recorded"),
+            Test::NoReceipt => out.push_str("no receipt is recorded"),
         }
     }
 }
@@ -594,8 +621,9 @@ struct Hms(NaiveTime);
 
 impl fmt::Display for Hms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let buf = crate::calendar::hms_bytes(self.0);
-        f.write_str(std::str::from_utf8(&buf).unwrap_or("??:??:??"))
+        let mut text = String::new();
+        self.put(&mut text);
+        f.write_str(&text)
     }
 }
 
@@ -1320,14 +1348,22 @@ pub struct Miss {
 
 impl fmt::Display for Miss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        put(f, &[&"clause ", &self.clause, &": "])?;
+        let mut text = String::new();
+        self.render(&mut text);
+        f.write_str(&text)
+    }
+}
+
+impl Miss {
+    /// Writes the miss in words onto `out` (what its `Display` shows).
+    fn render(&self, out: &mut String) {
+        put(out, &[&"clause ", &self.clause, &": "]);
         for (n, t) in self.failed.iter().enumerate() {
             if n > 0 {
-                f.write_str(", ")?;
+                out.push_str(", ");
             }
-            fmt::Display::fmt(t, f)?;
+            t.render(out);
         }
-        Ok(())
     }
 }
 
