@@ -28,7 +28,7 @@ pub struct Side {
 impl Side {
     fn of(shortcuts: &Shortcuts<'_>, outcome: &Outcome<'_>) -> Side {
         let answer = Answer::of(shortcuts, outcome);
-        match (&outcome.error, answer.status) {
+        match (outcome.record_error(), answer.status) {
             (None, Some(status)) => Side {
                 deemed_date: answer.deemed_date,
                 effective_at: answer.effective_at,

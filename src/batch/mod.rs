@@ -666,10 +666,17 @@ fn parse_csv_line<'a>(line: &'a str, cols: &CsvColumns) -> Result<Record<'a>, Re
     })
 }
 
-/// The outcome for one input record.
+/// The outcome for one input record: most are answered by shortcut, and carry nothing
+/// else (the rest is boxed, so the common outcome is small to move and to drop).
 struct Outcome<'r> {
     /// The answer by shortcut, for a record of one delivery without a trace.
     quick: Option<Quick>,
+    full: Option<Box<FullOutcome<'r>>>,
+}
+
+/// An outcome not answered by shortcut.
+#[derive(Default)]
+struct FullOutcome<'r> {
     resolution: Option<Resolution>,
     /// Per-delivery resolutions when the record had several (for the trace).
     deliveries: Vec<(usize, &'r str, Resolution)>,
@@ -849,10 +856,10 @@ impl<'r> Batch<'r> {
         };
         let outcome = match self.shortcuts.evaluate(event).ok()? {
             Answered::Quick(quick) => Outcome::quick(quick),
-            Answered::Full(resolution) => Outcome {
+            Answered::Full(resolution) => Outcome::full(FullOutcome {
                 resolution: Some(resolution),
-                ..Outcome::nothing()
-            },
+                ..FullOutcome::default()
+            }),
         };
         let id = f.id.filter(|id| *id != "null");
         Some((id, outcome))
@@ -971,8 +978,7 @@ impl<'r> Batch<'r> {
                 ));
             }
         }
-        Outcome {
-            quick: None,
+        Outcome::full(FullOutcome {
             resolution: best.map(|(_, r)| r),
             deliveries: all
                 .into_iter()
@@ -992,7 +998,7 @@ impl<'r> Batch<'r> {
                 .collect(),
             extra_warnings: extra,
             error: None,
-        }
+        })
     }
 
     fn event<'d>(
@@ -1035,7 +1041,10 @@ impl<'r> Batch<'r> {
     fn write_record(&mut self, input: &str, line: u64, id: Option<&str>, mut outcome: Outcome<'_>) {
         let summary = &mut self.summary;
         summary.records += 1;
-        let mut warnings = std::mem::take(&mut outcome.extra_warnings);
+        let mut warnings = match &mut outcome.full {
+            Some(full) => std::mem::take(&mut full.extra_warnings),
+            None => Vec::new(),
+        };
         let seen = match (&mut self.ids, id) {
             (Ids::Index(index), Some(id)) => index.first_seen(id.as_bytes(), line),
             (Ids::Deferred(prints), id) => {
@@ -1053,7 +1062,7 @@ impl<'r> Batch<'r> {
             (Ok(_), _) => {}
             (Err(()), _) => summary.duplicate_index_full = true,
         }
-        let r = outcome.resolution.as_ref();
+        let r = outcome.resolution();
         let Answer {
             deemed_date,
             effective_at,
@@ -1061,7 +1070,7 @@ impl<'r> Batch<'r> {
             status: answer_status,
             warnings: answer_warnings,
         } = Answer::of(&self.shortcuts, &outcome);
-        let status = match (&outcome.error, answer_status) {
+        let status = match (outcome.record_error(), answer_status) {
             (Some(_), _) | (None, None) => {
                 summary.errors += 1;
                 "error"
@@ -1092,7 +1101,7 @@ impl<'r> Batch<'r> {
                 None => self.by_clause.push((Arc::clone(clause), 1)),
             }
         }
-        if let Some(e) = &outcome.error {
+        if let Some(e) = outcome.record_error() {
             if summary.first_errors.len() < ERRORS_LISTED {
                 summary
                     .first_errors
@@ -1163,7 +1172,7 @@ impl<'r> Batch<'r> {
                     write_json_str(out, w);
                 }
                 out.extend_from_slice(b"],\"error\":");
-                match &outcome.error {
+                match outcome.record_error() {
                     None => out.extend_from_slice(b"null"),
                     Some(e) => {
                         out.extend_from_slice(b"{\"line\":");
@@ -1183,14 +1192,14 @@ impl<'r> Batch<'r> {
                 }
                 if self.options.trace {
                     out.extend_from_slice(b",\"trace\":");
-                    let written = if outcome.deliveries.is_empty() {
+                    let written = if outcome.deliveries().is_empty() {
                         match r {
                             Some(r) => serde_json::to_writer(&mut *out, &r.trace),
                             None => serde_json::to_writer(&mut *out, &()),
                         }
                     } else {
                         let list: Vec<serde_json::Value> = outcome
-                            .deliveries
+                            .deliveries()
                             .iter()
                             .map(|(n, method, r)| {
                                 serde_json::json!({
@@ -1232,7 +1241,7 @@ impl<'r> Batch<'r> {
                 all.extend(warnings);
                 write_csv_field(out, &all.join(" | "));
                 out.push(b',');
-                if let Some(e) = &outcome.error {
+                if let Some(e) = outcome.record_error() {
                     write_csv_field(out, &e.to_string());
                 }
                 out.push(b'\n');
@@ -1253,7 +1262,7 @@ struct Answer<'a> {
 
 impl<'a> Answer<'a> {
     fn of(shortcuts: &'a Shortcuts<'_>, outcome: &'a Outcome<'_>) -> Answer<'a> {
-        match (&outcome.quick, &outcome.resolution) {
+        match (&outcome.quick, outcome.resolution()) {
             (Some(q), _) => Answer {
                 deemed_date: q.deemed_date,
                 effective_at: q.effective_at,
@@ -1279,33 +1288,38 @@ impl<'a> Answer<'a> {
     }
 }
 
-impl Outcome<'_> {
-    /// No answer yet, and no error.
-    fn nothing() -> Self {
-        Outcome {
-            quick: None,
-            resolution: None,
-            deliveries: Vec::new(),
-            extra_warnings: Vec::new(),
-            error: None,
-        }
-    }
-
+impl<'r> Outcome<'r> {
     fn quick(quick: Quick) -> Self {
         Outcome {
             quick: Some(quick),
-            ..Outcome::nothing()
+            full: None,
+        }
+    }
+
+    fn full(full: FullOutcome<'r>) -> Self {
+        Outcome {
+            quick: None,
+            full: Some(Box::new(full)),
         }
     }
 
     fn error(e: RecordError) -> Self {
-        Outcome {
-            quick: None,
-            resolution: None,
-            deliveries: Vec::new(),
-            extra_warnings: Vec::new(),
+        Outcome::full(FullOutcome {
             error: Some(e),
-        }
+            ..FullOutcome::default()
+        })
+    }
+
+    fn resolution(&self) -> Option<&Resolution> {
+        self.full.as_ref()?.resolution.as_ref()
+    }
+
+    fn record_error(&self) -> Option<&RecordError> {
+        self.full.as_ref()?.error.as_ref()
+    }
+
+    fn deliveries(&self) -> &[(usize, &'r str, Resolution)] {
+        self.full.as_ref().map_or(&[], |f| f.deliveries.as_slice())
     }
 }
 
