@@ -655,6 +655,28 @@ impl Deemed {
     }
 }
 
+/// How an event's names are looked up: the agreement's own look-ups by default; a batch
+/// remembers what it has looked up.
+trait Lookup {
+    fn method(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
+        agreement.method_index(name)
+    }
+
+    fn party(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
+        agreement.party_index(name)
+    }
+
+    /// Whether a fax number is one designated for a party.
+    fn designated(&mut self, party: &PartyDef, number: &str) -> bool {
+        party.faxes.iter().any(|f| same_number(&f.digits, number))
+    }
+}
+
+/// The agreement's own look-ups.
+struct AgreementLookup;
+
+impl Lookup for AgreementLookup {}
+
 /// The event with names resolved.
 struct Resolved<'a> {
     agreement: &'a Agreement,
@@ -705,17 +727,15 @@ impl Rules {
 
     /// The event with its names resolved and its sending read on the agreement's clock.
     fn resolved<'a>(&'a self, event: EventRef<'a>, trace: bool) -> Result<Resolved<'a>, EvalError> {
-        self.resolved_with(event, trace, |party, number| {
-            party.faxes.iter().any(|f| same_number(&f.digits, number))
-        })
+        self.resolved_with(event, trace, &mut AgreementLookup)
     }
 
-    /// [`Rules::resolved`], asking `designated` whether a fax number is one of a party's.
+    /// [`Rules::resolved`], with the names looked up by `lookup`.
     fn resolved_with<'a>(
         &'a self,
         event: EventRef<'a>,
         trace: bool,
-        designated: impl FnOnce(&'a PartyDef, &str) -> bool,
+        lookup: &mut impl Lookup,
     ) -> Result<Resolved<'a>, EvalError> {
         let agreement = self
             .agreement
@@ -723,14 +743,14 @@ impl Rules {
             .ok_or_else(|| EvalError::NoAgreement {
                 origin: self.origin.clone(),
             })?;
-        let method = agreement
-            .method_index(event.method)
+        let method = lookup
+            .method(agreement, event.method)
             .map_err(EvalError::Unknown)?;
         let party = match event.to {
             Some(name) => Some(
                 agreement
                     .parties
-                    .get(agreement.party_index(name).map_err(EvalError::Unknown)?)
+                    .get(lookup.party(agreement, name).map_err(EvalError::Unknown)?)
                     .ok_or_else(|| EvalError::Uncovered {
                         method: event.method.to_string(),
                     })?,
@@ -755,7 +775,7 @@ impl Rules {
             sent_here,
             sent_local: sent_here.naive_local(),
             number_designated: match (party, event.fax_number) {
-                (Some(p), Some(number)) => designated(p, number),
+                (Some(p), Some(number)) => lookup.designated(p, number),
                 _ => false,
             },
         })

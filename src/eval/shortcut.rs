@@ -21,11 +21,11 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
 use super::{
-    Deemed, EvalError, EventRef, Picker, Resolution, Resolved, Status, Warning, finish,
+    Deemed, EvalError, EventRef, Lookup, Picker, Resolution, Resolved, Status, Warning, finish,
     whole_seconds,
 };
 use crate::calendar::Calendar;
-use crate::model::{Agreement, Cond, Rules, ZoneSel};
+use crate::model::{Agreement, Cond, PartyDef, Rules, UnknownName, ZoneSel};
 use crate::syntax::ast::Subject;
 
 /// The most classes kept; later classes take the full reading, so memory stays bounded.
@@ -42,13 +42,87 @@ pub(crate) struct Shortcuts<'r> {
     /// Classes by key, each with its plan, or `None` for a class left to the full reading.
     classes: HashMap<u64, Option<usize>, BuildHasherDefault<KeyHasher>>,
     plans: Vec<Plan>,
-    /// Fax numbers as written, with their recipient (by address) and whether the number is
-    /// one designated for it: a log repeats a few numbers, each read once.
+    /// The names met so far, looked up once.
+    names: Names,
+}
+
+/// The most names (and fax numbers) remembered; others are looked up each time.
+const MAX_NAMES: usize = 64;
+
+/// Method and party names as written, and fax numbers, as a log repeats them: each is
+/// looked up once. A name is found by its length and first eight bytes, and compared whole
+/// only when it is longer.
+#[derive(Default)]
+struct Names {
+    methods: Vec<(NameKey, Box<str>, usize)>,
+    parties: Vec<(NameKey, Box<str>, usize)>,
+    /// With their recipient (by address) and whether the number is designated for it.
     numbers: Vec<(usize, Box<str>, bool)>,
 }
 
-/// The most fax numbers remembered; others are read each time.
-const MAX_NUMBERS: usize = 64;
+/// A name's length and first eight bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct NameKey(usize, u64);
+
+impl NameKey {
+    fn of(name: &str) -> NameKey {
+        let mut head = [0u8; 8];
+        let n = name.len().min(8);
+        if let (Some(to), Some(from)) = (head.get_mut(..n), name.as_bytes().get(..n)) {
+            to.copy_from_slice(from);
+        }
+        NameKey(name.len(), u64::from_le_bytes(head))
+    }
+}
+
+/// The index kept for `name`, or the one `look` finds (then kept).
+fn remembered(
+    kept: &mut Vec<(NameKey, Box<str>, usize)>,
+    name: &str,
+    look: impl FnOnce() -> Result<usize, UnknownName>,
+) -> Result<usize, UnknownName> {
+    let key = NameKey::of(name);
+    let found = kept
+        .iter()
+        .find(|(k, n, _)| *k == key && (name.len() <= 8 || **n == *name));
+    if let Some((_, _, index)) = found {
+        return Ok(*index);
+    }
+    let index = look()?;
+    if kept.len() < MAX_NAMES {
+        kept.push((key, name.into(), index));
+    }
+    Ok(index)
+}
+
+impl Lookup for Names {
+    fn method(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
+        remembered(&mut self.methods, name, || agreement.method_index(name))
+    }
+
+    fn party(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
+        remembered(&mut self.parties, name, || agreement.party_index(name))
+    }
+
+    fn designated(&mut self, party: &PartyDef, number: &str) -> bool {
+        let address = std::ptr::from_ref(party) as usize;
+        let known = self
+            .numbers
+            .iter()
+            .find(|(p, n, _)| *p == address && **n == *number);
+        if let Some((_, _, designated)) = known {
+            return *designated;
+        }
+        let designated = party
+            .faxes
+            .iter()
+            .any(|f| super::same_number(&f.digits, number));
+        if self.numbers.len() < MAX_NAMES {
+            self.numbers.push((address, number.into(), designated));
+        }
+        designated
+    }
+}
 
 /// An instant read on one clock by the clauses' conditions, and what they ask of it.
 struct ClockRead {
@@ -102,7 +176,7 @@ impl<'r> Shortcuts<'r> {
             clocks,
             classes: HashMap::default(),
             plans: Vec::new(),
-            numbers: Vec::new(),
+            names: Names::default(),
         }
     }
 
@@ -142,24 +216,7 @@ impl<'r> Shortcuts<'r> {
     where
         'r: 'a,
     {
-        let numbers = &mut self.numbers;
-        self.rules.resolved_with(event, false, |party, number| {
-            let address = std::ptr::from_ref(party) as usize;
-            if let Some((_, _, known)) = numbers
-                .iter()
-                .find(|(p, n, _)| *p == address && **n == *number)
-            {
-                return *known;
-            }
-            let designated = party
-                .faxes
-                .iter()
-                .any(|f| super::same_number(&f.digits, number));
-            if numbers.len() < MAX_NUMBERS {
-                numbers.push((address, number.into(), designated));
-            }
-            designated
-        })
+        self.rules.resolved_with(event, false, &mut self.names)
     }
 
     /// The answer by shortcut for a resolved event; `None` when there is none.
