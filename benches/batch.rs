@@ -1,4 +1,5 @@
-//! Throughput of `deemed batch`'s engine: JSON Lines in, JSON Lines out, one thread.
+//! Throughput of `deemed batch`'s engine: JSON Lines in, JSON Lines out, on one thread and
+//! then with two worker threads.
 //!
 //! Run with `cargo bench --bench batch`. It generates 1,000,000 records with the fixed seed
 //! (the same as `cargo run --release --example gen_log`), runs the batch over them in
@@ -25,9 +26,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let rules = deemed::Rules::default_rules().unwrap();
-    for (name, mix) in [
-        ("realistic", generator::Mix::Realistic),
-        ("edge-heavy", generator::Mix::EdgeHeavy),
+    for (name, mix, threads) in [
+        ("realistic", generator::Mix::Realistic, 1),
+        ("edge-heavy", generator::Mix::EdgeHeavy, 1),
+        ("realistic", generator::Mix::Realistic, 2),
     ] {
         let input = generator::log(count, mix);
         let mut best = f64::MAX;
@@ -36,7 +38,11 @@ fn main() {
         for _ in 0..3 {
             out.clear();
             let start = Instant::now();
-            let mut batch = Batch::new(&rules, Options::default()).unwrap();
+            let options = Options {
+                threads,
+                ..Options::default()
+            };
+            let mut batch = Batch::new(&rules, options).unwrap();
             batch
                 .run("bench", input.as_bytes(), &mut out, &mut |_| {})
                 .unwrap();
@@ -47,7 +53,7 @@ fn main() {
         }
         let s = summary.unwrap();
         println!(
-            "batch {name}: {count} records ({:.1} MB; gap {:.1}%, error {:.1}%), best of 3: {:.3} s, {:.0} records/s",
+            "batch {name}, {threads} thread(s): {count} records ({:.1} MB; gap {:.1}%, error {:.1}%), best of 3: {:.3} s, {:.0} records/s",
             input.len() as f64 / 1e6,
             100.0 * s.gap as f64 / count as f64,
             100.0 * s.errors as f64 / count as f64,
