@@ -1,9 +1,11 @@
 //! Batch evaluation of notice logs: streaming, lossless, one output record per input line.
 //!
-//! Lines are read one at a time into a reused buffer (a line longer than [`MAX_LINE`] is
+//! Lines are read into reused chunks of a few thousand (a line longer than [`MAX_LINE`] is
 //! skipped to its end and reported, never held), evaluated without the trace unless asked,
-//! and written at once. Memory does not grow with the input: the only index kept is a
-//! fixed-size table of id fingerprints for the duplicate-id warning.
+//! checked for duplicate ids and written, in input order, on one thread or with worker
+//! threads. Most records take a shortcut: which clauses apply is worked out once per class
+//! of events. Memory does not grow with the input: besides the chunks, the only index kept
+//! is a fixed-size table of id fingerprints for the duplicate-id warning.
 //!
 //! ```
 //! let rules = deemed::Rules::default_rules().unwrap();
