@@ -163,6 +163,7 @@ impl<'r> Batch<'r> {
     fn worker(&self) -> Batch<'r> {
         Batch {
             header_written: true,
+            quick: self.quick,
             ..Batch::build(self.rules, self.tz, self.options, Ids::Deferred(Vec::new()))
         }
     }

@@ -186,6 +186,18 @@ impl<'r> Shortcuts<'r> {
         Some(&agreement.notice.clauses.get(quick.clause)?.label)
     }
 
+    /// A resolution by shortcut as the full reading writes it (without a trace).
+    pub(crate) fn resolution(&self, quick: &Quick) -> Resolution {
+        Resolution {
+            deemed_date: quick.deemed_date,
+            effective_at: quick.effective_at,
+            clause: self.label(quick).cloned(),
+            status: quick.status,
+            warnings: self.warnings(quick).to_vec(),
+            trace: Vec::new(),
+        }
+    }
+
     /// The warnings of a resolution by shortcut.
     pub(crate) fn warnings(&self, quick: &Quick) -> &[Warning] {
         self.plans
