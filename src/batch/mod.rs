@@ -1780,6 +1780,22 @@ mod tests {
             prop_assert_eq!(&threads, &general);
             prop_assert_eq!(&fast_summary, &general_summary);
             prop_assert_eq!(&threads_summary, &general_summary);
+            // Every run checks ids the same way, so the duplicates are counted apart: a record
+            // whose id an earlier record had ends its warnings with the duplicate warning.
+            if !csv_out {
+                let mut seen = std::collections::HashSet::new();
+                let mut duplicates = 0;
+                for line in general.lines() {
+                    let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let id = record["id"].to_string();
+                    let last = record["warnings"].as_array().unwrap().last().cloned();
+                    let warned = last.is_some_and(|w| w.as_str().unwrap().starts_with("duplicate id"));
+                    let repeated = record["id"] != serde_json::Value::Null && !seen.insert(id);
+                    prop_assert_eq!(warned, repeated, "{}", line);
+                    duplicates += u64::from(repeated);
+                }
+                prop_assert_eq!(general_summary.duplicate_ids, duplicates);
+            }
         }
     }
 
