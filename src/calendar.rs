@@ -12,6 +12,7 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Serialize;
 
 use crate::syntax::ast::{DateRule, Shift};
+use crate::words::{Render, display_by_render};
 
 /// Why a day is not a Business Day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,17 +38,10 @@ pub enum DayOff {
     },
 }
 
-impl fmt::Display for DayOff {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::new();
-        self.render(&mut text);
-        f.write_str(&text)
-    }
-}
+display_by_render!(DayOff, WeekdayDate);
 
-impl DayOff {
-    /// Writes the reason in words onto `out` (what its `Display` shows).
-    pub(crate) fn render(&self, out: &mut String) {
+impl Render for DayOff {
+    fn render(&self, out: &mut String) {
         match self {
             DayOff::Weekend { weekday } => {
                 out.push_str(weekday);
@@ -693,17 +687,8 @@ pub fn weekday_date(date: NaiveDate) -> WeekdayDate {
 #[derive(Debug, Clone, Copy)]
 pub struct WeekdayDate(pub NaiveDate);
 
-impl fmt::Display for WeekdayDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::new();
-        self.render(&mut text);
-        f.write_str(&text)
-    }
-}
-
-impl WeekdayDate {
-    /// Writes the weekday and date onto `out` (what its `Display` shows).
-    pub(crate) fn render(&self, out: &mut String) {
+impl Render for WeekdayDate {
+    fn render(&self, out: &mut String) {
         let d = self.0;
         out.push_str(weekday_name(d.weekday()));
         out.push(' ');

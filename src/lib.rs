@@ -36,6 +36,7 @@ pub mod model;
 pub mod period;
 pub mod syntax;
 pub mod time;
+mod words;
 
 use std::path::Path;
 

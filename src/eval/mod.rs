@@ -15,6 +15,7 @@ use crate::calendar::{DayOff, OutOfRange, SkippedDay, weekday_date};
 use crate::check::{cmp_word, meets};
 use crate::model::*;
 use crate::syntax::ast::{Combinator, DayKind, Outcome, RuleKind, Subject};
+use crate::words::{Render, display_by_render};
 
 mod shortcut;
 
@@ -476,17 +477,10 @@ impl Piece for OrList<'_> {
     }
 }
 
-impl fmt::Display for Test {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::new();
-        self.render(&mut text);
-        f.write_str(&text)
-    }
-}
+display_by_render!(Test, Miss);
 
-impl Test {
-    /// Writes the test in words onto `out` (what its `Display` shows).
-    pub(crate) fn render(&self, out: &mut String) {
+impl Render for Test {
+    fn render(&self, out: &mut String) {
         match self {
             Test::Method {
                 method,
@@ -618,14 +612,6 @@ impl Test {
 
 /// `HH:MM:SS`, written without a format string.
 struct Hms(NaiveTime);
-
-impl fmt::Display for Hms {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::new();
-        self.put(&mut text);
-        f.write_str(&text)
-    }
-}
 
 /// What an applicable rule makes the deemed date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -1366,16 +1352,7 @@ pub struct Miss {
     pub failed: Vec<Test>,
 }
 
-impl fmt::Display for Miss {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::new();
-        self.render(&mut text);
-        f.write_str(&text)
-    }
-}
-
-impl Miss {
-    /// Writes the miss in words onto `out` (what its `Display` shows).
+impl Render for Miss {
     fn render(&self, out: &mut String) {
         put(out, &[&"clause ", &self.clause, &": "]);
         for (n, t) in self.failed.iter().enumerate() {
