@@ -48,6 +48,20 @@ fn the_fixture_log() {
     }
     insta::assert_snapshot!("batch_output", stdout);
     insta::assert_snapshot!("batch_summary", stderr);
+    // One thread, and several, write the same records and summary.
+    for threads in ["1", "3"] {
+        let again = deemed(&[
+            "batch",
+            "tests/fixtures/notices.jsonl",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(
+            again,
+            (stdout.clone(), stderr.clone(), code),
+            "--threads {threads}"
+        );
+    }
 }
 
 #[test]
@@ -100,6 +114,14 @@ fn hostile_input_gets_one_record_per_line() {
     input.extend_from_slice(good);
     // The last line has no newline.
     let (stdout, stderr, code) = batch(&[], &input);
+    for threads in ["1", "3"] {
+        let again = batch(&["--threads", threads], &input);
+        assert_eq!(
+            again,
+            (stdout.clone(), stderr.clone(), code),
+            "--threads {threads}"
+        );
+    }
     assert_eq!(code, 1);
     let out = records(&stdout);
     assert_eq!(out.len(), 9, "{stdout}");
