@@ -299,7 +299,7 @@ mod tests {
         /// pieces near every boundary (and some that are not digits at all).
         #[test]
         fn direct_reading_agrees_with_chrono(
-            year in prop::sample::select(vec!["0000", "0001", "1999", "2000", "2024", "9999", "19x9"]),
+            year in prop::sample::select(vec!["0000", "0001", "1900", "1999", "2000", "2024", "2100", "9999", "19x9"]),
             month in prop::sample::select(vec!["00", "01", "02", "12", "13", "1a"]),
             day in prop::sample::select(vec!["00", "01", "28", "29", "30", "31", "32"]),
             hour in prop::sample::select(vec!["00", "09", "23", "24", "2:"]),
@@ -313,6 +313,7 @@ mod tests {
             if let Some(fast) = fast_rfc3339(text.as_bytes()) {
                 let chrono = DateTime::parse_from_rfc3339(&text);
                 prop_assert_eq!(Ok(fast), chrono, "{}", text);
+                prop_assert_eq!(Ok(*fast.offset()), chrono.map(|c| *c.offset()), "{}", text);
             }
         }
     }
@@ -367,6 +368,25 @@ mod tests {
         );
     }
 
+    proptest! {
+        /// Every instant of years 0 to 9999, on any offset, reads back as chrono reads it.
+        #[test]
+        fn every_instant_reads_as_chrono_reads_it(
+            // 0000-01-01 to 9999-12-31, UTC.
+            seconds in -62_167_219_200i64..253_402_300_800,
+            offset_minutes in -(23 * 60 + 59)..=(23 * 60 + 59),
+        ) {
+            let zone = FixedOffset::east_opt(offset_minutes * 60).unwrap();
+            let t = DateTime::from_timestamp(seconds, 0).unwrap().with_timezone(&zone);
+            if (0..=9999).contains(&chrono::Datelike::year(&t)) {
+                let text = t.to_rfc3339();
+                let fast = fast_rfc3339(text.as_bytes());
+                prop_assert_eq!(fast, Some(t), "{}", text);
+                prop_assert_eq!(fast.map(|f| *f.offset()), Some(zone), "{}", text);
+            }
+        }
+    }
+
     #[test]
     fn the_fast_reading_agrees_with_chrono() {
         for text in [
@@ -378,6 +398,8 @@ mod tests {
             "2000-03-03T21:15:00.1234567891+01:00",
             "1999-12-31T23:59:59+14:00",
             "0000-01-01T00:00:00Z",
+            "2000-02-29T10:00:00Z",
+            "2024-02-29T10:00:00-05:00",
         ] {
             let chrono = DateTime::parse_from_rfc3339(text).unwrap();
             let fast = fast_rfc3339(text.as_bytes()).unwrap();
@@ -385,6 +407,10 @@ mod tests {
         }
         for text in [
             "2000-02-30T10:00:00Z",
+            "1900-02-29T10:00:00Z",
+            "2100-02-29T10:00:00Z",
+            "2023-02-29T10:00:00Z",
+            "2023-04-31T10:00:00Z",
             "2000-03-03T24:00:00Z",
             "2000-03-03T21:15:60Z",
             "2000-03-03T21:15:00",
