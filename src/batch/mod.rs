@@ -1800,6 +1800,45 @@ mod tests {
     }
 
     #[test]
+    fn lines_split_across_the_readers_buffer_read_whole() {
+        let rules = Rules::default_rules().unwrap();
+        let mut input = b"\xEF\xBB\xBF".to_vec();
+        input.extend_from_slice(
+            br#"{"id":"a","method":"courier","sent":"2000-03-03T10:00:00-05:00"}"#,
+        );
+        input.extend_from_slice(b"\r\n\r\n\n");
+        input.extend_from_slice(br#"{"id":"b","method":""#);
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE));
+        input.extend_from_slice(b"\"}\r\n");
+        input
+            .extend_from_slice(br#"{"id":"a","method":"hand","sent":"2000-03-03T10:00:00-05:00"}"#);
+        input.extend_from_slice(b"\r");
+        let run = |capacity: usize| {
+            let mut batch = Batch::new(&rules, Options::default()).unwrap();
+            let mut out = Vec::new();
+            let reader = io::BufReader::with_capacity(capacity, &input[..]);
+            batch.run("log", reader, &mut out, &mut |_| {}).unwrap();
+            (String::from_utf8(out).unwrap(), batch.finish())
+        };
+        let (whole, summary) = run(1 << 16);
+        let lines: Vec<&str> = whole.lines().collect();
+        assert_eq!(lines.len(), 5, "{whole}");
+        assert!(lines[0].contains(r#""status":"effective""#), "{}", lines[0]);
+        assert!(lines[1].contains("blank line") && lines[2].contains("blank line"));
+        assert!(lines[3].contains("longer than"), "{}", lines[3]);
+        // The last line ends with a carriage return and no newline.
+        assert!(lines[4].contains("first seen on line 1"), "{}", lines[4]);
+        assert_eq!(summary.records, 5);
+        for capacity in [1, 2, 3, 7, 64, 4096] {
+            assert_eq!(
+                run(capacity),
+                (whole.clone(), summary.clone()),
+                "capacity {capacity}"
+            );
+        }
+    }
+
+    #[test]
     fn threads_read_csv_with_a_byte_order_mark_as_one_thread_does() {
         let rules = Rules::default_rules().unwrap();
         let mut input = String::from("\u{feff}id,method,sent,to,fax_number\r\n");
