@@ -33,8 +33,8 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+mod chunks;
 mod diff;
-mod parallel;
 mod scan;
 
 pub use diff::{Change, DiffSummary, Side, diff};
@@ -755,7 +755,7 @@ impl<'r> Batch<'r> {
             self.header_written = true;
         }
         if self.options.threads > 1 {
-            self.run_on_threads(name, input, output, progress, self.options.threads)
+            self.run_on_threads(name, input, output, progress)
         } else {
             self.run_in_chunks(name, input, output, progress)
         }

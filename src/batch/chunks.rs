@@ -191,15 +191,16 @@ impl<'r> Batch<'r> {
         }
     }
 
-    /// [`Batch::run`] with `threads` workers evaluating while this thread reads and writes.
+    /// [`Batch::run`] with [`Options::threads`](super::Options::threads) workers evaluating
+    /// while this thread reads and writes.
     pub(super) fn run_on_threads<R: BufRead, W: Write>(
         &mut self,
         name: &str,
         mut input: R,
         output: &mut W,
         progress: &mut dyn FnMut(u64),
-        threads: usize,
     ) -> Result<(), BatchError> {
+        let threads = self.options.threads;
         let (to_workers, jobs) = mpsc::channel::<Chunk>();
         let jobs = Arc::new(Mutex::new(jobs));
         let (to_writer, done) = mpsc::channel::<Chunk>();
