@@ -818,8 +818,20 @@ impl Resolved<'_> {
                 Vec::new(),
             )));
         }
-        // No clause applies: the warning names what each clause was missing.
-        // Only the clauses whose method matched are described, unless none did.
+        // No clause applies: the first gap rule that applies decides.
+        let misses = self.misses()?;
+        for gap in &notice.gaps {
+            if self.quick_test(gap, &mut warnings)? {
+                return self.gap_answer(gap, misses, warnings).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// What each clause was missing, for a gap warning. Only the clauses whose method
+    /// matched are described, unless none did.
+    fn misses(&self) -> Result<Misses, EvalError> {
+        let notice = &self.agreement.notice;
         let near = |rule: &RuleDef| {
             rule.conditions
                 .iter()
@@ -831,14 +843,19 @@ impl Resolved<'_> {
             let (failed, _) = self.tests(rule, &mut Vec::new(), Keep::Failed)?;
             misses.add(rule, near(rule), failed);
         }
-        for gap in &notice.gaps {
-            if self.quick_test(gap, &mut warnings)? {
-                let deemed = self.deem(gap.outcome)?;
-                warnings.push(misses.warning(gap));
-                return Ok(Some(finish(gap, deemed, Status::Gap, warnings, Vec::new())));
-            }
-        }
-        Ok(None)
+        Ok(misses)
+    }
+
+    /// The resolution by a gap rule that applies, after `warnings` (its assumptions).
+    fn gap_answer(
+        &self,
+        gap: &RuleDef,
+        misses: Misses,
+        mut warnings: Vec<Warning>,
+    ) -> Result<Resolution, EvalError> {
+        let deemed = self.deem(gap.outcome)?;
+        warnings.push(misses.warning(gap));
+        Ok(finish(gap, deemed, Status::Gap, warnings, Vec::new()))
     }
 
     /// Whether every condition of a rule holds, stopping at the first that does not: the
