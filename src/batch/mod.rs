@@ -668,6 +668,21 @@ fn parse_csv_line<'a>(line: &'a str, cols: &CsvColumns) -> Result<Record<'a>, Re
     })
 }
 
+/// An evaluation's error as an error record, on the field it is about (named by `field`).
+fn eval_error(e: &EvalError, field: &dyn Fn(&str) -> String) -> RecordError {
+    let which = match e {
+        EvalError::Unknown(u) if u.what == "party" => "to",
+        EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
+        EvalError::ReceivedBeforeSent { .. } => "received",
+        EvalError::Calendar(_) | EvalError::NoAgreement { .. } => "sent",
+    };
+    let message = match e.help() {
+        Some(help) => format!("{e} ({help})"),
+        None => e.to_string(),
+    };
+    RecordError::field(field(which), message)
+}
+
 /// The outcome for one input record: most are answered by shortcut, and carry nothing
 /// else (the rest is boxed, so the common outcome is small to move and to drop).
 struct Outcome<'r> {
@@ -856,12 +871,13 @@ impl<'r> Batch<'r> {
             to: plain(f.to, scan::Fields::PLAIN_TO).ok()?,
             fax_number: plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?,
         };
-        let outcome = match self.shortcuts.evaluate(event).ok()? {
-            Answered::Quick(quick) => Outcome::quick(quick),
-            Answered::Full(resolution) => Outcome::full(FullOutcome {
+        let outcome = match self.shortcuts.evaluate(event) {
+            Ok(Answered::Quick(quick)) => Outcome::quick(quick),
+            Ok(Answered::Full(resolution)) => Outcome::full(FullOutcome {
                 resolution: Some(resolution),
                 ..FullOutcome::default()
             }),
+            Err(e) => Outcome::error(eval_error(&e, &|f| f.to_string())),
         };
         let id = f.id.filter(|id| *id != "null");
         Some((id, outcome))
@@ -933,19 +949,7 @@ impl<'r> Batch<'r> {
             };
             let resolution = match resolution {
                 Ok(r) => r,
-                Err(e) => {
-                    let which = match &e {
-                        EvalError::Unknown(u) if u.what == "party" => "to",
-                        EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
-                        EvalError::ReceivedBeforeSent { .. } => "received",
-                        EvalError::Calendar(_) | EvalError::NoAgreement { .. } => "sent",
-                    };
-                    let message = match e.help() {
-                        Some(help) => format!("{e} ({help})"),
-                        None => e.to_string(),
-                    };
-                    return Outcome::error(RecordError::field(field(which), message));
-                }
+                Err(e) => return Outcome::error(eval_error(&e, &field)),
             };
             let better = match &best {
                 None => true,
