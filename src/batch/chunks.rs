@@ -243,11 +243,7 @@ impl<'r> Batch<'r> {
             for worker in workers {
                 match worker.join() {
                     Ok(summary) => summaries.push(summary),
-                    Err(_) => {
-                        result = result.and(Err(BatchError::Write(std::io::Error::other(
-                            "a worker thread stopped unexpectedly",
-                        ))));
-                    }
+                    Err(_) => result = result.and(Err(worker_gone())),
                 }
             }
             self.absorb(summaries);
@@ -413,6 +409,7 @@ impl<'r> Batch<'r> {
     }
 }
 
+/// The error when a worker thread has stopped (it can only fail, never return early).
 fn worker_gone() -> BatchError {
     BatchError::Write(std::io::Error::other(
         "a worker thread stopped unexpectedly",
