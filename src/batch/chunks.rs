@@ -16,7 +16,9 @@ use std::io::{BufRead, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use super::{Batch, BatchError, CsvColumns, Ids, InputFormat, PROGRESS_EVERY, Summary, read_line};
+use super::{
+    Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, PROGRESS_EVERY, Summary, read_line,
+};
 
 /// A chunk holds about this many input bytes...
 const CHUNK_BYTES: usize = 1 << 18;
@@ -164,7 +166,7 @@ impl<'r> Batch<'r> {
         Batch {
             header_written: true,
             quick: self.quick,
-            ..Batch::build(self.rules, self.tz, self.options, Ids::Deferred(Vec::new()))
+            ..Batch::build(self.rules, self.tz, self.options, None)
         }
     }
 
@@ -351,14 +353,12 @@ impl<'r> Batch<'r> {
             output.write_all(&self.out).map_err(BatchError::Write)?;
             self.out.clear();
         }
-        let Ids::Index(index) = &mut self.ids else {
-            return Err(worker_gone());
-        };
+        let index = self.index.get_or_insert_with(IdIndex::new);
         let mut written = 0;
         for (k, print) in chunk.prints.iter().enumerate() {
             let Some(print) = *print else { continue };
             let line_no = chunk.first_line + k as u64;
-            let first = match index.first_seen_print(print, line_no) {
+            let first = match index.first_seen(print, line_no) {
                 Ok(first) => first,
                 Err(()) => {
                     self.summary.duplicate_index_full = true;

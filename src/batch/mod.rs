@@ -247,12 +247,8 @@ impl IdIndex {
 
     /// The line an id was first seen on, or `None` (and the id is remembered).
     /// `Err(())` when the table is full and the id could not be checked.
-    fn first_seen(&mut self, id: &[u8], line: u64) -> Result<Option<u64>, ()> {
-        self.first_seen_print(fingerprint(id), line)
-    }
-
-    /// [`IdIndex::first_seen`] by the id's fingerprint.
-    fn first_seen_print(&mut self, fp: u64, line: u64) -> Result<Option<u64>, ()> {
+    /// The id is given by its [`fingerprint`].
+    fn first_seen(&mut self, fp: u64, line: u64) -> Result<Option<u64>, ()> {
         // Zero marks an empty slot.
         let fp = fp.max(1);
         let (lo, hi) = (fp as u32, (fp >> 32) as u32);
@@ -278,15 +274,13 @@ impl IdIndex {
     }
 }
 
-/// How a batch checks ids for duplicates.
+/// What a batch does with a record's id, for the duplicate check (made by the batch that
+/// writes the records in input order, against its table of ids).
 enum Ids {
-    /// Against its own table, as it goes.
-    Index(IdIndex),
-    /// Not here: each record's id fingerprint is kept for the thread that writes the records
-    /// in input order, which checks them (a worker of a run on several threads).
+    /// Keeps each record's id fingerprint for the writing batch (evaluating a chunk).
     Deferred(Vec<Option<u64>>),
-    /// Already known: the line the next record's id was first seen on (rewriting one record
-    /// found to be a duplicate).
+    /// Already knows the line the next record's id was first seen on (writing again one
+    /// record found to be a duplicate).
     Known(Option<u64>),
 }
 
@@ -707,6 +701,8 @@ pub struct Batch<'r> {
     tz: Tz,
     options: Options,
     summary: Summary,
+    /// The table of ids seen, in the batch that writes the records (not in its workers).
+    index: Option<IdIndex>,
     ids: Ids,
     /// Which clauses apply, per class of events, learnt as the run goes.
     shortcuts: Shortcuts<'r>,
@@ -729,17 +725,18 @@ impl<'r> Batch<'r> {
             rules,
             agreement.time_zone(),
             options,
-            Ids::Index(IdIndex::new()),
+            Some(IdIndex::new()),
         ))
     }
 
-    fn build(rules: &'r Rules, tz: Tz, options: Options, ids: Ids) -> Batch<'r> {
+    fn build(rules: &'r Rules, tz: Tz, options: Options, index: Option<IdIndex>) -> Batch<'r> {
         Batch {
             rules,
             tz,
             options,
             summary: Summary::default(),
-            ids,
+            index,
+            ids: Ids::Deferred(Vec::new()),
             shortcuts: Shortcuts::new(rules),
             quick: true,
             by_clause: Vec::new(),
@@ -1053,22 +1050,16 @@ impl<'r> Batch<'r> {
             Some(full) => std::mem::take(&mut full.extra_warnings),
             None => Vec::new(),
         };
-        let seen = match (&mut self.ids, id) {
-            (Ids::Index(index), Some(id)) => index.first_seen(id.as_bytes(), line),
-            (Ids::Deferred(prints), id) => {
+        let seen = match &mut self.ids {
+            Ids::Deferred(prints) => {
                 prints.push(id.map(|id| fingerprint(id.as_bytes())));
-                Ok(None)
+                None
             }
-            (Ids::Known(first), Some(_)) => Ok(*first),
-            (_, None) => Ok(None),
+            Ids::Known(first) => *first,
         };
-        match (seen, id) {
-            (Ok(Some(first)), Some(id)) => {
-                summary.duplicate_ids += 1;
-                warnings.push(format!("duplicate id {id}: first seen on line {first}"));
-            }
-            (Ok(_), _) => {}
-            (Err(()), _) => summary.duplicate_index_full = true,
+        if let (Some(first), Some(id)) = (seen, id) {
+            summary.duplicate_ids += 1;
+            warnings.push(format!("duplicate id {id}: first seen on line {first}"));
         }
         let r = outcome.resolution();
         let Answer {
@@ -1967,14 +1958,14 @@ mod tests {
     #[test]
     fn the_id_index_remembers_the_first_line() {
         let mut ids = IdIndex::new();
-        assert_eq!(ids.first_seen(b"\"a\"", 1), Ok(None));
-        assert_eq!(ids.first_seen(b"\"b\"", 2), Ok(None));
-        assert_eq!(ids.first_seen(b"\"a\"", 3), Ok(Some(1)));
+        assert_eq!(ids.first_seen(fingerprint(b"\"a\""), 1), Ok(None));
+        assert_eq!(ids.first_seen(fingerprint(b"\"b\""), 2), Ok(None));
+        assert_eq!(ids.first_seen(fingerprint(b"\"a\""), 3), Ok(Some(1)));
         // Ids that differ only in length or in a trailing zero byte are different ids.
-        assert_eq!(ids.first_seen(b"", 4), Ok(None));
-        assert_eq!(ids.first_seen(b"\0", 5), Ok(None));
-        assert_eq!(ids.first_seen(b"12345678", 6), Ok(None));
-        assert_eq!(ids.first_seen(b"12345678\0", 7), Ok(None));
-        assert_eq!(ids.first_seen(b"12345678", 8), Ok(Some(6)));
+        assert_eq!(ids.first_seen(fingerprint(b""), 4), Ok(None));
+        assert_eq!(ids.first_seen(fingerprint(b"\0"), 5), Ok(None));
+        assert_eq!(ids.first_seen(fingerprint(b"12345678"), 6), Ok(None));
+        assert_eq!(ids.first_seen(fingerprint(b"12345678\0"), 7), Ok(None));
+        assert_eq!(ids.first_seen(fingerprint(b"12345678"), 8), Ok(Some(6)));
     }
 }
