@@ -39,7 +39,9 @@ mod scan;
 
 pub use diff::{Change, DiffSummary, Side, diff};
 
-use crate::eval::{Answered, EvalError, EventRef, Quick, Resolution, Shortcuts, Status, Warning};
+use crate::eval::{
+    Answered, EvalError, EventRef, Quick, Resolution, Shortcuts, Status, Warning, Written,
+};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -857,6 +859,12 @@ impl<'r> Batch<'r> {
         let method = plain(f.method, scan::Fields::PLAIN_METHOD).ok()??;
         let sent = plain(f.sent, scan::Fields::PLAIN_SENT).ok()??;
         let received = plain(f.received, scan::Fields::PLAIN_RECEIVED).ok()?;
+        let to = plain(f.to, scan::Fields::PLAIN_TO).ok()?;
+        let fax_number = plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?;
+        let id = f.id.filter(|id| *id != "null");
+        if let Some(quick) = (self.shortcuts).by_text(method, sent, received, to, fax_number) {
+            return Some((id, Outcome::quick(quick)));
+        }
         let time = |text| parse_instant(text, self.tz, self.options.fold).ok();
         let event = EventRef {
             method,
@@ -865,8 +873,8 @@ impl<'r> Batch<'r> {
                 Some(text) => Some(time(text)?),
                 None => None,
             },
-            to: plain(f.to, scan::Fields::PLAIN_TO).ok()?,
-            fax_number: plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?,
+            to,
+            fax_number,
         };
         let outcome = match self.shortcuts.evaluate(event) {
             Ok(Answered::Quick(quick)) => Outcome::quick(quick),
@@ -876,7 +884,6 @@ impl<'r> Batch<'r> {
             }),
             Err(e) => Outcome::error(eval_error(&e, &|f| f.to_string())),
         };
-        let id = f.id.filter(|id| *id != "null");
         Some((id, outcome))
     }
 
@@ -1068,6 +1075,7 @@ impl<'r> Batch<'r> {
             clause,
             status: answer_status,
             warnings: answer_warnings,
+            written,
         } = Answer::of(&self.shortcuts, &outcome);
         let status = match (outcome.record_error(), answer_status) {
             (Some(_), _) | (None, None) => {
@@ -1116,7 +1124,7 @@ impl<'r> Batch<'r> {
                 write_u64(out, line);
                 out.extend_from_slice(b",\"deemed_date\":");
                 // The instant's text, whose first ten bytes are usually the deemed date too.
-                let instant = effective_at.and_then(rfc3339_bytes);
+                let instant = written.or_else(|| effective_at.and_then(rfc3339_bytes));
                 match deemed_date {
                     Some(d) => {
                         out.push(b'"');
@@ -1257,6 +1265,8 @@ struct Answer<'a> {
     /// `None` for an error.
     status: Option<Status>,
     warnings: &'a [Warning],
+    /// `effective_at` as written, when known.
+    written: Option<Written>,
 }
 
 impl<'a> Answer<'a> {
@@ -1268,6 +1278,7 @@ impl<'a> Answer<'a> {
                 clause: shortcuts.label(q),
                 status: Some(q.status),
                 warnings: shortcuts.warnings(q),
+                written: q.written,
             },
             (None, Some(r)) => Answer {
                 deemed_date: r.deemed_date,
@@ -1275,6 +1286,7 @@ impl<'a> Answer<'a> {
                 clause: r.clause.as_ref(),
                 status: Some(r.status),
                 warnings: &r.warnings,
+                written: None,
             },
             (None, None) => Answer {
                 deemed_date: None,
@@ -1282,6 +1294,7 @@ impl<'a> Answer<'a> {
                 clause: None,
                 status: None,
                 warnings: &[],
+                written: None,
             },
         }
     }
@@ -1658,7 +1671,7 @@ mod tests {
             // 1971 through 2099, to the second, on offsets a log would carry.
             31_622_400i64..4_102_185_600,
             prop::sample::select(&[-300i32, -240, -480, 0, 330][..]),
-            prop::sample::select(&["", ".5", "Z", "local"][..]),
+            prop::sample::select(&["", ".5", "Z", "local", "-00:00"][..]),
             proptest::option::of(-3_600i64..5 * 86_400),
             any::<bool>(),
         )
@@ -1672,6 +1685,8 @@ mod tests {
                     "Z" => t.to_utc().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
                     "local" => t.format("%Y-%m-%dT%H:%M:%S").to_string(),
                     ".5" => t.format("%Y-%m-%dT%H:%M:%S.5%:z").to_string(),
+                    // UTC as some logs write it, which the output writes `+00:00`.
+                    "-00:00" => t.to_rfc3339().replace("+00:00", "-00:00"),
                     _ => t.to_rfc3339(),
                 };
                 let received = delay.map(|d| text(sent + chrono::Duration::seconds(d)));

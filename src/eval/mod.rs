@@ -19,7 +19,7 @@ use crate::words::{Render, display_by_render};
 
 mod shortcut;
 
-pub(crate) use shortcut::{Answered, Quick, Shortcuts};
+pub(crate) use shortcut::{Answered, Quick, Shortcuts, Written};
 
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]

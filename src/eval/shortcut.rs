@@ -19,6 +19,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono_tz::Tz;
 
 use super::{
     Deemed, EvalError, EventRef, Lookup, Picker, Resolution, Resolved, Status, Warning, finish,
@@ -27,6 +28,10 @@ use super::{
 use crate::calendar::Calendar;
 use crate::model::{Agreement, Cond, PartyDef, Rules, UnknownName, ZoneSel};
 use crate::syntax::ast::Subject;
+
+mod written;
+
+pub(crate) use written::Written;
 
 /// The most classes kept; later classes take the full reading, so memory stays bounded.
 const MAX_CLASSES: usize = 1 << 14;
@@ -45,6 +50,10 @@ pub(crate) struct Shortcuts<'r> {
     gap_plans: Vec<GapPlan>,
     /// The names met so far, looked up once.
     names: Names,
+    /// The dates met so far, as times are written.
+    days: written::Days,
+    /// The senders met so far, as written.
+    senders: written::Senders,
 }
 
 /// The most names (and fax numbers) remembered; others are looked up each time.
@@ -58,21 +67,22 @@ struct Names {
     methods: Vec<(NameKey, Box<str>, usize)>,
     parties: Vec<(NameKey, Box<str>, usize)>,
     /// With their recipient (by address) and whether the number is designated for it.
-    numbers: Vec<(usize, Box<str>, bool)>,
+    numbers: Vec<(usize, NameKey, Box<str>, bool)>,
 }
 
 /// A name's length and first eight bytes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct NameKey(usize, u64);
 
 impl NameKey {
     fn of(name: &str) -> NameKey {
-        let mut head = [0u8; 8];
-        let n = name.len().min(8);
-        if let (Some(to), Some(from)) = (head.get_mut(..n), name.as_bytes().get(..n)) {
-            to.copy_from_slice(from);
-        }
-        NameKey(name.len(), u64::from_le_bytes(head))
+        let bytes = name.as_bytes();
+        let head = match bytes.first_chunk::<8>() {
+            Some(head) => u64::from_le_bytes(*head),
+            // Shorter: the same little-endian word, zero-padded.
+            None => (bytes.iter().rev()).fold(0, |word, b| word << 8 | u64::from(*b)),
+        };
+        NameKey(name.len(), head)
     }
 }
 
@@ -107,11 +117,11 @@ impl Lookup for Names {
 
     fn designated(&mut self, party: &PartyDef, number: &str) -> bool {
         let address = std::ptr::from_ref(party) as usize;
-        let known = self
-            .numbers
-            .iter()
-            .find(|(p, n, _)| *p == address && **n == *number);
-        if let Some((_, _, designated)) = known {
+        let key = NameKey::of(number);
+        let known = (self.numbers.iter()).find(|(p, k, n, _)| {
+            *p == address && *k == key && (number.len() <= 8 || **n == *number)
+        });
+        if let Some((_, _, _, designated)) = known {
             return *designated;
         }
         let designated = party
@@ -119,7 +129,7 @@ impl Lookup for Names {
             .iter()
             .any(|f| super::same_number(&f.digits, number));
         if self.numbers.len() < MAX_NAMES {
-            self.numbers.push((address, number.into(), designated));
+            self.numbers.push((address, key, number.into(), designated));
         }
         designated
     }
@@ -135,6 +145,20 @@ struct ClockRead {
     calendars: Vec<Arc<Calendar>>,
     /// The bits of the time-of-day class: a missing instant, or a place among the bounds.
     class_bits: u32,
+}
+
+/// What a class's key holds before the clocks.
+struct Facts {
+    /// The method (an index into the agreement's methods).
+    method: usize,
+    /// The recipient (an index into its parties).
+    party: Option<usize>,
+    /// Whether a fax number is given.
+    fax_number: bool,
+    /// Whether it is one designated for the recipient.
+    designated: bool,
+    /// Whether a receipt is recorded.
+    received: bool,
 }
 
 /// An answer without a trace.
@@ -185,6 +209,8 @@ pub(crate) struct Quick {
     pub status: Status,
     /// The plan it was resolved by, which holds its warnings.
     pub plan: usize,
+    /// `effective_at` as the output writes it, when the input wrote it so.
+    pub written: Option<Written>,
 }
 
 impl<'r> Shortcuts<'r> {
@@ -198,6 +224,8 @@ impl<'r> Shortcuts<'r> {
             plans: Vec::new(),
             gap_plans: Vec::new(),
             names: Names::default(),
+            days: written::Days::default(),
+            senders: written::Senders::default(),
         }
     }
 
@@ -295,6 +323,7 @@ impl<'r> Shortcuts<'r> {
                 clause,
                 status: Status::Effective,
                 plan,
+                written: None,
             },
             Deemed::AwaitingReceipt => Quick {
                 deemed_date: None,
@@ -302,31 +331,49 @@ impl<'r> Shortcuts<'r> {
                 clause,
                 status: Status::Pending,
                 plan,
+                written: None,
             },
         })
     }
 
     /// The class of an event, as a key; `None` when it cannot be read without an error.
     fn key(&self, r: &Resolved<'_>) -> Option<u64> {
-        let clocks = self.clocks.as_ref()?;
         let party = match r.party {
-            None => 0,
-            Some(p) => {
-                1 + r
-                    .agreement
+            None => None,
+            Some(p) => Some(
+                r.agreement
                     .parties
                     .iter()
-                    .position(|q| std::ptr::eq(q, p))?
-            }
+                    .position(|q| std::ptr::eq(q, p))?,
+            ),
         };
-        let mut key = r.method as u64
+        let fixed = Facts {
+            method: r.method,
+            party,
+            fax_number: r.event.fax_number.is_some(),
+            designated: r.number_designated,
+            received: r.event.received.is_some(),
+        };
+        self.key_of(fixed, |clock, _| clock.read(r))
+    }
+
+    /// The key of a class: the facts, then each clock's reading (by `read`, given the clock
+    /// and its place among the clocks).
+    fn key_of(
+        &self,
+        facts: Facts,
+        mut read: impl FnMut(&ClockRead, usize) -> Option<(u64, u64)>,
+    ) -> Option<u64> {
+        let clocks = self.clocks.as_ref()?;
+        let party = facts.party.map_or(0, |p| p + 1);
+        let mut key = facts.method as u64
             | (party as u64) << 6
-            | u64::from(r.event.fax_number.is_some()) << 13
-            | u64::from(r.number_designated) << 14
-            | u64::from(r.event.received.is_some()) << 15;
+            | u64::from(facts.fax_number) << 13
+            | u64::from(facts.designated) << 14
+            | u64::from(facts.received) << 15;
         let mut shift = FIXED_BITS;
-        for clock in clocks {
-            let (class, days) = clock.read(r)?;
+        for (n, clock) in clocks.iter().enumerate() {
+            let (class, days) = read(clock, n)?;
             key |= class << shift | days << (shift + clock.class_bits);
             shift += clock.class_bits + clock.calendars.len() as u32;
         }
@@ -388,23 +435,39 @@ impl ClockRead {
                 None => return Some((0, 0)),
             },
         };
-        let tz = match &self.zone {
-            ZoneSel::Agreement => r.agreement.tz,
+        let tz = self.zone(r.agreement, r.party);
+        let local = r.local_time(self.subject, instant, tz);
+        Some((
+            self.class_of(whole_seconds(local.time())),
+            self.days_of(local.date())?,
+        ))
+    }
+
+    /// The zone this clock reads for a recipient.
+    fn zone(&self, agreement: &Agreement, party: Option<&PartyDef>) -> Tz {
+        match &self.zone {
+            ZoneSel::Agreement => agreement.tz,
             ZoneSel::Fixed(tz) => *tz,
             // A recipient without a zone is read on the agreement's clock, with a warning
             // (the recipient is part of the key).
-            ZoneSel::Recipient => r.party.and_then(|p| p.tz).unwrap_or(r.agreement.tz),
-        };
-        let local = r.local_time(self.subject, instant, tz);
-        let time = whole_seconds(local.time());
+            ZoneSel::Recipient => party.and_then(|p| p.tz).unwrap_or(agreement.tz),
+        }
+    }
+
+    /// The time-of-day class: its place among the bounds, and whether it is one.
+    fn class_of(&self, time: NaiveTime) -> u64 {
         let below = self.bounds.iter().filter(|b| **b < time).count() as u64;
         let at = u64::from(self.bounds.contains(&time));
-        let class = 1 + 2 * below + at;
+        1 + 2 * below + at
+    }
+
+    /// A bit per calendar for a business day; `None` for a date a calendar does not cover.
+    fn days_of(&self, date: NaiveDate) -> Option<u64> {
         let mut days = 0;
         for (n, cal) in self.calendars.iter().enumerate() {
-            days |= u64::from(cal.is_business_day(local.date()).ok()?) << n;
+            days |= u64::from(cal.is_business_day(date).ok()?) << n;
         }
-        Some((class, days))
+        Some(days)
     }
 }
 
@@ -500,6 +563,10 @@ impl Hasher for KeyHasher {
     fn write_u64(&mut self, n: u64) {
         self.fold(n);
     }
+
+    fn write_i32(&mut self, n: i32) {
+        self.fold(u64::from(n as u32));
+    }
 }
 
 #[cfg(test)]
@@ -509,12 +576,13 @@ mod tests {
     use chrono::{Duration, TimeZone, Utc};
     use proptest::prelude::*;
 
-    /// An event as plain data: sent (Unix second, offset in minutes), receipt delay, method,
-    /// recipient and number, by index into the lists a test passes; and maybe a bound the
-    /// rules name (by index), with a second either side, to move the event to.
+    /// An event as plain data: sent (Unix second, offset in minutes or the agreement
+    /// clock's own), receipt delay, method, recipient and number, by index into the lists a
+    /// test passes; and maybe a bound the rules name (by index), with a second either side,
+    /// to move the event to.
     type Spec = (
         i64,
-        i32,
+        Option<i32>,
         Option<i64>,
         usize,
         usize,
@@ -605,13 +673,21 @@ mod tests {
     ) -> Result<Vec<String>, TestCaseError> {
         let mut shortcuts = Shortcuts::new(rules);
         let mut missed = Vec::new();
+        let clock = &rules.agreement().unwrap().clock;
+        // As written: in the given offset, or in the agreement clock's own.
+        let shown = |t: DateTime<FixedOffset>, offset: Option<i32>| match offset {
+            Some(minutes) => t.with_timezone(&FixedOffset::east_opt(minutes * 60).unwrap()),
+            None => clock.show(t),
+        };
         for &(seconds, offset, delay, method, party, number, near) in specs {
-            let zone = FixedOffset::east_opt(offset * 60).unwrap();
-            let sent = Utc.timestamp_opt(seconds, 0).unwrap().with_timezone(&zone);
+            let sent = shown(
+                Utc.timestamp_opt(seconds, 0).unwrap().fixed_offset(),
+                offset,
+            );
             let event = EventRef {
                 method: methods[method % methods.len()],
                 sent,
-                received: delay.map(|d| sent + Duration::seconds(d)),
+                received: delay.map(|d| shown(sent + Duration::seconds(d), offset)),
                 to: parties[party % parties.len()],
                 fax_number: numbers[number % numbers.len()],
             };
@@ -620,6 +696,33 @@ mod tests {
                 None => event,
             };
             let expected = full(rules, event);
+            // The same event as a log writes it, when a shortcut serves it so.
+            let (sent_text, received_text) = (
+                shown(event.sent, offset).to_rfc3339(),
+                event.received.map(|t| shown(t, offset).to_rfc3339()),
+            );
+            let by_text = shortcuts.by_text(
+                event.method,
+                &sent_text,
+                received_text.as_deref(),
+                event.to,
+                event.fax_number,
+            );
+            if let Some(quick) = by_text {
+                let expected = expected.as_ref().map_err(ToString::to_string);
+                let answer = (
+                    quick.deemed_date,
+                    quick.effective_at,
+                    shortcuts.label(&quick).cloned(),
+                    quick.status,
+                    shortcuts.warnings(&quick).to_vec(),
+                );
+                prop_assert_eq!(Ok(&answer), expected, "{} {:?}", sent_text, event);
+                let written = quick.effective_at.map(|t| t.to_rfc3339());
+                if let Some(bytes) = quick.written {
+                    prop_assert_eq!(written.as_deref(), std::str::from_utf8(&bytes).ok());
+                }
+            }
             let answer = match shortcuts.evaluate(event) {
                 Ok(Answered::Quick(quick)) => (
                     quick.deemed_date,
@@ -657,7 +760,7 @@ mod tests {
         proptest::collection::vec(
             (
                 first..last,
-                -12i32 * 60..=14 * 60,
+                proptest::option::weighted(0.5, -12i32 * 60..=14 * 60),
                 proptest::option::of(0i64..5 * 86_400),
                 0usize..8,
                 0usize..8,

@@ -1,0 +1,602 @@
+//! Shortcuts read from the times as a log writes them.
+//!
+//! Logs write their times as `YYYY-MM-DDTHH:MM:SS±HH:MM`, mostly with the offset the
+//! agreement's own clock shows at that time. Such a time needs no conversion: its date is
+//! the wall-clock date, its time of day the wall-clock time, and written back it is the
+//! same text. What a class needs of a date (that the offset holds on the agreement's
+//! clock all day, the business-day bits, the next business day and its first instant) is
+//! worked out once per date and offset and kept, so a record costs the look-up of its
+//! names and its class, and a copy of its time.
+//!
+//! Anything else returns `None`, and the caller takes [`Shortcuts::evaluate`], which gives
+//! the same answer: another offset or shape of time, a day when the offset changes, a
+//! clock in another zone, a date outside a calendar, a class not yet learnt (or one where
+//! no clause applies, or several do), or an outcome other than the date itself, the next
+//! business day or receipt.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+
+use super::{Class, ClockRead, Facts, KeyHasher, NameKey, Names, Quick, Shortcuts};
+use crate::eval::Lookup;
+use crate::eval::Status;
+use crate::model::Agreement;
+use crate::syntax::ast::{Outcome, Subject};
+
+/// The most dates (and written days) kept; past it the memory of them starts afresh.
+const MAX_KEPT: usize = 1 << 16;
+
+/// The most clocks, and calendars per clock, a kept date holds the business days of.
+const MAX_CLOCKS: usize = 4;
+const MAX_CALENDARS: usize = 8;
+
+/// An RFC 3339 time as the output writes it: `YYYY-MM-DDTHH:MM:SS±HH:MM`.
+pub(crate) type Written = [u8; 25];
+
+/// The days met so far: as written (a date with an offset), and on the agreement's clock.
+#[derive(Default)]
+pub(super) struct Days {
+    /// By the date and offset as written (see [`Stamp::key`]); `None` when the agreement's
+    /// clock changes its offset that day.
+    written: HashMap<u64, Option<Span>, BuildHasherDefault<KeyHasher>>,
+    /// By the date on the agreement's clock, for times written with another offset that
+    /// fall on another date; `None` for a date a calendar does not cover.
+    local: HashMap<NaiveDate, Option<Local>, BuildHasherDefault<KeyHasher>>,
+    /// The next business days, which [`Local::next`] points into.
+    nexts: Vec<Next>,
+}
+
+/// The next business day on the agreement's calendar, and its first instant.
+type Next = (NaiveDate, DateTime<FixedOffset>, Written);
+
+/// A day as written, on the agreement's clock.
+#[derive(Clone, Copy)]
+struct Span {
+    /// The Unix second of the written date's first instant at the written offset.
+    midnight: i64,
+    /// The written date.
+    date: NaiveDate,
+    /// The offset the agreement's clock shows all that day.
+    clock: FixedOffset,
+    /// Seconds from the written time of day to the clock's.
+    shift: i32,
+    /// Whether the output writes the time as it is written (the clock's offset, written
+    /// the same way).
+    same: bool,
+    /// The written date on the agreement's clock (`None` when a calendar does not cover
+    /// it): the date of every time written with the clock's offset.
+    local: Option<Local>,
+}
+
+/// A date on the agreement's clock.
+#[derive(Clone, Copy)]
+struct Local {
+    /// Per clock, its business-day bits for the date.
+    days: [u8; MAX_CLOCKS],
+    /// The next business day (an index into [`Days::nexts`]; `u32::MAX` for none).
+    next: u32,
+}
+
+/// A time as written, read on the agreement's clock.
+#[derive(Clone, Copy)]
+struct Time {
+    /// Unix seconds.
+    utc: i64,
+    /// The date and second of the day on the agreement's clock.
+    date: NaiveDate,
+    second: u32,
+    local: Local,
+    clock: FixedOffset,
+    /// Whether the output writes it as written.
+    same: bool,
+}
+
+impl Time {
+    fn instant(&self) -> Option<DateTime<FixedOffset>> {
+        Some(DateTime::from_timestamp(self.utc, 0)?.with_timezone(&self.clock))
+    }
+}
+
+/// A time as written, read into numbers (not yet checked as a date).
+struct Stamp {
+    year: u32,
+    month: u32,
+    day: u32,
+    /// The second of the day.
+    second: u32,
+    /// The offset in seconds east of UTC, and whether it is written with a minus sign.
+    offset: i32,
+    minus: bool,
+}
+
+impl Stamp {
+    /// Reads `YYYY-MM-DDTHH:MM:SS±HH:MM`, with the ranges `parse_instant` accepts for the
+    /// time of day and the offset; `None` for anything else.
+    fn read(text: &str) -> Option<Stamp> {
+        let &[
+            y0,
+            y1,
+            y2,
+            y3,
+            b'-',
+            m0,
+            m1,
+            b'-',
+            d0,
+            d1,
+            b'T',
+            h0,
+            h1,
+            b':',
+            n0,
+            n1,
+            b':',
+            s0,
+            s1,
+            sign @ (b'+' | b'-'),
+            oh0,
+            oh1,
+            b':',
+            om0,
+            om1,
+        ] = text.as_bytes()
+        else {
+            return None;
+        };
+        let digits = [
+            y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1, oh0, oh1, om0, om1,
+        ]
+        .map(|c| c.wrapping_sub(b'0'));
+        if digits.iter().any(|d| *d > 9) {
+            return None;
+        }
+        let [
+            y0,
+            y1,
+            y2,
+            y3,
+            m0,
+            m1,
+            d0,
+            d1,
+            h0,
+            h1,
+            n0,
+            n1,
+            s0,
+            s1,
+            oh0,
+            oh1,
+            om0,
+            om1,
+        ] = digits;
+        let two = |a: u8, b: u8| u32::from(a) * 10 + u32::from(b);
+        let (hour, minute, second) = (two(h0, h1), two(n0, n1), two(s0, s1));
+        let (offset_hours, offset_minutes) = (two(oh0, oh1), two(om0, om1));
+        if hour > 23 || minute > 59 || second > 59 || offset_hours > 23 || offset_minutes > 59 {
+            return None;
+        }
+        let offset = i32::try_from(offset_hours * 3600 + offset_minutes * 60).ok()?;
+        let minus = sign == b'-';
+        Some(Stamp {
+            year: two(y0, y1) * 100 + two(y2, y3),
+            month: two(m0, m1),
+            day: two(d0, d1),
+            second: (hour * 60 + minute) * 60 + second,
+            offset: if minus { -offset } else { offset },
+            minus,
+        })
+    }
+
+    /// The date and offset, packed into a word.
+    fn key(&self) -> u64 {
+        // Year below 10,000 (14 bits), month and day below 100 (7 bits each), the offset
+        // within a day either way (17 bits), its sign.
+        u64::from(self.year)
+            | u64::from(self.month) << 14
+            | u64::from(self.day) << 21
+            | u64::from(self.offset.unsigned_abs()) << 28
+            | u64::from(self.minus) << 45
+    }
+
+    /// The written day on the agreement's clock; `None` when its offset changes that day.
+    fn span(
+        &self,
+        agreement: &Agreement,
+        clocks: &[ClockRead],
+        nexts: &mut Vec<Next>,
+    ) -> Option<Span> {
+        let date = NaiveDate::from_ymd_opt(i32::try_from(self.year).ok()?, self.month, self.day)?;
+        let midnight = date.and_time(NaiveTime::MIN).and_utc().timestamp() - i64::from(self.offset);
+        let clock = agreement.clock.steady_offset(midnight, midnight + 86_399)?;
+        Some(Span {
+            midnight,
+            date,
+            clock: FixedOffset::east_opt(clock)?,
+            shift: clock - self.offset,
+            // `-00:00` is written back `+00:00`.
+            same: clock == self.offset && !(self.minus && self.offset == 0),
+            local: local(agreement, clocks, date, nexts),
+        })
+    }
+}
+
+/// A date on the agreement's clock; `None` when a calendar does not cover it.
+fn local(
+    agreement: &Agreement,
+    clocks: &[ClockRead],
+    date: NaiveDate,
+    nexts: &mut Vec<Next>,
+) -> Option<Local> {
+    let calendar = &agreement.calendar;
+    calendar.is_business_day(date).ok()?;
+    let mut days = [0; MAX_CLOCKS];
+    for (bits, clock) in days.iter_mut().zip(clocks) {
+        *bits = u8::try_from(clock.days_of(date)?).ok()?;
+    }
+    let next = calendar
+        .nth_business_day_after(date, 1)
+        .ok()
+        .and_then(|next| {
+            let start = agreement.clock.start_of_day(next)?;
+            Some((next, start, written(start)?))
+        });
+    let next = match next.zip(u32::try_from(nexts.len()).ok()) {
+        Some((next, n)) => {
+            nexts.push(next);
+            n
+        }
+        None => u32::MAX,
+    };
+    Some(Local { days, next })
+}
+
+/// An instant as the output writes it, when that is 25 bytes.
+fn written(t: DateTime<FixedOffset>) -> Option<Written> {
+    t.to_rfc3339().as_bytes().try_into().ok()
+}
+
+/// The value kept for `key`, or `make`'s (then kept).
+fn kept<K: Eq + Hash, V: Copy>(
+    map: &mut HashMap<K, V, BuildHasherDefault<KeyHasher>>,
+    key: K,
+    make: impl FnOnce() -> V,
+) -> V {
+    match map.get(&key) {
+        Some(v) => *v,
+        None => *map.entry(key).or_insert_with(make),
+    }
+}
+
+impl Days {
+    /// Whether dates can hold what the clocks read of them.
+    fn fits(clocks: &[ClockRead]) -> bool {
+        clocks.len() <= MAX_CLOCKS && clocks.iter().all(|c| c.calendars.len() <= MAX_CALENDARS)
+    }
+
+    /// A time as written, read on the agreement's clock (each day read once).
+    fn read(&mut self, agreement: &Agreement, clocks: &[ClockRead], text: &str) -> Option<Time> {
+        let stamp = Stamp::read(text)?;
+        if self.written.len() >= MAX_KEPT || self.local.len() >= MAX_KEPT {
+            // Full: the memory starts afresh, so it stays bounded.
+            *self = Days::default();
+        }
+        let nexts = &mut self.nexts;
+        let span = kept(&mut self.written, stamp.key(), || {
+            stamp.span(agreement, clocks, nexts)
+        })?;
+        let wall = i64::from(stamp.second) + i64::from(span.shift);
+        let (date, local) = match wall.div_euclid(86_400) {
+            0 => (span.date, span.local?),
+            days => {
+                let date = span
+                    .date
+                    .checked_add_signed(chrono::TimeDelta::try_days(days)?)?;
+                let local = kept(&mut self.local, date, || {
+                    local(agreement, clocks, date, nexts)
+                });
+                (date, local?)
+            }
+        };
+        Some(Time {
+            utc: span.midnight + i64::from(stamp.second),
+            date,
+            second: u32::try_from(wall.rem_euclid(86_400)).ok()?,
+            local,
+            clock: span.clock,
+            same: span.same,
+        })
+    }
+
+    /// A date's next business day, when it has one.
+    fn next(&self, local: Local) -> Option<&Next> {
+        self.nexts.get(usize::try_from(local.next).ok()?)
+    }
+}
+
+/// The most senders kept (by method, recipient and number as written).
+const SENDERS: usize = 64;
+
+/// Methods, recipients and numbers as written, with what they resolve to: a log repeats a
+/// few, and each takes one look-up.
+#[derive(Default)]
+pub(super) struct Senders {
+    /// By a hash of the three; allocated on first use.
+    slots: Vec<Option<Kept>>,
+}
+
+/// A sender as written, and what it resolves to.
+struct Kept {
+    keys: [NameKey; 3],
+    texts: [Option<Box<str>>; 3],
+    sender: Sender,
+}
+
+/// What the names of a delivery resolve to.
+#[derive(Clone, Copy)]
+struct Sender {
+    /// The method (an index into the agreement's methods).
+    method: usize,
+    /// The recipient (an index into its parties).
+    party: Option<usize>,
+    /// Whether the number given is designated for the recipient.
+    designated: bool,
+}
+
+impl Senders {
+    /// What a method, recipient and number resolve to; `None` for an unknown name.
+    fn of(
+        &mut self,
+        names: &mut Names,
+        agreement: &Agreement,
+        method: &str,
+        to: Option<&str>,
+        fax_number: Option<&str>,
+    ) -> Option<Sender> {
+        let texts = [Some(method), to, fax_number];
+        let keys = texts.map(|t| t.map_or(NameKey(usize::MAX, 0), NameKey::of));
+        let mut hash = KeyHasher::default();
+        for k in &keys {
+            hash.fold(k.1 ^ (k.0 as u64).rotate_left(56));
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(SENDERS, || None);
+        }
+        let slot = self.slots.get_mut(hash.finish() as usize % SENDERS)?;
+        if let Some(kept) = slot {
+            // Names of up to eight bytes are whole in their keys.
+            let same = |(n, text): (usize, &Option<&str>)| match (text, kept.texts.get(n)) {
+                (Some(t), Some(Some(k))) if t.len() > 8 => **k == **t,
+                _ => true,
+            };
+            if kept.keys == keys && texts.iter().enumerate().all(same) {
+                return Some(kept.sender);
+            }
+        }
+        let method = names.method(agreement, method).ok()?;
+        let party = match to {
+            Some(name) => Some(names.party(agreement, name).ok()?),
+            None => None,
+        };
+        let designated = match (party.and_then(|p| agreement.parties.get(p)), fax_number) {
+            (Some(p), Some(number)) => names.designated(p, number),
+            _ => false,
+        };
+        let sender = Sender {
+            method,
+            party,
+            designated,
+        };
+        *slot = Some(Kept {
+            keys,
+            texts: texts.map(|t| t.map(Box::from)),
+            sender,
+        });
+        Some(sender)
+    }
+}
+
+impl Shortcuts<'_> {
+    /// [`Shortcuts::evaluate`] for an event of one delivery given as text, when its times
+    /// are written `YYYY-MM-DDTHH:MM:SS±HH:MM` and its class is known; `None` otherwise
+    /// (see the module documentation).
+    pub(crate) fn by_text(
+        &mut self,
+        method: &str,
+        sent: &str,
+        received: Option<&str>,
+        to: Option<&str>,
+        fax_number: Option<&str>,
+    ) -> Option<Quick> {
+        let clocks = self.clocks.as_deref().filter(|c| Days::fits(c))?;
+        let agreement = self.rules.agreement.as_ref()?;
+        let Sender {
+            method,
+            party,
+            designated,
+        } = self
+            .senders
+            .of(&mut self.names, agreement, method, to, fax_number)?;
+        let recipient = match party {
+            Some(p) => Some(agreement.parties.get(p)?),
+            None => None,
+        };
+        let sent_at = self.days.read(agreement, clocks, sent)?;
+        let received = match received {
+            Some(text) => Some((self.days.read(agreement, clocks, text)?, text)),
+            None => None,
+        };
+        // Received before it was sent: an error, which the full reading words.
+        if received.is_some_and(|(r, _)| r.utc < sent_at.utc) {
+            return None;
+        }
+        let facts = Facts {
+            method,
+            party,
+            fax_number: fax_number.is_some(),
+            designated,
+            received: received.is_some(),
+        };
+        let key = self.key_of(facts, |clock, n| {
+            let time = match (clock.subject, &received) {
+                (Subject::Sent, _) => sent_at,
+                (Subject::Received, Some((time, _))) => *time,
+                (Subject::Received, None) => return Some((0, 0)),
+            };
+            if clock.zone(agreement, recipient) != agreement.tz {
+                return None;
+            }
+            let wall = NaiveTime::from_num_seconds_from_midnight_opt(time.second, 0)?;
+            Some((clock.class_of(wall), u64::from(*time.local.days.get(n)?)))
+        })?;
+        let Class::Clauses(plan) = *self.classes.get(&key)? else {
+            return None;
+        };
+        let &[clause] = self.plans.get(plan)?.applies.as_slice() else {
+            return None;
+        };
+        let quick = |date, effective_at, written| Quick {
+            deemed_date: date,
+            effective_at,
+            clause,
+            status: match date {
+                Some(_) => Status::Effective,
+                None => Status::Pending,
+            },
+            plan,
+            written,
+        };
+        let as_written = |time: &Time, text: &str| -> Option<Option<Written>> {
+            Some(match time.same {
+                true => Some(text.as_bytes().try_into().ok()?),
+                false => None,
+            })
+        };
+        let anchor = |subject| match subject {
+            Subject::Sent => Some(sent_at),
+            Subject::Received => received.map(|(time, _)| time),
+        };
+        // As `Resolved::deem`: the sending on the day it was sent; after that day, the
+        // first instant of the deemed date.
+        Some(match agreement.notice.clauses.get(clause)?.outcome {
+            Outcome::UponReceipt => match received {
+                None => quick(None, None, None),
+                Some((at, text)) => {
+                    quick(Some(at.date), Some(at.instant()?), as_written(&at, text)?)
+                }
+            },
+            Outcome::SameDay(subject) => match anchor(subject) {
+                None => quick(None, None, None),
+                Some(at) if at.date <= sent_at.date => quick(
+                    Some(at.date),
+                    Some(sent_at.instant()?),
+                    as_written(&sent_at, sent)?,
+                ),
+                Some(_) => return None,
+            },
+            Outcome::BusinessDaysAfter(1, subject) => match anchor(subject) {
+                None => quick(None, None, None),
+                Some(at) => {
+                    let &(next, start, text) = self.days.next(at.local)?;
+                    if next <= sent_at.date {
+                        return None;
+                    }
+                    quick(Some(next), Some(start), Some(text))
+                }
+            },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Answered, EventRef};
+    use crate::{Rules, Source};
+
+    /// The reference rules, with the agreement's clock moved to `zone`.
+    fn rules_in(zone: &str) -> Rules {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/spa-2000-02-25.rules");
+        let text = std::fs::read_to_string(path).unwrap();
+        let text = text.replace(
+            "time-zone \"America/New_York\"",
+            &format!("time-zone \"{zone}\""),
+        );
+        Rules::from_source(Source {
+            name: "moved.rules".into(),
+            text,
+        })
+        .unwrap()
+    }
+
+    /// Learns the class of a notice sent at `text` to the company's designated number, and
+    /// reads it again from the text.
+    fn send(shortcuts: &mut Shortcuts<'_>, method: &str, text: &str) -> (Option<Quick>, Quick) {
+        let sent = crate::time::parse_instant(text, chrono_tz::UTC, None).unwrap();
+        let event = EventRef {
+            method,
+            sent,
+            received: None,
+            to: Some("company"),
+            fax_number: Some("(949) 788-6706"),
+        };
+        let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
+            panic!("{text}: no shortcut");
+        };
+        let read = shortcuts.by_text(method, text, None, Some("company"), Some("(949) 788-6706"));
+        (read, learnt)
+    }
+
+    fn fax_at(shortcuts: &mut Shortcuts<'_>, text: &str) -> (Option<Quick>, Quick) {
+        send(shortcuts, "fax", text)
+    }
+
+    #[test]
+    fn a_time_written_with_the_clocks_offset_is_written_back_as_it_stands() {
+        let rules = rules_in("America/New_York");
+        let mut shortcuts = Shortcuts::new(&rules);
+        let text = "2000-03-03T14:15:00-05:00";
+        let (read, learnt) = fax_at(&mut shortcuts, text);
+        let read = read.expect("read from the text");
+        assert_eq!(read.written.as_ref().map(|w| &w[..]), Some(text.as_bytes()));
+        assert_eq!(read.effective_at, learnt.effective_at);
+        assert_eq!(read.deemed_date, learnt.deemed_date);
+        // The same instant in UTC is served too, and written on the clock's offset.
+        let utc = "2000-03-03T19:15:00+00:00";
+        let read = shortcuts.by_text("fax", utc, None, Some("company"), Some("(949) 788-6706"));
+        let read = read.expect("read from the text");
+        assert_eq!(read.written, None);
+        assert_eq!(read.effective_at, learnt.effective_at);
+    }
+
+    #[test]
+    fn minus_zero_is_not_written_back() {
+        let rules = rules_in("Europe/London");
+        let mut shortcuts = Shortcuts::new(&rules);
+        let (plus, _) = fax_at(&mut shortcuts, "2000-03-03T11:15:00+00:00");
+        assert!(plus.expect("read from the text").written.is_some());
+        let (minus, learnt) = fax_at(&mut shortcuts, "2000-03-03T11:15:00-00:00");
+        let minus = minus.expect("read from the text");
+        assert_eq!(minus.written, None);
+        assert_eq!(minus.effective_at, learnt.effective_at);
+    }
+
+    #[test]
+    fn a_day_when_the_clock_changes_is_left_to_the_full_reading() {
+        let rules = rules_in("America/New_York");
+        let mut shortcuts = Shortcuts::new(&rules);
+        // 2000-04-02: New York moved to daylight time at 2:00 a.m.
+        let (read, _) = send(&mut shortcuts, "courier", "2000-04-02T14:15:00-04:00");
+        assert!(read.is_none());
+        let (read, learnt) = send(&mut shortcuts, "courier", "2000-04-03T14:15:00-04:00");
+        let read = read.expect("read from the text");
+        assert_eq!(
+            (read.deemed_date, read.effective_at),
+            (learnt.deemed_date, learnt.effective_at)
+        );
+    }
+}
