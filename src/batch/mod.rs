@@ -713,8 +713,20 @@ pub struct Batch<'r> {
     /// Records per deciding clause, gathered into the summary at the end.
     by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
+    /// The end of a JSON record resolved by shortcut, per plan and status (see
+    /// [`Batch::write_quick`]).
+    tails: Vec<Option<QuickTail>>,
     out: Vec<u8>,
     header_written: bool,
+}
+
+/// The end of a JSON record resolved by shortcut: the same for every record of a plan and
+/// status.
+struct QuickTail {
+    /// From the clause through the end of the line.
+    bytes: Vec<u8>,
+    /// Where its clause is counted in [`Batch::by_clause`].
+    clause: Option<usize>,
 }
 
 impl<'r> Batch<'r> {
@@ -743,6 +755,7 @@ impl<'r> Batch<'r> {
             quick: true,
             by_clause: Vec::new(),
             rendered: Rendered::default(),
+            tails: Vec::new(),
             out: Vec::with_capacity(1 << 16),
             header_written: false,
         }
@@ -1050,7 +1063,67 @@ impl<'r> Batch<'r> {
         })
     }
 
+    /// Writes a JSON record resolved by shortcut, the words of its answer kept per plan;
+    /// `false`, with nothing written, when the record needs the general writer (a duplicate
+    /// id's warning, another format, a trace).
+    fn write_quick(&mut self, line: u64, id: Option<&str>, quick: &Quick) -> bool {
+        if self.options.output != OutputFormat::Jsonl || self.options.trace {
+            return false;
+        }
+        if let (Ids::Known(Some(_)), Some(_)) = (&self.ids, id) {
+            return false;
+        }
+        let pending = quick.status == Status::Pending;
+        let slot = 2 * quick.plan + usize::from(pending);
+        if self.tails.len() <= slot {
+            self.tails.resize_with(slot + 1, || None);
+        }
+        let Some(kept) = self.tails.get_mut(slot) else {
+            return false;
+        };
+        let tail = match kept {
+            Some(tail) => tail,
+            None => {
+                let clause = self.shortcuts.label(quick);
+                let mut bytes = Vec::new();
+                let tail = Tail {
+                    clause,
+                    status: status_word(quick.status),
+                    warnings: self.shortcuts.warnings(quick),
+                    extra: &[],
+                    error: None,
+                    line,
+                };
+                json_tail(&mut bytes, &mut self.rendered, &tail);
+                bytes.extend_from_slice(b"}\n");
+                let clause = clause.map(|c| counted(&mut self.by_clause, c));
+                kept.insert(QuickTail { bytes, clause })
+            }
+        };
+        if let Ids::Deferred(prints) = &mut self.ids {
+            prints.push(id.map(|id| fingerprint(id.as_bytes())));
+        }
+        self.summary.records += 1;
+        match pending {
+            true => self.summary.pending += 1,
+            false => self.summary.effective += 1,
+        }
+        if let Some((_, n)) = tail.clause.and_then(|c| self.by_clause.get_mut(c)) {
+            *n += 1;
+        }
+        let out = &mut self.out;
+        let (date, at) = (quick.deemed_date, quick.effective_at);
+        json_head(out, id, line, date, at, quick.written);
+        out.extend_from_slice(&tail.bytes);
+        true
+    }
+
     fn write_record(&mut self, input: &str, line: u64, id: Option<&str>, mut outcome: Outcome<'_>) {
+        if let Some(quick) = &outcome.quick {
+            if self.write_quick(line, id, quick) {
+                return;
+            }
+        }
         let summary = &mut self.summary;
         summary.records += 1;
         let mut warnings = match &mut outcome.full {
@@ -1082,30 +1155,19 @@ impl<'r> Batch<'r> {
                 summary.errors += 1;
                 "error"
             }
-            (None, Some(status)) => match status {
-                Status::Effective => {
-                    summary.effective += 1;
-                    "effective"
-                }
-                Status::Gap => {
-                    summary.gap += 1;
-                    "gap"
-                }
-                Status::Pending => {
-                    summary.pending += 1;
-                    "pending"
-                }
-            },
+            (None, Some(status)) => {
+                *match status {
+                    Status::Effective => &mut summary.effective,
+                    Status::Gap => &mut summary.gap,
+                    Status::Pending => &mut summary.pending,
+                } += 1;
+                status_word(status)
+            }
         };
         if let Some(clause) = clause {
-            // The labels are shared with the rules, so the same pointer is the same clause
-            // (the text is compared only when no pointer matches).
-            let at = (self.by_clause.iter())
-                .position(|(c, _)| Arc::ptr_eq(c, clause))
-                .or_else(|| self.by_clause.iter().position(|(c, _)| c == clause));
-            match at.and_then(|n| self.by_clause.get_mut(n)) {
-                Some((_, n)) => *n += 1,
-                None => self.by_clause.push((Arc::clone(clause), 1)),
+            let at = counted(&mut self.by_clause, clause);
+            if let Some((_, n)) = self.by_clause.get_mut(at) {
+                *n += 1;
             }
         }
         if let Some(e) = outcome.record_error() {
@@ -1118,85 +1180,19 @@ impl<'r> Batch<'r> {
         let out = &mut self.out;
         match self.options.output {
             OutputFormat::Jsonl => {
-                out.extend_from_slice(b"{\"id\":");
-                out.extend_from_slice(id.unwrap_or("null").as_bytes());
-                out.extend_from_slice(b",\"line\":");
-                write_u64(out, line);
-                out.extend_from_slice(b",\"deemed_date\":");
-                // The instant's text, whose first ten bytes are usually the deemed date too.
-                let instant = written.or_else(|| effective_at.and_then(rfc3339_bytes));
-                match deemed_date {
-                    Some(d) => {
-                        out.push(b'"');
-                        match (
-                            effective_at,
-                            instant.as_ref().and_then(|i| i.first_chunk::<10>()),
-                        ) {
-                            (Some(t), Some(date)) if t.date_naive() == d => {
-                                out.extend_from_slice(date);
-                            }
-                            _ => write_date(out, d),
-                        }
-                        out.push(b'"');
-                    }
-                    None => out.extend_from_slice(b"null"),
-                }
-                out.extend_from_slice(b",\"effective_at\":");
-                match (effective_at, instant) {
-                    (_, Some(bytes)) => {
-                        out.push(b'"');
-                        out.extend_from_slice(&bytes);
-                        out.push(b'"');
-                    }
-                    (Some(t), None) => {
-                        out.push(b'"');
-                        write_rfc3339(out, t);
-                        out.push(b'"');
-                    }
-                    (None, None) => out.extend_from_slice(b"null"),
-                }
-                out.extend_from_slice(b",\"clause\":");
-                match clause {
-                    Some(label) => self.rendered.label(out, label),
-                    None => out.extend_from_slice(b"null"),
-                }
-                out.extend_from_slice(b",\"status\":\"");
-                out.extend_from_slice(status.as_bytes());
-                out.extend_from_slice(b"\",\"warnings\":[");
-                let mut first = true;
-                for w in answer_warnings {
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    self.rendered.write(out, w);
-                }
-                for w in &warnings {
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    write_json_str(out, w);
-                }
-                out.extend_from_slice(b"],\"error\":");
-                match outcome.record_error() {
-                    None => out.extend_from_slice(b"null"),
-                    Some(e) => {
-                        out.extend_from_slice(b"{\"line\":");
-                        write_u64(out, line);
-                        if let Some(c) = e.column {
-                            out.extend_from_slice(b",\"column\":");
-                            write_u64(out, c as u64);
-                        }
-                        if let Some(f) = &e.field {
-                            out.extend_from_slice(b",\"field\":");
-                            write_json_str(out, f);
-                        }
-                        out.extend_from_slice(b",\"message\":");
-                        write_json_str(out, &e.message);
-                        out.push(b'}');
-                    }
-                }
+                json_head(out, id, line, deemed_date, effective_at, written);
+                json_tail(
+                    out,
+                    &mut self.rendered,
+                    &Tail {
+                        clause,
+                        status,
+                        warnings: answer_warnings,
+                        extra: &warnings,
+                        error: outcome.record_error(),
+                        line,
+                    },
+                );
                 if self.options.trace {
                     out.extend_from_slice(b",\"trace\":");
                     let written = if outcome.deliveries().is_empty() {
@@ -1253,6 +1249,131 @@ impl<'r> Batch<'r> {
                 }
                 out.push(b'\n');
             }
+        }
+    }
+}
+
+/// Where a clause is counted (a new place, at 0, the first time).
+fn counted(by_clause: &mut Vec<(Arc<str>, u64)>, clause: &Arc<str>) -> usize {
+    // The labels are shared with the rules, so the same pointer is the same clause (the
+    // text is compared only when no pointer matches).
+    let at = (by_clause.iter())
+        .position(|(c, _)| Arc::ptr_eq(c, clause))
+        .or_else(|| by_clause.iter().position(|(c, _)| c == clause));
+    at.unwrap_or_else(|| {
+        by_clause.push((Arc::clone(clause), 0));
+        by_clause.len() - 1
+    })
+}
+
+/// A status as the output writes it.
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Effective => "effective",
+        Status::Gap => "gap",
+        Status::Pending => "pending",
+    }
+}
+
+/// The JSON record up to its answer: id, line, deemed date and effective instant.
+fn json_head(
+    out: &mut Vec<u8>,
+    id: Option<&str>,
+    line: u64,
+    deemed_date: Option<NaiveDate>,
+    effective_at: Option<DateTime<FixedOffset>>,
+    written: Option<Written>,
+) {
+    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(id.unwrap_or("null").as_bytes());
+    out.extend_from_slice(b",\"line\":");
+    write_u64(out, line);
+    out.extend_from_slice(b",\"deemed_date\":");
+    // The instant's text, whose first ten bytes are usually the deemed date too.
+    let instant = written.or_else(|| effective_at.and_then(rfc3339_bytes));
+    match deemed_date {
+        Some(d) => {
+            out.push(b'"');
+            match (
+                effective_at,
+                instant.as_ref().and_then(|i| i.first_chunk::<10>()),
+            ) {
+                (Some(t), Some(date)) if t.date_naive() == d => out.extend_from_slice(date),
+                _ => write_date(out, d),
+            }
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"effective_at\":");
+    match (effective_at, instant) {
+        (_, Some(bytes)) => {
+            out.push(b'"');
+            out.extend_from_slice(&bytes);
+            out.push(b'"');
+        }
+        (Some(t), None) => {
+            out.push(b'"');
+            write_rfc3339(out, t);
+            out.push(b'"');
+        }
+        (None, None) => out.extend_from_slice(b"null"),
+    }
+}
+
+/// The rest of an answer, as a JSON record writes it.
+struct Tail<'a> {
+    clause: Option<&'a Arc<str>>,
+    status: &'a str,
+    warnings: &'a [Warning],
+    /// Warnings of the record rather than the resolution (a duplicate id, a delivery).
+    extra: &'a [String],
+    error: Option<&'a RecordError>,
+    line: u64,
+}
+
+/// The JSON record from its clause through its error.
+fn json_tail(out: &mut Vec<u8>, rendered: &mut Rendered, tail: &Tail<'_>) {
+    out.extend_from_slice(b",\"clause\":");
+    match tail.clause {
+        Some(label) => rendered.label(out, label),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"status\":\"");
+    out.extend_from_slice(tail.status.as_bytes());
+    out.extend_from_slice(b"\",\"warnings\":[");
+    let mut first = true;
+    for w in tail.warnings {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        rendered.write(out, w);
+    }
+    for w in tail.extra {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        write_json_str(out, w);
+    }
+    out.extend_from_slice(b"],\"error\":");
+    match tail.error {
+        None => out.extend_from_slice(b"null"),
+        Some(e) => {
+            out.extend_from_slice(b"{\"line\":");
+            write_u64(out, tail.line);
+            if let Some(c) = e.column {
+                out.extend_from_slice(b",\"column\":");
+                write_u64(out, c as u64);
+            }
+            if let Some(f) = &e.field {
+                out.extend_from_slice(b",\"field\":");
+                write_json_str(out, f);
+            }
+            out.extend_from_slice(b",\"message\":");
+            write_json_str(out, &e.message);
+            out.push(b'}');
         }
     }
 }
