@@ -113,77 +113,60 @@ struct Stamp {
 
 impl Stamp {
     /// Reads `YYYY-MM-DDTHH:MM:SS±HH:MM`, with the ranges `parse_instant` accepts for the
-    /// time of day and the offset; `None` for anything else.
+    /// time of day and the offset; `None` for anything else. The text is read eight bytes
+    /// at a time: `YYYY-MM-`, `DDTHH:MM`, `:SS±HH:M`, and the last `M`.
     fn read(text: &str) -> Option<Stamp> {
-        let &[
-            y0,
-            y1,
-            y2,
-            y3,
-            b'-',
-            m0,
-            m1,
-            b'-',
-            d0,
-            d1,
-            b'T',
-            h0,
-            h1,
-            b':',
-            n0,
-            n1,
-            b':',
-            s0,
-            s1,
-            sign @ (b'+' | b'-'),
-            oh0,
-            oh1,
-            b':',
-            om0,
-            om1,
-        ] = text.as_bytes()
-        else {
+        let (first, rest) = text.as_bytes().split_first_chunk::<8>()?;
+        let (second, rest) = rest.split_first_chunk::<8>()?;
+        let (third, rest) = rest.split_first_chunk::<8>()?;
+        let &[last] = rest else {
             return None;
         };
-        let digits = [
-            y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, n0, n1, s0, s1, oh0, oh1, om0, om1,
-        ]
-        .map(|c| c.wrapping_sub(b'0'));
-        if digits.iter().any(|d| *d > 9) {
+        let words = [first, second, third].map(|w| u64::from_le_bytes(*w));
+        // Per word, the bytes that are digits, and what the others must be (the sign is
+        // read apart).
+        const DIGITS: [u64; 3] = [
+            0x00FF_FF00_FFFF_FFFF,
+            0xFFFF_00FF_FF00_FFFF,
+            0xFF00_FFFF_00FF_FF00,
+        ];
+        const MARKS: [u64; 3] = [
+            0x2D00_002D_0000_0000, // `-` `-`
+            0x0000_3A00_0054_0000, // `T` `:`
+            0x003A_0000_0000_003A, // `:` `:`
+        ];
+        const SIGN: u64 = 0x0000_0000_FF00_0000;
+        let mut bad = 0;
+        let mut values = [0u64; 3];
+        for ((value, word), (digits, marks)) in
+            values.iter_mut().zip(words).zip(DIGITS.iter().zip(MARKS))
+        {
+            let marks_found = word & !digits & !SIGN;
+            // A digit, less `0`, is at most 9: adding 0x76 leaves its top bit clear.
+            let d = (word ^ 0x3030_3030_3030_3030) & digits;
+            bad |= (d | d.wrapping_add(0x7676_7676_7676_7676)) & 0x8080_8080_8080_8080;
+            bad |= marks_found ^ marks;
+            *value = d;
+        }
+        let last = last.wrapping_sub(b'0');
+        let [w0, w1, w2] = values;
+        let sign = (words[2] >> 24) as u8;
+        if bad != 0 || last > 9 || (sign != b'+' && sign != b'-') {
             return None;
         }
-        let [
-            y0,
-            y1,
-            y2,
-            y3,
-            m0,
-            m1,
-            d0,
-            d1,
-            h0,
-            h1,
-            n0,
-            n1,
-            s0,
-            s1,
-            oh0,
-            oh1,
-            om0,
-            om1,
-        ] = digits;
-        let two = |a: u8, b: u8| u32::from(a) * 10 + u32::from(b);
-        let (hour, minute, second) = (two(h0, h1), two(n0, n1), two(s0, s1));
-        let (offset_hours, offset_minutes) = (two(oh0, oh1), two(om0, om1));
+        let digit = |w: u64, n: u32| ((w >> (8 * n)) & 0xFF) as u32;
+        let two = |w: u64, n: u32| digit(w, n) * 10 + digit(w, n + 1);
+        let (hour, minute, second) = (two(w1, 3), two(w1, 6), two(w2, 1));
+        let (offset_hours, offset_minutes) = (two(w2, 4), digit(w2, 7) * 10 + u32::from(last));
         if hour > 23 || minute > 59 || second > 59 || offset_hours > 23 || offset_minutes > 59 {
             return None;
         }
         let offset = i32::try_from(offset_hours * 3600 + offset_minutes * 60).ok()?;
         let minus = sign == b'-';
         Some(Stamp {
-            year: two(y0, y1) * 100 + two(y2, y3),
-            month: two(m0, m1),
-            day: two(d0, d1),
+            year: two(w0, 0) * 100 + two(w0, 2),
+            month: two(w0, 5),
+            day: two(w1, 0),
             second: (hour * 60 + minute) * 60 + second,
             offset: if minus { -offset } else { offset },
             minus,
@@ -516,6 +499,95 @@ mod tests {
     use super::*;
     use crate::eval::{Answered, EventRef};
     use crate::{Rules, Source};
+    use proptest::prelude::*;
+
+    /// [`Stamp::read`] byte by byte, as the text describes the shape.
+    fn read_plainly(text: &str) -> Option<(u32, u32, u32, u32, i32, bool)> {
+        let &[
+            y0,
+            y1,
+            y2,
+            y3,
+            b'-',
+            m0,
+            m1,
+            b'-',
+            d0,
+            d1,
+            b'T',
+            h0,
+            h1,
+            b':',
+            n0,
+            n1,
+            b':',
+            s0,
+            s1,
+            sign @ (b'+' | b'-'),
+            oh0,
+            oh1,
+            b':',
+            om0,
+            om1,
+        ] = text.as_bytes()
+        else {
+            return None;
+        };
+        let two = |a: u8, b: u8| -> Option<u32> {
+            let (a, b) = (a.checked_sub(b'0')?, b.checked_sub(b'0')?);
+            (a <= 9 && b <= 9).then(|| u32::from(a * 10 + b))
+        };
+        let (hour, minute, second) = (two(h0, h1)?, two(n0, n1)?, two(s0, s1)?);
+        let (oh, om) = (two(oh0, oh1)?, two(om0, om1)?);
+        if hour > 23 || minute > 59 || second > 59 || oh > 23 || om > 59 {
+            return None;
+        }
+        let offset = i32::try_from(oh * 3600 + om * 60).unwrap();
+        let minus = sign == b'-';
+        Some((
+            two(y0, y1)? * 100 + two(y2, y3)?,
+            two(m0, m1)?,
+            two(d0, d1)?,
+            (hour * 60 + minute) * 60 + second,
+            if minus { -offset } else { offset },
+            minus,
+        ))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// Eight bytes at a time reads what byte by byte reads, of times with a few bytes
+        /// changed (to digits, marks, letters or a letter above ASCII) or cut short.
+        #[test]
+        fn stamps_read_as_byte_by_byte(
+            seconds in -62_000_000_000i64..253_000_000_000,
+            minutes in -1439i32..=1439,
+            changes in proptest::collection::vec(
+                (0usize..26, prop::sample::select(
+                    &["0", "5", "9", ":", "-", "+", "T", " ", "Z", "t", "/", "\u{e9}"][..],
+                )),
+                0..3,
+            ),
+        ) {
+            let zone = FixedOffset::east_opt(minutes * 60).unwrap();
+            let t = DateTime::from_timestamp(seconds, 0).unwrap().with_timezone(&zone);
+            let mut text = t.format("%Y-%m-%dT%H:%M:%S%:z").to_string();
+            for (at, new) in changes {
+                // In place, keeping the length (`é` takes two bytes); past the end, cut.
+                match text.get(at..at + new.len()) {
+                    Some(_) => text.replace_range(at..at + new.len(), new),
+                    None => {
+                        let cut = (0..=at % 25).rev().find(|&n| text.is_char_boundary(n));
+                        text.truncate(cut.unwrap_or(0));
+                    }
+                }
+            }
+            let read = Stamp::read(&text)
+                .map(|s| (s.year, s.month, s.day, s.second, s.offset, s.minus));
+            prop_assert_eq!(read, read_plainly(&text), "{}", text);
+        }
+    }
 
     /// The reference rules, with the agreement's clock moved to `zone`.
     fn rules_in(zone: &str) -> Rules {
