@@ -1112,8 +1112,13 @@ impl<'r> Batch<'r> {
             *n += 1;
         }
         let out = &mut self.out;
-        let (date, at) = (quick.deemed_date, quick.effective_at);
-        json_head(out, id, line, date, at, quick.written);
+        match (quick.deemed_date, quick.written()) {
+            (Some(_), Some(text)) => {
+                json_start(out, id, line);
+                json_dates(out, text);
+            }
+            (date, _) => json_head(out, id, line, date, quick.effective_at(), None),
+        }
         out.extend_from_slice(&tail.bytes);
         true
     }
@@ -1275,6 +1280,30 @@ fn status_word(status: Status) -> &'static str {
     }
 }
 
+/// The JSON record's id and line.
+fn json_start(out: &mut Vec<u8>, id: Option<&str>, line: u64) {
+    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(id.unwrap_or("null").as_bytes());
+    out.extend_from_slice(b",\"line\":");
+    write_u64(out, line);
+}
+
+/// The deemed date and effective instant of the common answer, where the date is the
+/// instant's (its first ten bytes), written in one piece: `,"deemed_date":"` (16 bytes),
+/// the date (10), `","effective_at":"` (18), the instant (25) and its closing quote.
+fn json_dates(out: &mut Vec<u8>, instant: &Written) {
+    let mut piece = [b'"'; 70];
+    let (date_key, rest) = piece.split_at_mut(16);
+    date_key.copy_from_slice(b",\"deemed_date\":\"");
+    let (date, rest) = rest.split_at_mut(10);
+    date.copy_from_slice(instant.first_chunk::<10>().unwrap_or(&[b'?'; 10]));
+    let (at_key, rest) = rest.split_at_mut(18);
+    at_key.copy_from_slice(b"\",\"effective_at\":\"");
+    let (at, _) = rest.split_at_mut(25);
+    at.copy_from_slice(instant);
+    out.extend_from_slice(&piece);
+}
+
 /// The JSON record up to its answer: id, line, deemed date and effective instant.
 fn json_head(
     out: &mut Vec<u8>,
@@ -1284,26 +1313,12 @@ fn json_head(
     effective_at: Option<DateTime<FixedOffset>>,
     written: Option<Written>,
 ) {
-    out.extend_from_slice(b"{\"id\":");
-    out.extend_from_slice(id.unwrap_or("null").as_bytes());
-    out.extend_from_slice(b",\"line\":");
-    write_u64(out, line);
+    json_start(out, id, line);
     // The instant's text, whose first ten bytes are usually the deemed date too.
     let instant = written.or_else(|| effective_at.and_then(rfc3339_bytes));
     if let (Some(d), Some(t), Some(bytes)) = (deemed_date, effective_at, instant) {
-        if let (true, Some(date)) = (t.date_naive() == d, bytes.first_chunk::<10>()) {
-            // The common answer, written in one piece: `,"deemed_date":"` (16 bytes), the
-            // date (10), `","effective_at":"` (18), the instant (25) and its closing quote.
-            let mut piece = [b'"'; 70];
-            let (date_key, rest) = piece.split_at_mut(16);
-            date_key.copy_from_slice(b",\"deemed_date\":\"");
-            let (date_value, rest) = rest.split_at_mut(10);
-            date_value.copy_from_slice(date);
-            let (at_key, rest) = rest.split_at_mut(18);
-            at_key.copy_from_slice(b"\",\"effective_at\":\"");
-            let (at_value, _) = rest.split_at_mut(25);
-            at_value.copy_from_slice(&bytes);
-            out.extend_from_slice(&piece);
+        if t.date_naive() == d {
+            json_dates(out, &bytes);
             return;
         }
     }
@@ -1412,11 +1427,11 @@ impl<'a> Answer<'a> {
         match (&outcome.quick, outcome.resolution()) {
             (Some(q), _) => Answer {
                 deemed_date: q.deemed_date,
-                effective_at: q.effective_at,
+                effective_at: q.effective_at(),
                 clause: shortcuts.label(q),
                 status: Some(q.status),
                 warnings: shortcuts.warnings(q),
-                written: q.written,
+                written: q.written().copied(),
             },
             (None, Some(r)) => Answer {
                 deemed_date: r.deemed_date,

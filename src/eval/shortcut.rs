@@ -201,16 +201,50 @@ struct Plan {
 pub(crate) struct Quick {
     /// The deemed date (`None` while pending).
     pub deemed_date: Option<NaiveDate>,
-    /// The instant it takes effect.
-    pub effective_at: Option<DateTime<FixedOffset>>,
+    /// The instant it takes effect (see [`Quick::effective_at`]).
+    effective: Effective,
     /// The deciding clause (an index into the notice's clauses).
     pub clause: usize,
     /// Effective, or pending.
     pub status: Status,
     /// The plan it was resolved by, which holds its warnings.
     pub plan: usize,
-    /// `effective_at` as the output writes it, when the input wrote it so.
-    pub written: Option<Written>,
+}
+
+/// The instant a resolution by shortcut takes effect, in whichever form it was found.
+#[derive(Debug, Clone, Copy)]
+enum Effective {
+    /// None yet (pending).
+    Pending,
+    /// An instant.
+    At(DateTime<FixedOffset>),
+    /// An instant, and its text as the output writes it.
+    Written(DateTime<FixedOffset>, Written),
+    /// Its text as the output writes it, and its Unix second and offset, read into an
+    /// instant only when asked.
+    Text(i64, FixedOffset, Written),
+}
+
+impl Quick {
+    /// The instant it takes effect (`None` while pending).
+    pub(crate) fn effective_at(&self) -> Option<DateTime<FixedOffset>> {
+        match self.effective {
+            Effective::Pending => None,
+            Effective::At(t) | Effective::Written(t, _) => Some(t),
+            Effective::Text(utc, offset, _) => {
+                Some(DateTime::from_timestamp(utc, 0)?.with_timezone(&offset))
+            }
+        }
+    }
+
+    /// The effective instant as the output writes it, when known as text: then its first
+    /// ten bytes are the deemed date.
+    pub(crate) fn written(&self) -> Option<&Written> {
+        match &self.effective {
+            Effective::Written(_, text) | Effective::Text(_, _, text) => Some(text),
+            Effective::Pending | Effective::At(_) => None,
+        }
+    }
 }
 
 impl<'r> Shortcuts<'r> {
@@ -239,7 +273,7 @@ impl<'r> Shortcuts<'r> {
     pub(crate) fn resolution(&self, quick: &Quick) -> Resolution {
         Resolution {
             deemed_date: quick.deemed_date,
-            effective_at: quick.effective_at,
+            effective_at: quick.effective_at(),
             clause: self.label(quick).cloned(),
             status: quick.status,
             warnings: self.warnings(quick).to_vec(),
@@ -319,19 +353,17 @@ impl<'r> Shortcuts<'r> {
                 ..
             } => Quick {
                 deemed_date: Some(deemed_date),
-                effective_at: Some(effective_at),
+                effective: Effective::At(effective_at),
                 clause,
                 status: Status::Effective,
                 plan,
-                written: None,
             },
             Deemed::AwaitingReceipt => Quick {
                 deemed_date: None,
-                effective_at: None,
+                effective: Effective::Pending,
                 clause,
                 status: Status::Pending,
                 plan,
-                written: None,
             },
         })
     }
@@ -712,21 +744,27 @@ mod tests {
                 let expected = expected.as_ref().map_err(ToString::to_string);
                 let answer = (
                     quick.deemed_date,
-                    quick.effective_at,
+                    quick.effective_at(),
                     shortcuts.label(&quick).cloned(),
                     quick.status,
                     shortcuts.warnings(&quick).to_vec(),
                 );
                 prop_assert_eq!(Ok(&answer), expected, "{} {:?}", sent_text, event);
-                let written = quick.effective_at.map(|t| t.to_rfc3339());
-                if let Some(bytes) = quick.written {
-                    prop_assert_eq!(written.as_deref(), std::str::from_utf8(&bytes).ok());
+                let written = quick.effective_at().map(|t| t.to_rfc3339());
+                if let Some(bytes) = quick.written() {
+                    // Its first ten bytes are the deemed date.
+                    let date = quick.deemed_date.map(|d| d.to_string());
+                    let head = bytes
+                        .first_chunk::<10>()
+                        .map(|h| String::from_utf8_lossy(h).into_owned());
+                    prop_assert_eq!(date, head);
+                    prop_assert_eq!(written.as_deref(), std::str::from_utf8(bytes).ok());
                 }
             }
             let answer = match shortcuts.evaluate(event) {
                 Ok(Answered::Quick(quick)) => (
                     quick.deemed_date,
-                    quick.effective_at,
+                    quick.effective_at(),
                     shortcuts.label(&quick).cloned(),
                     quick.status,
                     shortcuts.warnings(&quick).to_vec(),

@@ -19,7 +19,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
-use super::{Class, ClockRead, Facts, KeyHasher, NameKey, Names, Quick, Shortcuts};
+use super::{Class, ClockRead, Effective, Facts, KeyHasher, NameKey, Names, Quick, Shortcuts};
 use crate::eval::Lookup;
 use crate::eval::Status;
 use crate::model::Agreement;
@@ -440,21 +440,21 @@ impl Shortcuts<'_> {
         let &[clause] = self.plans.get(plan)?.applies.as_slice() else {
             return None;
         };
-        let quick = |date, effective_at, written| Quick {
+        let quick = |date, effective| Quick {
             deemed_date: date,
-            effective_at,
+            effective,
             clause,
             status: match date {
                 Some(_) => Status::Effective,
                 None => Status::Pending,
             },
             plan,
-            written,
         };
-        let as_written = |time: &Time, text: &str| -> Option<Option<Written>> {
+        // A time as the output writes it: its text when the clock shows its offset.
+        let effective = |time: &Time, text: &str| -> Option<Effective> {
             Some(match time.same {
-                true => Some(text.as_bytes().try_into().ok()?),
-                false => None,
+                true => Effective::Text(time.utc, time.clock, text.as_bytes().try_into().ok()?),
+                false => Effective::At(time.instant()?),
             })
         };
         let anchor = |subject| match subject {
@@ -465,28 +465,24 @@ impl Shortcuts<'_> {
         // first instant of the deemed date.
         Some(match agreement.notice.clauses.get(clause)?.outcome {
             Outcome::UponReceipt => match received {
-                None => quick(None, None, None),
-                Some((at, text)) => {
-                    quick(Some(at.date), Some(at.instant()?), as_written(&at, text)?)
-                }
+                None => quick(None, Effective::Pending),
+                Some((at, text)) => quick(Some(at.date), effective(&at, text)?),
             },
             Outcome::SameDay(subject) => match anchor(subject) {
-                None => quick(None, None, None),
-                Some(at) if at.date <= sent_at.date => quick(
-                    Some(at.date),
-                    Some(sent_at.instant()?),
-                    as_written(&sent_at, sent)?,
-                ),
+                None => quick(None, Effective::Pending),
+                Some(at) if at.date <= sent_at.date => {
+                    quick(Some(at.date), effective(&sent_at, sent)?)
+                }
                 Some(_) => return None,
             },
             Outcome::BusinessDaysAfter(1, subject) => match anchor(subject) {
-                None => quick(None, None, None),
+                None => quick(None, Effective::Pending),
                 Some(at) => {
                     let &(next, start, text) = self.days.next(at.local)?;
                     if next <= sent_at.date {
                         return None;
                     }
-                    quick(Some(next), Some(start), Some(text))
+                    quick(Some(next), Effective::Written(start, text))
                 }
             },
             _ => return None,
@@ -634,15 +630,15 @@ mod tests {
         let text = "2000-03-03T14:15:00-05:00";
         let (read, learnt) = fax_at(&mut shortcuts, text);
         let read = read.expect("read from the text");
-        assert_eq!(read.written.as_ref().map(|w| &w[..]), Some(text.as_bytes()));
-        assert_eq!(read.effective_at, learnt.effective_at);
+        assert_eq!(read.written().map(|w| &w[..]), Some(text.as_bytes()));
+        assert_eq!(read.effective_at(), learnt.effective_at());
         assert_eq!(read.deemed_date, learnt.deemed_date);
         // The same instant in UTC is served too, and written on the clock's offset.
         let utc = "2000-03-03T19:15:00+00:00";
         let read = shortcuts.by_text("fax", utc, None, Some("company"), Some("(949) 788-6706"));
         let read = read.expect("read from the text");
-        assert_eq!(read.written, None);
-        assert_eq!(read.effective_at, learnt.effective_at);
+        assert_eq!(read.written(), None);
+        assert_eq!(read.effective_at(), learnt.effective_at());
     }
 
     #[test]
@@ -650,11 +646,11 @@ mod tests {
         let rules = rules_in("Europe/London");
         let mut shortcuts = Shortcuts::new(&rules);
         let (plus, _) = fax_at(&mut shortcuts, "2000-03-03T11:15:00+00:00");
-        assert!(plus.expect("read from the text").written.is_some());
+        assert!(plus.expect("read from the text").written().is_some());
         let (minus, learnt) = fax_at(&mut shortcuts, "2000-03-03T11:15:00-00:00");
         let minus = minus.expect("read from the text");
-        assert_eq!(minus.written, None);
-        assert_eq!(minus.effective_at, learnt.effective_at);
+        assert_eq!(minus.written(), None);
+        assert_eq!(minus.effective_at(), learnt.effective_at());
     }
 
     #[test]
@@ -667,8 +663,8 @@ mod tests {
         let (read, learnt) = send(&mut shortcuts, "courier", "2000-04-03T14:15:00-04:00");
         let read = read.expect("read from the text");
         assert_eq!(
-            (read.deemed_date, read.effective_at),
-            (learnt.deemed_date, learnt.effective_at)
+            (read.deemed_date, read.effective_at()),
+            (learnt.deemed_date, learnt.effective_at())
         );
     }
 }
