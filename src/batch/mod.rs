@@ -2001,6 +2001,54 @@ mod tests {
         }
     }
 
+    /// Lines ended `\r\n` read as lines ended `\n`, in JSON Lines and in CSV (whose last
+    /// column, the recipient, would not be known with a carriage return), however the
+    /// reader's buffer splits them and whatever the chunks hold.
+    #[test]
+    fn lines_ended_crlf_read_as_lines_ended_lf() {
+        let rules = Rules::default_rules().unwrap();
+        let mut jsonl = String::new();
+        let mut csv = String::from("id,method,sent,fax_number,to\n");
+        for n in 0..30 {
+            let sent = format!("2000-03-{:02}T{:02}:30:00-05:00", 1 + n % 28, 8 + n % 16);
+            jsonl.push_str(&format!(
+                r#"{{"id":"N{n}","method":"fax","sent":"{sent}","fax_number":"(949) 788-6706","to":"company"}}"#
+            ));
+            jsonl.push_str(if n % 7 == 0 { "\n\n" } else { "\n" });
+            if n % 11 == 0 {
+                // Cut short inside a string, where a carriage return would be read.
+                jsonl.push_str("{\"id\":\"N1\",\"method\":\"fa\n");
+            }
+            csv.push_str(&format!("N{n},fax,{sent},(949) 788-6706,company\n"));
+        }
+        for (input, format) in [(jsonl, InputFormat::Jsonl), (csv, InputFormat::Csv)] {
+            let run = |text: &str, capacity: usize| {
+                let options = Options {
+                    input: format,
+                    ..Options::default()
+                };
+                let mut batch = Batch::new(&rules, options).unwrap();
+                let mut out = Vec::new();
+                let reader = io::BufReader::with_capacity(capacity, text.as_bytes());
+                batch.run("log", reader, &mut out, &mut |_| {}).unwrap();
+                (String::from_utf8(out).unwrap(), batch.finish())
+            };
+            let (lf, summary) = run(&input, 1 << 16);
+            assert_eq!(
+                summary.errors,
+                if format == InputFormat::Jsonl { 8 } else { 0 }
+            );
+            let crlf = input.replace('\n', "\r\n");
+            for capacity in [1, 5, 64, 300, 1 << 16] {
+                assert_eq!(
+                    run(&crlf, capacity),
+                    (lf.clone(), summary.clone()),
+                    "{capacity}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn threads_read_csv_with_a_byte_order_mark_as_one_thread_does() {
         let rules = Rules::default_rules().unwrap();
