@@ -716,6 +716,8 @@ pub struct Batch<'r> {
     /// The end of a JSON record resolved by shortcut, per plan and status (see
     /// [`Batch::write_quick`]).
     tails: Vec<Option<QuickTail>>,
+    /// The line number being written, in decimal.
+    line_text: LineText,
     out: Vec<u8>,
     header_written: bool,
 }
@@ -756,6 +758,7 @@ impl<'r> Batch<'r> {
             by_clause: Vec::new(),
             rendered: Rendered::default(),
             tails: Vec::new(),
+            line_text: LineText::default(),
             out: Vec::with_capacity(1 << 16),
             header_written: false,
         }
@@ -866,7 +869,9 @@ impl<'r> Batch<'r> {
         // A field's text when it is absent or a string without escapes; `Err` otherwise.
         let plain = |raw: Option<&'l str>, bit: u8| match raw {
             None => Ok(None),
-            Some(text) if f.plain & bit != 0 => Ok(text.get(1..text.len().saturating_sub(1))),
+            Some(text) if f.plain & bit != 0 => {
+                Ok(text.strip_prefix('"').and_then(|t| t.strip_suffix('"')))
+            }
             Some(_) => Err(()),
         };
         let method = plain(f.method, scan::Fields::PLAIN_METHOD).ok()??;
@@ -1114,10 +1119,13 @@ impl<'r> Batch<'r> {
         let out = &mut self.out;
         match (quick.deemed_date, quick.written()) {
             (Some(_), Some(text)) => {
-                json_start(out, id, line);
+                json_start(out, id, self.line_text.of(line));
                 json_dates(out, text);
             }
-            (date, _) => json_head(out, id, line, date, quick.effective_at(), None),
+            (date, _) => {
+                let line = self.line_text.of(line);
+                json_head(out, id, line, date, quick.effective_at(), None);
+            }
         }
         out.extend_from_slice(&tail.bytes);
         true
@@ -1185,7 +1193,8 @@ impl<'r> Batch<'r> {
         let out = &mut self.out;
         match self.options.output {
             OutputFormat::Jsonl => {
-                json_head(out, id, line, deemed_date, effective_at, written);
+                let line_text = self.line_text.of(line);
+                json_head(out, id, line_text, deemed_date, effective_at, written);
                 json_tail(
                     out,
                     &mut self.rendered,
@@ -1280,12 +1289,12 @@ fn status_word(status: Status) -> &'static str {
     }
 }
 
-/// The JSON record's id and line.
-fn json_start(out: &mut Vec<u8>, id: Option<&str>, line: u64) {
+/// The JSON record's id and line (in decimal).
+fn json_start(out: &mut Vec<u8>, id: Option<&str>, line: &[u8]) {
     out.extend_from_slice(b"{\"id\":");
     out.extend_from_slice(id.unwrap_or("null").as_bytes());
     out.extend_from_slice(b",\"line\":");
-    write_u64(out, line);
+    out.extend_from_slice(line);
 }
 
 /// The deemed date and effective instant of the common answer, where the date is the
@@ -1308,7 +1317,7 @@ fn json_dates(out: &mut Vec<u8>, instant: &Written) {
 fn json_head(
     out: &mut Vec<u8>,
     id: Option<&str>,
-    line: u64,
+    line: &[u8],
     deemed_date: Option<NaiveDate>,
     effective_at: Option<DateTime<FixedOffset>>,
     written: Option<Written>,
@@ -1532,7 +1541,13 @@ fn read_line<R: BufRead>(r: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<(boo
     Ok(Some((too_long, consumed)))
 }
 
-fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+fn write_u64(out: &mut Vec<u8>, n: u64) {
+    let (digits, start) = decimal(n);
+    out.extend_from_slice(digits.get(start..).unwrap_or(&[]));
+}
+
+/// `n` in decimal, at the end of the array from the index returned.
+fn decimal(mut n: u64) -> ([u8; 20], usize) {
     // Two digits at a time from the right, then the first one or two.
     let mut digits = [0u8; 20];
     let mut i = digits.len();
@@ -1555,7 +1570,54 @@ fn write_u64(out: &mut Vec<u8>, mut n: u64) {
             *d = ones;
         }
     }
-    out.extend_from_slice(digits.get(i..).unwrap_or(&[]));
+    (digits, i)
+}
+
+/// A line number in decimal, counted up in place while lines follow one another.
+struct LineText {
+    value: u64,
+    digits: [u8; 20],
+    /// Where the number starts in `digits`.
+    start: usize,
+}
+
+impl Default for LineText {
+    fn default() -> Self {
+        LineText {
+            value: 0,
+            digits: [b'0'; 20],
+            start: 20,
+        }
+    }
+}
+
+impl LineText {
+    /// Line `n` in decimal.
+    fn of(&mut self, n: u64) -> &[u8] {
+        if self.value.checked_add(1) == Some(n) && self.start > 0 {
+            self.value = n;
+            let mut carried = true;
+            for d in self.digits.iter_mut().skip(self.start).rev() {
+                if *d == b'9' {
+                    *d = b'0';
+                } else {
+                    *d += 1;
+                    carried = false;
+                    break;
+                }
+            }
+            if carried {
+                self.start -= 1;
+                if let Some(d) = self.digits.get_mut(self.start) {
+                    *d = b'1';
+                }
+            }
+        } else {
+            (self.digits, self.start) = decimal(n);
+            self.value = n;
+        }
+        self.digits.get(self.start..).unwrap_or(&[])
+    }
 }
 
 /// `00` to `99`, for writing numbers two digits at a time.
@@ -2083,6 +2145,24 @@ mod tests {
         assert_eq!(threads_summary, general_summary);
         assert_eq!(fast_summary, general_summary);
         assert!(general_summary.duplicate_ids > 20 && general_summary.errors > 5);
+    }
+
+    /// Counted up in place, and set afresh after a jump (a chunk of another worker, the
+    /// second reading of a duplicate), a line number reads as Rust writes it.
+    #[test]
+    fn line_numbers_count_up_as_rust_writes_them() {
+        let mut text = LineText::default();
+        let jumps = [1u64, 5, 98, 999, 7, 99_999, 1_000_000_000 - 2, u64::MAX - 1];
+        for start in jumps {
+            for n in start..start.saturating_add(3).max(start) {
+                assert_eq!(text.of(n), n.to_string().as_bytes(), "{n}");
+            }
+        }
+        let mut text = LineText::default();
+        for n in 1..=100_000u64 {
+            assert_eq!(text.of(n), n.to_string().as_bytes());
+        }
+        assert_eq!(text.of(u64::MAX), u64::MAX.to_string().as_bytes());
     }
 
     #[test]
