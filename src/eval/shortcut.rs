@@ -52,6 +52,9 @@ pub(crate) struct Shortcuts<'r> {
     names: Names,
     /// The dates met so far, as times are written.
     days: written::Days,
+    /// Whether a written date can hold what the clocks read of it (see
+    /// [`Shortcuts::by_text`]).
+    days_fit: bool,
     /// The senders met so far, as written.
     senders: written::Senders,
 }
@@ -253,6 +256,7 @@ impl<'r> Shortcuts<'r> {
         let clocks = rules.agreement.as_ref().and_then(clocks_of);
         Shortcuts {
             rules,
+            days_fit: clocks.as_deref().is_some_and(written::Days::fits),
             clocks,
             classes: HashMap::default(),
             plans: Vec::new(),

@@ -255,7 +255,7 @@ fn kept<K: Eq + Hash, V: Copy>(
 
 impl Days {
     /// Whether dates can hold what the clocks read of them.
-    fn fits(clocks: &[ClockRead]) -> bool {
+    pub(super) fn fits(clocks: &[ClockRead]) -> bool {
         clocks.len() <= MAX_CLOCKS && clocks.iter().all(|c| c.calendars.len() <= MAX_CALENDARS)
     }
 
@@ -393,7 +393,7 @@ impl Shortcuts<'_> {
         to: Option<&str>,
         fax_number: Option<&str>,
     ) -> Option<Quick> {
-        let clocks = self.clocks.as_deref().filter(|c| Days::fits(c))?;
+        let clocks = self.clocks.as_deref().filter(|_| self.days_fit)?;
         let agreement = self.rules.agreement.as_ref()?;
         let Sender {
             method,
