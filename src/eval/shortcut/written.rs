@@ -3,16 +3,19 @@
 //! Logs write their times as `YYYY-MM-DDTHH:MM:SS±HH:MM`, mostly with the offset the
 //! agreement's own clock shows at that time. Such a time needs no conversion: its date is
 //! the wall-clock date, its time of day the wall-clock time, and written back it is the
-//! same text. What a class needs of a date (that the offset holds on the agreement's
-//! clock all day, the business-day bits, the next business day and its first instant) is
-//! worked out once per date and offset and kept, so a record costs the look-up of its
-//! names and its class, and a copy of its time.
+//! same text. A time written with another offset (UTC, say) is shifted by the difference,
+//! which may move it to the day before or after, and written back on the clock's offset.
+//! What a class needs of a date (that the clock's offset holds all that written day, the
+//! business-day bits, the next business day and its first instant) is worked out once per
+//! date and offset and kept, and so is what each method, recipient and number as written
+//! resolve to; a record then costs the look-up of its names and its class, and a copy of
+//! its time.
 //!
 //! Anything else returns `None`, and the caller takes [`Shortcuts::evaluate`], which gives
-//! the same answer: another offset or shape of time, a day when the offset changes, a
-//! clock in another zone, a date outside a calendar, a class not yet learnt (or one where
-//! no clause applies, or several do), or an outcome other than the date itself, the next
-//! business day or receipt.
+//! the same answer: another shape of time, a written day on which the clock's offset
+//! changes, a clock in another zone, a date outside a calendar, a class not yet learnt (or
+//! one where no clause applies, or several do), or an outcome other than the date itself,
+//! the next business day or receipt.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
