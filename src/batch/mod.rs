@@ -28,7 +28,7 @@ use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -43,7 +43,7 @@ use crate::eval::{
     Answered, EvalError, EventRef, Quick, Resolution, Shortcuts, Status, Warning, Written,
 };
 use crate::model::Rules;
-use crate::time::{Fold, TimeError, parse_instant};
+use crate::time::{Fold, TimeError, date_bytes, parse_instant, rfc3339_bytes, two_digits};
 
 /// The longest input line read; a longer one is an error record.
 pub const MAX_LINE: usize = 1 << 20;
@@ -1620,35 +1620,6 @@ impl LineText {
     }
 }
 
-/// `00` to `99`, for writing numbers two digits at a time.
-// Built at compile time, where `get_mut` is not available; `n` stays below the length.
-#[allow(clippy::indexing_slicing)]
-const TWO_DIGITS: [[u8; 2]; 100] = {
-    let mut table = [[0u8; 2]; 100];
-    let mut n = 0;
-    while n < 100 {
-        table[n] = [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
-        n += 1;
-    }
-    table
-};
-
-/// The last two digits of `n`.
-fn two_digits(n: u32) -> [u8; 2] {
-    TWO_DIGITS
-        .get((n % 100) as usize)
-        .copied()
-        .unwrap_or([b'?'; 2])
-}
-
-/// The ten bytes of `YYYY-MM-DD`, for years 0 through 9999.
-fn date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
-    let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
-    let ([c0, c1], [y0, y1]) = (two_digits(y / 100), two_digits(y));
-    let ([m0, m1], [d0, d1]) = (two_digits(d.month()), two_digits(d.day()));
-    Some([c0, c1, y0, y1, b'-', m0, m1, b'-', d0, d1])
-}
-
 /// `YYYY-MM-DD`.
 fn write_date(out: &mut Vec<u8>, d: NaiveDate) {
     match date_bytes(d) {
@@ -1663,30 +1634,6 @@ fn write_rfc3339(out: &mut Vec<u8>, t: DateTime<FixedOffset>) {
         Some(bytes) => out.extend_from_slice(&bytes),
         None => out.extend_from_slice(t.to_rfc3339().as_bytes()),
     }
-}
-
-/// `YYYY-MM-DDTHH:MM:SS+HH:MM`, as chrono's `to_rfc3339` writes it, for whole seconds and
-/// offsets in whole minutes in years 0 through 9999 (`None` otherwise).
-fn rfc3339_bytes(t: DateTime<FixedOffset>) -> Option<[u8; 25]> {
-    let offset = t.offset().local_minus_utc();
-    if t.nanosecond() != 0 || offset % 60 != 0 {
-        return None;
-    }
-    let local = t.naive_local();
-    let [c0, c1, y0, y1, _, m0, m1, _, d0, d1] = date_bytes(local.date())?;
-    let secs = local.time().num_seconds_from_midnight();
-    let ([h0, h1], [n0, n1], [s0, s1]) = (
-        two_digits(secs / 3600),
-        two_digits(secs / 60 % 60),
-        two_digits(secs % 60),
-    );
-    let minutes = offset.unsigned_abs() / 60;
-    let ([oh0, oh1], [om0, om1]) = (two_digits(minutes / 60), two_digits(minutes % 60));
-    let sign = if offset < 0 { b'-' } else { b'+' };
-    Some([
-        c0, c1, y0, y1, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1, sign,
-        oh0, oh1, b':', om0, om1,
-    ])
 }
 
 fn write_json_str(out: &mut Vec<u8>, s: &str) {

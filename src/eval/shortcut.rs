@@ -221,8 +221,6 @@ enum Effective {
     Pending,
     /// An instant.
     At(DateTime<FixedOffset>),
-    /// An instant, and its text as the output writes it.
-    Written(DateTime<FixedOffset>, Written),
     /// Its text as the output writes it, and its Unix second and offset, read into an
     /// instant only when asked.
     Text(i64, FixedOffset, Written),
@@ -233,7 +231,7 @@ impl Quick {
     pub(crate) fn effective_at(&self) -> Option<DateTime<FixedOffset>> {
         match self.effective {
             Effective::Pending => None,
-            Effective::At(t) | Effective::Written(t, _) => Some(t),
+            Effective::At(t) => Some(t),
             Effective::Text(utc, offset, _) => {
                 Some(DateTime::from_timestamp(utc, 0)?.with_timezone(&offset))
             }
@@ -244,7 +242,7 @@ impl Quick {
     /// ten bytes are the deemed date.
     pub(crate) fn written(&self) -> Option<&Written> {
         match &self.effective {
-            Effective::Written(_, text) | Effective::Text(_, _, text) => Some(text),
+            Effective::Text(_, _, text) => Some(text),
             Effective::Pending | Effective::At(_) => None,
         }
     }

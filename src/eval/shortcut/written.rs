@@ -5,32 +5,48 @@
 //! the wall-clock date, its time of day the wall-clock time, and written back it is the
 //! same text. A time written with another offset (UTC, say) is shifted by the difference,
 //! which may move it to the day before or after, and written back on the clock's offset.
-//! What a class needs of a date (that the clock's offset holds all that written day, the
-//! business-day bits, the next business day and its first instant) is worked out once per
-//! date and offset and kept, and so is what each method, recipient and number as written
-//! resolve to; a record then costs the look-up of its names and its class, and a copy of
-//! its time.
+//! What a class needs of a date (the clock's offset and whether it holds all day, the
+//! business-day bits, the next business day) is worked out once per date and kept in a
+//! dense table by day number, which the dates of a log (a few years' worth) fill in a few
+//! pages close together in memory; days written with another offset are kept apart, and
+//! so is what each method, recipient and number as written resolve to. A record then
+//! costs the look-up of its names, its date and its class, and a copy of its time.
 //!
 //! Anything else returns `None`, and the caller takes [`Shortcuts::evaluate`], which gives
 //! the same answer: another shape of time, a written day on which the clock's offset
 //! changes, a clock in another zone, a date outside a calendar, a class not yet learnt (or
 //! one where no clause applies, or several do), or an outcome other than the date itself,
-//! the next business day or receipt.
+//! the next business day (when it starts at midnight) or receipt.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime};
 
 use super::{Class, ClockRead, Effective, Facts, KeyHasher, NameKey, Names, Quick, Shortcuts};
 use crate::eval::Lookup;
 use crate::eval::Status;
 use crate::model::Agreement;
 use crate::syntax::ast::{Outcome, Subject};
+use crate::time::wall_bytes;
 
-/// The most dates (and written days) kept; past it the memory of them starts afresh (a
-/// few in the unit tests, so that their properties run across many fresh starts).
-const MAX_KEPT: usize = if cfg!(test) { 24 } else { 1 << 16 };
+/// The dates on a page of the table of dates.
+const PAGE: usize = 1 << 10;
+
+/// The most pages of dates kept (each [`PAGE`] dates, 16 bytes each); past it the table
+/// starts afresh (at once in the unit tests, so that their properties run across many
+/// fresh starts).
+const MAX_PAGES: usize = if cfg!(test) { 1 } else { 64 };
+
+/// Pages enough for the day numbers of every date of years 0 to 9999.
+const PAGES: usize = 3_652_425 / PAGE + 2;
+
+/// The day number of 1970-01-01 (see [`day_number`]).
+const UNIX_DAY: i64 = 719_468;
+
+/// The most days written with an offset other than the clock's kept; past it the memory
+/// of them starts afresh.
+const MAX_KEPT: usize = if cfg!(test) { 24 } else { 1 << 14 };
 
 /// The most clocks, and calendars per clock, a kept date holds the business days of.
 const MAX_CLOCKS: usize = 4;
@@ -39,29 +55,113 @@ const MAX_CALENDARS: usize = 8;
 /// An RFC 3339 time as the output writes it: `YYYY-MM-DDTHH:MM:SS±HH:MM`.
 pub(crate) type Written = [u8; 25];
 
-/// The days met so far: as written (a date with an offset), and on the agreement's clock.
-#[derive(Default)]
-pub(super) struct Days {
-    /// By the date and offset as written (see [`Stamp::key`]); `None` when the agreement's
-    /// clock changes its offset that day.
-    written: HashMap<u64, Option<Span>, BuildHasherDefault<KeyHasher>>,
-    /// By the date on the agreement's clock, for times written with another offset that
-    /// fall on another date; `None` for a date a calendar does not cover.
-    local: HashMap<NaiveDate, Option<Local>, BuildHasherDefault<KeyHasher>>,
-    /// The next business days, which [`Local::next`] points into.
-    nexts: Vec<Next>,
+/// The day number of a date of years 0 to 9999: the days since 0000-03-01 (the
+/// proleptic Gregorian calendar's, as chrono reads it). `None` for January and February
+/// of year 0, and for a month or day out of range; a day past its month's end (`02-30`)
+/// has the number of a day of the month after, which [`Date::mday`] tells apart.
+fn day_number(year: u32, month: u32, day: u32) -> Option<u32> {
+    if year > 9999 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Years counted from March, so that the leap day ends them (the `days_from_civil`
+    // of H. Hinnant's date algorithms).
+    let (y, m) = match month {
+        3.. => (year, month - 3),
+        _ => (year.checked_sub(1)?, month + 9),
+    };
+    let of_year = (153 * m + 2) / 5 + day - 1;
+    let of_era = y % 400 * 365 + y % 400 / 4 - y % 400 / 100 + of_year;
+    Some(y / 400 * 146_097 + of_era)
 }
 
-/// The next business day on the agreement's calendar, and its first instant.
-type Next = (NaiveDate, DateTime<FixedOffset>, Written);
+/// What classes read of the dates met so far, on the agreement's clock, by day number:
+/// a dense table, a page of dates at a time, so that the dates of a log (a few years'
+/// worth) sit close together in memory. Days written with another offset are kept apart.
+#[derive(Default)]
+pub(super) struct Days {
+    /// Per page of day numbers, its place in `dates` plus one (`0`: none yet). Allocated
+    /// on first use.
+    pages: Vec<u32>,
+    /// The pages of dates, one after another (a date not yet read is all zero).
+    dates: Vec<Date>,
+    /// By the date and offset as written (see [`Stamp::key`]), for times written with an
+    /// offset the agreement's clock does not show all that day; `None` when the clock
+    /// changes its offset within the written day.
+    written: HashMap<u64, Option<Span>, BuildHasherDefault<KeyHasher>>,
+}
 
-/// A day as written, on the agreement's clock.
+/// A date on the agreement's clock, as classes read it (16 bytes).
+#[derive(Clone, Copy, Default)]
+struct Date {
+    /// The clock's offset at the day's first instant.
+    offset: i32,
+    /// Per clock, its business-day bits for the date.
+    days: [u8; MAX_CLOCKS],
+    date: NaiveDate,
+    /// Days to the next business day on the agreement's calendar (`0`: none, or too far).
+    next: u16,
+    /// Its day of the month, to tell a date written past its month's end.
+    mday: u8,
+    /// What is known of it: [`READ`], [`COVERED`], [`MIDNIGHT`], [`STEADY`].
+    flags: u8,
+}
+
+/// The date has been read (a zeroed [`Date`] has not).
+const READ: u8 = 1;
+/// The calendars cover the date (the business-day bits are good).
+const COVERED: u8 = 2;
+/// The day starts at midnight.
+const MIDNIGHT: u8 = 4;
+/// The clock shows the same offset all day (and the day starts at midnight).
+const STEADY: u8 = 8;
+
+impl Date {
+    /// Reads a date: what the calendars say of it, and what the clock shows.
+    fn of(agreement: &Agreement, clocks: &[ClockRead], date: NaiveDate) -> Date {
+        let mut read = Date {
+            date,
+            mday: u8::try_from(date.day()).unwrap_or(0),
+            flags: READ,
+            ..Date::default()
+        };
+        let calendar = &agreement.calendar;
+        let covered = calendar.is_business_day(date).is_ok()
+            && read.days.iter_mut().zip(clocks).all(|(bits, clock)| {
+                let days = clock.days_of(date).and_then(|d| u8::try_from(d).ok());
+                *bits = days.unwrap_or(0);
+                days.is_some()
+            });
+        if covered {
+            read.flags |= COVERED;
+        }
+        if let Some(start) = agreement.clock.start_of_day(date) {
+            read.offset = start.offset().local_minus_utc();
+            if start.time() == NaiveTime::MIN && start.date_naive() == date {
+                read.flags |= MIDNIGHT;
+                let t = start.timestamp();
+                if agreement.clock.steady_offset(t, t + 86_399) == Some(read.offset) {
+                    read.flags |= STEADY;
+                }
+            }
+        }
+        read.next = calendar
+            .nth_business_day_after(date, 1)
+            .ok()
+            .and_then(|next| u16::try_from((next - date).num_days()).ok())
+            .unwrap_or(0);
+        read
+    }
+
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// A day as written with an offset other than the clock's, on the agreement's clock.
 #[derive(Clone, Copy)]
 struct Span {
     /// The Unix second of the written date's first instant at the written offset.
     midnight: i64,
-    /// The written date.
-    date: NaiveDate,
     /// The offset the agreement's clock shows all that day.
     clock: FixedOffset,
     /// Seconds from the written time of day to the clock's.
@@ -69,18 +169,6 @@ struct Span {
     /// Whether the output writes the time as it is written (the clock's offset, written
     /// the same way).
     same: bool,
-    /// The written date on the agreement's clock (`None` when a calendar does not cover
-    /// it): the date of every time written with the clock's offset.
-    local: Option<Local>,
-}
-
-/// A date on the agreement's clock.
-#[derive(Clone, Copy)]
-struct Local {
-    /// Per clock, its business-day bits for the date.
-    days: [u8; MAX_CLOCKS],
-    /// The next business day (an index into [`Days::nexts`]; `u32::MAX` for none).
-    next: u32,
 }
 
 /// A time as written, read on the agreement's clock.
@@ -88,10 +176,12 @@ struct Local {
 struct Time {
     /// Unix seconds.
     utc: i64,
-    /// The date and second of the day on the agreement's clock.
+    /// The date (and its day number) and second of the day on the agreement's clock.
     date: NaiveDate,
+    day: u32,
     second: u32,
-    local: Local,
+    /// Per clock, the date's business-day bits.
+    days: [u8; MAX_CLOCKS],
     clock: FixedOffset,
     /// Whether the output writes it as written.
     same: bool,
@@ -102,6 +192,10 @@ impl Time {
         Some(DateTime::from_timestamp(self.utc, 0)?.with_timezone(&self.clock))
     }
 }
+
+/// The next business day after a date, its first instant (Unix second and offset) and
+/// that instant as the output writes it.
+type Next = (NaiveDate, i64, FixedOffset, Written);
 
 /// A time as written, read into numbers (not yet checked as a date).
 struct Stamp {
@@ -189,60 +283,17 @@ impl Stamp {
     }
 
     /// The written day on the agreement's clock; `None` when its offset changes that day.
-    fn span(
-        &self,
-        agreement: &Agreement,
-        clocks: &[ClockRead],
-        nexts: &mut Vec<Next>,
-    ) -> Option<Span> {
-        let date = NaiveDate::from_ymd_opt(i32::try_from(self.year).ok()?, self.month, self.day)?;
-        let midnight = date.and_time(NaiveTime::MIN).and_utc().timestamp() - i64::from(self.offset);
+    fn span(&self, agreement: &Agreement, day: u32) -> Option<Span> {
+        let midnight = (i64::from(day) - UNIX_DAY) * 86_400 - i64::from(self.offset);
         let clock = agreement.clock.steady_offset(midnight, midnight + 86_399)?;
         Some(Span {
             midnight,
-            date,
             clock: FixedOffset::east_opt(clock)?,
             shift: clock - self.offset,
             // `-00:00` is written back `+00:00`.
             same: clock == self.offset && !(self.minus && self.offset == 0),
-            local: local(agreement, clocks, date, nexts),
         })
     }
-}
-
-/// A date on the agreement's clock; `None` when a calendar does not cover it.
-fn local(
-    agreement: &Agreement,
-    clocks: &[ClockRead],
-    date: NaiveDate,
-    nexts: &mut Vec<Next>,
-) -> Option<Local> {
-    let calendar = &agreement.calendar;
-    calendar.is_business_day(date).ok()?;
-    let mut days = [0; MAX_CLOCKS];
-    for (bits, clock) in days.iter_mut().zip(clocks) {
-        *bits = u8::try_from(clock.days_of(date)?).ok()?;
-    }
-    let next = calendar
-        .nth_business_day_after(date, 1)
-        .ok()
-        .and_then(|next| {
-            let start = agreement.clock.start_of_day(next)?;
-            Some((next, start, written(start)?))
-        });
-    let next = match next.zip(u32::try_from(nexts.len()).ok()) {
-        Some((next, n)) => {
-            nexts.push(next);
-            n
-        }
-        None => u32::MAX,
-    };
-    Some(Local { days, next })
-}
-
-/// An instant as the output writes it, when that is 25 bytes.
-fn written(t: DateTime<FixedOffset>) -> Option<Written> {
-    t.to_rfc3339().as_bytes().try_into().ok()
 }
 
 /// The value kept for `key`, or `make`'s (then kept).
@@ -263,43 +314,97 @@ impl Days {
         clocks.len() <= MAX_CLOCKS && clocks.iter().all(|c| c.calendars.len() <= MAX_CALENDARS)
     }
 
-    /// A time as written, read on the agreement's clock (each day read once).
+    /// The date of a day number, read once.
+    fn date(&mut self, agreement: &Agreement, clocks: &[ClockRead], day: u32) -> Option<Date> {
+        let page = day as usize / PAGE;
+        if self.pages.is_empty() {
+            self.pages = vec![0; PAGES];
+        }
+        let mut at = *self.pages.get(page)?;
+        if at == 0 {
+            if self.dates.len() >= MAX_PAGES * PAGE {
+                // Full: the table starts afresh, so it stays bounded.
+                self.pages.fill(0);
+                self.dates.clear();
+            }
+            self.dates.resize(self.dates.len() + PAGE, Date::default());
+            at = u32::try_from(self.dates.len() / PAGE).ok()?;
+            *self.pages.get_mut(page)? = at;
+        }
+        let slot = (at as usize - 1) * PAGE + day as usize % PAGE;
+        let date = self.dates.get_mut(slot)?;
+        if !date.has(READ) {
+            let d = NaiveDate::from_num_days_from_ce_opt(i32::try_from(day).ok()? - 305)?;
+            *date = Date::of(agreement, clocks, d);
+        }
+        Some(*date)
+    }
+
+    /// A time as written, read on the agreement's clock (each date read once).
     fn read(&mut self, agreement: &Agreement, clocks: &[ClockRead], text: &str) -> Option<Time> {
         let stamp = Stamp::read(text)?;
-        if self.written.len() >= MAX_KEPT || self.local.len() >= MAX_KEPT {
-            // Full: the memory starts afresh, so it stays bounded.
-            *self = Days::default();
+        let day = day_number(stamp.year, stamp.month, stamp.day)?;
+        let date = self.date(agreement, clocks, day)?;
+        if u32::from(date.mday) != stamp.day {
+            return None;
         }
-        let nexts = &mut self.nexts;
+        if date.flags & (STEADY | COVERED) == STEADY | COVERED && date.offset == stamp.offset {
+            // Written with the offset the clock shows all day: its date and time of day.
+            return Some(Time {
+                utc: (i64::from(day) - UNIX_DAY) * 86_400 + i64::from(stamp.second)
+                    - i64::from(stamp.offset),
+                date: date.date,
+                day,
+                second: stamp.second,
+                days: date.days,
+                clock: FixedOffset::east_opt(stamp.offset)?,
+                // `-00:00` is written back `+00:00`.
+                same: !(stamp.minus && stamp.offset == 0),
+            });
+        }
+        if self.written.len() >= MAX_KEPT {
+            // Full: the memory starts afresh, so it stays bounded.
+            self.written.clear();
+        }
         let span = kept(&mut self.written, stamp.key(), || {
-            stamp.span(agreement, clocks, nexts)
+            stamp.span(agreement, day)
         })?;
         let wall = i64::from(stamp.second) + i64::from(span.shift);
-        let (date, local) = match wall.div_euclid(86_400) {
-            0 => (span.date, span.local?),
+        let (day, date) = match wall.div_euclid(86_400) {
+            0 => (day, date),
             days => {
-                let date = span
-                    .date
-                    .checked_add_signed(chrono::TimeDelta::try_days(days)?)?;
-                let local = kept(&mut self.local, date, || {
-                    local(agreement, clocks, date, nexts)
-                });
-                (date, local?)
+                let day = u32::try_from(i64::from(day) + days).ok()?;
+                (day, self.date(agreement, clocks, day)?)
             }
         };
+        if !date.has(COVERED) {
+            return None;
+        }
         Some(Time {
             utc: span.midnight + i64::from(stamp.second),
-            date,
+            date: date.date,
+            day,
             second: u32::try_from(wall.rem_euclid(86_400)).ok()?,
-            local,
+            days: date.days,
             clock: span.clock,
             same: span.same,
         })
     }
 
-    /// A date's next business day, when it has one.
-    fn next(&self, local: Local) -> Option<&Next> {
-        self.nexts.get(usize::try_from(local.next).ok()?)
+    /// The next business day after a day, when it has one and it starts at midnight.
+    fn next(&mut self, agreement: &Agreement, clocks: &[ClockRead], day: u32) -> Option<Next> {
+        let after = self.date(agreement, clocks, day)?.next;
+        if after == 0 {
+            return None;
+        }
+        let day = day.checked_add(u32::from(after))?;
+        let next = self.date(agreement, clocks, day)?;
+        if !next.has(MIDNIGHT) {
+            return None;
+        }
+        let utc = (i64::from(day) - UNIX_DAY) * 86_400 - i64::from(next.offset);
+        let text = wall_bytes(next.date, 0, next.offset)?;
+        Some((next.date, utc, FixedOffset::east_opt(next.offset)?, text))
     }
 }
 
@@ -436,7 +541,7 @@ impl Shortcuts<'_> {
                 return None;
             }
             let wall = NaiveTime::from_num_seconds_from_midnight_opt(time.second, 0)?;
-            Some((clock.class_of(wall), u64::from(*time.local.days.get(n)?)))
+            Some((clock.class_of(wall), u64::from(*time.days.get(n)?)))
         })?;
         let Class::Clauses(plan) = *self.classes.get(&key)? else {
             return None;
@@ -482,11 +587,11 @@ impl Shortcuts<'_> {
             Outcome::BusinessDaysAfter(1, subject) => match anchor(subject) {
                 None => quick(None, Effective::Pending),
                 Some(at) => {
-                    let &(next, start, text) = self.days.next(at.local)?;
+                    let (next, utc, offset, text) = self.days.next(agreement, clocks, at.day)?;
                     if next <= sent_at.date {
                         return None;
                     }
-                    quick(Some(next), Effective::Written(start, text))
+                    quick(Some(next), Effective::Text(utc, offset, text))
                 }
             },
             _ => return None,
@@ -589,6 +694,45 @@ mod tests {
         }
     }
 
+    /// Every date of years 0 to 9999 has chrono's day number (less 305, chrono counting
+    /// from 0001-01-01), one more than the day before; a day past its month's end has
+    /// another day of the month than the one written.
+    #[test]
+    fn day_numbers_count_the_days() {
+        let mut date = NaiveDate::from_ymd_opt(0, 3, 1).unwrap();
+        let mut last = None;
+        while date.year() <= 9999 {
+            let (y, m, d) = (date.year() as u32, date.month(), date.day());
+            let n = day_number(y, m, d).unwrap();
+            assert_eq!(
+                i64::from(n) - 305,
+                i64::from(date.num_days_from_ce()),
+                "{date}"
+            );
+            assert_eq!(last.map(|l: u32| l + 1).unwrap_or(0), n, "{date}");
+            assert!((n as usize) < PAGES * PAGE);
+            let next = date.succ_opt().unwrap();
+            if next.month() != m {
+                for past in d + 1..=31 {
+                    let n = day_number(y, m, past).unwrap();
+                    let other = NaiveDate::from_num_days_from_ce_opt(n as i32 - 305).unwrap();
+                    assert_ne!(other.day(), past, "{y}-{m}-{past}");
+                }
+            }
+            last = Some(n);
+            date = next;
+        }
+        assert_eq!(
+            NaiveDate::from_num_days_from_ce_opt(UNIX_DAY as i32 - 305),
+            Some(NaiveDate::default())
+        );
+        assert_eq!(day_number(0, 2, 29), None);
+        assert_eq!(day_number(10_000, 1, 1), None);
+        assert_eq!(day_number(2000, 13, 1), None);
+        assert_eq!(day_number(2000, 1, 0), None);
+        assert_eq!(day_number(2000, 1, 32), None);
+    }
+
     /// The reference rules, with the agreement's clock moved to `zone`.
     fn rules_in(zone: &str) -> Rules {
         let path =
@@ -643,6 +787,23 @@ mod tests {
         let read = read.expect("read from the text");
         assert_eq!(read.written(), None);
         assert_eq!(read.effective_at(), learnt.effective_at());
+    }
+
+    #[test]
+    fn a_day_past_its_months_end_is_left_to_the_full_reading() {
+        let rules = rules_in("America/New_York");
+        let mut shortcuts = Shortcuts::new(&rules);
+        // The class of a fax before 8:00 p.m. on a business day, learnt from 2001-03-01
+        // and 2001-03-02, the days `02-29` and `02-30` would fall on.
+        for text in ["2001-03-01T10:00:00-05:00", "2001-03-02T10:00:00-05:00"] {
+            let (read, _) = fax_at(&mut shortcuts, text);
+            assert!(read.is_some(), "{text}");
+        }
+        for text in ["2001-02-29T10:00:00-05:00", "2001-02-30T10:00:00-05:00"] {
+            let to = (Some("company"), Some("(949) 788-6706"));
+            let read = shortcuts.by_text("fax", text, None, to.0, to.1);
+            assert!(read.is_none(), "{text}");
+        }
     }
 
     #[test]
