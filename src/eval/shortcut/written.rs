@@ -157,13 +157,11 @@ impl Date {
     }
 }
 
-/// A day as written with an offset other than the clock's, on the agreement's clock.
+/// A day as written with an offset the clock does not show all the day or two it spans.
 #[derive(Clone, Copy)]
 struct Span {
-    /// The Unix second of the written date's first instant at the written offset.
-    midnight: i64,
-    /// The offset the agreement's clock shows all that day.
-    clock: FixedOffset,
+    /// The offset the agreement's clock shows all that written day.
+    clock: i32,
     /// Seconds from the written time of day to the clock's.
     shift: i32,
     /// Whether the output writes the time as it is written (the clock's offset, written
@@ -287,8 +285,7 @@ impl Stamp {
         let midnight = (i64::from(day) - UNIX_DAY) * 86_400 - i64::from(self.offset);
         let clock = agreement.clock.steady_offset(midnight, midnight + 86_399)?;
         Some(Span {
-            midnight,
-            clock: FixedOffset::east_opt(clock)?,
+            clock,
             shift: clock - self.offset,
             // `-00:00` is written back `+00:00`.
             same: clock == self.offset && !(self.minus && self.offset == 0),
@@ -348,28 +345,27 @@ impl Days {
         if u32::from(date.mday) != stamp.day {
             return None;
         }
-        if date.flags & (STEADY | COVERED) == STEADY | COVERED && date.offset == stamp.offset {
-            // Written with the offset the clock shows all day: its date and time of day.
-            return Some(Time {
-                utc: (i64::from(day) - UNIX_DAY) * 86_400 + i64::from(stamp.second)
-                    - i64::from(stamp.offset),
-                date: date.date,
-                day,
-                second: stamp.second,
-                days: date.days,
-                clock: FixedOffset::east_opt(stamp.offset)?,
-                // `-00:00` is written back `+00:00`.
-                same: !(stamp.minus && stamp.offset == 0),
-            });
-        }
-        if self.written.len() >= MAX_KEPT {
-            // Full: the memory starts afresh, so it stays bounded.
-            self.written.clear();
-        }
-        let span = kept(&mut self.written, stamp.key(), || {
-            stamp.span(agreement, day)
-        })?;
-        let wall = i64::from(stamp.second) + i64::from(span.shift);
+        let (clock, shift, same) = match self.steady(agreement, clocks, day, date, stamp.offset) {
+            // `-00:00` is written back `+00:00`.
+            Some(shift) => (
+                date.offset,
+                shift,
+                shift == 0 && !(stamp.minus && stamp.offset == 0),
+            ),
+            None => {
+                if self.written.len() >= MAX_KEPT {
+                    // Full: the memory starts afresh, so it stays bounded.
+                    self.written.clear();
+                }
+                let span = kept(&mut self.written, stamp.key(), || {
+                    stamp.span(agreement, day)
+                })?;
+                (span.clock, span.shift, span.same)
+            }
+        };
+        let utc = (i64::from(day) - UNIX_DAY) * 86_400 + i64::from(stamp.second)
+            - i64::from(stamp.offset);
+        let wall = i64::from(stamp.second) + i64::from(shift);
         let (day, date) = match wall.div_euclid(86_400) {
             0 => (day, date),
             days => {
@@ -381,14 +377,40 @@ impl Days {
             return None;
         }
         Some(Time {
-            utc: span.midnight + i64::from(stamp.second),
+            utc,
             date: date.date,
             day,
             second: u32::try_from(wall.rem_euclid(86_400)).ok()?,
             days: date.days,
-            clock: span.clock,
-            same: span.same,
+            clock: FixedOffset::east_opt(clock)?,
+            same,
         })
+    }
+
+    /// The seconds from a time written on `day` (read as `date`) with `offset` to the
+    /// clock's, when the clock shows one offset all that written day: the one or two days
+    /// it spans on the clock show that offset all day. `None` otherwise (a day of a
+    /// change, say), and the written day is read apart.
+    fn steady(
+        &mut self,
+        agreement: &Agreement,
+        clocks: &[ClockRead],
+        day: u32,
+        date: Date,
+        offset: i32,
+    ) -> Option<i32> {
+        if !date.has(STEADY) {
+            return None;
+        }
+        let shift = date.offset - offset;
+        let other = match shift {
+            0 => return Some(0),
+            ..=-86_400 | 86_400.. => return None,
+            ..0 => day.checked_sub(1)?,
+            1.. => day + 1,
+        };
+        let other = self.date(agreement, clocks, other)?;
+        (other.has(STEADY) && other.offset == date.offset).then_some(shift)
     }
 
     /// The next business day after a day, when it has one and it starts at midnight.
@@ -787,6 +809,33 @@ mod tests {
         let read = read.expect("read from the text");
         assert_eq!(read.written(), None);
         assert_eq!(read.effective_at(), learnt.effective_at());
+    }
+
+    #[test]
+    fn a_utc_day_reaching_into_a_day_of_change_is_read_on_its_own() {
+        let rules = rules_in("America/New_York");
+        let mut shortcuts = Shortcuts::new(&rules);
+        // 2000-04-03 in UTC is 2000-04-02 20:00 to 2000-04-03 19:59:59 in New York, all
+        // on daylight time, though 2000-04-02 itself began on standard time.
+        for text in [
+            "2000-04-03T15:00:00-04:00",
+            "2000-04-03T03:00:00+00:00",
+            "2000-04-03T19:00:00+00:00",
+        ] {
+            let (read, learnt) = send(&mut shortcuts, "courier", text);
+            let read = read.unwrap_or_else(|| panic!("{text}: read from the text"));
+            assert_eq!(
+                (read.deemed_date, read.effective_at()),
+                (learnt.deemed_date, learnt.effective_at()),
+                "{text}"
+            );
+        }
+        // A written day that takes in the change itself is left to the full reading: the
+        // UTC day before, and 2000-04-03 at +19:00 (from 2000-04-02 01:00 in New York).
+        for text in ["2000-04-02T12:00:00+00:00", "2000-04-03T12:00:00+19:00"] {
+            let (read, _) = send(&mut shortcuts, "courier", text);
+            assert!(read.is_none(), "{text}");
+        }
     }
 
     #[test]
