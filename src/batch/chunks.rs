@@ -17,7 +17,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, PROGRESS_EVERY, Summary, read_line,
+    Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, PROGRESS_EVERY, Prints, Summary,
+    read_line,
 };
 
 /// A chunk holds about this many input bytes...
@@ -133,8 +134,8 @@ struct Chunk {
     output: Vec<u8>,
     /// Each record's end in `output`.
     ends: Vec<usize>,
-    /// Each record's id fingerprint, for the duplicate check.
-    prints: Vec<Option<u64>>,
+    /// Each record's id, for the duplicate check.
+    prints: Prints,
 }
 
 impl Chunk {
@@ -354,8 +355,12 @@ impl<'r> Batch<'r> {
             self.out.clear();
         }
         let index = self.index.get_or_insert_with(IdIndex::new);
+        if let Some(full) = index.take_rising(&chunk.prints, chunk.first_line) {
+            self.summary.duplicate_index_full |= full;
+            return output.write_all(&chunk.output).map_err(BatchError::Write);
+        }
         let mut written = 0;
-        for (k, print) in chunk.prints.iter().enumerate() {
+        for (k, print) in chunk.prints.prints.iter().enumerate() {
             let Some(print) = *print else { continue };
             let line_no = chunk.first_line + k as u64;
             let first = match index.first_seen(print, line_no) {

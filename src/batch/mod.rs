@@ -5,7 +5,8 @@
 //! checked for duplicate ids and written, in input order, on one thread or with worker
 //! threads. Most records take a shortcut: which clauses apply is worked out once per class
 //! of events. Memory does not grow with the input: besides the chunks, the only index kept
-//! is a fixed-size table of id fingerprints for the duplicate-id warning.
+//! is of id fingerprints for the duplicate-id warning, noted in order while the ids rise
+//! and in a fixed-size table once they do not, either bounded.
 //!
 //! ```
 //! let rules = deemed::Rules::default_rules().unwrap();
@@ -204,12 +205,76 @@ const ID_SLOTS: usize = 1 << 21;
 /// Distinct ids the table holds before it stops (three quarters full).
 pub const DUPLICATE_CAPACITY: usize = ID_SLOTS / 4 * 3;
 
-/// A fixed-size open-addressing table of 64-bit id fingerprints and the line each was on.
-/// Its size never changes, so memory does not grow with the input. A slot is the
-/// fingerprint's two halves and the line, side by side, so a look-up touches one place.
+/// The ids seen so far, for the duplicate check. While each id comes after the one before
+/// (see [`rises`]), as the ids of most logs do, none can repeat an earlier one: their
+/// fingerprints and lines are only noted, one after another. Once an id does not, they
+/// go into a fixed-size open-addressing table of 64-bit fingerprints and the line each
+/// was on, where every later id is looked up. Neither grows past [`DUPLICATE_CAPACITY`]
+/// ids, so memory does not grow with the input. A slot is the fingerprint's two halves
+/// and the line, side by side, so a look-up touches one place.
 struct IdIndex {
+    /// While the ids rise: each id's slot (as the table would hold it), in input order.
+    noted: Vec<[u32; 3]>,
+    /// While the ids rise: the last id.
+    last: Option<Vec<u8>>,
+    rising: bool,
+    /// Once they have not risen: the table (empty before).
     slots: Vec<[u32; 3]>,
     len: usize,
+}
+
+/// Whether id `b` comes after id `a`: longer, or as long and greater byte by byte (so
+/// `N9` comes before `N10`, and `N09` before `N10`).
+fn rises(a: &[u8], b: &[u8]) -> bool {
+    (a.len(), a) < (b.len(), b)
+}
+
+/// The ids of a chunk's records, for the duplicate check: each record's id fingerprint,
+/// and whether each id comes after the one before, with the first and the last.
+struct Prints {
+    prints: Vec<Option<u64>>,
+    /// How many records had an id.
+    ids: usize,
+    rising: bool,
+    first: Vec<u8>,
+    last: Vec<u8>,
+}
+
+impl Default for Prints {
+    fn default() -> Prints {
+        Prints {
+            prints: Vec::new(),
+            ids: 0,
+            rising: true,
+            first: Vec::new(),
+            last: Vec::new(),
+        }
+    }
+}
+
+impl Prints {
+    fn clear(&mut self) {
+        self.prints.clear();
+        self.ids = 0;
+        self.rising = true;
+        self.first.clear();
+        self.last.clear();
+    }
+
+    fn push(&mut self, id: Option<&str>) {
+        let Some(id) = id.map(str::as_bytes) else {
+            self.prints.push(None);
+            return;
+        };
+        self.prints.push(Some(fingerprint(id)));
+        match self.ids {
+            0 => self.first.extend_from_slice(id),
+            _ => self.rising &= rises(&self.last, id),
+        }
+        self.ids += 1;
+        self.last.clear();
+        self.last.extend_from_slice(id);
+    }
 }
 
 /// A 64-bit fingerprint of an id: eight bytes at a time, each folded in by a 128-bit
@@ -242,8 +307,57 @@ fn fingerprint(id: &[u8]) -> u64 {
 impl IdIndex {
     fn new() -> IdIndex {
         IdIndex {
-            slots: vec![[0; 3]; ID_SLOTS],
+            noted: Vec::new(),
+            last: None,
+            rising: true,
+            slots: Vec::new(),
             len: 0,
+        }
+    }
+
+    /// Takes the ids of a chunk whose first line is `first_line` when they rise on from
+    /// the last id: then each is new and is only noted. `Some(true)` when some could not be
+    /// kept (past [`DUPLICATE_CAPACITY`]); `None` when they do not rise, and each is to be
+    /// looked up with [`IdIndex::first_seen`].
+    fn take_rising(&mut self, prints: &Prints, first_line: u64) -> Option<bool> {
+        if !self.rising {
+            return None;
+        }
+        if prints.ids == 0 {
+            return Some(false);
+        }
+        let on = self
+            .last
+            .as_deref()
+            .is_none_or(|last| rises(last, &prints.first));
+        if !(prints.rising && on) {
+            self.stop_rising();
+            return None;
+        }
+        let mut full = false;
+        for (k, print) in prints.prints.iter().enumerate() {
+            let Some(fp) = *print else { continue };
+            if self.noted.len() >= DUPLICATE_CAPACITY {
+                full = true;
+                break;
+            }
+            self.noted.push(slot_of(fp, first_line + k as u64));
+        }
+        let last = self.last.get_or_insert_with(Vec::new);
+        last.clear();
+        last.extend_from_slice(&prints.last);
+        Some(full)
+    }
+
+    /// Puts the ids noted while they rose into the table.
+    fn stop_rising(&mut self) {
+        self.rising = false;
+        self.last = None;
+        self.slots = vec![[0; 3]; ID_SLOTS];
+        for [lo, hi, line] in std::mem::take(&mut self.noted) {
+            let fp = u64::from(lo) | u64::from(hi) << 32;
+            // Rising ids are all different: none is found.
+            let _ = self.first_seen(fp, u64::from(line));
         }
     }
 
@@ -251,11 +365,12 @@ impl IdIndex {
     /// `Err(())` when the table is full and the id could not be checked.
     /// The id is given by its [`fingerprint`].
     fn first_seen(&mut self, fp: u64, line: u64) -> Result<Option<u64>, ()> {
-        // Zero marks an empty slot.
-        let fp = fp.max(1);
-        let (lo, hi) = (fp as u32, (fp >> 32) as u32);
+        if self.rising {
+            self.stop_rising();
+        }
+        let [lo, hi, line] = slot_of(fp, line);
         let mask = ID_SLOTS - 1;
-        let mut slot = (fp as usize) & mask;
+        let mut slot = (lo as usize) & mask;
         loop {
             match self.slots.get(slot) {
                 Some([0, 0, _]) | None => break,
@@ -269,18 +384,28 @@ impl IdIndex {
             return Err(());
         }
         if let Some(s) = self.slots.get_mut(slot) {
-            *s = [lo, hi, u32::try_from(line).unwrap_or(u32::MAX)];
+            *s = [lo, hi, line];
             self.len += 1;
         }
         Ok(None)
     }
 }
 
+/// A fingerprint and a line as a slot holds them (zero marks an empty slot).
+fn slot_of(fp: u64, line: u64) -> [u32; 3] {
+    let fp = fp.max(1);
+    [
+        fp as u32,
+        (fp >> 32) as u32,
+        u32::try_from(line).unwrap_or(u32::MAX),
+    ]
+}
+
 /// What a batch does with a record's id, for the duplicate check (made by the batch that
 /// writes the records in input order, against its table of ids).
 enum Ids {
-    /// Keeps each record's id fingerprint for the writing batch (evaluating a chunk).
-    Deferred(Vec<Option<u64>>),
+    /// Keeps each record's id for the writing batch (evaluating a chunk).
+    Deferred(Prints),
     /// Already knows the line the next record's id was first seen on (writing again one
     /// record found to be a duplicate).
     Known(Option<u64>),
@@ -752,7 +877,7 @@ impl<'r> Batch<'r> {
             options,
             summary: Summary::default(),
             index,
-            ids: Ids::Deferred(Vec::new()),
+            ids: Ids::Deferred(Prints::default()),
             shortcuts: Shortcuts::new(rules),
             quick: true,
             by_clause: Vec::new(),
@@ -1106,7 +1231,7 @@ impl<'r> Batch<'r> {
             }
         };
         if let Ids::Deferred(prints) = &mut self.ids {
-            prints.push(id.map(|id| fingerprint(id.as_bytes())));
+            prints.push(id);
         }
         self.summary.records += 1;
         match pending {
@@ -1145,7 +1270,7 @@ impl<'r> Batch<'r> {
         };
         let seen = match &mut self.ids {
             Ids::Deferred(prints) => {
-                prints.push(id.map(|id| fingerprint(id.as_bytes())));
+                prints.push(id);
                 None
             }
             Ids::Known(first) => *first,
@@ -2196,6 +2321,84 @@ mod tests {
         let mut r = &b"next\r\n"[..];
         read_line(&mut r, &mut buf).unwrap().unwrap();
         assert_eq!(buf, b"kept\rnext");
+    }
+
+    #[test]
+    fn ids_rise_by_length_then_bytes() {
+        assert!(rises(b"N9", b"N10"));
+        assert!(rises(b"N09", b"N10"));
+        assert!(rises(b"a", b"b"));
+        assert!(!rises(b"N10", b"N9"));
+        assert!(!rises(b"b", b"b"));
+        assert!(!rises(b"b", b"a"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Ids that mostly rise, now and then staying or going back to an earlier one (at
+        /// times as the first of a chunk that rises on), on one thread and on three (chunks
+        /// of a few lines): a record is warned of exactly when an earlier line had its id,
+        /// and the warning names the first such line.
+        #[test]
+        fn rising_ids_are_checked_as_any_others(
+            steps in proptest::collection::vec((0u8..30, 0usize..40), 1..150),
+        ) {
+            static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+            let rules = RULES.get_or_init(|| Rules::default_rules().unwrap());
+            let mut ids: Vec<u64> = Vec::new();
+            let mut n = 0;
+            for (kind, back) in steps {
+                let id = match kind {
+                    // Back to an earlier id.
+                    0 if !ids.is_empty() => ids[ids.len() - 1 - back % ids.len()],
+                    // The same id again.
+                    1 => n,
+                    _ => {
+                        n += 1 + back as u64 % 3;
+                        n
+                    }
+                };
+                ids.push(id);
+            }
+            let input: String = ids
+                .iter()
+                .map(|n| format!(r#"{{"id":"N{n}","method":"courier","sent":"2000-03-03T10:00:00-05:00"}}"#) + "\n")
+                .collect();
+            let mut first = std::collections::HashMap::new();
+            let expected: Vec<Option<String>> = ids
+                .iter()
+                .enumerate()
+                .map(|(k, n)| match first.entry(*n) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        Some(format!(r#"duplicate id "N{n}": first seen on line {}"#, e.get()))
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(k + 1);
+                        None
+                    }
+                })
+                .collect();
+            for threads in [1, 3] {
+                let mut batch = Batch::new(rules, Options { threads, ..Options::default() }).unwrap();
+                let mut out = Vec::new();
+                batch.run("log", input.as_bytes(), &mut out, &mut |_| {}).unwrap();
+                let summary = batch.finish();
+                let out = String::from_utf8(out).unwrap();
+                prop_assert_eq!(out.lines().count(), ids.len());
+                for (line, want) in out.lines().zip(&expected) {
+                    let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let warnings = record["warnings"].as_array().unwrap();
+                    let got = warnings
+                        .last()
+                        .and_then(|w| w.as_str())
+                        .filter(|w| w.starts_with("duplicate id"));
+                    prop_assert_eq!(got, want.as_deref(), "{} threads", threads);
+                }
+                let duplicates = expected.iter().flatten().count() as u64;
+                prop_assert_eq!(summary.duplicate_ids, duplicates);
+            }
+        }
     }
 
     #[test]
