@@ -27,7 +27,7 @@ use super::{
 };
 use crate::calendar::Calendar;
 use crate::model::{Agreement, Cond, PartyDef, Rules, UnknownName, ZoneSel};
-use crate::syntax::ast::Subject;
+use crate::syntax::ast::{Outcome, Subject};
 
 mod written;
 
@@ -175,7 +175,10 @@ pub(crate) enum Answered {
 /// How a class of events resolves.
 #[derive(Debug, Clone, Copy)]
 enum Class {
-    /// A clause applies: by this plan.
+    /// One clause applies: by this plan, with the clause (an index into the notice's
+    /// clauses) and its outcome at hand.
+    One(usize, usize, Outcome),
+    /// Several clauses apply: by this plan.
     Clauses(usize),
     /// No clause applies, and a gap rule does: by this gap plan.
     Gap(usize),
@@ -317,7 +320,7 @@ impl<'r> Shortcuts<'r> {
             None => self.learn(key, r)?,
         };
         match class {
-            Class::Clauses(plan) => self.quick(r, plan).map(Answered::Quick),
+            Class::One(plan, ..) | Class::Clauses(plan) => self.quick(r, plan).map(Answered::Quick),
             Class::Gap(plan) => {
                 // The gap warning describes the event itself; only which gap rule decides,
                 // and its assumptions, are the class's.
@@ -451,8 +454,12 @@ impl<'r> Shortcuts<'r> {
         }
         let (rule, deemed) = picker.pick(&mut warnings)?;
         let warnings = finish(rule, deemed, Status::Effective, warnings, Vec::new()).warnings;
+        let plan = self.plans.len();
+        let class = match applies.as_slice() {
+            &[n] => Class::One(plan, n, notice.clauses.get(n)?.outcome),
+            _ => Class::Clauses(plan),
+        };
         self.plans.push(Plan { applies, warnings });
-        let class = Class::Clauses(self.plans.len() - 1);
         self.classes.insert(key, class);
         Some(class)
     }

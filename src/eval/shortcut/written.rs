@@ -611,10 +611,7 @@ impl Shortcuts<'_> {
             let wall = NaiveTime::from_num_seconds_from_midnight_opt(time.second, 0)?;
             Some((clock.class_of(wall), u64::from(*time.days.get(n)?)))
         })?;
-        let Class::Clauses(plan) = *self.classes.get(&key)? else {
-            return None;
-        };
-        let &[clause] = self.plans.get(plan)?.applies.as_slice() else {
+        let Class::One(plan, clause, outcome) = *self.classes.get(&key)? else {
             return None;
         };
         let quick = |date, effective| Quick {
@@ -640,7 +637,7 @@ impl Shortcuts<'_> {
         };
         // As `Resolved::deem`: the sending on the day it was sent; after that day, the
         // first instant of the deemed date.
-        Some(match agreement.notice.clauses.get(clause)?.outcome {
+        Some(match outcome {
             Outcome::UponReceipt => match received {
                 None => quick(None, Effective::Pending),
                 Some((at, text)) => quick(Some(date_of(at.day)?), effective(&at, text)?),
