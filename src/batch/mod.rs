@@ -24,7 +24,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
@@ -790,18 +790,53 @@ fn parse_csv_line<'a>(line: &'a str, cols: &CsvColumns) -> Result<Record<'a>, Re
 }
 
 /// An evaluation's error as an error record, on the field it is about (named by `field`).
-fn eval_error(e: &EvalError, field: &dyn Fn(&str) -> String) -> RecordError {
+fn eval_error(e: &EvalError, field: &dyn Fn(&str) -> String, kept: &mut Messages) -> RecordError {
     let which = match e {
         EvalError::Unknown(u) if u.what == "party" => "to",
         EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
         EvalError::ReceivedBeforeSent { .. } => "received",
         EvalError::Calendar(_) | EvalError::NoAgreement { .. } => "sent",
     };
-    let message = match e.help() {
+    let message = |e: &EvalError| match e.help() {
         Some(help) => format!("{e} ({help})"),
         None => e.to_string(),
     };
+    let message = match e {
+        // A log that names an unknown method or party names it again and again.
+        EvalError::Unknown(u) => kept.message(u.what, &u.name, || message(e)),
+        _ => message(e),
+    };
     RecordError::field(field(which), message)
+}
+
+/// The most messages [`Messages`] keeps.
+const MESSAGES_KEPT: usize = 256;
+
+/// The messages of the errors for unknown names, by kind and name: each is worded once.
+#[derive(Default)]
+struct Messages(Vec<(&'static str, HashMap<String, String>)>);
+
+impl Messages {
+    fn message(&mut self, what: &'static str, name: &str, word: impl FnOnce() -> String) -> String {
+        let of_kind = match self.0.iter().position(|(w, _)| *w == what) {
+            Some(n) => self.0.get_mut(n),
+            None => {
+                self.0.push((what, HashMap::new()));
+                self.0.last_mut()
+            }
+        };
+        let Some((_, kept)) = of_kind else {
+            return word();
+        };
+        if let Some(message) = kept.get(name) {
+            return message.clone();
+        }
+        let message = word();
+        if kept.len() < MESSAGES_KEPT {
+            kept.insert(name.to_string(), message.clone());
+        }
+        message
+    }
 }
 
 /// The outcome for one input record: most are answered by shortcut, and carry nothing
@@ -838,6 +873,7 @@ pub struct Batch<'r> {
     /// Records per deciding clause, gathered into the summary at the end.
     by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
+    messages: Messages,
     /// The end of a JSON record resolved by shortcut, per plan and status (see
     /// [`Batch::write_quick`]).
     tails: Vec<Option<QuickTail>>,
@@ -882,6 +918,7 @@ impl<'r> Batch<'r> {
             quick: true,
             by_clause: Vec::new(),
             rendered: Rendered::default(),
+            messages: Messages::default(),
             tails: Vec::new(),
             line_text: LineText::default(),
             out: Vec::with_capacity(1 << 16),
@@ -1025,7 +1062,7 @@ impl<'r> Batch<'r> {
                 resolution: Some(resolution),
                 ..FullOutcome::default()
             }),
-            Err(e) => Outcome::error(eval_error(&e, &|f| f.to_string())),
+            Err(e) => Outcome::error(eval_error(&e, &|f| f.to_string(), &mut self.messages)),
         };
         Some((id, outcome))
     }
@@ -1096,7 +1133,7 @@ impl<'r> Batch<'r> {
             };
             let resolution = match resolution {
                 Ok(r) => r,
-                Err(e) => return Outcome::error(eval_error(&e, &field)),
+                Err(e) => return Outcome::error(eval_error(&e, &field, &mut self.messages)),
             };
             let better = match &best {
                 None => true,
@@ -2321,6 +2358,58 @@ mod tests {
         let mut r = &b"next\r\n"[..];
         read_line(&mut r, &mut buf).unwrap().unwrap();
         assert_eq!(buf, b"kept\rnext");
+    }
+
+    #[test]
+    fn unknown_names_are_worded_once_each() {
+        let rules = Rules::default_rules().unwrap();
+        let line = |method: &str, to: &str| {
+            format!(r#"{{"method":"{method}","sent":"2000-03-03T10:00:00-05:00","to":"{to}"}}"#)
+        };
+        let lines = [
+            line("telex", "company"),
+            line("pigeon", "company"),
+            line("telex", "company"),
+            line("fax", "nobody"),
+            line("fax", "someone"),
+            line("fax", "nobody"),
+        ];
+        let mut batch = Batch::new(&rules, Options::default()).unwrap();
+        let mut out = Vec::new();
+        let input = lines.join("\n");
+        batch
+            .run("log", input.as_bytes(), &mut out, &mut |_| {})
+            .unwrap();
+        let messages: Vec<String> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let record: serde_json::Value = serde_json::from_str(l).unwrap();
+                record["error"]["message"].as_str().unwrap().to_string()
+            })
+            .collect();
+        for (message, name) in messages.iter().zip([
+            "`telex`",
+            "`pigeon`",
+            "`telex`",
+            "`nobody`",
+            "`someone`",
+            "`nobody`",
+        ]) {
+            assert!(message.starts_with("unknown "), "{message}");
+            assert!(message.contains(name), "{message} names {name}");
+        }
+        assert_eq!(messages[0], messages[2]);
+        assert_eq!(messages[3], messages[5]);
+        let mut kept = Messages::default();
+        let mut worded = 0;
+        for _ in 0..3 {
+            kept.message("method", "telex", || {
+                worded += 1;
+                "unknown method `telex`".into()
+            });
+        }
+        assert_eq!(worded, 1);
     }
 
     #[test]
