@@ -337,7 +337,23 @@ impl Days {
 
     /// The date of a day number, read once (with the other clocks' business-day bits
     /// when there are other clocks).
+    #[inline]
     fn date(&mut self, agreement: &Agreement, clocks: &[ClockRead], day: u32) -> Option<Date> {
+        let at = self.pages.get(day as usize / PAGE).copied().unwrap_or(0) as usize;
+        let read = match at.checked_sub(1) {
+            Some(page) => self.dates.get(page * PAGE + day as usize % PAGE).copied(),
+            None => None,
+        };
+        match read {
+            Some(date) if date.has(READ) => Some(date),
+            _ => self.read_date(agreement, clocks, day),
+        }
+    }
+
+    /// [`Days::date`] for a date not read yet.
+    #[cold]
+    #[inline(never)]
+    fn read_date(&mut self, agreement: &Agreement, clocks: &[ClockRead], day: u32) -> Option<Date> {
         let page = day as usize / PAGE;
         if self.pages.is_empty() {
             self.pages = vec![0; PAGES];
