@@ -278,7 +278,9 @@ impl Prints {
 }
 
 /// A 64-bit fingerprint of an id: eight bytes at a time, each folded in by a 128-bit
-/// multiply (the construction of wyhash and foldhash), seeded with the length.
+/// multiply (the construction of wyhash and foldhash), seeded with the length. The last
+/// word is the id's last eight bytes (overlapping the one before), and an id of eight
+/// bytes or fewer is one word, zero-padded: with the length, the words are the id.
 fn fingerprint(id: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     const M: u64 = 0xA076_1D64_78BD_642F;
@@ -286,22 +288,18 @@ fn fingerprint(id: &[u8]) -> u64 {
         let p = u128::from(a).wrapping_mul(u128::from(b));
         (p as u64) ^ ((p >> 64) as u64)
     };
-    let mut h = fold(id.len() as u64 ^ K, M);
-    let mut chunks = id.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        h = fold(h ^ u64::from_le_bytes(word), M);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        if let Some(w) = word.get_mut(..rest.len()) {
-            w.copy_from_slice(rest);
-        }
-        h = fold(h ^ u64::from_le_bytes(word), M);
-    }
-    fold(h, K)
+    let len = id.len();
+    let h = fold(len as u64 ^ K, M);
+    let Some(last) = id.last_chunk::<8>() else {
+        let word = id.iter().rev().fold(0, |w, &b| w << 8 | u64::from(b));
+        return fold(fold(h ^ word, M), K);
+    };
+    let word = |w: &[u8]| w.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
+    let h = id
+        .chunks_exact(8)
+        .take((len - 1) / 8)
+        .fold(h, |h, w| fold(h ^ word(w), M));
+    fold(fold(h ^ u64::from_le_bytes(*last), M), K)
 }
 
 impl IdIndex {
@@ -2410,6 +2408,25 @@ mod tests {
             });
         }
         assert_eq!(worded, 1);
+    }
+
+    #[test]
+    fn fingerprints_tell_ids_apart_by_any_byte_and_length() {
+        let base = b"N0000000123456789abc";
+        let mut ids: Vec<Vec<u8>> = (0..=base.len()).map(|n| base[..n].to_vec()).collect();
+        for n in 1..=base.len() {
+            for at in 0..n {
+                for new in [b'\0', b'x'] {
+                    let mut id = base[..n].to_vec();
+                    id[at] = new;
+                    ids.push(id);
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        let prints: std::collections::HashSet<u64> = ids.iter().map(|id| fingerprint(id)).collect();
+        assert_eq!(prints.len(), ids.len());
     }
 
     #[test]
