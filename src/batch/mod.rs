@@ -1277,14 +1277,21 @@ impl<'r> Batch<'r> {
             *n += 1;
         }
         let out = &mut self.out;
-        match (quick.deemed_date, quick.written()) {
-            (Some(_), Some(text)) => {
+        match (quick.is_dated(), quick.written()) {
+            (true, Some(text)) => {
                 json_start(out, id, self.line_text.of(line));
                 json_dates(out, text);
             }
-            (date, _) => {
+            _ => {
                 let line = self.line_text.of(line);
-                json_head(out, id, line, date, quick.effective_at(), None);
+                json_head(
+                    out,
+                    id,
+                    line,
+                    quick.deemed_date(),
+                    quick.effective_at(),
+                    None,
+                );
             }
         }
         out.extend_from_slice(&tail.bytes);
@@ -1595,7 +1602,7 @@ impl<'a> Answer<'a> {
     fn of(shortcuts: &'a Shortcuts<'_>, outcome: &'a Outcome<'_>) -> Answer<'a> {
         match (&outcome.quick, outcome.resolution()) {
             (Some(q), _) => Answer {
-                deemed_date: q.deemed_date,
+                deemed_date: q.deemed_date(),
                 effective_at: q.effective_at(),
                 clause: shortcuts.label(q),
                 status: Some(q.status),

@@ -205,8 +205,8 @@ struct Plan {
 /// A resolution by shortcut: the answer without a trace.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Quick {
-    /// The deemed date (`None` while pending).
-    pub deemed_date: Option<NaiveDate>,
+    /// The deemed date (see [`Quick::deemed_date`]).
+    deemed: Day,
     /// The instant it takes effect (see [`Quick::effective_at`]).
     effective: Effective,
     /// The deciding clause (an index into the notice's clauses).
@@ -215,6 +215,17 @@ pub(crate) struct Quick {
     pub status: Status,
     /// The plan it was resolved by, which holds its warnings.
     pub plan: usize,
+}
+
+/// The deemed date of a resolution by shortcut, in whichever form it was found.
+#[derive(Debug, Clone, Copy)]
+enum Day {
+    /// None yet (pending).
+    Pending,
+    Date(NaiveDate),
+    /// A day number (see `written`), read into a date only when asked: the output of
+    /// an answer read from the text writes the date from the text.
+    Number(u32),
 }
 
 /// The instant a resolution by shortcut takes effect, in whichever form it was found.
@@ -230,6 +241,20 @@ enum Effective {
 }
 
 impl Quick {
+    /// The deemed date (`None` while pending).
+    pub(crate) fn deemed_date(&self) -> Option<NaiveDate> {
+        match self.deemed {
+            Day::Pending => None,
+            Day::Date(date) => Some(date),
+            Day::Number(day) => written::date_of(day),
+        }
+    }
+
+    /// Whether it has a deemed date (is not pending).
+    pub(crate) fn is_dated(&self) -> bool {
+        !matches!(self.deemed, Day::Pending)
+    }
+
     /// The instant it takes effect (`None` while pending).
     pub(crate) fn effective_at(&self) -> Option<DateTime<FixedOffset>> {
         match self.effective {
@@ -277,7 +302,7 @@ impl<'r> Shortcuts<'r> {
     /// A resolution by shortcut as the full reading writes it (without a trace).
     pub(crate) fn resolution(&self, quick: &Quick) -> Resolution {
         Resolution {
-            deemed_date: quick.deemed_date,
+            deemed_date: quick.deemed_date(),
             effective_at: quick.effective_at(),
             clause: self.label(quick).cloned(),
             status: quick.status,
@@ -357,14 +382,14 @@ impl<'r> Shortcuts<'r> {
                 effective_at,
                 ..
             } => Quick {
-                deemed_date: Some(deemed_date),
+                deemed: Day::Date(deemed_date),
                 effective: Effective::At(effective_at),
                 clause,
                 status: Status::Effective,
                 plan,
             },
             Deemed::AwaitingReceipt => Quick {
-                deemed_date: None,
+                deemed: Day::Pending,
                 effective: Effective::Pending,
                 clause,
                 status: Status::Pending,
@@ -752,7 +777,7 @@ mod tests {
             if let Some(quick) = by_text {
                 let expected = expected.as_ref().map_err(ToString::to_string);
                 let answer = (
-                    quick.deemed_date,
+                    quick.deemed_date(),
                     quick.effective_at(),
                     shortcuts.label(&quick).cloned(),
                     quick.status,
@@ -762,7 +787,7 @@ mod tests {
                 let written = quick.effective_at().map(|t| t.to_rfc3339());
                 if let Some(bytes) = quick.written() {
                     // Its first ten bytes are the deemed date.
-                    let date = quick.deemed_date.map(|d| d.to_string());
+                    let date = quick.deemed_date().map(|d| d.to_string());
                     let head = bytes
                         .first_chunk::<10>()
                         .map(|h| String::from_utf8_lossy(h).into_owned());
@@ -772,7 +797,7 @@ mod tests {
             }
             let answer = match shortcuts.evaluate(event) {
                 Ok(Answered::Quick(quick)) => (
-                    quick.deemed_date,
+                    quick.deemed_date(),
                     quick.effective_at(),
                     shortcuts.label(&quick).cloned(),
                     quick.status,

@@ -23,7 +23,7 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime};
 
-use super::{Class, ClockRead, Effective, Facts, KeyHasher, NameKey, Names, Quick, Shortcuts};
+use super::{Class, ClockRead, Day, Effective, Facts, KeyHasher, NameKey, Names, Quick, Shortcuts};
 use crate::eval::Lookup;
 use crate::eval::Status;
 use crate::model::Agreement;
@@ -178,7 +178,7 @@ impl Date {
 }
 
 /// The date of a day number.
-fn date_of(day: u32) -> Option<NaiveDate> {
+pub(super) fn date_of(day: u32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(i32::try_from(day).ok()? - 305)
 }
 
@@ -630,13 +630,13 @@ impl Shortcuts<'_> {
         let Class::One(plan, clause, outcome) = *self.classes.get(&key)? else {
             return None;
         };
-        let quick = |date, effective| Quick {
-            deemed_date: date,
+        let quick = |deemed, effective| Quick {
+            deemed,
             effective,
             clause,
-            status: match date {
-                Some(_) => Status::Effective,
-                None => Status::Pending,
+            status: match deemed {
+                Day::Pending => Status::Pending,
+                _ => Status::Effective,
             },
             plan,
         };
@@ -655,25 +655,25 @@ impl Shortcuts<'_> {
         // first instant of the deemed date.
         Some(match outcome {
             Outcome::UponReceipt => match received {
-                None => quick(None, Effective::Pending),
-                Some((at, text)) => quick(Some(date_of(at.day)?), effective(&at, text)?),
+                None => quick(Day::Pending, Effective::Pending),
+                Some((at, text)) => quick(Day::Number(at.day), effective(&at, text)?),
             },
             Outcome::SameDay(subject) => match anchor(subject) {
-                None => quick(None, Effective::Pending),
+                None => quick(Day::Pending, Effective::Pending),
                 Some(at) if at.day <= sent_at.day => {
-                    quick(Some(date_of(at.day)?), effective(&sent_at, sent)?)
+                    quick(Day::Number(at.day), effective(&sent_at, sent)?)
                 }
                 Some(_) => return None,
             },
             Outcome::BusinessDaysAfter(1, subject) => match anchor(subject) {
-                None => quick(None, Effective::Pending),
+                None => quick(Day::Pending, Effective::Pending),
                 Some(at) => {
                     let (day, date, utc, offset, text) =
                         self.days.next(agreement, clocks, at.day)?;
                     if day <= sent_at.day {
                         return None;
                     }
-                    quick(Some(date), Effective::Text(utc, offset, text))
+                    quick(Day::Date(date), Effective::Text(utc, offset, text))
                 }
             },
             _ => return None,
@@ -862,7 +862,7 @@ mod tests {
         let read = read.expect("read from the text");
         assert_eq!(read.written().map(|w| &w[..]), Some(text.as_bytes()));
         assert_eq!(read.effective_at(), learnt.effective_at());
-        assert_eq!(read.deemed_date, learnt.deemed_date);
+        assert_eq!(read.deemed_date(), learnt.deemed_date());
         // The same instant in UTC is served too, and written on the clock's offset.
         let utc = "2000-03-03T19:15:00+00:00";
         let read = shortcuts.by_text("fax", utc, None, Some("company"), Some("(949) 788-6706"));
@@ -885,8 +885,8 @@ mod tests {
             let (read, learnt) = send(&mut shortcuts, "courier", text);
             let read = read.unwrap_or_else(|| panic!("{text}: read from the text"));
             assert_eq!(
-                (read.deemed_date, read.effective_at()),
-                (learnt.deemed_date, learnt.effective_at()),
+                (read.deemed_date(), read.effective_at()),
+                (learnt.deemed_date(), learnt.effective_at()),
                 "{text}"
             );
         }
@@ -967,10 +967,10 @@ mod tests {
         };
         let read = shortcuts.by_text("hand", sent, Some(received), Some("borrower"), None);
         let read = read.expect("read from the text");
-        assert_eq!(read.deemed_date, NaiveDate::from_ymd_opt(2000, 3, 3));
+        assert_eq!(read.deemed_date(), NaiveDate::from_ymd_opt(2000, 3, 3));
         assert_eq!(
-            (read.deemed_date, read.effective_at(), read.clause),
-            (learnt.deemed_date, learnt.effective_at(), learnt.clause)
+            (read.deemed_date(), read.effective_at(), read.clause),
+            (learnt.deemed_date(), learnt.effective_at(), learnt.clause)
         );
     }
 
@@ -1013,8 +1013,8 @@ mod tests {
         let (read, learnt) = send(&mut shortcuts, "courier", "2000-04-03T14:15:00-04:00");
         let read = read.expect("read from the text");
         assert_eq!(
-            (read.deemed_date, read.effective_at()),
-            (learnt.deemed_date, learnt.effective_at())
+            (read.deemed_date(), read.effective_at()),
+            (learnt.deemed_date(), learnt.effective_at())
         );
     }
 }
