@@ -355,10 +355,10 @@ impl<'r> Batch<'r> {
             self.out.clear();
         }
         let index = self.index.get_or_insert_with(IdIndex::new);
-        if let Some(full) = index.take_rising(&chunk.prints, chunk.first_line) {
-            self.summary.duplicate_index_full |= full;
+        if index.take_rising(&chunk.prints, chunk.first_line) {
             return output.write_all(&chunk.output).map_err(BatchError::Write);
         }
+        self.summary.duplicate_index_full |= index.unchecked();
         let mut written = 0;
         for (k, print) in chunk.prints.prints.iter().enumerate() {
             let Some(print) = *print else { continue };

@@ -218,9 +218,13 @@ struct IdIndex {
     /// While the ids rise: the last id.
     last: Option<Vec<u8>>,
     rising: bool,
+    /// Whether rising ids came past the capacity, unnoted (each was new all the same).
+    dropped: bool,
     /// Once they have not risen: the table (empty before).
     slots: Vec<[u32; 3]>,
     len: usize,
+    /// The most ids kept ([`DUPLICATE_CAPACITY`], fewer in the unit tests).
+    capacity: usize,
 }
 
 /// Whether id `b` comes after id `a`: longer, or as long and greater byte by byte (so
@@ -304,25 +308,30 @@ fn fingerprint(id: &[u8]) -> u64 {
 
 impl IdIndex {
     fn new() -> IdIndex {
+        IdIndex::holding(DUPLICATE_CAPACITY)
+    }
+
+    fn holding(capacity: usize) -> IdIndex {
         IdIndex {
             noted: Vec::new(),
             last: None,
             rising: true,
+            dropped: false,
             slots: Vec::new(),
             len: 0,
+            capacity: capacity.min(DUPLICATE_CAPACITY),
         }
     }
 
     /// Takes the ids of a chunk whose first line is `first_line` when they rise on from
-    /// the last id: then each is new and is only noted. `Some(true)` when some could not be
-    /// kept (past [`DUPLICATE_CAPACITY`]); `None` when they do not rise, and each is to be
-    /// looked up with [`IdIndex::first_seen`].
-    fn take_rising(&mut self, prints: &Prints, first_line: u64) -> Option<bool> {
+    /// the last id: then each is new, and is noted while there is room. `false` when they
+    /// do not rise, and each is to be looked up with [`IdIndex::first_seen`].
+    fn take_rising(&mut self, prints: &Prints, first_line: u64) -> bool {
         if !self.rising {
-            return None;
+            return false;
         }
         if prints.ids == 0 {
-            return Some(false);
+            return true;
         }
         let on = self
             .last
@@ -330,13 +339,12 @@ impl IdIndex {
             .is_none_or(|last| rises(last, &prints.first));
         if !(prints.rising && on) {
             self.stop_rising();
-            return None;
+            return false;
         }
-        let mut full = false;
         for (k, print) in prints.prints.iter().enumerate() {
             let Some(fp) = *print else { continue };
-            if self.noted.len() >= DUPLICATE_CAPACITY {
-                full = true;
+            if self.noted.len() >= self.capacity {
+                self.dropped = true;
                 break;
             }
             self.noted.push(slot_of(fp, first_line + k as u64));
@@ -344,7 +352,13 @@ impl IdIndex {
         let last = self.last.get_or_insert_with(Vec::new);
         last.clear();
         last.extend_from_slice(&prints.last);
-        Some(full)
+        true
+    }
+
+    /// Whether an id may repeat one that was not kept: ids came past the capacity while
+    /// they rose, and have since stopped rising.
+    fn unchecked(&self) -> bool {
+        self.dropped && !self.rising
     }
 
     /// Puts the ids noted while they rose into the table.
@@ -378,7 +392,7 @@ impl IdIndex {
                 Some(_) => slot = (slot + 1) & mask,
             }
         }
-        if self.len >= DUPLICATE_CAPACITY {
+        if self.len >= self.capacity {
             return Err(());
         }
         if let Some(s) = self.slots.get_mut(slot) {
@@ -2434,6 +2448,32 @@ mod tests {
         ids.dedup();
         let prints: std::collections::HashSet<u64> = ids.iter().map(|id| fingerprint(id)).collect();
         assert_eq!(prints.len(), ids.len());
+    }
+
+    #[test]
+    fn rising_ids_past_the_capacity_are_unchecked_only_once_they_stop_rising() {
+        let chunk = |ids: &[&str]| {
+            let mut prints = Prints::default();
+            ids.iter().for_each(|id| prints.push(Some(id)));
+            prints
+        };
+        let mut index = IdIndex::holding(4);
+        assert!(index.take_rising(&chunk(&["a1", "a2", "a3"]), 1));
+        assert!(index.take_rising(&chunk(&["a4", "a5", "a6"]), 4));
+        // Past the capacity, but each id rose, so each was new.
+        assert!(!index.unchecked());
+        // One goes back: the ids kept are found, and a5 and a6 were not kept.
+        assert!(!index.take_rising(&chunk(&["a2"]), 7));
+        assert!(index.unchecked());
+        assert_eq!(index.first_seen(fingerprint(b"a2"), 7), Ok(Some(2)));
+        assert_eq!(index.first_seen(fingerprint(b"a4"), 8), Ok(Some(4)));
+        assert_eq!(index.first_seen(fingerprint(b"a6"), 9), Err(()));
+        // Within the capacity, nothing goes unchecked.
+        let mut index = IdIndex::holding(4);
+        assert!(index.take_rising(&chunk(&["b1", "b2", "b3"]), 1));
+        assert!(!index.take_rising(&chunk(&["b1"]), 4));
+        assert!(!index.unchecked());
+        assert_eq!(index.first_seen(fingerprint(b"b1"), 4), Ok(Some(1)));
     }
 
     #[test]
