@@ -152,7 +152,9 @@ pub struct Summary {
     pub by_clause: BTreeMap<String, u64>,
     /// Records whose id appeared before.
     pub duplicate_ids: u64,
-    /// Whether the duplicate-id index filled up (ids after that were not checked).
+    /// Whether the duplicate-id index filled up and a later id may repeat one it did not
+    /// keep: past [`DUPLICATE_CAPACITY`] ids, once ids stop rising (while they rise, each
+    /// is new).
     pub duplicate_index_full: bool,
     /// The first errors: input, line and message.
     pub first_errors: Vec<(String, u64, String)>,
@@ -2429,6 +2431,12 @@ mod tests {
             });
         }
         assert_eq!(worded, 1);
+        // Past the names it keeps, each is still worded as its own.
+        for n in 0..MESSAGES_KEPT + 10 {
+            let name = format!("m{n}");
+            let message = kept.message("method", &name, || format!("unknown method `{name}`"));
+            assert_eq!(message, format!("unknown method `{name}`"));
+        }
     }
 
     #[test]
