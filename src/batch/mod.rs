@@ -36,6 +36,7 @@ use serde_json::value::RawValue;
 
 mod chunks;
 mod diff;
+mod gaps;
 mod scan;
 
 pub use diff::{Change, DiffSummary, Side, diff};
@@ -853,6 +854,16 @@ impl Messages {
     }
 }
 
+/// What the fast line made of a line.
+enum Fast<'l, 'r> {
+    /// Its id and outcome, to write.
+    Answered(Option<&'l str>, Outcome<'r>),
+    /// Written already (by a gap rule's shortcut).
+    Written,
+    /// Not read: the general reading takes it.
+    Not,
+}
+
 /// The outcome for one input record: most are answered by shortcut, and carry nothing
 /// else (the rest is boxed, so the common outcome is small to move and to drop).
 struct Outcome<'r> {
@@ -891,6 +902,8 @@ pub struct Batch<'r> {
     /// The end of a JSON record resolved by shortcut, per plan and status (see
     /// [`Batch::write_quick`]).
     tails: Vec<Option<QuickTail>>,
+    /// What gap records are written with (see [`Batch::write_gap`]).
+    gaps: gaps::Gaps,
     /// The line number being written, in decimal.
     line_text: LineText,
     out: Vec<u8>,
@@ -934,6 +947,7 @@ impl<'r> Batch<'r> {
             rendered: Rendered::default(),
             messages: Messages::default(),
             tails: Vec::new(),
+            gaps: gaps::Gaps::default(),
             line_text: LineText::default(),
             out: Vec::with_capacity(1 << 16),
             header_written: false,
@@ -976,9 +990,10 @@ impl<'r> Batch<'r> {
         too_long: bool,
         columns: Option<&CsvColumns>,
     ) {
-        let (id, outcome) = match self.fast_line(line, too_long, columns.is_some()) {
-            Some((id, outcome)) => (id.map(Cow::Borrowed), outcome),
-            None => self.resolve_line(line, too_long, columns),
+        let (id, outcome) = match self.fast_line(line_no, line, too_long, columns.is_some()) {
+            Fast::Written => return,
+            Fast::Answered(id, outcome) => (id.map(Cow::Borrowed), outcome),
+            Fast::Not => self.resolve_line(line, too_long, columns),
         };
         self.write_record(name, line_no, id.as_deref(), outcome);
     }
@@ -1026,14 +1041,28 @@ impl<'r> Batch<'r> {
 
     /// The common line, answered without the general reading's plumbing: a JSON record of
     /// one delivery whose fields are plain strings, which resolves (by shortcut, or by the
-    /// full reading for a gap). `None` leaves the line to [`Batch::resolve_line`], which
-    /// reads it afresh and gives the same answer or says what is wrong.
+    /// full reading for a gap). A record answered by a gap rule's shortcut is written at
+    /// once. [`Fast::Not`] leaves the line to [`Batch::resolve_line`], which reads it
+    /// afresh and gives the same answer or says what is wrong.
     fn fast_line<'l>(
         &mut self,
+        line_no: u64,
         line: &'l [u8],
         too_long: bool,
         csv: bool,
-    ) -> Option<(Option<&'l str>, Outcome<'r>)> {
+    ) -> Fast<'l, 'r> {
+        self.fast_answer(line_no, line, too_long, csv)
+            .unwrap_or(Fast::Not)
+    }
+
+    /// [`Batch::fast_line`], `None` for [`Fast::Not`].
+    fn fast_answer<'l>(
+        &mut self,
+        line_no: u64,
+        line: &'l [u8],
+        too_long: bool,
+        csv: bool,
+    ) -> Option<Fast<'l, 'r>> {
         if too_long || csv || self.options.trace || !self.quick {
             return None;
         }
@@ -1056,8 +1085,15 @@ impl<'r> Batch<'r> {
         let to = plain(f.to, scan::Fields::PLAIN_TO).ok()?;
         let fax_number = plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?;
         let id = f.id.filter(|id| *id != "null");
-        if let Some(quick) = (self.shortcuts).by_text(method, sent, received, to, fax_number) {
-            return Some((id, Outcome::quick(quick)));
+        let gaps = self.writes_quick(id);
+        if let Some(quick) = (self.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
+        {
+            if quick.gap.is_none() {
+                return Some(Fast::Answered(id, Outcome::quick(quick)));
+            }
+            if self.write_gap(line_no, id, &quick, method, fax_number) {
+                return Some(Fast::Written);
+            }
         }
         let time = |text| parse_instant(text, self.tz, self.options.fold).ok();
         let event = EventRef {
@@ -1078,7 +1114,15 @@ impl<'r> Batch<'r> {
             }),
             Err(e) => Outcome::error(eval_error(&e, &|f| f.to_string(), &mut self.messages)),
         };
-        Some((id, outcome))
+        Some(Fast::Answered(id, outcome))
+    }
+
+    /// Whether a record answered by shortcut is written by [`Batch::write_quick`]: not
+    /// with another format, a trace, or a duplicate id's warning.
+    fn writes_quick(&self, id: Option<&str>) -> bool {
+        self.options.output == OutputFormat::Jsonl
+            && !self.options.trace
+            && !matches!((&self.ids, id), (Ids::Known(Some(_)), Some(_)))
     }
 
     /// Reads and evaluates one input line (without its end of line).
@@ -1248,10 +1292,7 @@ impl<'r> Batch<'r> {
     /// `false`, with nothing written, when the record needs the general writer (a duplicate
     /// id's warning, another format, a trace).
     fn write_quick(&mut self, line: u64, id: Option<&str>, quick: &Quick) -> bool {
-        if self.options.output != OutputFormat::Jsonl || self.options.trace {
-            return false;
-        }
-        if let (Ids::Known(Some(_)), Some(_)) = (&self.ids, id) {
+        if !self.writes_quick(id) || quick.gap.is_some() {
             return false;
         }
         let pending = quick.status == Status::Pending;

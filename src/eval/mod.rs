@@ -19,7 +19,7 @@ use crate::words::{Render, display_by_render};
 
 mod shortcut;
 
-pub(crate) use shortcut::{Answered, Quick, Shortcuts, Written};
+pub(crate) use shortcut::{Answered, GapPiece, GapRead, Quick, Shortcuts, Written};
 
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,32 +252,39 @@ impl Warning {
     /// Writes the warning in words onto `out` (what its `Display` shows).
     pub(crate) fn render(&self, out: &mut String) {
         match self {
-            Warning::Gap {
-                missing,
-                rule,
-                cite,
-            } => {
-                out.push_str("no clause applies literally (");
-                for (n, miss) in missing.iter().enumerate() {
-                    if n > 0 {
-                        out.push_str("; ");
-                    }
-                    miss.render(out);
-                }
-                put(
-                    out,
-                    &[
-                        &"); resolved by the declared gap rule `",
-                        rule,
-                        &"`: ",
-                        cite,
-                    ],
-                );
-            }
+            Warning::Gap { .. } => self.words(out),
             _ => {
                 let _ = fmt::Write::write_fmt(out, format_args!("{self}"));
             }
         }
+    }
+
+    /// A gap warning's words (see [`Words`]); nothing for another warning.
+    pub(crate) fn words(&self, out: &mut impl Words) {
+        let Warning::Gap {
+            missing,
+            rule,
+            cite,
+        } = self
+        else {
+            return;
+        };
+        out.text().push_str("no clause applies literally (");
+        for (n, miss) in missing.iter().enumerate() {
+            if n > 0 {
+                out.text().push_str("; ");
+            }
+            miss.words(out);
+        }
+        put(
+            out.text(),
+            &[
+                &"); resolved by the declared gap rule `",
+                rule,
+                &"`: ",
+                cite,
+            ],
+        );
     }
 }
 
@@ -481,6 +488,103 @@ display_by_render!(Test, Miss);
 
 impl Render for Test {
     fn render(&self, out: &mut String) {
+        self.words(out);
+    }
+}
+
+/// Where a test's words go: all onto one text, or (for a template of a gap warning that
+/// serves a whole class of events) with the event's own words kept apart.
+pub(crate) trait Words {
+    /// The text, where fixed words go.
+    fn text(&mut self) -> &mut String;
+    /// An instant's local time of day, read by `subject` (`sent` or `received`).
+    fn time(&mut self, subject: &'static str, time: NaiveTime);
+    /// An instant's date, with whether it is a business day on the calendar and why not.
+    fn day(
+        &mut self,
+        subject: &'static str,
+        date: NaiveDate,
+        calendar: &str,
+        business_day: bool,
+        why: &[DayOff],
+    );
+    /// The method as written.
+    fn method(&mut self, method: &str);
+    /// The fax number as written.
+    fn number(&mut self, number: &str);
+}
+
+impl Words for String {
+    fn text(&mut self) -> &mut String {
+        self
+    }
+
+    fn time(&mut self, _: &'static str, time: NaiveTime) {
+        Hms(time).put(self);
+    }
+
+    fn day(
+        &mut self,
+        _: &'static str,
+        date: NaiveDate,
+        calendar: &str,
+        business_day: bool,
+        why: &[DayOff],
+    ) {
+        day_words(self, date, calendar, business_day, why);
+    }
+
+    fn method(&mut self, method: &str) {
+        self.push_str(method);
+    }
+
+    fn number(&mut self, number: &str) {
+        self.push_str(number);
+    }
+}
+
+/// A day's words in a test: `Monday 2008-10-13, not a business day (us-ny-banking:
+/// Columbus Day)`.
+fn day_words(
+    out: &mut String,
+    date: NaiveDate,
+    calendar: &str,
+    business_day: bool,
+    why: &[DayOff],
+) {
+    weekday_date(date).put(out);
+    if business_day {
+        put(out, &[&", a business day (", &calendar, &")"])
+    } else {
+        put(out, &[&", not a business day (", &calendar, &": "]);
+        for (n, w) in why.iter().enumerate() {
+            if n > 0 {
+                out.push_str("; ");
+            }
+            w.render(out);
+        }
+        out.push(')')
+    }
+}
+
+/// [`day_words`] for a date on a calendar.
+pub(crate) fn day_words_on(
+    out: &mut String,
+    date: NaiveDate,
+    calendar: &crate::calendar::Calendar,
+) -> Result<(), OutOfRange> {
+    let business_day = calendar.is_business_day(date)?;
+    let why = match business_day {
+        true => Vec::new(),
+        false => calendar.days_off(date)?,
+    };
+    day_words(out, date, calendar.name(), business_day, &why);
+    Ok(())
+}
+
+impl Test {
+    /// Writes the test in words onto `out` (what its `Display` shows).
+    pub(crate) fn words(&self, out: &mut impl Words) {
         match self {
             Test::Method {
                 method,
@@ -488,9 +592,11 @@ impl Render for Test {
                 holds,
                 ..
             } => {
-                let verb = if *holds { "is not" } else { "is" };
-                put(out, &[&"method `", method, &"` ", &verb, &" a method of "]);
-                out.push_str(&label_list("clause", labels))
+                let verb = if *holds { "` is not" } else { "` is" };
+                out.text().push_str("method `");
+                out.method(method);
+                put(out.text(), &[&verb, &" a method of "]);
+                out.text().push_str(&label_list("clause", labels))
             }
             Test::Method {
                 method,
@@ -498,17 +604,18 @@ impl Render for Test {
                 other_than: None,
                 holds,
             } => {
-                let verb = if *holds { "is" } else { "is not" };
-                put(
-                    out,
-                    &[&"method `", method, &"` ", &verb, &" ", &OrList(covered)],
-                )
+                let verb = if *holds { "` is " } else { "` is not " };
+                out.text().push_str("method `");
+                out.method(method);
+                put(out.text(), &[&verb, &OrList(covered)])
             }
             Test::DesignatedFax {
                 to: None,
                 assumed: true,
                 ..
-            } => out.push_str("the recipient is not given, so the designated number is assumed"),
+            } => out
+                .text()
+                .push_str("the recipient is not given, so the designated number is assumed"),
             Test::DesignatedFax {
                 to: Some(to),
                 number: None,
@@ -516,7 +623,7 @@ impl Render for Test {
                 assumed: true,
                 ..
             } => put(
-                out,
+                out.text(),
                 &[
                     &"no number given; assumed ",
                     &OrList(designated),
@@ -526,7 +633,7 @@ impl Render for Test {
                 ],
             ),
             Test::DesignatedFax { to, designated, .. } if designated.is_empty() => put(
-                out,
+                out.text(),
                 &[
                     &"`",
                     &to.as_deref().unwrap_or(""),
@@ -541,11 +648,11 @@ impl Render for Test {
                 ..
             } => {
                 let verb = if *holds { "` is" } else { "` is not" };
+                out.text().push('`');
+                out.number(number.as_deref().unwrap_or(""));
                 put(
-                    out,
+                    out.text(),
                     &[
-                        &"`",
-                        &number.as_deref().unwrap_or(""),
                         &verb,
                         &" the number designated for `",
                         &to.as_deref().unwrap_or(""),
@@ -568,20 +675,9 @@ impl Render for Test {
                 } else {
                     " time, which is not "
                 };
-                put(
-                    out,
-                    &[
-                        subject,
-                        &" at ",
-                        &Hms(*local),
-                        &" ",
-                        zone,
-                        &verb,
-                        cmp,
-                        &" ",
-                        &Hms(*bound),
-                    ],
-                )
+                put(out.text(), &[subject, &" at "]);
+                out.time(subject, *local);
+                put(out.text(), &[&" ", zone, &verb, cmp, &" ", &Hms(*bound)])
             }
             Test::Day {
                 subject,
@@ -591,21 +687,10 @@ impl Render for Test {
                 why,
                 ..
             } => {
-                put(out, &[subject, &" on ", &weekday_date(*date)]);
-                if *business_day {
-                    put(out, &[&", a business day (", calendar, &")"])
-                } else {
-                    put(out, &[&", not a business day (", calendar, &": "]);
-                    for (n, w) in why.iter().enumerate() {
-                        if n > 0 {
-                            out.push_str("; ");
-                        }
-                        w.render(out);
-                    }
-                    out.push(')')
-                }
+                put(out.text(), &[subject, &" on "]);
+                out.day(subject, *date, calendar, *business_day, why);
             }
-            Test::NoReceipt => out.push_str("no receipt is recorded"),
+            Test::NoReceipt => out.text().push_str("no receipt is recorded"),
         }
     }
 }
@@ -1371,12 +1456,18 @@ pub struct Miss {
 
 impl Render for Miss {
     fn render(&self, out: &mut String) {
-        put(out, &[&"clause ", &self.clause, &": "]);
+        self.words(out);
+    }
+}
+
+impl Miss {
+    fn words(&self, out: &mut impl Words) {
+        put(out.text(), &[&"clause ", &self.clause, &": "]);
         for (n, t) in self.failed.iter().enumerate() {
             if n > 0 {
-                out.push_str(", ");
+                out.text().push_str(", ");
             }
-            t.render(out);
+            t.words(out);
         }
     }
 }

@@ -9,10 +9,13 @@
 //! apply and the resolution's warnings, so that an event of a known class costs only its
 //! outcomes' date arithmetic.
 //!
-//! A class where no clause applies is left to the full reading: its gap warning describes
-//! the event itself (its time, its day). So is anything the key cannot hold, and anything
-//! that goes wrong (an unknown name, a date outside a calendar): the full reading then gives
-//! the answer or the error. The properties in `tests/` hold the shortcut to the full reading.
+//! A class where no clause applies keeps which gap rule decides, and its gap warning as a
+//! template: the warning describes the event itself (its time, its day, the number as
+//! written), so the class keeps the fixed words and the places of the event's own, which
+//! the batch fills in (the full reading words it for any other caller). Anything the key
+//! cannot hold, and anything that goes wrong (an unknown name, a date outside a calendar),
+//! is left to the full reading, which gives the answer or the error. The properties below
+//! hold the shortcut to the full reading, gap warnings word for word.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -22,10 +25,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 use super::{
-    Deemed, EvalError, EventRef, Lookup, Picker, Resolution, Resolved, Status, Warning, finish,
-    whole_seconds,
+    Deemed, EvalError, EventRef, Lookup, Picker, Resolution, Resolved, Status, Warning, Words,
+    finish, whole_seconds,
 };
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, DayOff};
 use crate::model::{Agreement, Cond, PartyDef, Rules, UnknownName, ZoneSel};
 use crate::syntax::ast::{Outcome, Subject};
 
@@ -190,8 +193,165 @@ enum Class {
 struct GapPlan {
     /// The gap rule (an index into the notice's gap rules).
     gap: usize,
+    /// Its outcome.
+    outcome: Outcome,
     /// Its assumptions, the warnings before the gap warning.
     warnings: Vec<Warning>,
+    /// The gap warning's words for the class, with the event's own in their places;
+    /// `None` when they cannot be told apart (see [`Template`]).
+    words: Option<Vec<GapPiece>>,
+}
+
+/// A piece of a gap warning's words, as a class's template holds them.
+#[derive(Debug, Clone)]
+pub(crate) enum GapPiece {
+    /// Words the same for every event of the class.
+    Text(String),
+    /// The local time of day of the instant sent or received (`HH:MM:SS`).
+    Time(Subject),
+    /// Its date, in the words of a day test on the calendar (see [`day_words_on`]).
+    Day(Subject, Arc<Calendar>),
+    /// The method as written.
+    Method,
+    /// The fax number as written.
+    Number,
+}
+
+/// What the pieces of a gap warning read of an event decided by a gap rule's shortcut:
+/// per instant, its day number and second of the day on the agreement's clock (the only
+/// clock such an event's conditions read).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GapRead {
+    sent: (u32, u32),
+    received: Option<(u32, u32)>,
+}
+
+impl GapRead {
+    /// The local date and time of day of an instant.
+    pub(crate) fn at(&self, subject: Subject) -> Option<(u32, NaiveTime)> {
+        let (day, second) = match subject {
+            Subject::Sent => self.sent,
+            Subject::Received => self.received?,
+        };
+        Some((
+            day,
+            NaiveTime::from_num_seconds_from_midnight_opt(second, 0)?,
+        ))
+    }
+
+    /// The date of a day number that [`GapRead::at`] gives.
+    pub(crate) fn date(day: u32) -> Option<NaiveDate> {
+        written::date_of(day)
+    }
+
+    /// A gap warning's words for the event, its pieces written in turn (`method` and
+    /// `number` as written): what the batch writes, before escaping.
+    #[cfg(test)]
+    pub(crate) fn render(
+        &self,
+        pieces: &[GapPiece],
+        method: &str,
+        number: Option<&str>,
+    ) -> Option<String> {
+        let mut out = String::new();
+        for piece in pieces {
+            match piece {
+                GapPiece::Text(text) => out.push_str(text),
+                GapPiece::Time(subject) => {
+                    let (_, time) = self.at(*subject)?;
+                    let hms = crate::calendar::hms_bytes(time);
+                    out.push_str(std::str::from_utf8(&hms).ok()?);
+                }
+                GapPiece::Day(subject, calendar) => {
+                    let (day, _) = self.at(*subject)?;
+                    super::day_words_on(&mut out, GapRead::date(day)?, calendar).ok()?;
+                }
+                GapPiece::Method => out.push_str(method),
+                GapPiece::Number => out.push_str(number?),
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Builds a class's gap warning template from its first event's warning: the words that
+/// vary by event (its times, dates, method and number as written) become places to fill.
+struct Template<'c> {
+    pieces: Vec<GapPiece>,
+    /// The fixed words since the last place.
+    text: String,
+    /// The calendars the clocks read, among which a day test's is found by name.
+    calendars: Vec<&'c Arc<Calendar>>,
+    /// Whether every varying word found its place.
+    whole: bool,
+}
+
+impl Words for Template<'_> {
+    fn text(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    fn time(&mut self, subject: &'static str, _: NaiveTime) {
+        match subject_of(subject) {
+            Some(subject) => self.place(GapPiece::Time(subject)),
+            None => self.whole = false,
+        }
+    }
+
+    fn day(&mut self, subject: &'static str, _: NaiveDate, calendar: &str, _: bool, _: &[DayOff]) {
+        let mut named = self.calendars.iter().filter(|c| c.name() == calendar);
+        let first = named.next();
+        // One calendar by that name (several clocks may share it).
+        let one = first.is_some_and(|f| named.all(|c| Arc::ptr_eq(c, f)));
+        match (subject_of(subject), first) {
+            (Some(subject), Some(cal)) if one => {
+                self.place(GapPiece::Day(subject, Arc::clone(cal)))
+            }
+            _ => self.whole = false,
+        }
+    }
+
+    fn method(&mut self, _: &str) {
+        self.place(GapPiece::Method);
+    }
+
+    fn number(&mut self, _: &str) {
+        self.place(GapPiece::Number);
+    }
+}
+
+impl<'c> Template<'c> {
+    /// The template of a gap warning, when every varying word finds its place.
+    fn of(warning: &Warning, clocks: &'c [ClockRead]) -> Option<Vec<GapPiece>> {
+        let mut template = Template {
+            pieces: Vec::new(),
+            text: String::new(),
+            calendars: clocks.iter().flat_map(|c| &c.calendars).collect(),
+            whole: true,
+        };
+        warning.words(&mut template);
+        template.place(GapPiece::Text(String::new()));
+        template
+            .pieces
+            .retain(|p| !matches!(p, GapPiece::Text(t) if t.is_empty()));
+        template.whole.then_some(template.pieces)
+    }
+
+    /// Ends the fixed words so far and puts a place after them.
+    fn place(&mut self, piece: GapPiece) {
+        if !self.text.is_empty() {
+            self.pieces
+                .push(GapPiece::Text(std::mem::take(&mut self.text)));
+        }
+        self.pieces.push(piece);
+    }
+}
+
+/// The subject a test's word names.
+fn subject_of(word: &str) -> Option<Subject> {
+    [Subject::Sent, Subject::Received]
+        .into_iter()
+        .find(|s| super::subject_word(*s) == word)
 }
 
 /// What a class of events resolves by.
@@ -215,6 +375,9 @@ pub(crate) struct Quick {
     pub status: Status,
     /// The plan it was resolved by, which holds its warnings.
     pub plan: usize,
+    /// For an answer by a gap rule (then `clause` is the gap rule's index and `plan` the
+    /// gap plan's): what its warning reads of the event.
+    pub gap: Option<GapRead>,
 }
 
 /// The deemed date of a resolution by shortcut, in whichever form it was found.
@@ -293,10 +456,14 @@ impl<'r> Shortcuts<'r> {
         }
     }
 
-    /// The deciding clause's label.
+    /// The deciding clause's (or gap rule's) label.
     pub(crate) fn label(&self, quick: &Quick) -> Option<&'r Arc<str>> {
-        let agreement = self.rules.agreement.as_ref()?;
-        Some(&agreement.notice.clauses.get(quick.clause)?.label)
+        let notice = &self.rules.agreement.as_ref()?.notice;
+        let rules = match quick.gap {
+            None => &notice.clauses,
+            Some(_) => &notice.gaps,
+        };
+        Some(&rules.get(quick.clause)?.label)
     }
 
     /// A resolution by shortcut as the full reading writes it (without a trace).
@@ -311,11 +478,33 @@ impl<'r> Shortcuts<'r> {
         }
     }
 
-    /// The warnings of a resolution by shortcut.
+    /// The warnings of a resolution by shortcut; by a gap rule, those before the gap
+    /// warning (see [`Shortcuts::gap_words`]).
     pub(crate) fn warnings(&self, quick: &Quick) -> &[Warning] {
-        self.plans
-            .get(quick.plan)
-            .map_or(&[], |p| p.warnings.as_slice())
+        let warnings = match quick.gap {
+            None => self.plans.get(quick.plan).map(|p| &p.warnings),
+            Some(_) => self.gap_plans.get(quick.plan).map(|p| &p.warnings),
+        };
+        warnings.map_or(&[], Vec::as_slice)
+    }
+
+    /// The warning after the gap warning of an answer by a gap rule's shortcut: the one
+    /// for a rule that waits on a receipt not recorded, as [`finish`] adds it.
+    pub(crate) fn after_gap(&self, quick: &Quick) -> Option<Warning> {
+        match (quick.gap, quick.status, quick.is_dated()) {
+            (Some(_), Status::Gap, false) => Some(Warning::AwaitingReceipt {
+                rule: self.label(quick)?.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The template of the gap warning of an answer by a gap rule's shortcut, and what
+    /// it reads of the event.
+    pub(crate) fn gap_words(&self, quick: &Quick) -> Option<(&[GapPiece], GapRead)> {
+        let read = quick.gap?;
+        let words = self.gap_plans.get(quick.plan)?.words.as_deref()?;
+        Some((words, read))
     }
 
     /// What [`Rules::evaluate_ref`] gives without a trace: by shortcut where one serves,
@@ -387,6 +576,7 @@ impl<'r> Shortcuts<'r> {
                 clause,
                 status: Status::Effective,
                 plan,
+                gap: None,
             },
             Deemed::AwaitingReceipt => Quick {
                 deemed: Day::Pending,
@@ -394,6 +584,7 @@ impl<'r> Shortcuts<'r> {
                 clause,
                 status: Status::Pending,
                 plan,
+                gap: None,
             },
         })
     }
@@ -462,7 +653,17 @@ impl<'r> Shortcuts<'r> {
             for (n, gap) in notice.gaps.iter().enumerate() {
                 let mut warnings = Vec::new();
                 if r.quick_test(gap, &mut warnings).ok()? {
-                    self.gap_plans.push(GapPlan { gap: n, warnings });
+                    // The words of the gap warning, from this event's.
+                    let words = match (r.misses(), self.clocks.as_deref()) {
+                        (Ok(misses), Some(clocks)) => Template::of(&misses.warning(gap), clocks),
+                        _ => None,
+                    };
+                    self.gap_plans.push(GapPlan {
+                        gap: n,
+                        outcome: gap.outcome,
+                        warnings,
+                        words,
+                    });
                     class = Class::Gap(self.gap_plans.len() - 1);
                     break;
                 }
@@ -773,15 +974,29 @@ mod tests {
                 received_text.as_deref(),
                 event.to,
                 event.fax_number,
+                true,
             );
             if let Some(quick) = by_text {
                 let expected = expected.as_ref().map_err(ToString::to_string);
+                let mut warnings = shortcuts.warnings(&quick).to_vec();
+                if quick.gap.is_some() {
+                    // The gap warning, written from the class's template, is compared
+                    // as words.
+                    let (pieces, read) = shortcuts.gap_words(&quick).unwrap();
+                    let words = read.render(pieces, event.method, event.fax_number);
+                    let after = usize::from(shortcuts.after_gap(&quick).is_some());
+                    let last = (expected.as_ref().ok()).and_then(|e| e.4.iter().rev().nth(after));
+                    prop_assert!(matches!(last, Some(Warning::Gap { .. })), "{:?}", event);
+                    prop_assert_eq!(words, last.map(ToString::to_string), "{:?}", event);
+                    warnings.extend(last.cloned());
+                    warnings.extend(shortcuts.after_gap(&quick));
+                }
                 let answer = (
                     quick.deemed_date(),
                     quick.effective_at(),
                     shortcuts.label(&quick).cloned(),
                     quick.status,
-                    shortcuts.warnings(&quick).to_vec(),
+                    warnings,
                 );
                 prop_assert_eq!(Ok(&answer), expected, "{} {:?}", sent_text, event);
                 let written = quick.effective_at().map(|t| t.to_rfc3339());

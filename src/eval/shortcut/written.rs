@@ -15,7 +15,7 @@
 //! Anything else returns `None`, and the caller takes [`Shortcuts::evaluate`], which gives
 //! the same answer: another shape of time, a written day on which the clock's offset
 //! changes, a clock in another zone, a date outside a calendar, a class not yet learnt (or
-//! one where no clause applies, or several do), or an outcome other than the date itself,
+//! one where several clauses apply), or an outcome other than the date itself,
 //! the next business day (when it starts at midnight) or receipt.
 
 use std::collections::HashMap;
@@ -23,7 +23,9 @@ use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime};
 
-use super::{Class, ClockRead, Day, Effective, Facts, KeyHasher, NameKey, Names, Quick, Shortcuts};
+use super::{
+    Class, ClockRead, Day, Effective, Facts, GapRead, KeyHasher, NameKey, Names, Quick, Shortcuts,
+};
 use crate::eval::Lookup;
 use crate::eval::Status;
 use crate::model::Agreement;
@@ -577,7 +579,8 @@ impl Senders {
 impl Shortcuts<'_> {
     /// [`Shortcuts::evaluate`] for an event of one delivery given as text, when its times
     /// are written `YYYY-MM-DDTHH:MM:SS±HH:MM` and its class is known; `None` otherwise
-    /// (see the module documentation).
+    /// (see the module documentation). With `gaps`, an answer by a gap rule too, when its
+    /// date is known: its gap warning is then written from [`Shortcuts::gap_words`].
     pub(crate) fn by_text(
         &mut self,
         method: &str,
@@ -585,6 +588,7 @@ impl Shortcuts<'_> {
         received: Option<&str>,
         to: Option<&str>,
         fax_number: Option<&str>,
+        gaps: bool,
     ) -> Option<Quick> {
         let clocks = self.clocks.as_deref().filter(|_| self.days_fit)?;
         let agreement = self.rules.agreement.as_ref()?;
@@ -627,18 +631,30 @@ impl Shortcuts<'_> {
             let wall = NaiveTime::from_num_seconds_from_midnight_opt(time.second, 0)?;
             Some((clock.class_of(wall), u64::from(*time.days.get(n)?)))
         })?;
-        let Class::One(plan, clause, outcome) = *self.classes.get(&key)? else {
-            return None;
+        let (plan, clause, outcome, gap) = match *self.classes.get(&key)? {
+            Class::One(plan, clause, outcome) => (plan, clause, outcome, None),
+            Class::Gap(plan) if gaps => {
+                let p = self.gap_plans.get(plan)?;
+                p.words.as_ref()?;
+                let read = GapRead {
+                    sent: (sent_at.day, sent_at.second),
+                    received: received.map(|(t, _)| (t.day, t.second)),
+                };
+                (plan, p.gap, p.outcome, Some(read))
+            }
+            _ => return None,
         };
         let quick = |deemed, effective| Quick {
             deemed,
             effective,
             clause,
-            status: match deemed {
-                Day::Pending => Status::Pending,
+            status: match (deemed, gap) {
+                (_, Some(_)) => Status::Gap,
+                (Day::Pending, None) => Status::Pending,
                 _ => Status::Effective,
             },
             plan,
+            gap,
         };
         // A time as the output writes it: its text when the clock shows its offset.
         let effective = |time: &Time, text: &str| -> Option<Effective> {
@@ -845,7 +861,14 @@ mod tests {
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
             panic!("{text}: no shortcut");
         };
-        let read = shortcuts.by_text(method, text, None, Some("company"), Some("(949) 788-6706"));
+        let read = shortcuts.by_text(
+            method,
+            text,
+            None,
+            Some("company"),
+            Some("(949) 788-6706"),
+            false,
+        );
         (read, learnt)
     }
 
@@ -865,7 +888,14 @@ mod tests {
         assert_eq!(read.deemed_date(), learnt.deemed_date());
         // The same instant in UTC is served too, and written on the clock's offset.
         let utc = "2000-03-03T19:15:00+00:00";
-        let read = shortcuts.by_text("fax", utc, None, Some("company"), Some("(949) 788-6706"));
+        let read = shortcuts.by_text(
+            "fax",
+            utc,
+            None,
+            Some("company"),
+            Some("(949) 788-6706"),
+            false,
+        );
         let read = read.expect("read from the text");
         assert_eq!(read.written(), None);
         assert_eq!(read.effective_at(), learnt.effective_at());
@@ -965,7 +995,7 @@ mod tests {
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
             panic!("no shortcut");
         };
-        let read = shortcuts.by_text("hand", sent, Some(received), Some("borrower"), None);
+        let read = shortcuts.by_text("hand", sent, Some(received), Some("borrower"), None, false);
         let read = read.expect("read from the text");
         assert_eq!(read.deemed_date(), NaiveDate::from_ymd_opt(2000, 3, 3));
         assert_eq!(
@@ -986,7 +1016,7 @@ mod tests {
         }
         for text in ["2001-02-29T10:00:00-05:00", "2001-02-30T10:00:00-05:00"] {
             let to = (Some("company"), Some("(949) 788-6706"));
-            let read = shortcuts.by_text("fax", text, None, to.0, to.1);
+            let read = shortcuts.by_text("fax", text, None, to.0, to.1, false);
             assert!(read.is_none(), "{text}");
         }
     }
