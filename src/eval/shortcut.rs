@@ -466,7 +466,9 @@ impl<'r> Shortcuts<'r> {
         Some(&rules.get(quick.clause)?.label)
     }
 
-    /// A resolution by shortcut as the full reading writes it (without a trace).
+    /// A resolution by shortcut as the full reading writes it (without a trace). Not for
+    /// an answer by a gap rule's shortcut, whose gap warning only the batch writes (from
+    /// [`Shortcuts::gap_words`]): [`Shortcuts::evaluate`] never gives one.
     pub(crate) fn resolution(&self, quick: &Quick) -> Resolution {
         Resolution {
             deemed_date: quick.deemed_date(),
