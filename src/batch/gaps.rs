@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Batch, Ids, status_word, write_json_str};
+use super::{Batch, Ids, status_word, write_json_content};
 use crate::calendar::{Calendar, hms_bytes};
 use crate::eval::{GapPiece, GapRead, Quick, Status, day_words_on};
 use crate::syntax::ast::Subject;
@@ -117,15 +117,6 @@ impl Gaps {
             }
         }
     }
-}
-
-/// A string's JSON text without its quotes.
-fn write_json_content(out: &mut Vec<u8>, s: &str) {
-    let start = out.len();
-    write_json_str(out, s);
-    // Take off the quotes: the closing one, then the opening one.
-    out.pop();
-    out.remove(start);
 }
 
 impl Batch<'_> {

@@ -860,8 +860,6 @@ enum Fast<'l, 'r> {
     Answered(Option<&'l str>, Outcome<'r>),
     /// Written already (by a gap rule's shortcut).
     Written,
-    /// Not read: the general reading takes it.
-    Not,
 }
 
 /// The outcome for one input record: most are answered by shortcut, and carry nothing
@@ -991,9 +989,9 @@ impl<'r> Batch<'r> {
         columns: Option<&CsvColumns>,
     ) {
         let (id, outcome) = match self.fast_line(line_no, line, too_long, columns.is_some()) {
-            Fast::Written => return,
-            Fast::Answered(id, outcome) => (id.map(Cow::Borrowed), outcome),
-            Fast::Not => self.resolve_line(line, too_long, columns),
+            Some(Fast::Written) => return,
+            Some(Fast::Answered(id, outcome)) => (id.map(Cow::Borrowed), outcome),
+            None => self.resolve_line(line, too_long, columns),
         };
         self.write_record(name, line_no, id.as_deref(), outcome);
     }
@@ -1042,21 +1040,9 @@ impl<'r> Batch<'r> {
     /// The common line, answered without the general reading's plumbing: a JSON record of
     /// one delivery whose fields are plain strings, which resolves (by shortcut, or by the
     /// full reading for a gap). A record answered by a gap rule's shortcut is written at
-    /// once. [`Fast::Not`] leaves the line to [`Batch::resolve_line`], which reads it
-    /// afresh and gives the same answer or says what is wrong.
+    /// once. `None` leaves the line to [`Batch::resolve_line`], which reads it afresh and
+    /// gives the same answer or says what is wrong.
     fn fast_line<'l>(
-        &mut self,
-        line_no: u64,
-        line: &'l [u8],
-        too_long: bool,
-        csv: bool,
-    ) -> Fast<'l, 'r> {
-        self.fast_answer(line_no, line, too_long, csv)
-            .unwrap_or(Fast::Not)
-    }
-
-    /// [`Batch::fast_line`], `None` for [`Fast::Not`].
-    fn fast_answer<'l>(
         &mut self,
         line_no: u64,
         line: &'l [u8],
@@ -1930,27 +1916,32 @@ impl Rendered {
     }
 }
 
+/// Writes a string's JSON text without its quotes, escaping as serde_json does.
+fn write_json_content(out: &mut Vec<u8>, s: &str) {
+    let mut rest = s.as_bytes();
+    while let Some(n) = scan::find_string_special(rest) {
+        let (plain, tail) = rest.split_at(n);
+        out.extend_from_slice(plain);
+        match tail.first() {
+            Some(b'"') => out.extend_from_slice(b"\\\""),
+            Some(b'\\') => out.extend_from_slice(b"\\\\"),
+            Some(b'\n') => out.extend_from_slice(b"\\n"),
+            Some(b'\r') => out.extend_from_slice(b"\\r"),
+            Some(b'\t') => out.extend_from_slice(b"\\t"),
+            Some(c) => out.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
+            None => {}
+        }
+        rest = tail.get(1..).unwrap_or(&[]);
+    }
+    out.extend_from_slice(rest);
+}
+
 /// Writes something displayable as a JSON string, escaping as it goes (no copy).
 fn write_json_display(out: &mut Vec<u8>, value: &dyn fmt::Display) {
     struct Escaper<'o>(&'o mut Vec<u8>);
     impl fmt::Write for Escaper<'_> {
         fn write_str(&mut self, s: &str) -> fmt::Result {
-            let mut rest = s.as_bytes();
-            while let Some(n) = scan::find_string_special(rest) {
-                let (plain, tail) = rest.split_at(n);
-                self.0.extend_from_slice(plain);
-                match tail.first() {
-                    Some(b'"') => self.0.extend_from_slice(b"\\\""),
-                    Some(b'\\') => self.0.extend_from_slice(b"\\\\"),
-                    Some(b'\n') => self.0.extend_from_slice(b"\\n"),
-                    Some(b'\r') => self.0.extend_from_slice(b"\\r"),
-                    Some(b'\t') => self.0.extend_from_slice(b"\\t"),
-                    Some(c) => self.0.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
-                    None => {}
-                }
-                rest = tail.get(1..).unwrap_or(&[]);
-            }
-            self.0.extend_from_slice(rest);
+            write_json_content(self.0, s);
             Ok(())
         }
     }
