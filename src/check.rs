@@ -598,16 +598,18 @@ impl Checker {
         if self.errors.len() > errors_before {
             return None;
         }
+        let (tz, calendar, notice) = (tz?, calendar?, notice?);
         Some(Agreement {
+            plan: crate::plan::Plan::compile(&notice, &calendar, tz, &parties),
             title: a.title.node.clone(),
             dated,
-            clock: crate::clock::Clock::new(tz?),
-            tz: tz?,
-            calendar: calendar?,
+            clock: crate::clock::Clock::new(tz),
+            tz,
+            calendar,
             business_day,
             methods,
             parties,
-            notice: notice?,
+            notice,
             periods: periods.into_iter().map(|(p, _)| p).collect(),
         })
     }

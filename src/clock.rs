@@ -49,7 +49,7 @@ impl Year {
 /// A time zone with its offsets kept per year (see the module documentation).
 #[derive(Clone)]
 pub(crate) struct Clock {
-    tz: Tz,
+    pub(crate) tz: Tz,
     /// The Unix second each year from `FIRST_YEAR` to `LAST_YEAR + 1` starts (UTC).
     starts: Box<[i64]>,
     /// `None` for a year left to chrono-tz.

@@ -34,6 +34,7 @@ pub mod latest;
 pub mod lint;
 pub mod model;
 pub mod period;
+pub(crate) mod plan;
 pub mod syntax;
 pub mod time;
 mod words;

@@ -42,6 +42,8 @@ pub struct Agreement {
     pub(crate) parties: Vec<PartyDef>,
     pub(crate) notice: NoticeDef,
     pub(crate) periods: Vec<crate::period::PeriodDef>,
+    /// The notice clause compiled: what every command reads of it.
+    pub(crate) plan: crate::plan::Plan,
 }
 
 /// A delivery method the agreement knows.
@@ -180,6 +182,7 @@ impl Rules {
         };
         if let Some(a) = self.agreement.as_mut() {
             a.calendar = cal;
+            a.plan = crate::plan::Plan::compile(&a.notice, &a.calendar, a.tz, &a.parties);
         }
         Ok(self)
     }

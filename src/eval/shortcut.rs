@@ -22,14 +22,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
-use chrono_tz::Tz;
 
-use super::{
-    Deemed, EvalError, EventRef, Lookup, Picker, Resolution, Resolved, Status, Warning, Words,
-    finish, whole_seconds,
-};
+use super::{Deemed, EvalError, EventRef, Lookup, Resolution, Resolved, Status, Warning, Words};
 use crate::calendar::{Calendar, DayOff};
-use crate::model::{Agreement, Cond, PartyDef, Rules, UnknownName, ZoneSel};
+use crate::model::{Agreement, PartyDef, Rules, UnknownName};
+use crate::plan::{Cell, Decision, Fax, Located};
 use crate::syntax::ast::{Outcome, Subject};
 
 mod written;
@@ -39,14 +36,14 @@ pub(crate) use written::Written;
 /// The most classes kept; later classes take the full reading, so memory stays bounded.
 const MAX_CLASSES: usize = 1 << 14;
 
-/// Bits of the key before the clocks: method (6), recipient (7), fax number (2), receipt (1).
-const FIXED_BITS: u32 = 16;
+/// Bits of the key before the clocks: method (6), recipient (7), fax number (3), receipt (1).
+const FIXED_BITS: u32 = 17;
 
 /// The clauses that apply per class of events, for one set of rules.
 pub(crate) struct Shortcuts<'r> {
     rules: &'r Rules,
-    /// The clocks the clauses read; `None` when a class does not fit a key.
-    clocks: Option<Vec<ClockRead>>,
+    /// The bits of each clock's place in a key; `None` when a cell does not fit one.
+    layout: Option<Vec<u32>>,
     /// Classes by key, each with its plan, or `None` for a class left to the full reading.
     classes: HashMap<u64, Class, BuildHasherDefault<KeyHasher>>,
     plans: Vec<Plan>,
@@ -133,7 +130,7 @@ impl Lookup for Names {
         let designated = party
             .faxes
             .iter()
-            .any(|f| super::same_number(&f.digits, number));
+            .any(|f| super::resolve::same_number(&f.digits, number));
         if self.numbers.len() < MAX_NAMES {
             self.numbers.push((address, key, number.into(), designated));
         }
@@ -141,17 +138,8 @@ impl Lookup for Names {
     }
 }
 
-/// An instant read on one clock by the clauses' conditions, and what they ask of it.
-struct ClockRead {
-    subject: Subject,
-    zone: ZoneSel,
-    /// Every bound the conditions on this clock compare with, sorted, each once.
-    bounds: Vec<NaiveTime>,
-    /// Every calendar they ask about the day, each once.
-    calendars: Vec<Arc<Calendar>>,
-    /// The bits of the time-of-day class: a missing instant, or a place among the bounds.
-    class_bits: u32,
-}
+/// A clock the plan reads.
+type ClockRead = crate::plan::ClockAxis;
 
 /// What a class's key holds before the clocks.
 struct Facts {
@@ -159,10 +147,8 @@ struct Facts {
     method: usize,
     /// The recipient (an index into its parties).
     party: Option<usize>,
-    /// Whether a fax number is given.
-    fax_number: bool,
-    /// Whether it is one designated for the recipient.
-    designated: bool,
+    /// What is known of the fax number.
+    fax: Fax,
     /// Whether a receipt is recorded.
     received: bool,
 }
@@ -351,7 +337,7 @@ impl<'c> Template<'c> {
 fn subject_of(word: &str) -> Option<Subject> {
     [Subject::Sent, Subject::Received]
         .into_iter()
-        .find(|s| super::subject_word(*s) == word)
+        .find(|s| crate::plan::subject_word(*s) == word)
 }
 
 /// What a class of events resolves by.
@@ -440,13 +426,14 @@ impl Quick {
 }
 
 impl<'r> Shortcuts<'r> {
-    /// Reads which clocks, bounds and calendars the rules' clauses ask about.
+    /// A memo for the rules' plan: the layout of its cells as keys.
     pub(crate) fn new(rules: &'r Rules) -> Shortcuts<'r> {
-        let clocks = rules.agreement.as_ref().and_then(clocks_of);
+        let layout = rules.agreement.as_ref().and_then(layout_of);
+        let clocks = clocks(rules);
         Shortcuts {
             rules,
-            days_fit: clocks.as_deref().is_some_and(written::Days::fits),
-            clocks,
+            days_fit: layout.is_some() && written::Days::fits(clocks),
+            layout,
             classes: HashMap::default(),
             plans: Vec::new(),
             gap_plans: Vec::new(),
@@ -509,65 +496,56 @@ impl<'r> Shortcuts<'r> {
         Some((words, read))
     }
 
-    /// What [`Rules::evaluate_ref`] gives without a trace: by shortcut where one serves,
-    /// else by the full reading (of the event as resolved once).
+    /// What [`Rules::evaluate_ref`] gives without a trace: the event's cell found once,
+    /// the plan's decision for it kept per cell.
     pub(crate) fn evaluate(&mut self, event: EventRef<'_>) -> Result<Answered, EvalError> {
-        let r = self.resolve_names(event)?;
-        match self.answer(&r) {
-            Some(answered) => Ok(answered),
-            None => r.evaluate().map(Answered::Full),
-        }
-    }
-
-    /// The event with its names resolved, fax numbers read through the memory of them.
-    fn resolve_names<'a>(&mut self, event: EventRef<'a>) -> Result<Resolved<'a>, EvalError>
-    where
-        'r: 'a,
-    {
-        self.rules.resolved_with(event, false, &mut self.names)
-    }
-
-    /// The answer by its class for a resolved event; `None` when it has none (or something
-    /// goes wrong, which the full reading then says).
-    fn answer(&mut self, r: &Resolved<'_>) -> Option<Answered> {
-        let key = self.key(r)?;
-        let class = match self.classes.get(&key) {
-            Some(class) => *class,
-            None => self.learn(key, r)?,
-        };
-        match class {
-            Class::One(plan, ..) | Class::Clauses(plan) => self.quick(r, plan).map(Answered::Quick),
-            Class::Gap(plan) => {
-                // The gap warning describes the event itself; only which gap rule decides,
-                // and its assumptions, are the class's.
-                let plan = self.gap_plans.get(plan)?;
-                let gap = r.agreement.notice.gaps.get(plan.gap)?;
-                let misses = r.misses().ok()?;
-                let resolution = r.gap_answer(gap, misses, plan.warnings.clone()).ok()?;
-                Some(Answered::Full(resolution))
-            }
-            Class::Full => None,
-        }
-    }
-
-    /// The answer by a plan of the clauses that apply.
-    fn quick(&self, r: &Resolved<'_>, plan: usize) -> Option<Quick> {
-        let notice = &r.agreement.notice;
-        let (clause, deemed) = match self.plans.get(plan)?.applies.as_slice() {
-            // One clause applies (the common case): it decides.
-            &[n] => (n, r.deem(notice.clauses.get(n)?.outcome).ok()?),
-            applies => {
-                let mut picker = Picker::quiet(notice.combinator);
-                for &n in applies {
-                    let rule = notice.clauses.get(n)?;
-                    picker.offer(rule, r.deem(rule.outcome).ok()?);
+        let r = self.rules.resolved_with(event, false, &mut self.names)?;
+        let located = r.locate()?;
+        if let Some(key) = self.key_of_cell(&located.cell) {
+            let class = match self.classes.get(&key) {
+                Some(class) => Some(*class),
+                None => self.learn(key, &r, &located)?,
+            };
+            match class {
+                Some(Class::One(plan, ..) | Class::Clauses(plan)) => {
+                    return self.quick(&r, plan).map(Answered::Quick);
                 }
-                let (rule, deemed) = picker.pick(&mut Vec::new())?;
-                let n = notice.clauses.iter().position(|c| std::ptr::eq(c, rule))?;
-                (n, deemed)
+                Some(Class::Gap(plan)) => {
+                    // The gap warning describes the event itself; which gap rule decides,
+                    // and its assumptions, are the class's.
+                    if let Some(p) = self.gap_plans.get(plan) {
+                        let decision = Decision {
+                            applies: Vec::new(),
+                            gap: Some(p.gap),
+                            assumptions: p.warnings.clone(),
+                        };
+                        return r.resolve(&located, &decision).map(Answered::Full);
+                    }
+                }
+                Some(Class::Full) | None => {}
             }
+        }
+        let decision = r.decide(&located);
+        r.resolve(&located, &decision).map(Answered::Full)
+    }
+
+    /// The answer by a class of clauses that apply: their outcomes, picked by the plan.
+    fn quick(&self, r: &Resolved<'_>, plan: usize) -> Result<Quick, EvalError> {
+        let applies = self.plans.get(plan).map_or(&[][..], |p| &p.applies);
+        let mut outcomes = Vec::with_capacity(applies.len());
+        for &n in applies {
+            outcomes.push((n, r.deem(n)?));
+        }
+        let picked = r
+            .agreement
+            .plan
+            .pick(outcomes, &mut Vec::new(), |_| String::new());
+        let Some((clause, deemed)) = picked else {
+            return Err(EvalError::Uncovered {
+                method: r.event.method.to_string(),
+            });
         };
-        Some(match deemed {
+        Ok(match deemed {
             Deemed::Date {
                 deemed_date,
                 effective_at,
@@ -591,219 +569,121 @@ impl<'r> Shortcuts<'r> {
         })
     }
 
-    /// The class of an event, as a key; `None` when it cannot be read without an error.
-    fn key(&self, r: &Resolved<'_>) -> Option<u64> {
-        let party = match r.party {
-            None => None,
-            Some(p) => Some(
-                r.agreement
-                    .parties
-                    .iter()
-                    .position(|q| std::ptr::eq(q, p))?,
-            ),
+    /// A cell as a key; `None` when it does not fit one.
+    fn key_of_cell(&self, cell: &Cell) -> Option<u64> {
+        let facts = Facts {
+            method: cell.method,
+            party: cell.party,
+            fax: cell.fax,
+            received: cell.received,
         };
-        let fixed = Facts {
-            method: r.method,
-            party,
-            fax_number: r.event.fax_number.is_some(),
-            designated: r.number_designated,
-            received: r.event.received.is_some(),
-        };
-        self.key_of(fixed, |clock, _| clock.read(r))
+        self.key_of(facts, |_, n| {
+            Some(match cell.places.get(n)? {
+                None => (0, 0),
+                Some(place) => (u64::from(place.span) + 1, u64::from(place.days)),
+            })
+        })
     }
 
-    /// The key of a class: the facts, then each clock's reading (by `read`, given the clock
-    /// and its place among the clocks).
+    /// The key of a cell: the facts, then each clock's place (by `read`, given the clock
+    /// and its place among the clocks: 0 for an instant not recorded, else one more than
+    /// its span, and its business-day bits).
     fn key_of(
         &self,
         facts: Facts,
         mut read: impl FnMut(&ClockRead, usize) -> Option<(u64, u64)>,
     ) -> Option<u64> {
-        let clocks = self.clocks.as_ref()?;
+        let layout = self.layout.as_ref()?;
         let party = facts.party.map_or(0, |p| p + 1);
         let mut key = facts.method as u64
             | (party as u64) << 6
-            | u64::from(facts.fax_number) << 13
-            | u64::from(facts.designated) << 14
-            | u64::from(facts.received) << 15;
+            | (facts.fax as u64) << 13
+            | u64::from(facts.received) << 16;
         let mut shift = FIXED_BITS;
-        for (n, clock) in clocks.iter().enumerate() {
+        for (n, (clock, bits)) in clocks(self.rules).iter().zip(layout).enumerate() {
             let (class, days) = read(clock, n)?;
-            key |= class << shift | days << (shift + clock.class_bits);
-            shift += clock.class_bits + clock.calendars.len() as u32;
+            key |= class << shift | days << (shift + bits);
+            shift += bits + clock.calendars.len() as u32;
         }
         Some(key)
     }
 
-    /// Works out a new class's plan from its first event; `None` when this event cannot be
-    /// read quickly (the class is then learnt from another).
-    fn learn(&mut self, key: u64, r: &Resolved<'_>) -> Option<Class> {
-        let notice = &r.agreement.notice;
-        let mut warnings = Vec::new();
-        let mut applies = Vec::new();
-        for (n, rule) in notice.clauses.iter().enumerate() {
-            if r.quick_test(rule, &mut warnings).ok()? {
-                applies.push(n);
-            }
-        }
+    /// Keeps the plan's decision for a new cell, read from its first event; `None` when
+    /// no more cells are kept (the event then takes the plan's reading in full).
+    fn learn(
+        &mut self,
+        key: u64,
+        r: &Resolved<'_>,
+        located: &Located,
+    ) -> Result<Option<Class>, EvalError> {
         if self.classes.len() >= MAX_CLASSES {
-            return None;
+            return Ok(None);
         }
-        if applies.is_empty() {
-            // The first gap rule that applies decides, as in the full reading.
-            let mut class = Class::Full;
-            for (n, gap) in notice.gaps.iter().enumerate() {
-                let mut warnings = Vec::new();
-                if r.quick_test(gap, &mut warnings).ok()? {
-                    // The words of the gap warning, from this event's.
-                    let words = match (r.misses(), self.clocks.as_deref()) {
-                        (Ok(misses), Some(clocks)) => Template::of(&misses.warning(gap), clocks),
-                        _ => None,
-                    };
-                    self.gap_plans.push(GapPlan {
-                        gap: n,
-                        outcome: gap.outcome,
-                        warnings,
-                        words,
-                    });
-                    class = Class::Gap(self.gap_plans.len() - 1);
-                    break;
-                }
+        let decision = r.decide(located);
+        let notice = &r.agreement.notice;
+        let class = match (decision.applies.as_slice(), decision.gap) {
+            ([], None) => Class::Full,
+            ([], Some(gap)) => {
+                // The words of the gap warning, from this event's.
+                let words = Template::of(&r.gap_warning(located, gap)?, clocks(self.rules));
+                let outcome = notice.gaps.get(gap).map(|g| g.outcome);
+                let Some(outcome) = outcome else {
+                    return Ok(None);
+                };
+                self.gap_plans.push(GapPlan {
+                    gap,
+                    outcome,
+                    warnings: decision.assumptions,
+                    words,
+                });
+                Class::Gap(self.gap_plans.len() - 1)
             }
-            self.classes.insert(key, class);
-            return Some(class);
-        }
-        // Picking and finishing add warnings that depend only on which clauses apply and
-        // whether a receipt is recorded, so they too are the same for the whole class.
-        let mut picker = Picker::new(notice.combinator);
-        for &n in &applies {
-            let rule = notice.clauses.get(n)?;
-            picker.offer(rule, r.deem(rule.outcome).ok()?);
-        }
-        let (rule, deemed) = picker.pick(&mut warnings)?;
-        let warnings = finish(rule, deemed, Status::Effective, warnings, Vec::new()).warnings;
-        let plan = self.plans.len();
-        let class = match applies.as_slice() {
-            &[n] => Class::One(plan, n, notice.clauses.get(n)?.outcome),
-            _ => Class::Clauses(plan),
+            (applies, _) => {
+                // Picking and finishing add warnings that depend only on which clauses
+                // apply and whether a receipt is recorded: the same for the whole cell.
+                let warnings = r.resolve(located, &decision)?.warnings;
+                let plan = self.plans.len();
+                let class = match applies {
+                    &[n] => match notice.clauses.get(n) {
+                        Some(rule) => Class::One(plan, n, rule.outcome),
+                        None => return Ok(None),
+                    },
+                    _ => Class::Clauses(plan),
+                };
+                self.plans.push(Plan {
+                    applies: decision.applies,
+                    warnings,
+                });
+                class
+            }
         };
-        self.plans.push(Plan { applies, warnings });
         self.classes.insert(key, class);
-        Some(class)
+        Ok(Some(class))
     }
 }
 
-impl ClockRead {
-    /// The time-of-day class of the event on this clock, and a bit per calendar for a
-    /// business day.
-    fn read(&self, r: &Resolved<'_>) -> Option<(u64, u64)> {
-        let instant = match self.subject {
-            Subject::Sent => r.event.sent,
-            Subject::Received => match r.event.received {
-                Some(t) => t,
-                None => return Some((0, 0)),
-            },
-        };
-        let tz = self.zone(r.agreement, r.party);
-        let local = r.local_time(self.subject, instant, tz);
-        Some((
-            self.class_of(whole_seconds(local.time())),
-            self.days_of(local.date())?,
-        ))
-    }
-
-    /// The zone this clock reads for a recipient.
-    fn zone(&self, agreement: &Agreement, party: Option<&PartyDef>) -> Tz {
-        match &self.zone {
-            ZoneSel::Agreement => agreement.tz,
-            ZoneSel::Fixed(tz) => *tz,
-            // A recipient without a zone is read on the agreement's clock, with a warning
-            // (the recipient is part of the key).
-            ZoneSel::Recipient => party.and_then(|p| p.tz).unwrap_or(agreement.tz),
-        }
-    }
-
-    /// The time-of-day class: its place among the bounds, and whether it is one.
-    fn class_of(&self, time: NaiveTime) -> u64 {
-        let below = self.bounds.iter().filter(|b| **b < time).count() as u64;
-        let at = u64::from(self.bounds.contains(&time));
-        1 + 2 * below + at
-    }
-
-    /// A bit per calendar for a business day; `None` for a date a calendar does not cover.
-    fn days_of(&self, date: NaiveDate) -> Option<u64> {
-        let mut days = 0;
-        for (n, cal) in self.calendars.iter().enumerate() {
-            days |= u64::from(cal.is_business_day(date).ok()?) << n;
-        }
-        Some(days)
-    }
+/// The clocks of the rules' plan.
+fn clocks(rules: &Rules) -> &[ClockRead] {
+    rules
+        .agreement
+        .as_ref()
+        .map_or(&[][..], |a| a.plan.clocks.as_slice())
 }
 
-/// The clocks an agreement's clauses read; `None` when their classes do not fit a key.
-fn clocks_of(agreement: &Agreement) -> Option<Vec<ClockRead>> {
+/// The bits of each clock's place in a key; `None` when the cells do not fit a key.
+fn layout_of(agreement: &Agreement) -> Option<Vec<u32>> {
     if agreement.methods.len() > 63 || agreement.parties.len() > 126 {
         return None;
     }
-    let mut clocks: Vec<ClockRead> = Vec::new();
-    // The gap rules' conditions too: which of them decides is also the class's.
-    let notice = &agreement.notice;
-    for rule in notice.clauses.iter().chain(&notice.gaps) {
-        for cond in &rule.conditions {
-            let Cond::Instant {
-                subject,
-                bounds,
-                day,
-                zone,
-            } = cond
-            else {
-                continue;
-            };
-            let same_zone = |z: &ZoneSel| match (z, zone) {
-                (ZoneSel::Agreement, ZoneSel::Agreement)
-                | (ZoneSel::Recipient, ZoneSel::Recipient) => true,
-                (ZoneSel::Fixed(a), ZoneSel::Fixed(b)) => a == b,
-                _ => false,
-            };
-            let n = match clocks
-                .iter()
-                .position(|c| c.subject == *subject && same_zone(&c.zone))
-            {
-                Some(n) => n,
-                None => {
-                    clocks.push(ClockRead {
-                        subject: *subject,
-                        zone: zone.clone(),
-                        bounds: Vec::new(),
-                        calendars: Vec::new(),
-                        class_bits: 0,
-                    });
-                    clocks.len() - 1
-                }
-            };
-            let clock = clocks.get_mut(n)?;
-            for (_, bound) in bounds {
-                if !clock.bounds.contains(bound) {
-                    clock.bounds.push(*bound);
-                }
-            }
-            if let Some((_, cal)) = day {
-                let cal = cal.as_ref().unwrap_or(&agreement.calendar);
-                if !clock.calendars.iter().any(|c| Arc::ptr_eq(c, cal)) {
-                    clock.calendars.push(Arc::clone(cal));
-                }
-            }
-        }
-    }
     let mut bits = FIXED_BITS;
-    for clock in &mut clocks {
-        clock.bounds.sort();
-        // Classes run from 0 (no instant) to 2 * bounds + 1.
-        let classes = 2 * clock.bounds.len() as u64 + 2;
-        clock.class_bits = 64 - (classes - 1).leading_zeros();
-        bits += clock.class_bits + clock.calendars.len() as u32;
+    let mut layout = Vec::new();
+    for clock in &agreement.plan.clocks {
+        // Places run from 0 (no instant) to the number of spans.
+        let class_bits = 32 - clock.spans().leading_zeros();
+        layout.push(class_bits);
+        bits += class_bits + clock.calendars.len() as u32;
     }
-    (bits <= 64).then_some(clocks)
+    (bits <= 64).then_some(layout)
 }
 
 /// A hasher for the keys: each word folded in by a 128-bit multiply, which spreads every
@@ -867,10 +747,8 @@ mod tests {
         (choice, delta): (usize, i64),
     ) -> EventRef<'a> {
         let agreement = rules.agreement().unwrap();
-        let clocks = clocks_of(agreement).unwrap();
-        let bounds: Vec<(&ClockRead, NaiveTime)> = clocks
-            .iter()
-            .flat_map(|c| c.bounds.iter().map(move |b| (c, *b)))
+        let bounds: Vec<(&ClockRead, NaiveTime)> = (agreement.plan.clocks.iter())
+            .flat_map(|c| c.cutoffs.iter().map(move |b| (c, *b)))
             .collect();
         let Some((clock, bound)) = bounds.get(choice % bounds.len().max(1)) else {
             return event;
@@ -879,11 +757,7 @@ mod tests {
             .to
             .and_then(|name| agreement.party_index(name).ok())
             .and_then(|n| agreement.parties.get(n));
-        let tz = match &clock.zone {
-            ZoneSel::Agreement => agreement.tz,
-            ZoneSel::Fixed(tz) => *tz,
-            ZoneSel::Recipient => party.and_then(|p| p.tz).unwrap_or(agreement.tz),
-        };
+        let tz = agreement.plan.zone_of(agreement, clock, party);
         let base = match clock.subject {
             Subject::Sent => event.sent,
             Subject::Received => event.received.unwrap_or(event.sent),

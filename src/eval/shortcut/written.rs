@@ -127,7 +127,7 @@ impl Date {
         let calendar = &agreement.calendar;
         let covered = calendar.is_business_day(date).is_ok()
             && days.iter_mut().zip(clocks).all(|(bits, clock)| {
-                let read = clock.days_of(date).and_then(|d| u8::try_from(d).ok());
+                let read = (clock.days_of(date).ok()).and_then(|d| u8::try_from(d).ok());
                 *bits = read.unwrap_or(0);
                 read.is_some()
             });
@@ -590,7 +590,7 @@ impl Shortcuts<'_> {
         fax_number: Option<&str>,
         gaps: bool,
     ) -> Option<Quick> {
-        let clocks = self.clocks.as_deref().filter(|_| self.days_fit)?;
+        let clocks = Some(super::clocks(self.rules)).filter(|_| self.days_fit)?;
         let agreement = self.rules.agreement.as_ref()?;
         let Sender {
             method,
@@ -615,8 +615,7 @@ impl Shortcuts<'_> {
         let facts = Facts {
             method,
             party,
-            fax_number: fax_number.is_some(),
-            designated,
+            fax: crate::plan::Fax::of(recipient, fax_number.is_some(), designated),
             received: received.is_some(),
         };
         let key = self.key_of(facts, |clock, n| {
@@ -625,11 +624,14 @@ impl Shortcuts<'_> {
                 (Subject::Received, Some((time, _))) => *time,
                 (Subject::Received, None) => return Some((0, 0)),
             };
-            if clock.zone(agreement, recipient) != agreement.tz {
+            if agreement.plan.zone_of(agreement, clock, recipient) != agreement.tz {
                 return None;
             }
             let wall = NaiveTime::from_num_seconds_from_midnight_opt(time.second, 0)?;
-            Some((clock.class_of(wall), u64::from(*time.days.get(n)?)))
+            Some((
+                u64::from(clock.span_of(wall)) + 1,
+                u64::from(*time.days.get(n)?),
+            ))
         })?;
         let (plan, clause, outcome, gap) = match *self.classes.get(&key)? {
             Class::One(plan, clause, outcome) => (plan, clause, outcome, None),
@@ -674,12 +676,14 @@ impl Shortcuts<'_> {
                 None => quick(Day::Pending, Effective::Pending),
                 Some((at, text)) => quick(Day::Number(at.day), effective(&at, text)?),
             },
-            Outcome::SameDay(subject) => match anchor(subject) {
-                None => quick(Day::Pending, Effective::Pending),
-                Some(at) if at.day <= sent_at.day => {
-                    quick(Day::Number(at.day), effective(&sent_at, sent)?)
+            // The date of the instant it runs from, effective at that instant.
+            Outcome::SameDay(subject) => match (anchor(subject), subject) {
+                (None, _) => quick(Day::Pending, Effective::Pending),
+                (Some(at), Subject::Sent) => quick(Day::Number(at.day), effective(&at, sent)?),
+                (Some(at), Subject::Received) => {
+                    let (_, text) = received?;
+                    quick(Day::Number(at.day), effective(&at, text)?)
                 }
-                Some(_) => return None,
             },
             Outcome::BusinessDaysAfter(1, subject) => match anchor(subject) {
                 None => quick(Day::Pending, Effective::Pending),
@@ -941,12 +945,12 @@ mod tests {
         ] {
             let rules = rules_in(zone);
             let agreement = rules.agreement.as_ref().unwrap();
-            let clocks = super::super::clocks_of(agreement).unwrap();
+            let clocks = &agreement.plan.clocks;
             let mut days = Days::default();
             let mut date = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
             while date.year() < 2001 {
                 let day = day_number(date.year() as u32, date.month(), date.day()).unwrap();
-                let read = days.date(agreement, &clocks, day).unwrap();
+                let read = days.date(agreement, clocks, day).unwrap();
                 let start = agreement.clock.start_of_day(date).unwrap();
                 assert_eq!(
                     read.offset(),

@@ -1,0 +1,501 @@
+//! An event through the plan: its names resolved, its cell found, the plan's decision taken,
+//! the outcome computed, and (only when asked) the decision explained.
+//!
+//! Nothing here says what a condition means: [`Plan::holds`] does. The trace is built from
+//! the event's cell and the plan's decision; it explains the decision and never makes one.
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{Deemed, EvalError, EventRef, Resolution, Status, Step, Test, Warning, Words, put};
+use crate::check::cmp_word;
+use crate::model::{Agreement, Cond, PartyDef, RuleDef, Rules, UnknownName};
+use crate::plan::{Atom, CondPlan, Decision, Fax, Located, Plan, RulePlan, subject_word};
+use crate::syntax::ast::{Combinator, DayKind, RuleKind};
+use crate::words::Render;
+
+/// How an event's names are looked up: the agreement's own look-ups by default; a batch
+/// remembers what it has looked up.
+pub(crate) trait Lookup {
+    fn method(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
+        agreement.method_index(name)
+    }
+
+    fn party(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
+        agreement.party_index(name)
+    }
+
+    /// Whether a fax number is one designated for a party.
+    fn designated(&mut self, party: &PartyDef, number: &str) -> bool {
+        party.faxes.iter().any(|f| same_number(&f.digits, number))
+    }
+}
+
+/// The agreement's own look-ups.
+struct AgreementLookup;
+
+impl Lookup for AgreementLookup {}
+
+/// The event with names resolved.
+pub(crate) struct Resolved<'a> {
+    pub(crate) agreement: &'a Agreement,
+    pub(crate) event: EventRef<'a>,
+    pub(crate) method: usize,
+    /// The recipient, by its place among the parties.
+    pub(crate) party: Option<usize>,
+    /// What is known of the fax number.
+    pub(crate) fax: Fax,
+    /// Whether to explain the decision (the trace).
+    pub(crate) trace: bool,
+}
+
+impl Rules {
+    /// Resolves an event against the agreement's notice clause.
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let event = deemed::Event {
+    ///     method: "fax".into(),
+    ///     sent: DateTime::parse_from_rfc3339("2000-03-03T21:15:00-05:00").unwrap(),
+    ///     received: None,
+    ///     to: Some("company".into()),
+    ///     fax_number: Some("(949) 788-6706".into()),
+    /// };
+    /// let r = rules.evaluate(&event).unwrap();
+    /// assert_eq!(r.deemed_date.unwrap().to_string(), "2000-03-06");
+    /// assert_eq!(r.clause.as_deref(), Some("ii"));
+    /// ```
+    pub fn evaluate(&self, event: &super::Event) -> Result<Resolution, EvalError> {
+        self.evaluate_with(event, true)
+    }
+
+    /// Resolves an event; with `trace` false the resolution's trace is left empty. The
+    /// answer and the warnings are the same.
+    pub fn evaluate_with(
+        &self,
+        event: &super::Event,
+        trace: bool,
+    ) -> Result<Resolution, EvalError> {
+        self.evaluate_ref(event.as_ref(), trace)
+    }
+
+    /// [`Rules::evaluate_with`] on a borrowed event.
+    pub fn evaluate_ref(&self, event: EventRef<'_>, trace: bool) -> Result<Resolution, EvalError> {
+        let r = self.resolved_with(event, trace, &mut AgreementLookup)?;
+        let located = r.locate()?;
+        r.resolve(&located, &r.decide(&located))
+    }
+
+    /// The event with its names resolved, looked up by `lookup`.
+    pub(crate) fn resolved_with<'a>(
+        &'a self,
+        event: EventRef<'a>,
+        trace: bool,
+        lookup: &mut impl Lookup,
+    ) -> Result<Resolved<'a>, EvalError> {
+        let agreement = self
+            .agreement
+            .as_ref()
+            .ok_or_else(|| EvalError::NoAgreement {
+                origin: self.origin.clone(),
+            })?;
+        let method = lookup
+            .method(agreement, event.method)
+            .map_err(EvalError::Unknown)?;
+        let party = match event.to {
+            Some(name) => Some(lookup.party(agreement, name).map_err(EvalError::Unknown)?),
+            None => None,
+        };
+        if let Some(received) = event.received {
+            if received < event.sent {
+                return Err(EvalError::ReceivedBeforeSent {
+                    sent: event.sent,
+                    received,
+                });
+            }
+        }
+        let recipient = party.and_then(|p| agreement.parties.get(p));
+        let designated = match (recipient, event.fax_number) {
+            (Some(p), Some(number)) => lookup.designated(p, number),
+            _ => false,
+        };
+        Ok(Resolved {
+            agreement,
+            event,
+            method,
+            party,
+            fax: Fax::of(recipient, event.fax_number.is_some(), designated),
+            trace,
+        })
+    }
+}
+
+impl<'a> Resolved<'a> {
+    fn plan(&self) -> &'a Plan {
+        &self.agreement.plan
+    }
+
+    fn recipient(&self) -> Option<&'a PartyDef> {
+        self.party.and_then(|p| self.agreement.parties.get(p))
+    }
+
+    /// The event's cell in the plan.
+    pub(crate) fn locate(&self) -> Result<Located, EvalError> {
+        self.plan().locate(
+            self.agreement,
+            self.method,
+            self.party,
+            self.fax,
+            self.event.sent,
+            self.event.received,
+        )
+    }
+
+    /// The plan's decision for the event's cell.
+    pub(crate) fn decide(&self, located: &Located) -> Decision {
+        self.plan().decide(self.agreement, &located.cell)
+    }
+
+    /// What a rule's outcome (at its place among the clauses then the gap rules) makes the
+    /// deemed date of the event.
+    pub(crate) fn deem(&self, n: usize) -> Result<Deemed, EvalError> {
+        let rule = self.plan().rule(n).ok_or_else(|| self.uncovered())?;
+        self.plan().deem(
+            self.agreement,
+            rule,
+            self.recipient(),
+            self.event.sent,
+            self.event.received,
+            self.trace,
+        )
+    }
+
+    fn uncovered(&self) -> EvalError {
+        EvalError::Uncovered {
+            method: self.event.method.to_string(),
+        }
+    }
+
+    fn label(&self, n: usize) -> String {
+        self.def(n).map(|r| r.label.to_string()).unwrap_or_default()
+    }
+
+    /// The rule at a place among the clauses then the gap rules.
+    fn def(&self, n: usize) -> Option<&'a RuleDef> {
+        let notice = &self.agreement.notice;
+        match n.checked_sub(notice.clauses.len()) {
+            None => notice.clauses.get(n),
+            Some(g) => notice.gaps.get(g),
+        }
+    }
+
+    /// The resolution of the decision, with its explanation when tracing.
+    pub(crate) fn resolve(
+        &self,
+        located: &Located,
+        decision: &Decision,
+    ) -> Result<Resolution, EvalError> {
+        let plan = self.plan();
+        let mut warnings = decision.assumptions.clone();
+        let mut outcomes = Vec::with_capacity(decision.applies.len());
+        for &n in &decision.applies {
+            outcomes.push((n, self.deem(n)?));
+        }
+        let applied = if self.trace {
+            outcomes.clone()
+        } else {
+            Vec::new()
+        };
+        if let Some((n, deemed)) = plan.pick(outcomes, &mut warnings, |n| self.label(n)) {
+            let rule = self.def(n).ok_or_else(|| self.uncovered())?;
+            let trace = match self.trace {
+                true => self.explain(located, &applied, n, None)?,
+                false => Vec::new(),
+            };
+            return Ok(finish(rule, deemed, Status::Effective, warnings, trace));
+        }
+        let Some(gap) = decision.gap else {
+            return Err(self.uncovered());
+        };
+        let n = plan.clauses + gap;
+        let deemed = self.deem(n)?;
+        warnings.push(self.gap_warning(located, gap)?);
+        let trace = match self.trace {
+            true => self.explain(located, &[], n, Some((gap, deemed.clone())))?,
+            false => Vec::new(),
+        };
+        let rule = self.def(n).ok_or_else(|| self.uncovered())?;
+        Ok(finish(rule, deemed, Status::Gap, warnings, trace))
+    }
+
+    /// The trace: the event, each clause as the cell reads it, and the decision; for a
+    /// decision by a gap rule, each gap rule tried up to it.
+    fn explain(
+        &self,
+        located: &Located,
+        applied: &[(usize, Deemed)],
+        decided: usize,
+        gap: Option<(usize, Deemed)>,
+    ) -> Result<Vec<Step>, EvalError> {
+        let ev = self.event;
+        let shown = |t: DateTime<FixedOffset>| self.agreement.clock.show(t);
+        let mut trace = vec![Step::Event {
+            method: ev.method.to_string(),
+            sent: shown(ev.sent),
+            received: ev.received.map(shown),
+            to: ev.to.map(str::to_string),
+            fax_number: ev.fax_number.map(str::to_string),
+        }];
+        let plan = self.plan();
+        let notice = &self.agreement.notice;
+        for (n, (rule, def)) in plan.rules.iter().zip(&notice.clauses).enumerate() {
+            let deemed = applied
+                .iter()
+                .find(|(m, _)| *m == n)
+                .map(|(_, d)| d.clone());
+            let tests = self.tests(rule, def, located)?;
+            trace.push(rule_step(def, deemed.is_some(), tests, deemed));
+        }
+        let decided_by = match gap {
+            None => {
+                let labels: Vec<&str> = applied
+                    .iter()
+                    .filter_map(|(n, _)| self.def(*n))
+                    .map(|r| &*r.label)
+                    .collect();
+                let how = match plan.combinator {
+                    Combinator::EarliestOf => "the earliest of",
+                    Combinator::LatestOf => "the latest of",
+                    Combinator::FirstOf => "the first of",
+                };
+                format!("{how} the clauses that apply ({})", labels.join(", "))
+            }
+            Some((chosen, deemed)) => {
+                let gaps = plan.gaps().iter().zip(&notice.gaps).enumerate();
+                for (g, (rule, def)) in gaps.take(chosen + 1) {
+                    let tests = self.tests(rule, def, located)?;
+                    let deemed = (g == chosen).then(|| deemed.clone());
+                    trace.push(rule_step(def, g == chosen, tests, deemed));
+                }
+                "no clause applies literally; the first gap rule that applies decides".to_string()
+            }
+        };
+        trace.push(Step::Decision {
+            rule: self.label(decided),
+            reason: decided_by,
+        });
+        Ok(trace)
+    }
+
+    /// A rule's tests as data, each as the plan reads it in the event's cell.
+    fn tests(
+        &self,
+        rule: &RulePlan,
+        def: &RuleDef,
+        located: &Located,
+    ) -> Result<Vec<Test>, EvalError> {
+        let plan = self.plan();
+        let cell = &located.cell;
+        let mut tests = Vec::new();
+        for (cond, written) in rule.conds.iter().zip(&def.conditions) {
+            match cond {
+                CondPlan::Method(set) => tests.push(Test::Method {
+                    method: self.event.method.to_string(),
+                    covered: set
+                        .indexes()
+                        .filter_map(|n| self.agreement.methods.get(n))
+                        .map(|m| m.name.clone())
+                        .collect(),
+                    other_than: match written {
+                        Cond::Method { other_than, .. } => other_than.clone(),
+                        _ => None,
+                    },
+                    holds: plan.holds(Atom::Method(*set), cell),
+                }),
+                CondPlan::DesignatedFax => {
+                    tests.push(self.fax_test(plan.holds(Atom::DesignatedFax, cell)))
+                }
+                CondPlan::Instant { clock, .. } => {
+                    let axis = plan.clocks.get(*clock).ok_or_else(|| self.uncovered())?;
+                    let Some(Some((local, tz))) = located.reads.get(*clock) else {
+                        tests.push(Test::NoReceipt);
+                        continue;
+                    };
+                    for atom in cond.atoms() {
+                        let holds = plan.holds(atom, cell);
+                        match atom {
+                            Atom::Bound(_, cmp, cut) => tests.push(Test::TimeOfDay {
+                                subject: subject_word(axis.subject),
+                                local: local.time(),
+                                zone: tz.name(),
+                                cmp: cmp_word(cmp),
+                                bound: axis.cutoffs.get(cut).copied().unwrap_or_default(),
+                                holds,
+                            }),
+                            Atom::Day(_, kind, cal) => {
+                                let cal =
+                                    axis.calendars.get(cal).ok_or_else(|| self.uncovered())?;
+                                let date = local.date();
+                                let business_day = cal.is_business_day(date)?;
+                                tests.push(Test::Day {
+                                    subject: subject_word(axis.subject),
+                                    date,
+                                    calendar: cal.name().to_string(),
+                                    wanted: match kind {
+                                        DayKind::BusinessDay => "business-day",
+                                        DayKind::NonBusinessDay => "non-business-day",
+                                        DayKind::AnyDay => "any-day",
+                                    },
+                                    business_day,
+                                    why: match business_day {
+                                        true => Vec::new(),
+                                        false => cal.days_off(date)?,
+                                    },
+                                    holds,
+                                });
+                            }
+                            Atom::Recorded(_) | Atom::Method(_) | Atom::DesignatedFax => {}
+                        }
+                    }
+                }
+            }
+        }
+        Ok(tests)
+    }
+
+    /// The designated-number test as data, holding as the plan says.
+    fn fax_test(&self, holds: bool) -> Test {
+        let number = self.event.fax_number.map(str::to_string);
+        match self.recipient() {
+            None => Test::DesignatedFax {
+                to: None,
+                number,
+                designated: Vec::new(),
+                holds,
+                assumed: true,
+            },
+            Some(party) => Test::DesignatedFax {
+                to: Some(party.name.clone()),
+                number,
+                designated: party.faxes.iter().map(|f| f.written.clone()).collect(),
+                holds,
+                assumed: self.fax == Fax::NotGiven,
+            },
+        }
+    }
+
+    /// The gap warning of a decision by a gap rule: what each clause was missing. Only the
+    /// clauses whose method matched are described, unless none did.
+    pub(crate) fn gap_warning(&self, located: &Located, gap: usize) -> Result<Warning, EvalError> {
+        let plan = self.plan();
+        let notice = &self.agreement.notice;
+        let near = |rule: &RulePlan| {
+            rule.conds.iter().any(|c| {
+                matches!(c, CondPlan::Method(set) if plan.holds(Atom::Method(*set), &located.cell))
+            })
+        };
+        let clauses = plan.rules.iter().zip(&notice.clauses);
+        let any_near = clauses.clone().any(|(r, _)| near(r));
+        let mut missing = Vec::new();
+        for (rule, def) in clauses.filter(|(r, _)| !any_near || near(r)) {
+            let mut failed = self.tests(rule, def, located)?;
+            failed.retain(|t| !t.holds());
+            missing.push(Miss {
+                clause: def.label.clone(),
+                failed,
+            });
+        }
+        let def = notice.gaps.get(gap).ok_or_else(|| self.uncovered())?;
+        Ok(Warning::Gap {
+            missing,
+            rule: def.label.clone(),
+            cite: def.cite.clone(),
+        })
+    }
+}
+
+fn rule_step(rule: &RuleDef, applied: bool, tests: Vec<Test>, deemed: Option<Deemed>) -> Step {
+    Step::Rule {
+        kind: match rule.kind {
+            RuleKind::Clause => "clause",
+            RuleKind::Gap => "gap",
+        },
+        label: rule.label.to_string(),
+        cite: rule.cite.clone(),
+        applied,
+        tests,
+        deemed,
+    }
+}
+
+/// A clause that did not apply, with the tests that failed: shown in the gap warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    /// The clause's label.
+    pub clause: std::sync::Arc<str>,
+    /// The tests that did not hold.
+    pub failed: Vec<Test>,
+}
+
+impl Render for Miss {
+    fn render(&self, out: &mut String) {
+        self.words(out);
+    }
+}
+
+impl Miss {
+    pub(crate) fn words(&self, out: &mut impl Words) {
+        put(out.text(), &[&"clause ", &self.clause, &": "]);
+        for (n, t) in self.failed.iter().enumerate() {
+            if n > 0 {
+                out.text().push_str(", ");
+            }
+            t.words(out);
+        }
+    }
+}
+
+/// The resolution from the deciding rule.
+pub(crate) fn finish(
+    rule: &RuleDef,
+    deemed: Deemed,
+    status: Status,
+    mut warnings: Vec<Warning>,
+    trace: Vec<Step>,
+) -> Resolution {
+    let (deemed_date, effective_at, status) = match deemed {
+        Deemed::Date {
+            deemed_date,
+            effective_at,
+            ..
+        } => (Some(deemed_date), Some(effective_at), status),
+        Deemed::AwaitingReceipt => {
+            warnings.push(Warning::AwaitingReceipt {
+                rule: rule.label.to_string(),
+            });
+            let status = if status == Status::Gap {
+                Status::Gap
+            } else {
+                Status::Pending
+            };
+            (None, None, status)
+        }
+    };
+    Resolution {
+        deemed_date,
+        effective_at,
+        clause: Some(rule.label.clone()),
+        status,
+        warnings,
+        trace,
+    }
+}
+
+/// Whether a number as given has the designated digits (as [`crate::fax_digits`] reads it),
+/// without building the digit string.
+pub(crate) fn same_number(designated_digits: &str, given: &str) -> bool {
+    let digits = || given.bytes().filter(u8::is_ascii_digit);
+    let count = digits().count();
+    let skip = usize::from(count == 11 && digits().next() == Some(b'1'));
+    count - skip == designated_digits.len() && digits().skip(skip).eq(designated_digits.bytes())
+}

@@ -1,0 +1,798 @@
+//! The compiled notice clause: the one place that says what a rule means.
+//!
+//! A notice clause is compiled, when the rules are loaded, into a partition of the space of
+//! events into *cells*. A cell fixes every fact a condition can read:
+//!
+//! - the method and the recipient;
+//! - what is known of the fax number ([`Fax`]): no recipient, none designated, none given,
+//!   designated, or not designated;
+//! - for every *clock* a condition reads (an instant, `sent` or `received`, on a zone: the
+//!   agreement's, a named one, or the recipient's), where the time of day falls among the
+//!   cut-offs the conditions name on that clock (each cut-off is a place of its own, and so
+//!   is each interval between, to the second), and whether the day is a business day on
+//!   each calendar named on that clock; or that the instant is not recorded (a receipt).
+//!
+//! [`Plan::holds`] says whether one test of a condition holds in a cell, and nothing else
+//! does: [`Plan::decide`] (the rules that apply, or the gap rule that decides), the trace's
+//! explanation, `lint`'s table, `check`'s "can never apply" and `latest-send`'s walk all
+//! read it. [`Plan::locate`] finds an event's cell; [`Plan::deem`] computes an outcome's
+//! date on the clock the deciding rule reads; [`Plan::pick`] applies the combinator. The
+//! batch's memo keys events by their cell and keeps the decisions; it decides nothing.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono_tz::Tz;
+
+use crate::calendar::{Calendar, OutOfRange, weekday_date};
+use crate::clock::Clock;
+use crate::eval::{Deemed, EvalError, Warning};
+use crate::model::{Agreement, Cond, MethodSet, NoticeDef, PartyDef, RuleDef, ZoneSel};
+use crate::syntax::ast::{Cmp, Combinator, DayKind, Outcome, Subject};
+
+/// The compiled notice clause of an agreement.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// The clocks the conditions read, each once.
+    pub(crate) clocks: Vec<ClockAxis>,
+    /// The clauses, then the gap rules, compiled.
+    pub(crate) rules: Vec<RulePlan>,
+    /// How many of `rules` are clauses.
+    pub(crate) clauses: usize,
+    /// How the clauses that apply combine.
+    pub(crate) combinator: Combinator,
+    /// A clock per zone other than the agreement's that a rule may read.
+    zones: Vec<Clock>,
+}
+
+/// An instant read on one clock, and what the conditions ask of it.
+#[derive(Debug, Clone)]
+pub(crate) struct ClockAxis {
+    /// Which instant.
+    pub(crate) subject: Subject,
+    /// On whose clock.
+    pub(crate) zone: ZoneSel,
+    /// Every time of day the conditions on this clock compare with, sorted, each once.
+    pub(crate) cutoffs: Vec<NaiveTime>,
+    /// Every calendar they ask about the day, each once.
+    pub(crate) calendars: Vec<Arc<Calendar>>,
+}
+
+/// A compiled clause or gap rule.
+#[derive(Debug, Clone)]
+pub(crate) struct RulePlan {
+    /// Its conditions, in the order written.
+    pub(crate) conds: Vec<CondPlan>,
+    /// The clock its outcome's date is read on: the zone of its first condition on the
+    /// instant the outcome runs from (an index into [`Plan::clocks`]), or the agreement's.
+    pub(crate) outcome_clock: Option<usize>,
+    /// Its outcome.
+    pub(crate) outcome: Outcome,
+}
+
+/// A compiled condition.
+#[derive(Debug, Clone)]
+pub(crate) enum CondPlan {
+    /// The method is one of these.
+    Method(MethodSet),
+    /// The fax went to a number designated for the recipient.
+    DesignatedFax,
+    /// A condition on an instant read on a clock.
+    Instant {
+        /// The clock (an index into [`Plan::clocks`]).
+        clock: usize,
+        /// Each bound, with the place of its time among the clock's cut-offs.
+        bounds: Vec<(Cmp, usize)>,
+        /// The kind of day wanted, on a calendar (an index into the clock's calendars).
+        day: Option<(DayKind, usize)>,
+    },
+}
+
+/// One test of a condition: what [`Plan::holds`] decides in a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Atom {
+    /// The method is one of these.
+    Method(MethodSet),
+    /// The fax went to a number designated for the recipient (or is assumed to have).
+    DesignatedFax,
+    /// The clock's instant is recorded (a receipt may not be).
+    Recorded(usize),
+    /// The time of day on a clock compares so with the cut-off at this place.
+    Bound(usize, Cmp, usize),
+    /// The day on a clock is of this kind on the calendar at this place.
+    Day(usize, DayKind, usize),
+}
+
+impl CondPlan {
+    /// The condition's tests, in the order they are read: for an instant, first that it is
+    /// recorded, then each bound, then the day.
+    pub(crate) fn atoms(&self) -> impl Iterator<Item = Atom> + '_ {
+        let (head, bounds, day) = match self {
+            CondPlan::Method(set) => (Atom::Method(*set), None, None),
+            CondPlan::DesignatedFax => (Atom::DesignatedFax, None, None),
+            CondPlan::Instant { clock, bounds, day } => (
+                Atom::Recorded(*clock),
+                Some((*clock, bounds)),
+                day.map(|(kind, cal)| Atom::Day(*clock, kind, cal)),
+            ),
+        };
+        let bounds = bounds.into_iter().flat_map(|(clock, bounds)| {
+            bounds
+                .iter()
+                .map(move |(cmp, cut)| Atom::Bound(clock, *cmp, *cut))
+        });
+        std::iter::once(head).chain(bounds).chain(day)
+    }
+}
+
+/// What is known of the fax number of an event, for its recipient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Fax {
+    /// No recipient is given: the designated number is assumed (with a warning).
+    NoRecipient,
+    /// The recipient has no designated number.
+    NoneDesignated,
+    /// No number is given: a designated one is assumed (with a warning).
+    NotGiven,
+    /// The number given is one designated for the recipient.
+    Designated,
+    /// The number given is not.
+    NotDesignated,
+}
+
+impl Fax {
+    /// What is known, from the recipient, whether a number is given, and whether it is one
+    /// designated for the recipient.
+    pub(crate) fn of(party: Option<&PartyDef>, given: bool, designated: bool) -> Fax {
+        match party {
+            None => Fax::NoRecipient,
+            Some(p) if p.faxes.is_empty() => Fax::NoneDesignated,
+            Some(_) if !given => Fax::NotGiven,
+            Some(_) if designated => Fax::Designated,
+            Some(_) => Fax::NotDesignated,
+        }
+    }
+}
+
+/// Where an instant falls on a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Place {
+    /// Twice the number of cut-offs before the time of day, plus one when it is a cut-off:
+    /// 0 before the first, 1 at it, 2 between it and the second, and so on.
+    pub(crate) span: u32,
+    /// A bit per calendar of the clock (in its order): set for a business day.
+    pub(crate) days: u32,
+}
+
+/// A cell of the space of events: every fact a condition reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Cell {
+    /// The method (an index into the agreement's methods).
+    pub(crate) method: usize,
+    /// The recipient (an index into its parties).
+    pub(crate) party: Option<usize>,
+    /// What is known of the fax number.
+    pub(crate) fax: Fax,
+    /// Whether a receipt is recorded (an outcome may wait on it).
+    pub(crate) received: bool,
+    /// Per clock, where its instant falls; `None` when it is not recorded.
+    pub(crate) places: Vec<Option<Place>>,
+}
+
+/// An event as the plan reads it: its cell, and what each clock showed.
+#[derive(Debug, Clone)]
+pub(crate) struct Located {
+    /// The cell.
+    pub(crate) cell: Cell,
+    /// Per clock, its wall-clock time (to the second) and zone; `None` when not recorded.
+    pub(crate) reads: Vec<Option<(NaiveDateTime, Tz)>>,
+}
+
+/// Which rules apply in a cell, and which decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decision {
+    /// The clauses that apply, in the order written (indexes into the clauses).
+    pub(crate) applies: Vec<usize>,
+    /// When none does: the first gap rule that applies (an index into the gap rules).
+    pub(crate) gap: Option<usize>,
+    /// The assumptions of the rules that decide (the clauses that apply, or the gap rule),
+    /// in the order they were made.
+    pub(crate) assumptions: Vec<Warning>,
+}
+
+/// Bounds are exact to the second, as the contract words are: a fraction is dropped.
+pub(crate) fn whole_seconds(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_nanosecond(0).unwrap_or(t)
+}
+
+impl ClockAxis {
+    /// The place of a time of day among the cut-offs (see [`Place::span`]).
+    pub(crate) fn span_of(&self, time: NaiveTime) -> u32 {
+        let below = self.cutoffs.partition_point(|c| *c < time);
+        let at = self.cutoffs.get(below).is_some_and(|c| *c == time);
+        (2 * below + usize::from(at)) as u32
+    }
+
+    /// The number of places a time of day can take.
+    pub(crate) fn spans(&self) -> u32 {
+        2 * self.cutoffs.len() as u32 + 1
+    }
+
+    /// The business-day bits of a date on the clock's calendars.
+    pub(crate) fn days_of(&self, date: NaiveDate) -> Result<u32, OutOfRange> {
+        let mut days = 0;
+        for (n, cal) in self.calendars.iter().enumerate() {
+            days |= u32::from(cal.is_business_day(date)?) << n;
+        }
+        Ok(days)
+    }
+
+    /// The first and last second of the day at a place among the cut-offs.
+    pub(crate) fn span_seconds(&self, span: u32) -> (u32, u32) {
+        let second = |n: usize| self.cutoffs.get(n).map(|c| c.num_seconds_from_midnight());
+        let k = (span / 2) as usize;
+        if span % 2 == 1 {
+            let at = second(k).unwrap_or(0);
+            return (at, at);
+        }
+        let from = match k.checked_sub(1) {
+            None => 0,
+            Some(before) => second(before).map_or(0, |s| s + 1),
+        };
+        let to = second(k).map_or(86_399, |s| s.saturating_sub(1));
+        (from, to)
+    }
+}
+
+/// Whether a cut-off place compares so with a place of the time of day.
+fn compares(span: u32, cmp: Cmp, cut: usize) -> bool {
+    let at = 2 * cut as u32 + 1;
+    match cmp {
+        Cmp::Before => span < at,
+        Cmp::OnOrBefore => span <= at,
+        Cmp::After => span > at,
+        Cmp::OnOrAfter => span >= at,
+        Cmp::At => span == at,
+    }
+}
+
+/// Whether a day with a calendar's business-day bit is of a kind.
+fn day_is(kind: DayKind, business_day: bool) -> bool {
+    match kind {
+        DayKind::BusinessDay => business_day,
+        DayKind::NonBusinessDay => !business_day,
+        DayKind::AnyDay => true,
+    }
+}
+
+impl Plan {
+    /// Compiles an agreement's notice clause, read on its zone and calendar, for its
+    /// parties.
+    pub(crate) fn compile(
+        notice: &NoticeDef,
+        calendar: &Arc<Calendar>,
+        tz: Tz,
+        parties: &[PartyDef],
+    ) -> Plan {
+        let mut clocks: Vec<ClockAxis> = Vec::new();
+        // First the cut-offs and calendars of every clock, so that places are final.
+        for rule in notice.clauses.iter().chain(&notice.gaps) {
+            for cond in &rule.conditions {
+                let Cond::Instant {
+                    subject,
+                    bounds,
+                    day,
+                    zone,
+                } = cond
+                else {
+                    continue;
+                };
+                let n = clock_index(&mut clocks, *subject, zone);
+                let Some(clock) = clocks.get_mut(n) else {
+                    continue;
+                };
+                for (_, bound) in bounds {
+                    if !clock.cutoffs.contains(bound) {
+                        clock.cutoffs.push(*bound);
+                    }
+                }
+                if let Some((_, cal)) = day {
+                    let cal = cal.as_ref().unwrap_or(calendar);
+                    if !clock.calendars.iter().any(|c| Arc::ptr_eq(c, cal)) {
+                        clock.calendars.push(Arc::clone(cal));
+                    }
+                }
+            }
+        }
+        for clock in &mut clocks {
+            clock.cutoffs.sort();
+        }
+        let rules = notice
+            .clauses
+            .iter()
+            .chain(&notice.gaps)
+            .map(|rule| compile_rule(calendar, &mut clocks, rule))
+            .collect();
+        let mut zones: Vec<Clock> = Vec::new();
+        let fixed = clocks.iter().filter_map(|c| match c.zone {
+            ZoneSel::Fixed(tz) => Some(tz),
+            _ => None,
+        });
+        for other in fixed.chain(parties.iter().filter_map(|p| p.tz)) {
+            if other != tz && !zones.iter().any(|z| z.tz == other) {
+                zones.push(Clock::new(other));
+            }
+        }
+        Plan {
+            clocks,
+            rules,
+            clauses: notice.clauses.len(),
+            combinator: notice.combinator,
+            zones,
+        }
+    }
+
+    /// The compiled rule at a place among the clauses then the gap rules.
+    pub(crate) fn rule(&self, n: usize) -> Option<&RulePlan> {
+        self.rules.get(n)
+    }
+
+    /// The compiled gap rules.
+    pub(crate) fn gaps(&self) -> &[RulePlan] {
+        self.rules.get(self.clauses..).unwrap_or(&[])
+    }
+
+    /// Whether a test holds in a cell: the one reading of what a condition means.
+    pub(crate) fn holds(&self, atom: Atom, cell: &Cell) -> bool {
+        match atom {
+            Atom::Method(set) => set.contains(cell.method),
+            Atom::DesignatedFax => match cell.fax {
+                Fax::NoRecipient | Fax::NotGiven | Fax::Designated => true,
+                Fax::NoneDesignated | Fax::NotDesignated => false,
+            },
+            Atom::Recorded(clock) => cell.places.get(clock).is_some_and(Option::is_some),
+            Atom::Bound(clock, cmp, cut) => match cell.places.get(clock) {
+                Some(Some(place)) => compares(place.span, cmp, cut),
+                _ => false,
+            },
+            Atom::Day(clock, kind, cal) => match cell.places.get(clock) {
+                Some(Some(place)) => day_is(kind, place.days >> cal & 1 == 1),
+                _ => false,
+            },
+        }
+    }
+
+    /// Whether every condition of a rule holds in a cell.
+    pub(crate) fn applies(&self, rule: &RulePlan, cell: &Cell) -> bool {
+        rule.conds
+            .iter()
+            .all(|c| c.atoms().all(|a| self.holds(a, cell)))
+    }
+
+    /// Which rules apply in a cell, and the assumptions they make.
+    pub(crate) fn decide(&self, agreement: &Agreement, cell: &Cell) -> Decision {
+        let notice = &agreement.notice;
+        let mut assumptions = Vec::new();
+        let mut applies = Vec::new();
+        let clauses = self.rules.iter().zip(&notice.clauses).enumerate();
+        for (n, (plan, rule)) in clauses.take(self.clauses) {
+            if self.applies(plan, cell) {
+                applies.push(n);
+                self.assume(agreement, plan, rule, cell, &mut assumptions);
+            }
+        }
+        let mut gap = None;
+        if applies.is_empty() {
+            for (n, (plan, rule)) in self.gaps().iter().zip(&notice.gaps).enumerate() {
+                if self.applies(plan, cell) {
+                    gap = Some(n);
+                    self.assume(agreement, plan, rule, cell, &mut assumptions);
+                    break;
+                }
+            }
+        }
+        Decision {
+            applies,
+            gap,
+            assumptions,
+        }
+    }
+
+    /// The assumptions a rule that applies makes in a cell: a recipient or number not
+    /// given for a designated-number condition, a recipient's time the rules do not give.
+    fn assume(
+        &self,
+        agreement: &Agreement,
+        plan: &RulePlan,
+        rule: &RuleDef,
+        cell: &Cell,
+        out: &mut Vec<Warning>,
+    ) {
+        let party = cell.party.and_then(|p| agreement.parties.get(p));
+        for cond in &plan.conds {
+            let made = match cond {
+                CondPlan::DesignatedFax => match (cell.fax, party) {
+                    (Fax::NoRecipient, _) => Some(Warning::RecipientNotGiven {
+                        rules: vec![rule.label.to_string()],
+                    }),
+                    (Fax::NotGiven, Some(p)) => Some(Warning::FaxNumberNotGiven {
+                        party: p.name.clone(),
+                    }),
+                    _ => None,
+                },
+                CondPlan::Instant { clock, .. } => {
+                    let reads_recipient = self
+                        .clocks
+                        .get(*clock)
+                        .is_some_and(|c| matches!(c.zone, ZoneSel::Recipient));
+                    (reads_recipient && party.and_then(|p| p.tz).is_none()).then(|| {
+                        Warning::RecipientTimeUnknown {
+                            rule: rule.label.to_string(),
+                        }
+                    })
+                }
+                CondPlan::Method(_) => None,
+            };
+            if let Some(w) = made {
+                add_warning(out, w);
+            }
+        }
+    }
+
+    /// The zone a clock reads for a recipient: a recipient without one is read on the
+    /// agreement's clock (with a warning, see [`Plan::decide`]).
+    pub(crate) fn zone_of(
+        &self,
+        agreement: &Agreement,
+        clock: &ClockAxis,
+        party: Option<&PartyDef>,
+    ) -> Tz {
+        match &clock.zone {
+            ZoneSel::Agreement => agreement.tz,
+            ZoneSel::Fixed(tz) => *tz,
+            ZoneSel::Recipient => party.and_then(|p| p.tz).unwrap_or(agreement.tz),
+        }
+    }
+
+    /// The clock of a zone.
+    pub(crate) fn clock<'a>(&'a self, agreement: &'a Agreement, tz: Tz) -> &'a Clock {
+        if tz == agreement.tz {
+            return &agreement.clock;
+        }
+        self.zones
+            .iter()
+            .find(|z| z.tz == tz)
+            .unwrap_or(&agreement.clock)
+    }
+
+    /// An instant's wall-clock time on a zone.
+    fn wall(&self, agreement: &Agreement, t: DateTime<FixedOffset>, tz: Tz) -> NaiveDateTime {
+        if tz == agreement.tz || self.zones.iter().any(|z| z.tz == tz) {
+            self.clock(agreement, tz).local(t)
+        } else {
+            t.with_timezone(&tz).naive_local()
+        }
+    }
+
+    /// The cell of an event, with what each clock showed. A date a clock's calendar does
+    /// not cover is an error, whichever rule would apply.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn locate(
+        &self,
+        agreement: &Agreement,
+        method: usize,
+        party: Option<usize>,
+        fax: Fax,
+        sent: DateTime<FixedOffset>,
+        received: Option<DateTime<FixedOffset>>,
+    ) -> Result<Located, EvalError> {
+        let recipient = party.and_then(|p| agreement.parties.get(p));
+        let mut places = Vec::with_capacity(self.clocks.len());
+        let mut reads = Vec::with_capacity(self.clocks.len());
+        for clock in &self.clocks {
+            let instant = match clock.subject {
+                Subject::Sent => Some(sent),
+                Subject::Received => received,
+            };
+            let Some(instant) = instant else {
+                places.push(None);
+                reads.push(None);
+                continue;
+            };
+            let tz = self.zone_of(agreement, clock, recipient);
+            let local = whole_seconds(self.wall(agreement, instant, tz));
+            places.push(Some(Place {
+                span: clock.span_of(local.time()),
+                days: clock.days_of(local.date())?,
+            }));
+            reads.push(Some((local, tz)));
+        }
+        Ok(Located {
+            cell: Cell {
+                method,
+                party,
+                fax,
+                received: received.is_some(),
+                places,
+            },
+            reads,
+        })
+    }
+
+    /// The zone a rule's outcome date is read on, for an event's recipient.
+    pub(crate) fn outcome_zone(
+        &self,
+        agreement: &Agreement,
+        rule: &RulePlan,
+        party: Option<&PartyDef>,
+    ) -> Tz {
+        match rule.outcome_clock.and_then(|n| self.clocks.get(n)) {
+            Some(clock) => self.zone_of(agreement, clock, party),
+            None => agreement.tz,
+        }
+    }
+
+    /// What a rule's outcome makes the deemed date of an event: the date on the clock the
+    /// rule reads, stepped on the agreement's calendar, taking effect at its first instant
+    /// on that clock but never before the instant it runs from. With `words`, the reading
+    /// and the days stepped over, for the trace.
+    pub(crate) fn deem(
+        &self,
+        agreement: &Agreement,
+        rule: &RulePlan,
+        party: Option<&PartyDef>,
+        sent: DateTime<FixedOffset>,
+        received: Option<DateTime<FixedOffset>>,
+        words: bool,
+    ) -> Result<Deemed, EvalError> {
+        let cal = &agreement.calendar;
+        let tz = self.outcome_zone(agreement, rule, party);
+        let clock = self.clock(agreement, tz);
+        let anchor_of = |s: Subject| match s {
+            Subject::Sent => Some(sent),
+            Subject::Received => received,
+        };
+        let (subject, anchor) = match rule.outcome {
+            Outcome::UponReceipt => (Subject::Received, received),
+            Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => {
+                (s, anchor_of(s))
+            }
+        };
+        let Some(anchor) = anchor else {
+            return Ok(Deemed::AwaitingReceipt);
+        };
+        let anchor = clock.show(anchor);
+        let from = anchor.date_naive();
+        let mut skipped = Vec::new();
+        let date = match rule.outcome {
+            Outcome::UponReceipt | Outcome::SameDay(_) => {
+                // The calendar must cover the date, as for any other outcome.
+                cal.is_business_day(from)?;
+                from
+            }
+            Outcome::BusinessDaysAfter(n, _) if words => {
+                let (date, days) = cal.add_business_days(from, n)?;
+                skipped = days;
+                date
+            }
+            Outcome::BusinessDaysAfter(n, _) => cal.nth_business_day_after(from, n)?,
+            Outcome::DaysAfter(n, _) => {
+                let date = from
+                    .checked_add_days(Days::new(u64::from(n)))
+                    .ok_or_else(|| EvalError::Calendar(cal.out_of_range(from)))?;
+                cal.is_business_day(date)?;
+                date
+            }
+        };
+        // Never before the instant it runs from: on that instant's own date, the instant;
+        // on a later date, the date's first instant.
+        let effective_at = if date <= from {
+            anchor
+        } else {
+            clock
+                .start_of_day(date)
+                .ok_or_else(|| EvalError::Calendar(cal.out_of_range(date)))?
+                .max(anchor)
+        };
+        let reading = if words {
+            reading(rule.outcome, subject, from, date, effective_at)
+        } else {
+            String::new()
+        };
+        Ok(Deemed::Date {
+            deemed_date: date,
+            effective_at,
+            reading,
+            skipped,
+        })
+    }
+
+    /// The deciding clause among those that apply, given their outcomes in the order
+    /// written, under the combinator; with the warnings picking adds (a receipt not
+    /// recorded that might decide earlier). `None` when none applies.
+    pub(crate) fn pick(
+        &self,
+        outcomes: Vec<(usize, Deemed)>,
+        warnings: &mut Vec<Warning>,
+        label: impl Fn(usize) -> String,
+    ) -> Option<(usize, Deemed)> {
+        let mut first: Option<(usize, bool)> = None;
+        let mut best: Option<(usize, Deemed)> = None;
+        let mut pending = Vec::new();
+        for (n, deemed) in outcomes {
+            let Some(at) = deemed.instant() else {
+                first.get_or_insert((n, true));
+                pending.push(n);
+                continue;
+            };
+            let is_first = first.is_none();
+            first.get_or_insert((n, false));
+            let better = match (&best, self.combinator) {
+                (None, Combinator::FirstOf) => is_first,
+                (None, _) => true,
+                (Some(_), Combinator::FirstOf) => false,
+                // Ties go to the clause written first.
+                (Some((_, b)), Combinator::EarliestOf) => b.instant().is_some_and(|b| at < b),
+                (Some((_, b)), Combinator::LatestOf) => b.instant().is_some_and(|b| at > b),
+            };
+            if better {
+                best = Some((n, deemed));
+            }
+        }
+        let (first, first_pending) = first?;
+        if self.combinator == Combinator::FirstOf && first_pending {
+            return Some((first, Deemed::AwaitingReceipt));
+        }
+        let Some(best) = best else {
+            return Some((first, Deemed::AwaitingReceipt));
+        };
+        if self.combinator == Combinator::EarliestOf {
+            for n in pending {
+                let w = Warning::ReceiptCouldBeEarlier { rule: label(n) };
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+        }
+        Some(best)
+    }
+}
+
+/// The words of an outcome's reading, for the trace.
+fn reading(
+    outcome: Outcome,
+    subject: Subject,
+    from: NaiveDate,
+    date: NaiveDate,
+    effective_at: DateTime<FixedOffset>,
+) -> String {
+    let word = subject_word(subject);
+    match outcome {
+        Outcome::UponReceipt => format!("upon actual receipt at {}", effective_at.to_rfc3339()),
+        Outcome::SameDay(_) => format!("the date it was {word}, {}", weekday_date(date)),
+        Outcome::BusinessDaysAfter(n, _) => {
+            let what = if n == 1 {
+                "the next business day".to_string()
+            } else {
+                format!("{n} business days")
+            };
+            format!(
+                "{what} after {} ({word}) is {}",
+                weekday_date(from),
+                weekday_date(date)
+            )
+        }
+        Outcome::DaysAfter(n, _) => format!(
+            "{n} days after {} ({word}) is {}",
+            weekday_date(from),
+            weekday_date(date)
+        ),
+    }
+}
+
+/// `sent` or `received`.
+pub(crate) fn subject_word(s: Subject) -> &'static str {
+    match s {
+        Subject::Sent => "sent",
+        Subject::Received => "received",
+    }
+}
+
+/// Adds a warning once; the rules a missing recipient affected are listed together.
+pub(crate) fn add_warning(warnings: &mut Vec<Warning>, w: Warning) {
+    if let Warning::RecipientNotGiven { rules: new } = &w {
+        if let Some(Warning::RecipientNotGiven { rules }) = warnings
+            .iter_mut()
+            .find(|w| matches!(w, Warning::RecipientNotGiven { .. }))
+        {
+            for label in new {
+                if !rules.contains(label) {
+                    rules.push(label.clone());
+                }
+            }
+            return;
+        }
+    }
+    if !warnings.contains(&w) {
+        warnings.push(w);
+    }
+}
+
+/// The place of a clock among the clocks, added when new.
+fn clock_index(clocks: &mut Vec<ClockAxis>, subject: Subject, zone: &ZoneSel) -> usize {
+    let same_zone = |z: &ZoneSel| match (z, zone) {
+        (ZoneSel::Agreement, ZoneSel::Agreement) | (ZoneSel::Recipient, ZoneSel::Recipient) => true,
+        (ZoneSel::Fixed(a), ZoneSel::Fixed(b)) => a == b,
+        _ => false,
+    };
+    match clocks
+        .iter()
+        .position(|c| c.subject == subject && same_zone(&c.zone))
+    {
+        Some(n) => n,
+        None => {
+            clocks.push(ClockAxis {
+                subject,
+                zone: zone.clone(),
+                cutoffs: Vec::new(),
+                calendars: Vec::new(),
+            });
+            clocks.len() - 1
+        }
+    }
+}
+
+/// A rule compiled against the clocks (which already hold its cut-offs and calendars).
+fn compile_rule(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &RuleDef) -> RulePlan {
+    let mut conds = Vec::with_capacity(rule.conditions.len());
+    let mut first_clock = [None, None];
+    for cond in &rule.conditions {
+        conds.push(match cond {
+            Cond::Method { methods, .. } => CondPlan::Method(*methods),
+            Cond::DesignatedFax => CondPlan::DesignatedFax,
+            Cond::Instant {
+                subject,
+                bounds,
+                day,
+                zone,
+            } => {
+                let n = clock_index(clocks, *subject, zone);
+                let slot = match subject {
+                    Subject::Sent => &mut first_clock[0],
+                    Subject::Received => &mut first_clock[1],
+                };
+                slot.get_or_insert(n);
+                let clock = clocks.get(n);
+                let cut = |t: &NaiveTime| {
+                    clock
+                        .and_then(|c| c.cutoffs.iter().position(|x| x == t))
+                        .unwrap_or(0)
+                };
+                let cal_of = |cal: &Option<Arc<Calendar>>| {
+                    let cal = cal.as_ref().unwrap_or(calendar);
+                    clock
+                        .and_then(|c| c.calendars.iter().position(|x| Arc::ptr_eq(x, cal)))
+                        .unwrap_or(0)
+                };
+                CondPlan::Instant {
+                    clock: n,
+                    bounds: bounds.iter().map(|(cmp, t)| (*cmp, cut(t))).collect(),
+                    day: day.as_ref().map(|(kind, cal)| (*kind, cal_of(cal))),
+                }
+            }
+        });
+    }
+    let subject = match rule.outcome {
+        Outcome::UponReceipt => Subject::Received,
+        Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => s,
+    };
+    let [sent, received] = first_clock;
+    RulePlan {
+        conds,
+        outcome_clock: match subject {
+            Subject::Sent => sent,
+            Subject::Received => received,
+        },
+        outcome: rule.outcome,
+    }
+}
