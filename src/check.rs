@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::calendar::{Calendar, CalendarSpec, HolidaySpec};
 use crate::model::*;
-use crate::syntax::ast::{self, Cmp, DayKind, RuleKind, Span, Spanned, Subject};
+use crate::syntax::ast::{self, Cmp, RuleKind, Span, Spanned};
 
 /// The checked form of a source: which file (an index into the caller's list) and its tree.
 pub struct Unit<'a> {
@@ -594,7 +594,8 @@ impl Checker {
                 );
             }
         }
-        let notice = notice_ast.and_then(|n| self.notice(source, n, &methods, calendars));
+        let notice =
+            notice_ast.and_then(|n| self.notice(source, n, &methods, calendars, calendar.as_ref()));
         if self.errors.len() > errors_before {
             return None;
         }
@@ -792,6 +793,7 @@ impl Checker {
         n: &ast::Notice,
         methods: &[MethodDef],
         calendars: &[Arc<Calendar>],
+        own: Option<&Arc<Calendar>>,
     ) -> Option<NoticeDef> {
         let mut labels: HashMap<&str, Span> = HashMap::new();
         for rule in &n.rules {
@@ -812,7 +814,7 @@ impl Checker {
         let mut clauses = Vec::new();
         let mut gaps = Vec::new();
         for rule in &n.rules {
-            let Some(def) = self.rule(source, rule, &n.rules, methods, calendars) else {
+            let Some(def) = self.rule(source, rule, &n.rules, methods, calendars, own) else {
                 continue;
             };
             match rule.kind {
@@ -859,6 +861,7 @@ impl Checker {
         all: &[ast::Rule],
         methods: &[MethodDef],
         calendars: &[Arc<Calendar>],
+        own: Option<&Arc<Calendar>>,
     ) -> Option<RuleDef> {
         let mut conditions = Vec::new();
         for cond in &rule.conditions {
@@ -964,7 +967,18 @@ impl Checker {
             };
             conditions.push(c);
         }
-        if let Some(why) = never_applies(&conditions) {
+        let def = RuleDef {
+            kind: rule.kind,
+            label: rule.label.node.as_str().into(),
+            cite: rule.cite.node.as_str().into(),
+            conditions,
+            outcome: rule.outcome.node,
+        };
+        // The agreement's own calendar, when it names one (else it is already an error).
+        let why = own
+            .or(calendars.first())
+            .and_then(|cal| crate::plan::never_holds(&def, cal));
+        if let Some(why) = why {
             self.error(
                 source,
                 rule.label.span,
@@ -975,91 +989,8 @@ impl Checker {
             );
             return None;
         }
-        Some(RuleDef {
-            kind: rule.kind,
-            label: rule.label.node.as_str().into(),
-            cite: rule.cite.node.as_str().into(),
-            conditions,
-            outcome: rule.outcome.node,
-        })
+        Some(def)
     }
-}
-
-/// Whether a time of day meets a bound.
-pub(crate) fn meets(t: NaiveTime, cmp: Cmp, bound: NaiveTime) -> bool {
-    match cmp {
-        Cmp::Before => t < bound,
-        Cmp::OnOrBefore => t <= bound,
-        Cmp::After => t > bound,
-        Cmp::OnOrAfter => t >= bound,
-        Cmp::At => t == bound,
-    }
-}
-
-/// Why a rule's conditions can never all hold, if they cannot.
-fn never_applies(conditions: &[Cond]) -> Option<String> {
-    let mut methods: Option<MethodSet> = None;
-    for c in conditions {
-        if let Cond::Method { methods: set, .. } = c {
-            methods = Some(MethodSet(methods.map_or(set.0, |m| m.0 & set.0)));
-        }
-    }
-    if methods.is_some_and(|m| m.0 == 0) {
-        return Some("no method is left".into());
-    }
-    for subject in [Subject::Sent, Subject::Received] {
-        let mut bounds = Vec::new();
-        let mut kinds: Vec<(DayKind, Option<&str>)> = Vec::new();
-        for c in conditions {
-            if let Cond::Instant {
-                subject: s,
-                bounds: b,
-                day,
-                ..
-            } = c
-            {
-                if *s == subject {
-                    bounds.extend(b.iter().copied());
-                    if let Some((kind, cal)) = day {
-                        kinds.push((*kind, cal.as_ref().map(|c| c.name())));
-                    }
-                }
-            }
-        }
-        // The bounds cut the day, to the second, into one interval (or none).
-        let (mut lo, mut hi) = (0i64, 86_399i64);
-        for (cmp, b) in &bounds {
-            let b = i64::from(chrono::Timelike::num_seconds_from_midnight(b));
-            match cmp {
-                Cmp::Before => hi = hi.min(b - 1),
-                Cmp::OnOrBefore => hi = hi.min(b),
-                Cmp::After => lo = lo.max(b + 1),
-                Cmp::OnOrAfter => lo = lo.max(b),
-                Cmp::At => {
-                    lo = lo.max(b);
-                    hi = hi.min(b);
-                }
-            }
-        }
-        let any_time = lo <= hi;
-        if !any_time {
-            let written: Vec<String> = bounds
-                .iter()
-                .map(|(cmp, t)| format!("{} {}", cmp_word(*cmp), t.format("%H:%M:%S")))
-                .collect();
-            return Some(format!("no time of day is {}", written.join(" and ")));
-        }
-        let business = kinds.iter().any(|(k, c)| {
-            *k == DayKind::BusinessDay
-                && kinds
-                    .iter()
-                    .any(|(k2, c2)| *k2 == DayKind::NonBusinessDay && c2 == c)
-        });
-        if business {
-            return Some("no day is both a business day and not one".into());
-        }
-    }
-    None
 }
 
 /// The rule-language word for a comparison.

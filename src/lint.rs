@@ -1,20 +1,24 @@
-//! Static coverage analysis of a notice clause: where no clause applies, and where several do.
+//! Coverage of a notice clause: the plan's cells, where no clause applies and where several do.
 //!
-//! The space of events is split into cells: method, whether the fax went to a designated
-//! number, whether the day is a Business Day, and the time of day, cut at every time the
-//! rules compare against (to the second: each cut-off is a cell of its own, and so is each
-//! interval between). Every clause is tested against each cell, symbolically, without
-//! evaluating any event; a cell no clause covers is a gap (with the gap rule that fills it,
-//! if any), and a cell two clauses cover is an overlap the combinator resolves.
+//! The table is the compiled plan's partition of the space of events (see
+//! [`crate::plan`]), read for each method: whether the fax went to a designated number and,
+//! on every clock the conditions read, the kind of day on each calendar named there and the
+//! time of day, cut at every cut-off on that clock (each cut-off is a cell of its own, and so
+//! is each interval between). Each cell's answer is the plan's decision; neighbouring cells
+//! with the same answer are merged into one row. What the table shows is what the evaluator
+//! does.
 
 use std::fmt;
 
-use chrono::{NaiveTime, Timelike};
+use chrono::NaiveTime;
 use serde::Serialize;
 
-use crate::check::meets;
-use crate::model::{Cond, RuleDef, Rules, ZoneSel};
-use crate::syntax::ast::{DayKind, Subject};
+use crate::model::{Agreement, Rules, ZoneSel};
+use crate::plan::{Cell, ClockAxis, Fax, Place, Plan};
+use crate::syntax::ast::Subject;
+
+/// The most cells a table reads for one method; past it the table says it is cut short.
+const MAX_CELLS: usize = 1 << 16;
 
 /// A span of the time of day, both ends inside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -40,6 +44,16 @@ impl fmt::Display for TimeSpan {
     }
 }
 
+/// What a row says of one clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reading {
+    /// `business`, `non-business` or `any` (with the calendar's name when the clock reads
+    /// several); `no receipt` when a receipt is not recorded.
+    pub day: String,
+    /// The times of day; `None` when a receipt is not recorded.
+    pub time: Option<TimeSpan>,
+}
+
 /// One row of the coverage table: a set of cells with the same answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Row {
@@ -47,10 +61,8 @@ pub struct Row {
     pub method: String,
     /// Whether the fax went to a designated number: `yes`, `no` or `any`.
     pub designated_fax: &'static str,
-    /// `business`, `non-business` or `any`.
-    pub day: &'static str,
-    /// The times of day.
-    pub time: TimeSpan,
+    /// What the row says of each clock, in the order of [`Coverage::clocks`].
+    pub readings: Vec<Reading>,
     /// The clauses that apply literally.
     pub clauses: Vec<String>,
     /// For a gap, the gap rule that fills it (`None`: nothing does).
@@ -69,14 +81,25 @@ impl Row {
     }
 }
 
+/// A clock the conditions read, and its cut-offs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockCutoffs {
+    /// `sent`, `received`, with `in "Zone"` or `in recipient-time` when not the agreement's.
+    pub clock: String,
+    /// The times of day its conditions compare against.
+    pub cutoffs: Vec<NaiveTime>,
+    /// The calendars its conditions ask about the day.
+    pub calendars: Vec<String>,
+}
+
 /// The coverage of a notice clause.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Coverage {
-    /// The times of day the rules compare against.
-    pub cutoffs: Vec<NaiveTime>,
+    /// The clocks the rules read, in the order of each row's readings.
+    pub clocks: Vec<ClockCutoffs>,
     /// The table.
     pub rows: Vec<Row>,
-    /// What the analysis could not decide statically.
+    /// What the reader must know of the table.
     pub notes: Vec<String>,
 }
 
@@ -95,98 +118,241 @@ impl Coverage {
 /// A cell's answer: the clauses that apply and the gap rule that fills it.
 type Answer = (Vec<String>, Option<String>);
 
-fn second(t: NaiveTime) -> u32 {
-    t.num_seconds_from_midnight()
+/// One axis of the table, for one method.
+#[derive(Debug, Clone, Copy)]
+enum Axis {
+    /// Designated number or not.
+    Fax,
+    /// The day on a clock: its business-day bits, or no receipt.
+    Day(usize),
+    /// The time of day on a clock.
+    Time(usize),
 }
 
-fn at(s: u32) -> NaiveTime {
-    NaiveTime::from_num_seconds_from_midnight_opt(s, 0).unwrap_or(NaiveTime::MIN)
+/// A value on an axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Value {
+    Fax(bool),
+    /// Business-day bits, or `None` for an instant not recorded.
+    Day(Option<u32>),
+    Span(u32),
 }
 
-/// The time spans between and at the cut-offs.
-fn spans(cutoffs: &[NaiveTime]) -> Vec<TimeSpan> {
-    let mut spans = Vec::new();
-    let mut next = 0u32;
-    for c in cutoffs {
-        let c = second(*c);
-        if c > next {
-            spans.push(TimeSpan {
-                from: at(next),
-                to: at(c - 1),
-            });
+/// What a row says on an axis: one value, a run of spans, or any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Any,
+    One(Value),
+    Spans(u32, u32),
+}
+
+/// The name of a clock as a rules file writes its conditions.
+pub(crate) fn clock_name(clock: &ClockAxis) -> String {
+    let subject = match clock.subject {
+        Subject::Sent => "sent",
+        Subject::Received => "received",
+    };
+    match &clock.zone {
+        ZoneSel::Agreement => subject.to_string(),
+        ZoneSel::Fixed(tz) => format!("{subject} in \"{}\"", tz.name()),
+        ZoneSel::Recipient => format!("{subject} in recipient-time"),
+    }
+}
+
+/// The table of one method, built over its axes.
+struct Table<'a> {
+    plan: &'a Plan,
+    agreement: &'a Agreement,
+    method: usize,
+    axes: Vec<Axis>,
+}
+
+impl Table<'_> {
+    /// The values of an axis, given the values before it.
+    fn values(&self, axis: Axis, chosen: &[Value]) -> Vec<Value> {
+        match axis {
+            Axis::Fax => vec![Value::Fax(true), Value::Fax(false)],
+            Axis::Day(c) => {
+                let Some(clock) = self.plan.clocks.get(c) else {
+                    return Vec::new();
+                };
+                let combos = 1u32 << clock.calendars.len().min(8);
+                // Business days first, as a reader expects them.
+                let mut days: Vec<Value> = (0..combos).rev().map(|b| Value::Day(Some(b))).collect();
+                if clock.subject == Subject::Received {
+                    days.push(Value::Day(None));
+                }
+                days
+            }
+            Axis::Time(c) => {
+                let recorded = self.day_of(c, chosen).is_some();
+                match (self.plan.clocks.get(c), recorded) {
+                    (Some(clock), true) => (0..clock.spans())
+                        .filter(|s| clock.span_seconds(*s).is_some())
+                        .map(Value::Span)
+                        .collect(),
+                    _ => vec![Value::Span(0)],
+                }
+            }
         }
-        spans.push(TimeSpan {
-            from: at(c),
-            to: at(c),
-        });
-        next = c + 1;
     }
-    if next <= 86_399 {
-        spans.push(TimeSpan {
-            from: at(next),
-            to: at(86_399),
-        });
+
+    /// The day chosen on a clock, among the values chosen so far.
+    fn day_of(&self, clock: usize, chosen: &[Value]) -> Option<u32> {
+        let at = self
+            .axes
+            .iter()
+            .position(|a| matches!(a, Axis::Day(c) if *c == clock))?;
+        match chosen.get(at) {
+            Some(Value::Day(day)) => *day,
+            _ => None,
+        }
     }
-    spans
+
+    /// The plan's answer for a whole choice of values.
+    fn answer(&self, chosen: &[Value]) -> Answer {
+        let designated = chosen.iter().any(|v| *v == Value::Fax(true));
+        let mut places = vec![None; self.plan.clocks.len()];
+        for (axis, value) in self.axes.iter().zip(chosen) {
+            if let (Axis::Time(c), Value::Span(span)) = (axis, value) {
+                if let (Some(days), Some(slot)) = (self.day_of(*c, chosen), places.get_mut(*c)) {
+                    *slot = Some(Place { span: *span, days });
+                }
+            }
+        }
+        let cell = Cell {
+            method: self.method,
+            party: None,
+            fax: if designated {
+                Fax::Designated
+            } else {
+                Fax::NotDesignated
+            },
+            received: self
+                .plan
+                .clocks
+                .iter()
+                .zip(&places)
+                .any(|(c, p)| c.subject == Subject::Received && p.is_some()),
+            places,
+        };
+        let decision = self.plan.decide(self.agreement, &cell);
+        let notice = &self.agreement.notice;
+        let label = |r: Option<&crate::model::RuleDef>| r.map(|r| r.label.to_string());
+        let clauses = decision
+            .applies
+            .iter()
+            .filter_map(|n| label(notice.clauses.get(*n)))
+            .collect();
+        (
+            clauses,
+            decision.gap.and_then(|g| label(notice.gaps.get(g))),
+        )
+    }
+
+    /// The rows over the axes from `k`, given the values chosen before it.
+    fn rows(&self, k: usize, chosen: &mut Vec<Value>) -> Vec<(Vec<Label>, Answer)> {
+        let Some(axis) = self.axes.get(k).copied() else {
+            return vec![(Vec::new(), self.answer(chosen))];
+        };
+        let mut subs = Vec::new();
+        for value in self.values(axis, chosen) {
+            chosen.push(value);
+            subs.push((value, self.rows(k + 1, chosen)));
+            chosen.pop();
+        }
+        let mut out = Vec::new();
+        let prefix = |label: Label, rows: &[(Vec<Label>, Answer)], out: &mut Vec<_>| {
+            for (labels, answer) in rows {
+                let mut all = vec![label];
+                all.extend(labels.iter().copied());
+                out.push((all, answer.clone()));
+            }
+        };
+        let all_same = subs.windows(2).all(|w| matches!(w, [a, b] if a.1 == b.1));
+        match axis {
+            Axis::Time(_) if all_same => {
+                if let Some((_, rows)) = subs.first() {
+                    prefix(Label::Any, rows, &mut out);
+                }
+            }
+            Axis::Time(_) => {
+                // Neighbouring spans with the same rows are merged.
+                let mut run: Option<(u32, u32, &Vec<(Vec<Label>, Answer)>)> = None;
+                for (value, rows) in &subs {
+                    let Value::Span(span) = value else { continue };
+                    run = match run {
+                        Some((from, _, r)) if r == rows => Some((from, *span, r)),
+                        Some((from, to, r)) => {
+                            prefix(Label::Spans(from, to), r, &mut out);
+                            Some((*span, *span, rows))
+                        }
+                        None => Some((*span, *span, rows)),
+                    };
+                }
+                if let Some((from, to, r)) = run {
+                    prefix(Label::Spans(from, to), r, &mut out);
+                }
+            }
+            _ if all_same => {
+                if let Some((_, rows)) = subs.first() {
+                    prefix(Label::Any, rows, &mut out);
+                }
+            }
+            _ => {
+                for (value, rows) in &subs {
+                    prefix(Label::One(*value), rows, &mut out);
+                }
+            }
+        }
+        out
+    }
 }
 
 impl Rules {
-    /// The coverage table of the agreement's notice clause.
+    /// The coverage table of the agreement's notice clause, read from its compiled plan.
     ///
     /// ```
     /// let rules = deemed::Rules::default_rules().unwrap();
     /// let coverage = rules.coverage().unwrap();
-    /// assert!(coverage.gaps().any(|r| r.method == "fax" && r.time.to_string() == "20:00:00"));
+    /// assert!(coverage.gaps().any(|r| r.method == "fax"
+    ///     && r.readings[0].time.unwrap().to_string() == "20:00:00"));
     /// assert_eq!(coverage.uncovered().count(), 0);
     /// ```
     pub fn coverage(&self) -> Option<Coverage> {
         let a = self.agreement()?;
-        let cutoffs = self.cutoffs();
-        let (mut by_receipt, mut other_clock, mut own_calendar) =
-            (Vec::new(), Vec::new(), Vec::new());
-        let mut uses_designated_fax = false;
-        for rule in a.notice.clauses.iter().chain(&a.notice.gaps) {
-            let label = format!("`{}`", rule.label);
-            for cond in &rule.conditions {
-                match cond {
-                    Cond::DesignatedFax => uses_designated_fax = true,
-                    Cond::Instant {
-                        subject, day, zone, ..
-                    } => {
-                        if *subject == Subject::Received && !by_receipt.contains(&label) {
-                            by_receipt.push(label.clone());
-                        }
-                        if !matches!(zone, ZoneSel::Agreement) && !other_clock.contains(&label) {
-                            other_clock.push(label.clone());
-                        }
-                        if day.as_ref().is_some_and(|(_, cal)| cal.is_some())
-                            && !own_calendar.contains(&label)
-                        {
-                            own_calendar.push(label.clone());
-                        }
-                    }
-                    Cond::Method { .. } => {}
-                }
-            }
+        let plan = &a.plan;
+        let mut axes = vec![Axis::Fax];
+        for (n, _) in plan.clocks.iter().enumerate() {
+            axes.push(Axis::Day(n));
+            axes.push(Axis::Time(n));
         }
         let mut notes = Vec::new();
-        if !by_receipt.is_empty() {
+        let cells: usize = plan.clocks.iter().fold(2, |cells, c| {
+            let days =
+                (1usize << c.calendars.len().min(8)) + usize::from(c.subject == Subject::Received);
+            cells.saturating_mul(days.saturating_mul(c.spans() as usize))
+        });
+        if cells > MAX_CELLS {
             notes.push(format!(
-                "{} test the receipt; this table reads it as the sending",
-                by_receipt.join(", ")
+                "the rules read {cells} kinds of notice per method; the table reads at most {MAX_CELLS} and shows none"
             ));
+            axes.clear();
         }
-        if !other_clock.is_empty() {
-            notes.push(format!(
-                "{} read another clock; this table reads times on that clock and days on the agreement's",
-                other_clock.join(", ")
-            ));
-        }
-        if !own_calendar.is_empty() {
-            notes.push(format!(
-                "{} name their own calendar; this table reads Business Days as one calendar",
-                own_calendar.join(", ")
-            ));
+        let mut rows = Vec::new();
+        for (m, method) in a.methods.iter().enumerate() {
+            if axes.is_empty() {
+                break;
+            }
+            let table = Table {
+                plan,
+                agreement: a,
+                method: m,
+                axes: axes.clone(),
+            };
+            for (labels, (clauses, gap_rule)) in table.rows(0, &mut Vec::new()) {
+                rows.push(row(plan, &method.name, &labels, clauses, gap_rule));
+            }
         }
         let without: Vec<String> = a
             .parties
@@ -194,155 +360,135 @@ impl Rules {
             .filter(|p| p.faxes.is_empty())
             .map(|p| format!("`{}`", p.name))
             .collect();
+        let uses_designated_fax = plan.rules.iter().any(|r| {
+            r.conds
+                .iter()
+                .any(|c| matches!(c, crate::plan::CondPlan::DesignatedFax))
+        });
         if uses_designated_fax && !without.is_empty() {
             notes.push(format!(
                 "no designated facsimile number: {}; a fax to them is always in the `designated no` rows",
                 without.join(", ")
             ));
         }
-        let spans = spans(&cutoffs);
-        let mut rows = Vec::new();
-        for (m, method) in a.methods.iter().enumerate() {
-            // answers[designated][business][span]
-            let mut answers: Vec<Vec<Vec<Answer>>> = Vec::new();
-            for designated in [true, false] {
-                let mut by_day = Vec::new();
-                for business in [true, false] {
-                    let answers_for_spans = spans
-                        .iter()
-                        .map(|span| {
-                            let cell = Cell {
-                                method: m,
-                                designated,
-                                business,
-                                time: span.from,
-                            };
-                            let clauses: Vec<String> = a
-                                .notice
-                                .clauses
-                                .iter()
-                                .filter(|r| cell.applies(r))
-                                .map(|r| r.label.to_string())
-                                .collect();
-                            let gap = if clauses.is_empty() {
-                                a.notice
-                                    .gaps
-                                    .iter()
-                                    .find(|r| cell.applies(r))
-                                    .map(|r| r.label.to_string())
-                            } else {
-                                None
-                            };
-                            (clauses, gap)
-                        })
-                        .collect();
-                    by_day.push(answers_for_spans);
-                }
-                answers.push(by_day);
-            }
-            let same_fax = answers.first() == answers.get(1);
-            let fax_labels: &[(&'static str, usize)] = if same_fax {
-                &[("any", 0)]
-            } else {
-                &[("yes", 0), ("no", 1)]
-            };
-            for (fax_label, fi) in fax_labels {
-                let Some(by_day) = answers.get(*fi) else {
-                    continue;
-                };
-                let same_day = by_day.first() == by_day.get(1);
-                let day_labels: &[(&'static str, usize)] = if same_day {
-                    &[("any", 0)]
-                } else {
-                    &[("business", 0), ("non-business", 1)]
-                };
-                for (day_label, di) in day_labels {
-                    let Some(row_answers) = by_day.get(*di) else {
-                        continue;
-                    };
-                    // Merge neighbouring spans with the same answer.
-                    let mut current: Option<(TimeSpan, &Answer)> = None;
-                    for (span, answer) in spans.iter().zip(row_answers) {
-                        current = match current {
-                            Some((s, ans)) if ans == answer => Some((
-                                TimeSpan {
-                                    from: s.from,
-                                    to: span.to,
-                                },
-                                ans,
-                            )),
-                            Some((s, ans)) => {
-                                rows.push(row(&method.name, fax_label, day_label, s, ans));
-                                Some((*span, answer))
-                            }
-                            None => Some((*span, answer)),
-                        };
-                    }
-                    if let Some((s, ans)) = current {
-                        rows.push(row(&method.name, fax_label, day_label, s, ans));
-                    }
-                }
-            }
-        }
+        let clocks = plan
+            .clocks
+            .iter()
+            .map(|c| ClockCutoffs {
+                clock: clock_name(c),
+                cutoffs: c.cutoffs.clone(),
+                calendars: c.calendars.iter().map(|c| c.name().to_string()).collect(),
+            })
+            .collect();
         Some(Coverage {
-            cutoffs,
+            clocks,
             rows,
             notes,
         })
     }
 }
 
-fn row(method: &str, fax: &'static str, day: &'static str, time: TimeSpan, answer: &Answer) -> Row {
+/// A row from its labels (one per axis: the fax, then each clock's day and time).
+fn row(
+    plan: &Plan,
+    method: &str,
+    labels: &[Label],
+    clauses: Vec<String>,
+    gap_rule: Option<String>,
+) -> Row {
+    let designated_fax = match labels.first() {
+        Some(Label::One(Value::Fax(true))) => "yes",
+        Some(Label::One(Value::Fax(false))) => "no",
+        _ => "any",
+    };
+    let mut readings = Vec::new();
+    for (n, clock) in plan.clocks.iter().enumerate() {
+        let day = labels.get(1 + 2 * n).copied().unwrap_or(Label::Any);
+        let time = labels.get(2 + 2 * n).copied().unwrap_or(Label::Any);
+        let day_words = match day {
+            Label::One(Value::Day(None)) => "no receipt".to_string(),
+            Label::One(Value::Day(Some(bits))) => day_word(clock, bits),
+            _ => "any".to_string(),
+        };
+        let time = match (day, time) {
+            (Label::One(Value::Day(None)), _) => None,
+            (_, Label::Spans(from, to)) => Some(span_of(clock, from, to)),
+            _ => Some(TimeSpan {
+                from: NaiveTime::MIN,
+                to: NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+            }),
+        };
+        readings.push(Reading {
+            day: day_words,
+            time,
+        });
+    }
     Row {
         method: method.to_string(),
-        designated_fax: fax,
-        day,
-        time,
-        clauses: answer.0.clone(),
-        gap_rule: answer.1.clone(),
+        designated_fax,
+        readings,
+        clauses,
+        gap_rule,
     }
 }
 
-/// One cell of the space.
-struct Cell {
-    method: usize,
-    designated: bool,
-    business: bool,
-    time: NaiveTime,
+/// The words of a day's business-day bits on a clock's calendars.
+fn day_word(clock: &ClockAxis, bits: u32) -> String {
+    let word = |n: usize| match bits >> n & 1 {
+        1 => "business",
+        _ => "non-business",
+    };
+    match clock.calendars.as_slice() {
+        [] => "any".to_string(),
+        [_] => word(0).to_string(),
+        calendars => {
+            let each: Vec<String> = calendars
+                .iter()
+                .enumerate()
+                .map(|(n, c)| format!("{} on {}", word(n), c.name()))
+                .collect();
+            each.join(", ")
+        }
+    }
 }
 
-impl Cell {
-    /// Whether every condition of a rule holds in this cell.
-    fn applies(&self, rule: &RuleDef) -> bool {
-        rule.conditions.iter().all(|c| match c {
-            Cond::Method { methods, .. } => methods.contains(self.method),
-            Cond::DesignatedFax => self.designated,
-            Cond::Instant { bounds, day, .. } => {
-                bounds.iter().all(|(cmp, b)| meets(self.time, *cmp, *b))
-                    && match day {
-                        None => true,
-                        Some((DayKind::BusinessDay, _)) => self.business,
-                        Some((DayKind::NonBusinessDay, _)) => !self.business,
-                        Some((DayKind::AnyDay, _)) => true,
-                    }
-            }
-        })
+/// The time span of a run of places among a clock's cut-offs.
+fn span_of(clock: &ClockAxis, from: u32, to: u32) -> TimeSpan {
+    let at = |s: u32| NaiveTime::from_num_seconds_from_midnight_opt(s, 0).unwrap_or(NaiveTime::MIN);
+    TimeSpan {
+        from: at(clock.span_seconds(from).map_or(0, |s| s.0)),
+        to: at(clock.span_seconds(to).map_or(86_399, |s| s.1)),
     }
 }
 
 impl fmt::Display for Coverage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cutoffs: Vec<String> = self
-            .cutoffs
-            .iter()
-            .map(|c| c.format("%H:%M:%S").to_string())
-            .collect();
-        writeln!(f, "cut-offs: {}", cutoffs.join(", "))?;
-        writeln!(
-            f,
-            "{:<8} {:<10} {:<13} {:<18} clauses",
-            "method", "designated", "day", "time"
-        )?;
+        let times = |c: &ClockCutoffs| {
+            let t: Vec<String> = c
+                .cutoffs
+                .iter()
+                .map(|c| c.format("%H:%M:%S").to_string())
+                .collect();
+            t.join(", ")
+        };
+        match self.clocks.as_slice() {
+            [one] if one.clock == "sent" => writeln!(f, "cut-offs: {}", times(one))?,
+            clocks => {
+                for (n, c) in clocks.iter().enumerate() {
+                    writeln!(f, "clock {}: {}, cut-offs: {}", n + 1, c.clock, times(c))?;
+                }
+            }
+        }
+        let several = self.clocks.len() > 1;
+        write!(f, "{:<8} {:<10}", "method", "designated")?;
+        for n in 1..=self.clocks.len() {
+            let (day, time) = match several {
+                true => (format!("day {n}"), format!("time {n}")),
+                false => ("day".to_string(), "time".to_string()),
+            };
+            write!(f, " {day:<13} {time:<18}")?;
+        }
+        writeln!(f, " clauses")?;
         for r in &self.rows {
             let what = if r.is_gap() {
                 match &r.gap_rule {
@@ -354,14 +500,12 @@ impl fmt::Display for Coverage {
             } else {
                 r.clauses.join(", ")
             };
-            writeln!(
-                f,
-                "{:<8} {:<10} {:<13} {:<18} {what}",
-                r.method,
-                r.designated_fax,
-                r.day,
-                r.time.to_string()
-            )?;
+            write!(f, "{:<8} {:<10}", r.method, r.designated_fax)?;
+            for reading in &r.readings {
+                let time = reading.time.map_or("-".to_string(), |t| t.to_string());
+                write!(f, " {:<13} {:<18}", reading.day, time)?;
+            }
+            writeln!(f, " {what}")?;
         }
         let gaps = self.gaps().count();
         let overlaps = self.rows.iter().filter(|r| r.is_overlap()).count();
@@ -379,14 +523,12 @@ impl fmt::Display for Coverage {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn spans_cut_at_every_cutoff_to_the_second() {
-        let t = |h, m, s| NaiveTime::from_hms_opt(h, m, s).unwrap();
-        let shown: Vec<String> = spans(&[t(20, 0, 0), t(23, 59, 0)])
-            .iter()
-            .map(|s| s.to_string())
+        let rules = crate::Rules::default_rules().unwrap();
+        let clock = &rules.agreement().unwrap().plan.clocks[0];
+        let shown: Vec<String> = (0..clock.spans())
+            .map(|s| super::span_of(clock, s, s).to_string())
             .collect();
         assert_eq!(
             shown,
@@ -398,7 +540,5 @@ mod tests {
                 "23:59:01-23:59:59"
             ]
         );
-        let edge: Vec<String> = spans(&[t(0, 0, 0)]).iter().map(|s| s.to_string()).collect();
-        assert_eq!(edge, ["00:00:00", "00:00:01-23:59:59"]);
     }
 }

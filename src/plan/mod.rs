@@ -227,20 +227,25 @@ impl ClockAxis {
         Ok(days)
     }
 
-    /// The first and last second of the day at a place among the cut-offs.
-    pub(crate) fn span_seconds(&self, span: u32) -> (u32, u32) {
+    /// The first and last second of the day at a place among the cut-offs; `None` for an
+    /// interval with no second in it (between cut-offs a second apart, before a cut-off at
+    /// midnight, after one at 23:59:59).
+    pub(crate) fn span_seconds(&self, span: u32) -> Option<(u32, u32)> {
         let second = |n: usize| self.cutoffs.get(n).map(|c| c.num_seconds_from_midnight());
         let k = (span / 2) as usize;
         if span % 2 == 1 {
-            let at = second(k).unwrap_or(0);
-            return (at, at);
+            let at = second(k)?;
+            return Some((at, at));
         }
         let from = match k.checked_sub(1) {
             None => 0,
-            Some(before) => second(before).map_or(0, |s| s + 1),
+            Some(before) => second(before)? + 1,
         };
-        let to = second(k).map_or(86_399, |s| s.saturating_sub(1));
-        (from, to)
+        let to = match second(k) {
+            Some(at) => at.checked_sub(1)?,
+            None => 86_399,
+        };
+        (from <= to).then_some((from, to))
     }
 }
 
@@ -277,32 +282,7 @@ impl Plan {
         let mut clocks: Vec<ClockAxis> = Vec::new();
         // First the cut-offs and calendars of every clock, so that places are final.
         for rule in notice.clauses.iter().chain(&notice.gaps) {
-            for cond in &rule.conditions {
-                let Cond::Instant {
-                    subject,
-                    bounds,
-                    day,
-                    zone,
-                } = cond
-                else {
-                    continue;
-                };
-                let n = clock_index(&mut clocks, *subject, zone);
-                let Some(clock) = clocks.get_mut(n) else {
-                    continue;
-                };
-                for (_, bound) in bounds {
-                    if !clock.cutoffs.contains(bound) {
-                        clock.cutoffs.push(*bound);
-                    }
-                }
-                if let Some((_, cal)) = day {
-                    let cal = cal.as_ref().unwrap_or(calendar);
-                    if !clock.calendars.iter().any(|c| Arc::ptr_eq(c, cal)) {
-                        clock.calendars.push(Arc::clone(cal));
-                    }
-                }
-            }
+            gather(calendar, &mut clocks, rule);
         }
         for clock in &mut clocks {
             clock.cutoffs.sort();
@@ -716,6 +696,112 @@ pub(crate) fn add_warning(warnings: &mut Vec<Warning>, w: Warning) {
     if !warnings.contains(&w) {
         warnings.push(w);
     }
+}
+
+/// Adds the clocks a rule reads, their cut-offs and calendars.
+fn gather(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &RuleDef) {
+    for cond in &rule.conditions {
+        let Cond::Instant {
+            subject,
+            bounds,
+            day,
+            zone,
+        } = cond
+        else {
+            continue;
+        };
+        let n = clock_index(clocks, *subject, zone);
+        let Some(clock) = clocks.get_mut(n) else {
+            continue;
+        };
+        for (_, bound) in bounds {
+            if !clock.cutoffs.contains(bound) {
+                clock.cutoffs.push(*bound);
+            }
+        }
+        if let Some((_, cal)) = day {
+            let cal = cal.as_ref().unwrap_or(calendar);
+            if !clock.calendars.iter().any(|c| Arc::ptr_eq(c, cal)) {
+                clock.calendars.push(Arc::clone(cal));
+            }
+        }
+    }
+}
+
+/// Why a rule holds in no cell, if it does not: no method is left, no time of day meets
+/// its bounds on a clock, or no day is of every kind it asks on a calendar. The tests of
+/// each axis read only that axis, so the rule holds in some cell if and only if each axis
+/// has a value where all of its tests hold.
+pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<String> {
+    let mut clocks = Vec::new();
+    gather(calendar, &mut clocks, rule);
+    for clock in &mut clocks {
+        clock.cutoffs.sort();
+    }
+    let compiled = compile_rule(calendar, &mut clocks, rule);
+    let atoms: Vec<Atom> = compiled.conds.iter().flat_map(CondPlan::atoms).collect();
+    let plan = Plan {
+        clocks,
+        rules: Vec::new(),
+        clauses: 0,
+        combinator: Combinator::FirstOf,
+        zones: Vec::new(),
+    };
+    let mut cell = Cell {
+        method: 0,
+        party: None,
+        fax: Fax::Designated,
+        received: true,
+        places: vec![Some(Place { span: 0, days: 0 }); plan.clocks.len()],
+    };
+    let methods = atoms.iter().filter(|a| matches!(a, Atom::Method(_)));
+    let some_method = (0..64).any(|m| {
+        cell.method = m;
+        methods.clone().all(|a| plan.holds(*a, &cell))
+    });
+    if !some_method {
+        return Some("no method is left".into());
+    }
+    for (n, clock) in plan.clocks.iter().enumerate() {
+        let on = |a: &&Atom| matches!(a, Atom::Bound(c, ..) | Atom::Day(c, ..) if *c == n);
+        let at = |span: u32, days: u32, cell: &mut Cell| {
+            if let Some(slot) = cell.places.get_mut(n) {
+                *slot = Some(Place { span, days });
+            }
+        };
+        let spans = (0..clock.spans()).filter(|s| clock.span_seconds(*s).is_some());
+        let bounds = atoms
+            .iter()
+            .filter(|a| matches!(a, Atom::Bound(c, ..) if *c == n));
+        let timely: Vec<u32> = spans
+            .filter(|s| {
+                at(*s, 0, &mut cell);
+                bounds.clone().all(|a| plan.holds(*a, &cell))
+            })
+            .collect();
+        if timely.is_empty() {
+            let written: Vec<String> = bounds
+                .filter_map(|a| match a {
+                    Atom::Bound(_, cmp, cut) => clock.cutoffs.get(*cut).map(|t| {
+                        format!("{} {}", crate::check::cmp_word(*cmp), t.format("%H:%M:%S"))
+                    }),
+                    _ => None,
+                })
+                .collect();
+            return Some(format!("no time of day is {}", written.join(" and ")));
+        }
+        let combos = 1u32 << clock.calendars.len().min(16);
+        let some_day = (0..combos).any(|days| {
+            timely.iter().any(|s| {
+                at(*s, days, &mut cell);
+                atoms.iter().filter(on).all(|a| plan.holds(*a, &cell))
+            })
+        });
+        if !some_day {
+            return Some("no day is both a business day and not one".into());
+        }
+    }
+    None
 }
 
 /// The place of a clock among the clocks, added when new.

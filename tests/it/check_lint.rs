@@ -67,7 +67,10 @@ fn lint_finds_the_holes_of_section_4_2() {
         .map(|r| {
             format!(
                 "{} {} {} {}",
-                r["method"], r["designated_fax"], r["day"], r["time"]["from"]
+                r["method"],
+                r["designated_fax"],
+                r["readings"][0]["day"],
+                r["readings"][0]["time"]["from"]
             )
         })
         .collect();
