@@ -118,6 +118,9 @@ impl Coverage {
 /// A cell's answer: the clauses that apply and the gap rule that fills it.
 type Answer = (Vec<String>, Option<String>);
 
+/// Rows of a table: a label per axis, and the answer.
+type Rows = Vec<(Vec<Label>, Answer)>;
+
 /// One axis of the table, for one method.
 #[derive(Debug, Clone, Copy)]
 enum Axis {
@@ -211,7 +214,7 @@ impl Table<'_> {
 
     /// The plan's answer for a whole choice of values.
     fn answer(&self, chosen: &[Value]) -> Answer {
-        let designated = chosen.iter().any(|v| *v == Value::Fax(true));
+        let designated = chosen.contains(&Value::Fax(true));
         let mut places = vec![None; self.plan.clocks.len()];
         for (axis, value) in self.axes.iter().zip(chosen) {
             if let (Axis::Time(c), Value::Span(span)) = (axis, value) {
@@ -251,7 +254,7 @@ impl Table<'_> {
     }
 
     /// The rows over the axes from `k`, given the values chosen before it.
-    fn rows(&self, k: usize, chosen: &mut Vec<Value>) -> Vec<(Vec<Label>, Answer)> {
+    fn rows(&self, k: usize, chosen: &mut Vec<Value>) -> Rows {
         let Some(axis) = self.axes.get(k).copied() else {
             return vec![(Vec::new(), self.answer(chosen))];
         };
@@ -278,7 +281,7 @@ impl Table<'_> {
             }
             Axis::Time(_) => {
                 // Neighbouring spans with the same rows are merged.
-                let mut run: Option<(u32, u32, &Vec<(Vec<Label>, Answer)>)> = None;
+                let mut run: Option<(u32, u32, &Rows)> = None;
                 for (value, rows) in &subs {
                     let Value::Span(span) = value else { continue };
                     run = match run {
