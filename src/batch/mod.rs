@@ -87,6 +87,10 @@ pub struct Options {
     /// Threads that evaluate records while the calling thread reads, checks ids and writes
     /// in input order; 0 or 1 does everything on the calling thread. The output is the same.
     pub threads: usize,
+    /// Read every record in full, without the memo in front of the plan (the events' cells
+    /// and dates kept from earlier records). Slower; the output is the same, as the memo
+    /// decides nothing of its own.
+    pub no_memo: bool,
 }
 
 /// A run that could not go on: the input or output failed, or a CSV header is unusable.
@@ -940,7 +944,7 @@ impl<'r> Batch<'r> {
             index,
             ids: Ids::Deferred(Prints::default()),
             shortcuts: Shortcuts::new(rules),
-            quick: true,
+            quick: !options.no_memo,
             by_clause: Vec::new(),
             rendered: Rendered::default(),
             messages: Messages::default(),

@@ -51,6 +51,10 @@ pub(crate) struct Args {
     /// everything on one thread. The output is the same. Default: one per core.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
+    /// Read every record in full, without the memo that keeps what earlier records taught
+    /// (slower; the output is the same, byte for byte).
+    #[arg(long)]
+    no_memo: bool,
 }
 
 enum Input {
@@ -119,6 +123,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             Some(n) => usize::from(n),
             None => std::thread::available_parallelism().map_or(1, usize::from),
         },
+        no_memo: args.no_memo,
     };
     let mut batch = match Batch::new(&rules, options) {
         Ok(b) => b,
