@@ -901,9 +901,9 @@ pub struct Batch<'r> {
     by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
     messages: Messages,
-    /// The end of a JSON record resolved by shortcut, per plan and status (see
-    /// [`Batch::write_quick`]).
-    tails: Vec<Option<QuickTail>>,
+    /// The end of a JSON record resolved by shortcut, per plan and status, and within them
+    /// per deciding clause (see [`Batch::write_quick`]).
+    tails: Vec<Vec<(usize, QuickTail)>>,
     /// What gap records are written with (see [`Batch::write_gap`]).
     gaps: gaps::Gaps,
     /// The line number being written, in decimal.
@@ -1283,7 +1283,8 @@ impl<'r> Batch<'r> {
         })
     }
 
-    /// Writes a JSON record resolved by shortcut, the words of its answer kept per plan;
+    /// Writes a JSON record resolved by shortcut, the words of its answer kept per plan,
+    /// deciding clause and status (under `earliest-of`, the clauses of one plan take turns);
     /// `false`, with nothing written, when the record needs the general writer (a duplicate
     /// id's warning, another format, a trace).
     fn write_quick(&mut self, line: u64, id: Option<&str>, quick: &Quick) -> bool {
@@ -1293,13 +1294,13 @@ impl<'r> Batch<'r> {
         let pending = quick.status == Status::Pending;
         let slot = 2 * quick.plan + usize::from(pending);
         if self.tails.len() <= slot {
-            self.tails.resize_with(slot + 1, || None);
+            self.tails.resize_with(slot + 1, Vec::new);
         }
         let Some(kept) = self.tails.get_mut(slot) else {
             return false;
         };
-        let tail = match kept {
-            Some(tail) => tail,
+        let at = match kept.iter().position(|(clause, _)| *clause == quick.clause) {
+            Some(at) => at,
             None => {
                 let clause = self.shortcuts.label(quick);
                 let mut bytes = Vec::new();
@@ -1314,8 +1315,12 @@ impl<'r> Batch<'r> {
                 json_tail(&mut bytes, &mut self.rendered, &tail);
                 bytes.extend_from_slice(b"}\n");
                 let clause = clause.map(|c| counted(&mut self.by_clause, c));
-                kept.insert(QuickTail { bytes, clause })
+                kept.push((quick.clause, QuickTail { bytes, clause }));
+                kept.len() - 1
             }
+        };
+        let Some((_, tail)) = kept.get(at) else {
+            return false;
         };
         if let Ids::Deferred(prints) = &mut self.ids {
             prints.push(id);

@@ -72,6 +72,7 @@ pub struct Party {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
 pub enum Combinator {
     EarliestOf,
     LatestOf,
