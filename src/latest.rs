@@ -2,17 +2,22 @@
 //!
 //! The rules need not be monotone: under a literal reading a Saturday-morning fax can fall
 //! into a gap and resolve earlier than a Friday-evening one. So the search does not bisect:
-//! it walks back a day at a time from the deadline, and within each day tries the latest
-//! second of each interval between the cut-offs the rules mention (and each cut-off itself),
-//! evaluating the real rules at each. Only a clause that applies literally counts; a later
-//! instant that only a gap rule would allow is reported apart.
+//! it walks back from the deadline over the instants where an event's cell in the compiled
+//! plan can change (see [`crate::plan`]): on every clock the rules read (the agreement's, a
+//! named zone, the recipient's), each cut-off, the second before it and the last second of
+//! each day, and the second before and at each change of a clock's offset. Between two such
+//! instants every event has the same cell, so the same rule decides, and its notice takes
+//! effect no earlier for a later sending: the latest second of each stretch is the only one
+//! to try. Each is evaluated by the real rules. Only a clause that applies literally counts;
+//! a later instant that only a gap rule would allow is reported apart.
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{DateTime, Days, Duration, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::eval::{EvalError, Event, Status};
-use crate::model::{Cond, Rules};
-use crate::syntax::ast::Outcome;
+use crate::model::Rules;
+use crate::syntax::ast::{Outcome, Subject};
 
 /// How many days before the deadline the search looks; holidays and weekends never string
 /// together for longer.
@@ -29,6 +34,8 @@ pub struct Latest {
     pub clause: Option<std::sync::Arc<str>>,
     /// The deemed date of a notice sent at `latest`.
     pub deemed_date: Option<NaiveDate>,
+    /// The recipient's designated facsimile number the answer assumes it is sent to.
+    pub fax_number: Option<String>,
     /// A later instant that only a gap rule would allow (never the answer).
     pub latest_by_gap: Option<DateTime<FixedOffset>>,
     /// What the reader must know: receipt deadlines, assumptions, gap readings.
@@ -46,7 +53,9 @@ pub struct LatestSend {
 
 impl Rules {
     /// For every method, the latest instant to send a notice to `to` so that it is deemed
-    /// given no later than `by`.
+    /// given no later than `by`. A notice is taken to be received the moment it is sent (a
+    /// receipt can be no earlier) and, when `to` has a designated facsimile number, to go to
+    /// it.
     ///
     /// ```
     /// let rules = deemed::Rules::default_rules().unwrap();
@@ -64,83 +73,76 @@ impl Rules {
         let agreement = self.agreement().ok_or_else(|| EvalError::NoAgreement {
             origin: self.origin.clone(),
         })?;
-        if let Some(name) = to {
-            agreement.party_index(name).map_err(EvalError::Unknown)?;
-        }
-        let tz = agreement.time_zone();
-        let fax_number = to
-            .and_then(|p| agreement.party_faxes(p))
-            .and_then(|faxes| faxes.first().map(|f| f.to_string()));
-        let cutoffs = self.cutoffs();
-        let by_local = by.with_timezone(&tz).date_naive();
+        let party = match to {
+            Some(name) => {
+                let n = agreement.party_index(name).map_err(EvalError::Unknown)?;
+                agreement.parties.get(n)
+            }
+            None => None,
+        };
+        let fax_number = party
+            .and_then(|p| p.faxes.first())
+            .map(|f| f.written.clone());
+        let candidates = self.candidates(by, party);
         let mut methods = Vec::new();
         for method in agreement.method_names() {
-            let event = |sent: DateTime<FixedOffset>, received| Event {
+            let event = |sent: DateTime<FixedOffset>| Event {
                 method: method.to_string(),
                 sent,
-                received,
+                // Received the moment it is sent: a receipt can be no earlier, so a rule
+                // that runs from receipt is given its best case.
+                received: Some(sent),
                 to: to.map(str::to_string),
-                fax_number: if method == "fax" {
-                    fax_number.clone()
-                } else {
-                    None
-                },
+                fax_number: fax_number.clone(),
             };
-            // A method effective upon receipt: the deadline itself, if received by then.
-            let at_deadline = self.evaluate_with(&event(by, Some(by)), false)?;
-            let by_receipt = at_deadline.status == Status::Effective
-                && at_deadline.clause.as_deref().is_some_and(|c| {
-                    agreement
-                        .notice
-                        .clauses
-                        .iter()
-                        .any(|r| *r.label == *c && r.outcome == Outcome::UponReceipt)
-                });
-            if by_receipt {
-                methods.push(Latest {
-                    method: method.to_string(),
-                    latest: Some(by),
-                    clause: at_deadline.clause,
-                    deemed_date: Some(by_local),
-                    latest_by_gap: None,
-                    note: Some(format!(
-                        "effective upon actual receipt: it must be received by {}",
-                        by.to_rfc3339()
-                    )),
-                });
-                continue;
-            }
             let mut literal = None;
             let mut by_gap = None;
-            'days: for back in 0..=DAYS_BACK {
-                let Some(day) = by_local.checked_sub_days(Days::new(back)) else {
-                    break;
+            for t in &candidates {
+                let r = match self.evaluate_with(&event(*t), false) {
+                    Ok(r) => r,
+                    Err(EvalError::Calendar(_)) => break,
+                    Err(e) => return Err(e),
                 };
-                // On the deadline's own day, the deadline itself is the latest try.
-                let first = (back == 0).then_some(by);
-                for t in first.into_iter().chain(candidates(day, &cutoffs, tz)) {
-                    if t > by {
-                        continue;
+                if !r.effective_at.is_some_and(|at| at <= by) {
+                    continue;
+                }
+                match r.status {
+                    Status::Effective => {
+                        literal = Some((*t, r));
+                        break;
                     }
-                    // Received the moment it is sent: a receipt can be no earlier, so a rule
-                    // that runs from receipt is given its best case.
-                    let r = match self.evaluate_with(&event(t, Some(t)), false) {
-                        Ok(r) => r,
-                        Err(EvalError::Calendar(_)) => break 'days,
-                        Err(e) => return Err(e),
-                    };
-                    let in_time = r.effective_at.is_some_and(|at| at <= by);
-                    if !in_time {
-                        continue;
+                    Status::Gap if by_gap.is_none() => by_gap = Some(*t),
+                    _ => {}
+                }
+            }
+            let from_receipt = |label: &str| {
+                let notice = &agreement.notice;
+                notice
+                    .clauses
+                    .iter()
+                    .find(|r| *r.label == *label)
+                    .map(|r| r.outcome)
+            };
+            let mut note = None;
+            if let Some((t, r)) = &literal {
+                match r.clause.as_deref().and_then(from_receipt) {
+                    Some(Outcome::UponReceipt) => {
+                        note = Some(format!(
+                            "effective upon actual receipt: it must be received by {}",
+                            t.to_rfc3339()
+                        ))
                     }
-                    match r.status {
-                        Status::Effective => {
-                            literal = Some((t, r));
-                            break 'days;
-                        }
-                        Status::Gap if by_gap.is_none() => by_gap = Some(t),
-                        _ => {}
+                    Some(
+                        Outcome::SameDay(Subject::Received)
+                        | Outcome::BusinessDaysAfter(_, Subject::Received)
+                        | Outcome::DaysAfter(_, Subject::Received),
+                    ) => {
+                        note = Some(format!(
+                            "counted from actual receipt: it must be received by {}",
+                            t.to_rfc3339()
+                        ))
                     }
+                    _ => {}
                 }
             }
             let (latest, clause, deemed_date) = match literal {
@@ -148,17 +150,18 @@ impl Rules {
                 None => (None, None, None),
             };
             let latest_by_gap = by_gap.filter(|g| latest.is_none_or(|l| *g > l));
-            let note = latest_by_gap.map(|g| {
-                format!(
+            if let Some(g) = latest_by_gap {
+                note = Some(format!(
                     "a gap reading would allow sending as late as {} (if received at once); no clause applies literally there, so it is not the answer",
                     g.to_rfc3339()
-                )
-            });
+                ));
+            }
             methods.push(Latest {
                 method: method.to_string(),
                 latest,
                 clause,
                 deemed_date,
+                fax_number: fax_number.clone(),
                 latest_by_gap,
                 note,
             });
@@ -166,47 +169,102 @@ impl Rules {
         Ok(LatestSend { by, methods })
     }
 
-    /// Every time of day the rules' conditions compare against, sorted.
-    pub(crate) fn cutoffs(&self) -> Vec<NaiveTime> {
-        let mut times = Vec::new();
-        if let Some(a) = self.agreement() {
-            for rule in a.notice.clauses.iter().chain(&a.notice.gaps) {
-                for cond in &rule.conditions {
-                    if let Cond::Instant { bounds, .. } = cond {
-                        times.extend(bounds.iter().map(|(_, t)| *t));
+    /// The instants to try, latest first, none after `by` (the first): where a cell of the
+    /// plan ends, on every clock the rules read, from the deadline back [`DAYS_BACK`] days.
+    fn candidates(
+        &self,
+        by: DateTime<FixedOffset>,
+        party: Option<&crate::model::PartyDef>,
+    ) -> Vec<DateTime<FixedOffset>> {
+        let Some(agreement) = self.agreement() else {
+            return Vec::new();
+        };
+        let plan = &agreement.plan;
+        // Every zone a clock reads, with its cut-offs; the agreement's always, for the
+        // outcomes' days. A receipt is the sending here, so its clocks count alike.
+        let mut zones: Vec<(Tz, Vec<NaiveTime>)> = vec![(agreement.tz, Vec::new())];
+        for clock in &plan.clocks {
+            let tz = plan.zone_of(agreement, clock, party);
+            match zones.iter_mut().find(|(z, _)| *z == tz) {
+                Some((_, cutoffs)) => cutoffs.extend(&clock.cutoffs),
+                None => zones.push((tz, clock.cutoffs.clone())),
+            }
+        }
+        let mut out = vec![by];
+        let second = Duration::seconds(1);
+        let from = by - Duration::days(DAYS_BACK as i64 + 2);
+        for (tz, cutoffs) in &zones {
+            let last_day = by.with_timezone(tz).date_naive();
+            for back in 0..=DAYS_BACK + 1 {
+                let Some(day) = last_day.checked_sub_days(Days::new(back)) else {
+                    break;
+                };
+                let next = day.succ_opt();
+                let bounds = cutoffs
+                    .iter()
+                    .map(|c| day.and_time(*c))
+                    .chain(next.map(|d| d.and_time(NaiveTime::MIN)));
+                for local in bounds {
+                    // Each instant showing the bound (two in a night the clocks go back),
+                    // and the second before it; a bound the clocks skip is met at the
+                    // change of offset, below.
+                    for t in tz
+                        .from_local_datetime(&local)
+                        .earliest()
+                        .into_iter()
+                        .chain(tz.from_local_datetime(&local).latest())
+                    {
+                        out.push(t.fixed_offset());
+                        out.push((t - second).fixed_offset());
                     }
                 }
             }
+            for t in offset_changes(*tz, from, by) {
+                out.push(t.fixed_offset());
+                out.push((t - second).fixed_offset());
+            }
         }
-        times.sort();
-        times.dedup();
-        times
+        out.retain(|t| *t <= by);
+        out.sort_by(|a, b| b.cmp(a));
+        out.dedup();
+        out
     }
 }
 
-/// The instants to try on `day`, latest first: the last second of the day, and around
-/// each cut-off the cut-off itself and the second before it.
-fn candidates(
-    day: NaiveDate,
-    cutoffs: &[NaiveTime],
-    tz: chrono_tz::Tz,
-) -> Vec<DateTime<FixedOffset>> {
-    let mut times = vec![NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN)];
-    for c in cutoffs {
-        times.push(*c);
-        let (before, _) = c.overflowing_sub_signed(chrono::Duration::seconds(1));
-        if before < *c {
-            times.push(before);
+/// The instants in `[from, to]` at which a zone's offset changes.
+fn offset_changes(
+    tz: Tz,
+    from: DateTime<FixedOffset>,
+    to: DateTime<FixedOffset>,
+) -> Vec<DateTime<Tz>> {
+    let offset = |t: i64| {
+        Utc.timestamp_opt(t, 0)
+            .single()
+            .map(|u| u.with_timezone(&tz).offset().fix().local_minus_utc())
+    };
+    let mut changes = Vec::new();
+    let (mut t, end) = (from.timestamp(), to.timestamp());
+    // Offsets change at most a few times a year, and never twice within an hour.
+    while t < end {
+        let step = (t + 3600).min(end);
+        if offset(t) != offset(step) {
+            // The first second of the new offset.
+            let (mut lo, mut hi) = (t, step);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if offset(mid) == offset(t) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            if let Some(at) = Utc.timestamp_opt(hi, 0).single() {
+                changes.push(at.with_timezone(&tz));
+            }
         }
+        t = step;
     }
-    times.sort();
-    times.dedup();
-    times
-        .iter()
-        .rev()
-        .filter_map(|t| tz.from_local_datetime(&day.and_time(*t)).latest())
-        .map(|t| t.fixed_offset())
-        .collect()
+    changes
 }
 
 impl std::fmt::Display for LatestSend {

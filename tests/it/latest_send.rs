@@ -64,37 +64,50 @@ fn instant(seconds: i64) -> DateTime<FixedOffset> {
         .fixed_offset()
 }
 
+/// The rules and recipients the promise is held to: the reference agreement, and the
+/// Pacific example, whose clauses read a named zone and the recipient's clock (a lender in
+/// New York, a borrower in Los Angeles).
+fn cases() -> Vec<(deemed::Rules, &'static str)> {
+    let pacific = || {
+        deemed::Rules::from_path(std::path::Path::new("rules/example-pacific-notice.rules"))
+            .unwrap()
+    };
+    vec![
+        (rules().clone(), "company"),
+        (pacific(), "lender"),
+        (pacific(), "borrower"),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     /// For each method, the answer L resolves no later than D under a clause that applies
-    /// literally, and sampled instants after L (up to D) do not.
+    /// literally, and neither the second after L nor sampled instants after it (up to D) do.
     #[test]
     fn the_latest_instant_is_the_latest(
         // 2000-01-10 through 2029-12-20.
         by in 947_480_000i64..1_892_500_000,
         samples in proptest::collection::vec(1i64..86_400 * 5, 8),
+        case in 0usize..3,
     ) {
         let by = instant(by);
-        let rules = rules();
-        let answer = rules.latest_send(by, Some("company")).unwrap();
+        let (rules, to) = &cases()[case];
+        let answer = rules.latest_send(by, Some(to)).unwrap();
         for m in &answer.methods {
             let Some(latest) = m.latest else { continue };
             prop_assert!(latest <= by);
-            if m.note.as_deref().is_some_and(|n| n.starts_with("effective upon actual receipt")) {
-                continue;
-            }
             let event = |sent: DateTime<FixedOffset>| Event {
                 method: m.method.clone(),
                 sent,
                 received: Some(sent),
-                to: Some("company".into()),
-                fax_number: (m.method == "fax").then(|| "(949) 788-6706".to_string()),
+                to: Some(to.to_string()),
+                fax_number: m.fax_number.clone(),
             };
             let r = rules.evaluate_with(&event(latest), false).unwrap();
             prop_assert_eq!(r.status, Status::Effective);
             prop_assert!(r.effective_at.unwrap() <= by);
-            for s in &samples {
+            for s in std::iter::once(&1).chain(&samples) {
                 let later = latest + Duration::seconds(*s);
                 if later > by {
                     continue;
@@ -105,6 +118,22 @@ proptest! {
             }
         }
     }
+}
+
+/// A hand delivery to the New York lender under the Pacific example may arrive as late as
+/// 4:59:59 p.m. New York time on the deadline's Trading Day: clause c1 reads the recipient's
+/// clock.
+#[test]
+fn the_latest_receipt_is_read_on_the_recipients_clock() {
+    let (rules, _) = &cases()[1];
+    let by = DateTime::parse_from_rfc3339("2025-04-22T17:00:00-04:00").unwrap();
+    let answer = rules.latest_send(by, Some("lender")).unwrap();
+    let hand = answer.methods.iter().find(|m| m.method == "hand").unwrap();
+    assert_eq!(
+        hand.latest.unwrap().to_rfc3339(),
+        "2025-04-22T16:59:59-04:00"
+    );
+    assert_eq!(hand.clause.as_deref(), Some("c1"));
 }
 
 #[test]
