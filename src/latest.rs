@@ -103,7 +103,7 @@ impl Rules {
                     Err(EvalError::Calendar(_)) => break,
                     Err(e) => return Err(e),
                 };
-                if !r.effective_at.is_some_and(|at| at <= by) {
+                if r.effective_at.is_none_or(|at| at > by) {
                     continue;
                 }
                 match r.status {
