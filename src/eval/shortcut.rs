@@ -57,6 +57,8 @@ pub(crate) struct Shortcuts<'r> {
     days_fit: bool,
     /// The senders met so far, as written.
     senders: written::Senders,
+    /// What the plan made of the outcomes met so far, by rule and day.
+    outcomes: written::Outcomes,
 }
 
 /// The most names (and fax numbers) remembered; others are looked up each time.
@@ -440,6 +442,11 @@ impl<'r> Shortcuts<'r> {
             names: Names::default(),
             days: written::Days::default(),
             senders: written::Senders::default(),
+            outcomes: rules
+                .agreement
+                .as_ref()
+                .map(|a| written::Outcomes::new(&a.plan))
+                .unwrap_or_default(),
         }
     }
 

@@ -532,12 +532,8 @@ impl Plan {
             Subject::Sent => Some(sent),
             Subject::Received => received,
         };
-        let (subject, anchor) = match rule.outcome {
-            Outcome::UponReceipt => (Subject::Received, received),
-            Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => {
-                (s, anchor_of(s))
-            }
-        };
+        let subject = runs_from(rule.outcome);
+        let anchor = anchor_of(subject);
         let Some(anchor) = anchor else {
             return Ok(Deemed::AwaitingReceipt);
         };
@@ -667,6 +663,14 @@ fn reading(
             weekday_date(from),
             weekday_date(date)
         ),
+    }
+}
+
+/// The instant an outcome runs from.
+pub(crate) fn runs_from(outcome: Outcome) -> Subject {
+    match outcome {
+        Outcome::UponReceipt => Subject::Received,
+        Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => s,
     }
 }
 
@@ -868,14 +872,10 @@ fn compile_rule(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &Ru
             }
         });
     }
-    let subject = match rule.outcome {
-        Outcome::UponReceipt => Subject::Received,
-        Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => s,
-    };
     let [sent, received] = first_clock;
     RulePlan {
         conds,
-        outcome_clock: match subject {
+        outcome_clock: match runs_from(rule.outcome) {
             Subject::Sent => sent,
             Subject::Received => received,
         },

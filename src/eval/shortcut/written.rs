@@ -29,8 +29,8 @@ use super::{
 use crate::eval::Lookup;
 use crate::eval::Status;
 use crate::model::Agreement;
-use crate::syntax::ast::{Outcome, Subject};
-use crate::time::wall_bytes;
+use crate::syntax::ast::Subject;
+use crate::time::rfc3339_bytes;
 
 /// The dates on a page of the table of dates.
 const PAGE: usize = 1 << 10;
@@ -100,8 +100,7 @@ pub(super) struct Days {
 /// [`READ`], [`COVERED`], [`MIDNIGHT`] and [`STEADY`]; the day of the month (5 bits); the
 /// clock's offset at the day's first instant in quarter hours from -16:00 (7 bits; a day
 /// whose offset is not in quarter hours is neither `MIDNIGHT` nor `STEADY`); the first
-/// clock's business-day bits (8 bits); and the days to the next business day on the
-/// agreement's calendar (8 bits; `0` for none, or too far).
+/// clock's business-day bits (8 bits).
 #[derive(Clone, Copy, Default)]
 struct Date(u32);
 
@@ -149,14 +148,9 @@ impl Date {
                 }
             }
         }
-        let next = calendar
-            .nth_business_day_after(date, 1)
-            .ok()
-            .and_then(|next| u8::try_from((next - date).num_days()).ok())
-            .unwrap_or(0);
         let [first, more @ ..] = days;
         let packed = flags | date.day() << 4 | quarters << 9 | u32::from(first) << 16;
-        (Date(packed | u32::from(next) << 24), more)
+        (Date(packed), more)
     }
 
     fn has(self, flag: u32) -> bool {
@@ -171,11 +165,6 @@ impl Date {
     /// The clock's offset at the day's first instant, in seconds.
     fn offset(self) -> i32 {
         ((self.0 >> 9 & 127) as i32 - 64) * 900
-    }
-
-    /// The days to the next business day (`0`: none known).
-    fn next(self) -> u32 {
-        self.0 >> 24
     }
 }
 
@@ -216,10 +205,6 @@ impl Time {
         Some(DateTime::from_timestamp(self.utc, 0)?.with_timezone(&self.clock))
     }
 }
-
-/// The next business day after a date (its day number and date), its first instant (Unix
-/// second and offset) and that instant as the output writes it.
-type Next = (u32, NaiveDate, i64, FixedOffset, Written);
 
 /// A time as written, read into numbers (not yet checked as a date).
 struct Stamp {
@@ -475,23 +460,6 @@ impl Days {
         let other = self.date(agreement, clocks, other)?;
         (other.has(STEADY) && other.offset() == date.offset()).then_some(shift)
     }
-
-    /// The next business day after a day, when it has one and it starts at midnight.
-    fn next(&mut self, agreement: &Agreement, clocks: &[ClockRead], day: u32) -> Option<Next> {
-        let after = self.date(agreement, clocks, day)?.next();
-        if after == 0 {
-            return None;
-        }
-        let day = day.checked_add(after)?;
-        let next = self.date(agreement, clocks, day)?;
-        if !next.has(MIDNIGHT) {
-            return None;
-        }
-        let date = date_of(day)?;
-        let utc = (i64::from(day) - UNIX_DAY) * 86_400 - i64::from(next.offset());
-        let text = wall_bytes(date, 0, next.offset())?;
-        Some((day, date, utc, FixedOffset::east_opt(next.offset())?, text))
-    }
 }
 
 /// The most senders kept (by method, recipient and number as written).
@@ -573,6 +541,122 @@ impl Senders {
             sender,
         });
         Some(sender)
+    }
+}
+
+/// What the plan made of an outcome run from an instant on some day (see [`Outcomes`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Learnt {
+    /// The deemed date is that instant's date, effective at the instant itself.
+    Anchor,
+    /// A later date, effective at its first instant (Unix second, offset), with that
+    /// instant as the output writes it.
+    Start(NaiveDate, i64, FixedOffset, Written),
+    /// A later date, effective at its first instant, which the output writes otherwise.
+    At(NaiveDate, DateTime<FixedOffset>),
+}
+
+impl Learnt {
+    /// What [`crate::plan::Plan::deem`] makes of rule `rule`'s outcome for this event, run
+    /// from `at`; `None` when the plan gives an error (the full reading then says it).
+    fn of(
+        agreement: &Agreement,
+        rule: usize,
+        recipient: Option<&crate::model::PartyDef>,
+        sent: &Time,
+        received: Option<Time>,
+        at: &Time,
+    ) -> Option<Learnt> {
+        let plan = &agreement.plan;
+        let received = match received {
+            Some(r) => Some(r.instant()?),
+            None => None,
+        };
+        let deemed = plan.deem(
+            agreement,
+            plan.rule(rule)?,
+            recipient,
+            sent.instant()?,
+            received,
+            false,
+        );
+        let Ok(crate::eval::Deemed::Date {
+            deemed_date,
+            effective_at,
+            ..
+        }) = deemed
+        else {
+            return None;
+        };
+        let anchor = at.instant()?;
+        if effective_at == anchor {
+            return Some(Learnt::Anchor);
+        }
+        Some(match rfc3339_bytes(effective_at) {
+            Some(text) => Learnt::Start(
+                deemed_date,
+                effective_at.timestamp(),
+                *effective_at.offset(),
+                text,
+            ),
+            None => Learnt::At(deemed_date, effective_at),
+        })
+    }
+}
+
+/// The most outcomes kept; past it the memory of them starts afresh.
+const OUTCOMES: usize = if cfg!(test) { 16 } else { 1 << 16 };
+
+/// What the plan made of an outcome run from an instant of a day, kept by the outcome and
+/// the day number: a log's notices fall on few days, and its rules share few outcomes.
+///
+/// INVARIANT: for the events the text path reads (every clock on the agreement's zone), the
+/// plan's outcome depends on the rule only through its outcome, and on the instant it runs
+/// from only through that instant's date: the deemed date is a function of that date, and
+/// it takes effect at its first instant, or at the instant itself when it is the instant's
+/// own date. So what one instant of a day taught holds for every instant of that day, and
+/// for every rule with that outcome.
+#[derive(Default)]
+pub(super) struct Outcomes {
+    /// Per rule (by its place among the clauses then the gap rules), the place of its
+    /// outcome among the distinct outcomes.
+    of_rule: Vec<u64>,
+    /// By the outcome's place and the day number.
+    kept: HashMap<u64, Learnt, BuildHasherDefault<KeyHasher>>,
+}
+
+impl Outcomes {
+    /// The memo for a plan's rules.
+    pub(super) fn new(plan: &crate::plan::Plan) -> Outcomes {
+        let mut distinct = Vec::new();
+        let of_rule = (plan.rules.iter())
+            .map(|r| match distinct.iter().position(|o| *o == r.outcome) {
+                Some(n) => n as u64,
+                None => {
+                    distinct.push(r.outcome);
+                    distinct.len() as u64 - 1
+                }
+            })
+            .collect();
+        Outcomes {
+            of_rule,
+            kept: HashMap::default(),
+        }
+    }
+
+    fn key(&self, rule: usize, day: u32) -> Option<u64> {
+        Some(*self.of_rule.get(rule)? << 32 | u64::from(day))
+    }
+
+    fn get(&self, key: u64) -> Option<Learnt> {
+        self.kept.get(&key).copied()
+    }
+
+    fn keep(&mut self, key: u64, learnt: Learnt) {
+        if self.kept.len() >= OUTCOMES {
+            self.kept.clear();
+        }
+        self.kept.insert(key, learnt);
     }
 }
 
@@ -665,38 +749,43 @@ impl Shortcuts<'_> {
                 false => Effective::At(time.instant()?),
             })
         };
-        let anchor = |subject| match subject {
+        let (subject, text) = match crate::plan::runs_from(outcome) {
+            Subject::Sent => (Subject::Sent, Some(sent)),
+            Subject::Received => (Subject::Received, received.map(|(_, text)| text)),
+        };
+        let anchor = match subject {
             Subject::Sent => Some(sent_at),
             Subject::Received => received.map(|(time, _)| time),
         };
-        // As `Resolved::deem`: the sending on the day it was sent; after that day, the
-        // first instant of the deemed date.
-        Some(match outcome {
-            Outcome::UponReceipt => match received {
-                None => quick(Day::Pending, Effective::Pending),
-                Some((at, text)) => quick(Day::Number(at.day), effective(&at, text)?),
-            },
-            // The date of the instant it runs from, effective at that instant.
-            Outcome::SameDay(subject) => match (anchor(subject), subject) {
-                (None, _) => quick(Day::Pending, Effective::Pending),
-                (Some(at), Subject::Sent) => quick(Day::Number(at.day), effective(&at, sent)?),
-                (Some(at), Subject::Received) => {
-                    let (_, text) = received?;
-                    quick(Day::Number(at.day), effective(&at, text)?)
-                }
-            },
-            Outcome::BusinessDaysAfter(1, subject) => match anchor(subject) {
-                None => quick(Day::Pending, Effective::Pending),
-                Some(at) => {
-                    let (day, date, utc, offset, text) =
-                        self.days.next(agreement, clocks, at.day)?;
-                    if day <= sent_at.day {
-                        return None;
-                    }
-                    quick(Day::Date(date), Effective::Text(utc, offset, text))
-                }
-            },
-            _ => return None,
+        let (Some(at), Some(text)) = (anchor, text) else {
+            return Some(quick(Day::Pending, Effective::Pending));
+        };
+        let rule = match gap {
+            None => clause,
+            Some(_) => agreement.plan.clauses + clause,
+        };
+        let key = self.outcomes.key(rule, at.day)?;
+        let learnt = match self.outcomes.get(key) {
+            Some(learnt) => learnt,
+            None => {
+                let learnt = Learnt::of(
+                    agreement,
+                    rule,
+                    recipient,
+                    &sent_at,
+                    received.map(|r| r.0),
+                    &at,
+                )?;
+                self.outcomes.keep(key, learnt);
+                learnt
+            }
+        };
+        Some(match learnt {
+            Learnt::Anchor => quick(Day::Number(at.day), effective(&at, text)?),
+            Learnt::Start(date, utc, offset, text) => {
+                quick(Day::Date(date), Effective::Text(utc, offset, text))
+            }
+            Learnt::At(date, instant) => quick(Day::Date(date), Effective::At(instant)),
         })
     }
 }
@@ -964,8 +1053,6 @@ mod tests {
                     start.time() == NaiveTime::MIN,
                     "{zone} {date}"
                 );
-                let next = agreement.calendar.nth_business_day_after(date, 1).unwrap();
-                assert_eq!(i64::from(read.next()), (next - date).num_days());
                 let business = agreement.calendar.is_business_day(date).unwrap();
                 assert_eq!(days.days(day, read)[0] & 1 != 0, business, "{date}");
                 date = date.succ_opt().unwrap();
