@@ -185,6 +185,18 @@ impl Table<'_> {
                 if clock.subject == Subject::Received {
                     days.push(Value::Day(None));
                 }
+                // A receipt is recorded or not for every clock that reads it alike.
+                let earlier =
+                    (self.axes.iter().zip(chosen)).find_map(|(axis, value)| match (axis, value) {
+                        (Axis::Day(e), Value::Day(day)) => {
+                            let receipt = self.plan.clocks.get(*e)?.subject == Subject::Received;
+                            receipt.then_some(day.is_some())
+                        }
+                        _ => None,
+                    });
+                if let (Some(recorded), Subject::Received) = (earlier, clock.subject) {
+                    days.retain(|d| matches!(d, Value::Day(day) if day.is_some() == recorded));
+                }
                 days
             }
             Axis::Time(c) => {

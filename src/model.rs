@@ -278,6 +278,14 @@ impl Agreement {
             .map(|p| p.title.as_str())
     }
 
+    /// A party's own time zone, when the rules give one (`in recipient-time` reads it).
+    pub fn party_time_zone(&self, name: &str) -> Option<Tz> {
+        self.parties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.tz)
+    }
+
     /// A party's designated facsimile numbers, as written.
     pub fn party_faxes(&self, name: &str) -> Option<Vec<&str>> {
         self.parties

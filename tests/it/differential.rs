@@ -113,7 +113,7 @@ fn rule_strategy() -> impl Strategy<Value = Rule> {
         })
 }
 
-fn spec_strategy() -> impl Strategy<Value = Spec> {
+pub fn spec_strategy() -> impl Strategy<Value = Spec> {
     (
         0usize..4,
         0usize..3,

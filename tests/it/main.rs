@@ -18,6 +18,7 @@ mod differential;
 mod edges;
 mod format;
 mod latest_send;
+mod lint_cells;
 mod properties;
 mod reference;
 mod robustness;
