@@ -50,6 +50,9 @@ fn date_like(rules: &Rules, calendars: &[String], day: &str, from: NaiveDate) ->
     None
 }
 
+/// When an event is sent and received, and the number it went to.
+type Drawn = (DateTime<FixedOffset>, Option<DateTime<FixedOffset>>, Option<String>);
+
 /// An event in the row's cells, to `to` (a party with a designated number when the row
 /// asks for one), or `None` when the row's clocks cannot be met together by one event.
 fn event_in(
@@ -57,11 +60,7 @@ fn event_in(
     coverage: &deemed::lint::Coverage,
     row: &Row,
     to: Option<&str>,
-) -> Option<(
-    DateTime<FixedOffset>,
-    Option<DateTime<FixedOffset>>,
-    Option<String>,
-)> {
+) -> Option<Drawn> {
     let agreement = rules.agreement().unwrap();
     let mut sent = None;
     let mut received = None;
