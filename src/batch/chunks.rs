@@ -12,13 +12,13 @@
 //! input's length, and no record overtakes another.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{self, BufRead, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, PROGRESS_EVERY, Prints, Summary,
-    read_line,
+    Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, MAX_LINE, PROGRESS_EVERY, Prints,
+    Summary, scan,
 };
 
 /// A chunk holds about this many input bytes...
@@ -419,4 +419,51 @@ fn worker_gone() -> BatchError {
     BatchError::Write(std::io::Error::other(
         "a worker thread stopped unexpectedly",
     ))
+}
+
+/// Reads one line (without its end of line) onto the end of `buf`. `None` at the end of
+/// the input; otherwise whether the line was too long (then nothing is added) and the bytes
+/// consumed.
+pub(super) fn read_line<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> io::Result<Option<(bool, usize)>> {
+    let start = buf.len();
+    let mut too_long = false;
+    let mut consumed = 0;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            if consumed == 0 {
+                return Ok(None);
+            }
+            break;
+        }
+        let (chunk, done) = match scan::find_newline(available) {
+            Some(i) => (available.get(..i).unwrap_or(available), Some(i + 1)),
+            None => (available, None),
+        };
+        if !too_long {
+            if buf.len() - start + chunk.len() > MAX_LINE {
+                too_long = true;
+                buf.truncate(start);
+            } else {
+                buf.extend_from_slice(chunk);
+            }
+        }
+        let used = done.unwrap_or(available.len());
+        r.consume(used);
+        consumed += used;
+        if done.is_some() {
+            break;
+        }
+    }
+    if buf.len() > start && buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(Some((too_long, consumed)))
 }

@@ -5,7 +5,8 @@ use std::io::BufRead;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome, read_line};
+use super::chunks::read_line;
+use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome};
 use crate::eval::Shortcuts;
 use crate::eval::Status;
 use crate::model::Rules;

@@ -229,11 +229,12 @@ impl Batch<'_> {
         if let Ids::Deferred(prints) = &mut self.ids {
             prints.push(id);
         }
-        self.summary.records += 1;
-        self.summary.gap += 1;
-        if let Some((_, n)) = tail.clause.and_then(|c| self.by_clause.get_mut(c)) {
-            *n += 1;
-        }
+        super::count(
+            &mut self.summary,
+            &mut self.by_clause,
+            Some(Status::Gap),
+            tail.clause,
+        );
         true
     }
 }

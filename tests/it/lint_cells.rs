@@ -51,7 +51,11 @@ fn date_like(rules: &Rules, calendars: &[String], day: &str, from: NaiveDate) ->
 }
 
 /// When an event is sent and received, and the number it went to.
-type Drawn = (DateTime<FixedOffset>, Option<DateTime<FixedOffset>>, Option<String>);
+type Drawn = (
+    DateTime<FixedOffset>,
+    Option<DateTime<FixedOffset>>,
+    Option<String>,
+);
 
 /// An event in the row's cells, to `to` (a party with a designated number when the row
 /// asks for one), or `None` when the row's clocks cannot be met together by one event.

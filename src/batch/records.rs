@@ -1,0 +1,457 @@
+//! Input records: a line of JSON Lines or CSV read into the deliveries it describes, and
+//! what went wrong with it, on which column or field.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::scan;
+use crate::eval::EvalError;
+
+/// Where an input record went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct RecordError {
+    /// 1-based column in the line, for syntax errors.
+    pub(super) column: Option<usize>,
+    /// The field at fault, for bad values.
+    pub(super) field: Option<String>,
+    pub(super) message: String,
+}
+
+impl RecordError {
+    pub(super) fn at(column: usize, message: impl Into<String>) -> Self {
+        RecordError {
+            column: Some(column),
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        RecordError {
+            column: None,
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn line(message: impl Into<String>) -> Self {
+        RecordError {
+            column: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for RecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.field, self.column) {
+            (Some(field), _) => write!(f, "field `{field}`: {}", self.message),
+            (None, Some(column)) => write!(f, "column {column}: {}", self.message),
+            (None, None) => write!(f, "{}", self.message),
+        }
+    }
+}
+
+/// One delivery of a notice, with the text of its fields.
+#[derive(Debug, Default)]
+pub(super) struct Delivery<'a> {
+    pub(super) method: Option<Cow<'a, str>>,
+    pub(super) sent: Option<Cow<'a, str>>,
+    pub(super) received: Option<Cow<'a, str>>,
+    pub(super) to: Option<Cow<'a, str>>,
+    pub(super) fax_number: Option<Cow<'a, str>>,
+}
+
+/// One delivery (the common case, kept inline) or several.
+pub(super) enum Deliveries<'a> {
+    One(Delivery<'a>),
+    Many(Vec<Delivery<'a>>),
+}
+
+impl<'a> std::ops::Deref for Deliveries<'a> {
+    type Target = [Delivery<'a>];
+
+    fn deref(&self) -> &[Delivery<'a>] {
+        match self {
+            Deliveries::One(d) => std::slice::from_ref(d),
+            Deliveries::Many(v) => v,
+        }
+    }
+}
+
+/// A record as read: its id (JSON text) and deliveries.
+pub(super) struct Record<'a> {
+    pub(super) id: Option<Cow<'a, str>>,
+    pub(super) deliveries: Deliveries<'a>,
+    /// Whether the record used `deliveries: [...]` (field names then carry an index).
+    pub(super) multi: bool,
+}
+
+/// The serde_json form of a record, for the lines the fast scanner leaves to it.
+#[derive(Deserialize)]
+pub(super) struct RawRecord<'a> {
+    #[serde(borrow, default)]
+    pub(super) id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) sent: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) received: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) to: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) fax_number: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(super) deliveries: Option<&'a RawValue>,
+}
+
+impl<'a> RawRecord<'a> {
+    pub(super) fn fields(&self) -> scan::Fields<'a> {
+        scan::Fields {
+            id: self.id.map(RawValue::get),
+            method: self.method.map(RawValue::get),
+            sent: self.sent.map(RawValue::get),
+            received: self.received.map(RawValue::get),
+            to: self.to.map(RawValue::get),
+            fax_number: self.fax_number.map(RawValue::get),
+            deliveries: self.deliveries.map(RawValue::get),
+            plain: 0,
+        }
+    }
+}
+
+/// A field's name in messages: `sent`, or `deliveries[1].sent` in a list of deliveries.
+pub(super) fn field_name(delivery: Option<usize>, field: &str) -> String {
+    match delivery {
+        None => field.to_string(),
+        Some(n) => format!("deliveries[{n}].{field}"),
+    }
+}
+
+/// The text of a JSON string field; `null` or absent is `None`. `plain` says the scanner
+/// saw a string without escapes.
+// Five times a record: inlined, its `Result` and `Cow` plumbing folds away (callgrind).
+#[inline(always)]
+pub(super) fn string_field<'a>(
+    raw: Option<&'a str>,
+    plain: bool,
+    delivery: Option<usize>,
+    name: &str,
+) -> Result<Option<Cow<'a, str>>, RecordError> {
+    let Some(text) = raw else { return Ok(None) };
+    let name = || field_name(delivery, name);
+    match text.as_bytes().first() {
+        Some(b'n') => Ok(None),
+        Some(b'"') => {
+            // A string without escapes is its own text between the quotes.
+            let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
+            if plain || !inner.contains('\\') {
+                return Ok(Some(Cow::Borrowed(inner)));
+            }
+            serde_json::from_str::<String>(text)
+                .map(|s| Some(Cow::Owned(s)))
+                .map_err(|e| RecordError::field(name(), format!("invalid string: {e}")))
+        }
+        _ => Err(RecordError::field(
+            name(),
+            format!(
+                "expected a string, found {} `{}`",
+                json_kind(text),
+                shorten(text)
+            ),
+        )),
+    }
+}
+
+pub(super) fn json_kind(text: &str) -> &'static str {
+    match text.as_bytes().first() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+pub(super) fn shorten(text: &str) -> String {
+    let mut s: String = text.chars().take(40).collect();
+    if s.len() < text.len() {
+        s.push_str("...");
+    }
+    s
+}
+
+/// Reads one JSON Lines record. A record whose fields are wrong keeps its id.
+pub(super) fn parse_json_line(
+    line: &str,
+) -> Result<Record<'_>, (Option<Cow<'_, str>>, RecordError)> {
+    let found = line.trim_start();
+    if !found.starts_with('{') {
+        return Err((
+            None,
+            RecordError::at(
+                line.len() - found.len() + 1,
+                format!("expected a JSON object, found {}", json_kind(found)),
+            ),
+        ));
+    }
+    let raw = match scan::record(line) {
+        Some(fields) => fields,
+        None => serde_json::from_str::<RawRecord<'_>>(line)
+            .map(|r| r.fields())
+            .map_err(|e| (None, json_error(&e)))?,
+    };
+    let id = match raw.id {
+        None | Some("null") => None,
+        Some(v) => Some(Cow::Borrowed(v)),
+    };
+    fields(raw)
+        .map(|(deliveries, multi)| Record {
+            id: id.clone(),
+            deliveries,
+            multi,
+        })
+        .map_err(|e| (id, e))
+}
+
+/// A serde_json error as an error record: where, and what, without the position suffix.
+pub(super) fn json_error(e: &serde_json::Error) -> RecordError {
+    let message = e.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m)
+        .to_string();
+    RecordError::at(e.column().max(1), format!("invalid JSON: {message}"))
+}
+
+// Once a delivery; inlined for the same reason as `string_field`.
+#[inline(always)]
+pub(super) fn delivery<'a>(
+    f: &scan::Fields<'a>,
+    n: Option<usize>,
+) -> Result<Delivery<'a>, RecordError> {
+    let plain = |bit: u8| f.plain & bit != 0;
+    Ok(Delivery {
+        method: string_field(f.method, plain(scan::Fields::PLAIN_METHOD), n, "method")?,
+        sent: string_field(f.sent, plain(scan::Fields::PLAIN_SENT), n, "sent")?,
+        received: string_field(
+            f.received,
+            plain(scan::Fields::PLAIN_RECEIVED),
+            n,
+            "received",
+        )?,
+        to: string_field(f.to, plain(scan::Fields::PLAIN_TO), n, "to")?,
+        fax_number: string_field(
+            f.fax_number,
+            plain(scan::Fields::PLAIN_FAX_NUMBER),
+            n,
+            "fax_number",
+        )?,
+    })
+}
+
+/// The deliveries of a record, and whether it listed them under `deliveries`.
+pub(super) fn fields(raw: scan::Fields<'_>) -> Result<(Deliveries<'_>, bool), RecordError> {
+    let Some(list) = raw.deliveries.filter(|v| *v != "null") else {
+        return Ok((Deliveries::One(delivery(&raw, None)?), false));
+    };
+    let expected = || {
+        RecordError::field(
+            "deliveries",
+            format!(
+                "expected an array of objects, found {} `{}`",
+                json_kind(list),
+                shorten(list)
+            ),
+        )
+    };
+    let delivered = match scan::deliveries(list) {
+        Some(d) => d,
+        None => serde_json::from_str::<Vec<RawRecord<'_>>>(list)
+            .map_err(|_| expected())?
+            .iter()
+            .map(RawRecord::fields)
+            .collect(),
+    };
+    if delivered.is_empty() {
+        return Err(RecordError::field("deliveries", "the list is empty"));
+    }
+    if raw.method.is_some() || raw.sent.is_some() {
+        return Err(RecordError::field(
+            "deliveries",
+            "a record has either `deliveries` or `method` and `sent`, not both",
+        ));
+    }
+    let mut deliveries = Vec::with_capacity(delivered.len());
+    for (n, d) in delivered.iter().enumerate() {
+        deliveries.push(delivery(d, Some(n))?);
+    }
+    Ok((Deliveries::Many(deliveries), true))
+}
+
+/// The columns a CSV input may have, by position in its header.
+#[derive(Debug, Default, Clone)]
+pub(super) struct CsvColumns {
+    pub(super) id: Option<usize>,
+    pub(super) method: Option<usize>,
+    pub(super) sent: Option<usize>,
+    pub(super) received: Option<usize>,
+    pub(super) to: Option<usize>,
+    pub(super) fax_number: Option<usize>,
+}
+
+/// Splits a CSV line into fields (RFC 4180 quoting; a record is one line).
+pub(super) fn split_csv(line: &str) -> Result<Vec<Cow<'_, str>>, RecordError> {
+    let mut fields = Vec::new();
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    loop {
+        if bytes.get(i) == Some(&b'"') {
+            let start = i;
+            let mut value = String::new();
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => {
+                        return Err(RecordError::at(
+                            start + 1,
+                            "unterminated quoted field (a record must fit on one line)",
+                        ));
+                    }
+                    Some(b'"') if bytes.get(i + 1) == Some(&b'"') => {
+                        value.push('"');
+                        i += 2;
+                    }
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => {
+                        let rest = line.get(i..).unwrap_or("");
+                        let next = rest.find('"').unwrap_or(rest.len());
+                        value.push_str(rest.get(..next).unwrap_or(""));
+                        i += next;
+                    }
+                }
+            }
+            fields.push(Cow::Owned(value));
+            match bytes.get(i) {
+                None => return Ok(fields),
+                Some(b',') => i += 1,
+                Some(_) => {
+                    return Err(RecordError::at(i + 1, "expected `,` after a quoted field"));
+                }
+            }
+        } else {
+            let rest = line.get(i..).unwrap_or("");
+            match rest.find(',') {
+                Some(n) => {
+                    fields.push(Cow::Borrowed(rest.get(..n).unwrap_or("")));
+                    i += n + 1;
+                }
+                None => {
+                    fields.push(Cow::Borrowed(rest));
+                    return Ok(fields);
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn parse_csv_line<'a>(
+    line: &'a str,
+    cols: &CsvColumns,
+) -> Result<Record<'a>, RecordError> {
+    let fields = split_csv(line)?;
+    let take = |col: Option<usize>| -> Option<Cow<'a, str>> {
+        let value = fields.get(col?)?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        Some(match value {
+            Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+            Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+        })
+    };
+    // An id from CSV is text: write it as a JSON string.
+    let id = take(cols.id)
+        .map(|s| Cow::Owned(serde_json::to_string(s.as_ref()).unwrap_or_else(|_| "null".into())));
+    Ok(Record {
+        id,
+        deliveries: Deliveries::One(Delivery {
+            method: take(cols.method),
+            sent: take(cols.sent),
+            received: take(cols.received),
+            to: take(cols.to),
+            fax_number: take(cols.fax_number),
+        }),
+        multi: false,
+    })
+}
+
+/// An evaluation's error as an error record, on the field it is about (named by `field`).
+pub(super) fn eval_error(
+    e: &EvalError,
+    field: &dyn Fn(&str) -> String,
+    kept: &mut Messages,
+) -> RecordError {
+    let which = match e {
+        EvalError::Unknown(u) if u.what == "party" => "to",
+        EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
+        EvalError::ReceivedBeforeSent { .. } => "received",
+        EvalError::Calendar(_) | EvalError::NoAgreement { .. } => "sent",
+    };
+    let message = |e: &EvalError| match e.help() {
+        Some(help) => format!("{e} ({help})"),
+        None => e.to_string(),
+    };
+    let message = match e {
+        // A log that names an unknown method or party names it again and again.
+        EvalError::Unknown(u) => kept.message(u.what, &u.name, || message(e)),
+        _ => message(e),
+    };
+    RecordError::field(field(which), message)
+}
+
+/// The most messages [`Messages`] keeps.
+pub(super) const MESSAGES_KEPT: usize = 256;
+
+/// The messages of the errors for unknown names, by kind and name: each is worded once.
+#[derive(Default)]
+pub(super) struct Messages(Vec<(&'static str, HashMap<String, String>)>);
+
+impl Messages {
+    pub(super) fn message(
+        &mut self,
+        what: &'static str,
+        name: &str,
+        word: impl FnOnce() -> String,
+    ) -> String {
+        let of_kind = match self.0.iter().position(|(w, _)| *w == what) {
+            Some(n) => self.0.get_mut(n),
+            None => {
+                self.0.push((what, HashMap::new()));
+                self.0.last_mut()
+            }
+        };
+        let Some((_, kept)) = of_kind else {
+            return word();
+        };
+        if let Some(message) = kept.get(name) {
+            return message.clone();
+        }
+        let message = word();
+        if kept.len() < MESSAGES_KEPT {
+            kept.insert(name.to_string(), message.clone());
+        }
+        message
+    }
+}
