@@ -21,14 +21,20 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use chrono_tz::Tz;
 
-use crate::calendar::{Calendar, OutOfRange, weekday_date};
+use crate::calendar::{Calendar, OutOfRange};
 use crate::clock::Clock;
-use crate::eval::{Deemed, EvalError, Warning};
+use crate::eval::{EvalError, Warning};
 use crate::model::{Agreement, Cond, MethodSet, NoticeDef, PartyDef, RuleDef, ZoneSel};
 use crate::syntax::ast::{Cmp, Combinator, DayKind, Outcome, Subject};
+
+mod never;
+mod outcome;
+
+pub(crate) use never::never_holds;
+pub(crate) use outcome::runs_from;
 
 /// The compiled notice clause of an agreement.
 #[derive(Debug, Clone)]
@@ -498,180 +504,6 @@ impl Plan {
             reads,
         })
     }
-
-    /// The zone a rule's outcome date is read on, for an event's recipient.
-    pub(crate) fn outcome_zone(
-        &self,
-        agreement: &Agreement,
-        rule: &RulePlan,
-        party: Option<&PartyDef>,
-    ) -> Tz {
-        match rule.outcome_clock.and_then(|n| self.clocks.get(n)) {
-            Some(clock) => self.zone_of(agreement, clock, party),
-            None => agreement.tz,
-        }
-    }
-
-    /// What a rule's outcome makes the deemed date of an event: the date on the clock the
-    /// rule reads, stepped on the agreement's calendar, taking effect at its first instant
-    /// on that clock but never before the instant it runs from. With `words`, the reading
-    /// and the days stepped over, for the trace.
-    pub(crate) fn deem(
-        &self,
-        agreement: &Agreement,
-        rule: &RulePlan,
-        party: Option<&PartyDef>,
-        sent: DateTime<FixedOffset>,
-        received: Option<DateTime<FixedOffset>>,
-        words: bool,
-    ) -> Result<Deemed, EvalError> {
-        let cal = &agreement.calendar;
-        let tz = self.outcome_zone(agreement, rule, party);
-        let clock = self.clock(agreement, tz);
-        let anchor_of = |s: Subject| match s {
-            Subject::Sent => Some(sent),
-            Subject::Received => received,
-        };
-        let subject = runs_from(rule.outcome);
-        let anchor = anchor_of(subject);
-        let Some(anchor) = anchor else {
-            return Ok(Deemed::AwaitingReceipt);
-        };
-        let anchor = clock.show(anchor);
-        let from = anchor.date_naive();
-        let mut skipped = Vec::new();
-        let date = match rule.outcome {
-            Outcome::UponReceipt | Outcome::SameDay(_) => {
-                // The calendar must cover the date, as for any other outcome.
-                cal.is_business_day(from)?;
-                from
-            }
-            Outcome::BusinessDaysAfter(n, _) if words => {
-                let (date, days) = cal.add_business_days(from, n)?;
-                skipped = days;
-                date
-            }
-            Outcome::BusinessDaysAfter(n, _) => cal.nth_business_day_after(from, n)?,
-            Outcome::DaysAfter(n, _) => {
-                let date = from
-                    .checked_add_days(Days::new(u64::from(n)))
-                    .ok_or_else(|| EvalError::Calendar(cal.out_of_range(from)))?;
-                cal.is_business_day(date)?;
-                date
-            }
-        };
-        // Never before the instant it runs from: on that instant's own date, the instant;
-        // on a later date, the date's first instant.
-        let effective_at = if date <= from {
-            anchor
-        } else {
-            clock
-                .start_of_day(date)
-                .ok_or_else(|| EvalError::Calendar(cal.out_of_range(date)))?
-                .max(anchor)
-        };
-        let reading = if words {
-            reading(rule.outcome, subject, from, date, effective_at)
-        } else {
-            String::new()
-        };
-        Ok(Deemed::Date {
-            deemed_date: date,
-            effective_at,
-            reading,
-            skipped,
-        })
-    }
-
-    /// The deciding clause among those that apply, given their outcomes in the order
-    /// written, under the combinator; with the warnings picking adds (a receipt not
-    /// recorded that might decide earlier). `None` when none applies.
-    pub(crate) fn pick(
-        &self,
-        outcomes: Vec<(usize, Deemed)>,
-        warnings: &mut Vec<Warning>,
-        label: impl Fn(usize) -> String,
-    ) -> Option<(usize, Deemed)> {
-        let mut first: Option<(usize, bool)> = None;
-        let mut best: Option<(usize, Deemed)> = None;
-        let mut pending = Vec::new();
-        for (n, deemed) in outcomes {
-            let Some(at) = deemed.instant() else {
-                first.get_or_insert((n, true));
-                pending.push(n);
-                continue;
-            };
-            let is_first = first.is_none();
-            first.get_or_insert((n, false));
-            let better = match (&best, self.combinator) {
-                (None, Combinator::FirstOf) => is_first,
-                (None, _) => true,
-                (Some(_), Combinator::FirstOf) => false,
-                // Ties go to the clause written first.
-                (Some((_, b)), Combinator::EarliestOf) => b.instant().is_some_and(|b| at < b),
-                (Some((_, b)), Combinator::LatestOf) => b.instant().is_some_and(|b| at > b),
-            };
-            if better {
-                best = Some((n, deemed));
-            }
-        }
-        let (first, first_pending) = first?;
-        if self.combinator == Combinator::FirstOf && first_pending {
-            return Some((first, Deemed::AwaitingReceipt));
-        }
-        let Some(best) = best else {
-            return Some((first, Deemed::AwaitingReceipt));
-        };
-        if self.combinator == Combinator::EarliestOf {
-            for n in pending {
-                let w = Warning::ReceiptCouldBeEarlier { rule: label(n) };
-                if !warnings.contains(&w) {
-                    warnings.push(w);
-                }
-            }
-        }
-        Some(best)
-    }
-}
-
-/// The words of an outcome's reading, for the trace.
-fn reading(
-    outcome: Outcome,
-    subject: Subject,
-    from: NaiveDate,
-    date: NaiveDate,
-    effective_at: DateTime<FixedOffset>,
-) -> String {
-    let word = subject_word(subject);
-    match outcome {
-        Outcome::UponReceipt => format!("upon actual receipt at {}", effective_at.to_rfc3339()),
-        Outcome::SameDay(_) => format!("the date it was {word}, {}", weekday_date(date)),
-        Outcome::BusinessDaysAfter(n, _) => {
-            let what = if n == 1 {
-                "the next business day".to_string()
-            } else {
-                format!("{n} business days")
-            };
-            format!(
-                "{what} after {} ({word}) is {}",
-                weekday_date(from),
-                weekday_date(date)
-            )
-        }
-        Outcome::DaysAfter(n, _) => format!(
-            "{n} days after {} ({word}) is {}",
-            weekday_date(from),
-            weekday_date(date)
-        ),
-    }
-}
-
-/// The instant an outcome runs from.
-pub(crate) fn runs_from(outcome: Outcome) -> Subject {
-    match outcome {
-        Outcome::UponReceipt => Subject::Received,
-        Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => s,
-    }
 }
 
 /// `sent` or `received`.
@@ -730,82 +562,6 @@ fn gather(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &RuleDef)
             }
         }
     }
-}
-
-/// Why a rule holds in no cell, if it does not: no method is left, no time of day meets
-/// its bounds on a clock, or no day is of every kind it asks on a calendar. The tests of
-/// each axis read only that axis, so the rule holds in some cell if and only if each axis
-/// has a value where all of its tests hold.
-pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<String> {
-    let mut clocks = Vec::new();
-    gather(calendar, &mut clocks, rule);
-    for clock in &mut clocks {
-        clock.cutoffs.sort();
-    }
-    let compiled = compile_rule(calendar, &mut clocks, rule);
-    let atoms: Vec<Atom> = compiled.conds.iter().flat_map(CondPlan::atoms).collect();
-    let plan = Plan {
-        clocks,
-        rules: Vec::new(),
-        clauses: 0,
-        combinator: Combinator::FirstOf,
-        zones: Vec::new(),
-    };
-    let mut cell = Cell {
-        method: 0,
-        party: None,
-        fax: Fax::Designated,
-        received: true,
-        places: vec![Some(Place { span: 0, days: 0 }); plan.clocks.len()],
-    };
-    let methods = atoms.iter().filter(|a| matches!(a, Atom::Method(_)));
-    let some_method = (0..64).any(|m| {
-        cell.method = m;
-        methods.clone().all(|a| plan.holds(*a, &cell))
-    });
-    if !some_method {
-        return Some("no method is left".into());
-    }
-    for (n, clock) in plan.clocks.iter().enumerate() {
-        let on = |a: &&Atom| matches!(a, Atom::Bound(c, ..) | Atom::Day(c, ..) if *c == n);
-        let at = |span: u32, days: u32, cell: &mut Cell| {
-            if let Some(slot) = cell.places.get_mut(n) {
-                *slot = Some(Place { span, days });
-            }
-        };
-        let spans = (0..clock.spans()).filter(|s| clock.span_seconds(*s).is_some());
-        let bounds = atoms
-            .iter()
-            .filter(|a| matches!(a, Atom::Bound(c, ..) if *c == n));
-        let timely: Vec<u32> = spans
-            .filter(|s| {
-                at(*s, 0, &mut cell);
-                bounds.clone().all(|a| plan.holds(*a, &cell))
-            })
-            .collect();
-        if timely.is_empty() {
-            let written: Vec<String> = bounds
-                .filter_map(|a| match a {
-                    Atom::Bound(_, cmp, cut) => clock.cutoffs.get(*cut).map(|t| {
-                        format!("{} {}", crate::check::cmp_word(*cmp), t.format("%H:%M:%S"))
-                    }),
-                    _ => None,
-                })
-                .collect();
-            return Some(format!("no time of day is {}", written.join(" and ")));
-        }
-        let combos = 1u32 << clock.calendars.len().min(16);
-        let some_day = (0..combos).any(|days| {
-            timely.iter().any(|s| {
-                at(*s, days, &mut cell);
-                atoms.iter().filter(on).all(|a| plan.holds(*a, &cell))
-            })
-        });
-        if !some_day {
-            return Some("no day is both a business day and not one".into());
-        }
-    }
-    None
 }
 
 /// The place of a clock among the clocks, added when new.
