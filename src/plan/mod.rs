@@ -638,3 +638,111 @@ fn compile_rule(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &Ru
         outcome: rule.outcome,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clock(cutoffs: &[(u32, u32, u32)]) -> ClockAxis {
+        ClockAxis {
+            subject: Subject::Sent,
+            zone: ZoneSel::Agreement,
+            cutoffs: cutoffs
+                .iter()
+                .map(|(h, m, s)| NaiveTime::from_hms_opt(*h, *m, *s).unwrap())
+                .collect(),
+            calendars: Vec::new(),
+        }
+    }
+
+    /// A time's place among the cut-offs answers every comparison with each cut-off as the
+    /// time itself does, and lies within the seconds its place spans; every second of the
+    /// day near a cut-off is tried, and every seventh second elsewhere.
+    #[test]
+    fn places_compare_as_the_times_they_hold() {
+        let cmps = [
+            Cmp::Before,
+            Cmp::OnOrBefore,
+            Cmp::After,
+            Cmp::OnOrAfter,
+            Cmp::At,
+        ];
+        for cutoffs in [
+            vec![(20, 0, 0), (23, 59, 0)],
+            vec![(0, 0, 0), (0, 0, 1), (12, 0, 0), (23, 59, 59)],
+            vec![],
+        ] {
+            let axis = clock(&cutoffs);
+            let near = |s: u32| {
+                axis.cutoffs
+                    .iter()
+                    .any(|c| c.num_seconds_from_midnight().abs_diff(s) <= 2)
+            };
+            for second in (0..86_400).filter(|s| s % 7 == 0 || near(*s)) {
+                let t = NaiveTime::from_num_seconds_from_midnight_opt(second, 0).unwrap();
+                let span = axis.span_of(t);
+                assert!(span < axis.spans());
+                let (from, to) = axis.span_seconds(span).unwrap();
+                assert!(from <= second && second <= to, "{t} in {span}: {from}-{to}");
+                for (cut, bound) in axis.cutoffs.iter().enumerate() {
+                    for cmp in cmps {
+                        let expected = match cmp {
+                            Cmp::Before => t < *bound,
+                            Cmp::OnOrBefore => t <= *bound,
+                            Cmp::After => t > *bound,
+                            Cmp::OnOrAfter => t >= *bound,
+                            Cmp::At => t == *bound,
+                        };
+                        assert_eq!(compares(span, cmp, cut), expected, "{t} {cmp:?} {bound}");
+                    }
+                }
+            }
+            // The places with no second in them are the only ones without a span.
+            let empty = (0..axis.spans())
+                .filter(|s| axis.span_seconds(*s).is_none())
+                .count();
+            let expected = match cutoffs.as_slice() {
+                [(0, 0, 0), (0, 0, 1), _, (23, 59, 59)] => 3,
+                _ => 0,
+            };
+            assert_eq!(empty, expected, "{cutoffs:?}");
+        }
+    }
+
+    /// The words of a rule that holds in no cell.
+    #[test]
+    fn a_rule_that_holds_in_no_cell_says_why() {
+        let why = |conditions: &str| {
+            let text = format!(
+                r#"agreement "x" {{ time-zone "UTC" calendar nyse method fax "f" method mail "m"
+                   notice "n" first-of {{ clause a "a" when {conditions} => same-day }} }}"#
+            );
+            match crate::Rules::from_source(crate::Source {
+                name: "x".into(),
+                text,
+            }) {
+                Ok(_) => "applies".to_string(),
+                Err(d) => d.to_string(),
+            }
+        };
+        assert!(why("method fax, method mail").contains("no method is left"));
+        assert!(
+            why("sent before 09:00:00 and after 17:00:00")
+                .contains("no time of day is before 09:00:00 and after 17:00:00")
+        );
+        assert!(
+            why("sent on business-day, sent on non-business-day")
+                .contains("no day is both a business day and not one")
+        );
+        // Two clocks: the same instant read in two zones can be before 9 in one and after 17
+        // in the other.
+        assert_eq!(
+            why(r#"sent before 09:00:00, sent after 17:00:00 in "Asia/Tokyo""#),
+            "applies"
+        );
+        assert_eq!(
+            why("sent on business-day, sent on non-business-day of us-ny-banking"),
+            "applies"
+        );
+    }
+}
