@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
 use super::{
     Class, ClockRead, Day, Effective, Facts, GapRead, KeyHasher, NameKey, Names, Quick, Shortcuts,
@@ -30,7 +30,6 @@ use crate::eval::Lookup;
 use crate::eval::Status;
 use crate::model::Agreement;
 use crate::syntax::ast::Subject;
-use crate::time::rfc3339_bytes;
 
 /// The dates on a page of the table of dates.
 const PAGE: usize = 1 << 10;
@@ -90,6 +89,12 @@ pub(super) struct Days {
     /// Beside `dates`, when the agreement has more than one clock: the business-day bits
     /// of the other clocks.
     more: Vec<[u8; MAX_CLOCKS - 1]>,
+    /// Beside `dates`: per outcome (by its place, see [`Outcomes`]), what the plan made of it
+    /// run from an instant of that date (see [`Code`]).
+    learnt: Vec<[u16; OUTCOME_SLOTS]>,
+    /// Beside `dates`: the instant the date takes effect from, as the plan gave it for a
+    /// deemed date (Unix second, offset, second of the day), or `None` not yet known.
+    starts: Vec<Option<(i64, i32, u32)>>,
     /// By the date and offset as written (see [`Stamp::key`]), for times written with an
     /// offset the agreement's clock does not show all that day; `None` when the clock
     /// changes its offset within the written day.
@@ -352,8 +357,12 @@ impl Days {
                 self.pages.fill(0);
                 self.dates.clear();
                 self.more.clear();
+                self.learnt.clear();
+                self.starts.clear();
             }
             self.dates.resize(self.dates.len() + PAGE, Date::default());
+            self.learnt.resize(self.dates.len(), [0; OUTCOME_SLOTS]);
+            self.starts.resize(self.dates.len(), None);
             if clocks.len() > 1 {
                 self.more.resize(self.dates.len(), [0; MAX_CLOCKS - 1]);
             }
@@ -384,6 +393,33 @@ impl Days {
         };
         let [a, b, c] = more.copied().unwrap_or_default();
         [first, a, b, c]
+    }
+
+    /// Where a date read by [`Days::date`] sits in the table.
+    fn slot(&self, day: u32) -> Option<usize> {
+        let at = *self.pages.get(day as usize / PAGE)?;
+        Some((at as usize).checked_sub(1)? * PAGE + day as usize % PAGE)
+    }
+
+    /// What the plan made of an outcome (by its place) run from an instant of a day read by
+    /// [`Days::date`].
+    fn learnt(&self, day: u32, outcome: usize) -> Code {
+        let code = self.slot(day).and_then(|s| self.learnt.get(s)?.get(outcome).copied());
+        Code(code.unwrap_or(0))
+    }
+
+    /// Keeps what the plan made of an outcome run from an instant of a day read by
+    /// [`Days::date`].
+    fn keep_learnt(&mut self, day: u32, outcome: usize, code: Code) {
+        let slot = self.slot(day);
+        if let Some(kept) = slot.and_then(|s| self.learnt.get_mut(s)?.get_mut(outcome)) {
+            *kept = code.0;
+        }
+    }
+
+    /// The instant a deemed day takes effect from, as the plan gave it.
+    fn start(&self, day: u32) -> Option<(i64, i32, u32)> {
+        *self.starts.get(self.slot(day)?)?
     }
 
     /// A time as written, read on the agreement's clock (each date read once).
@@ -544,71 +580,72 @@ impl Senders {
     }
 }
 
-/// What the plan made of an outcome run from an instant on some day (see [`Outcomes`]).
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Learnt {
-    /// The deemed date is that instant's date, effective at the instant itself.
-    Anchor,
-    /// A later date, effective at its first instant (Unix second, offset), with that
-    /// instant as the output writes it.
-    Start(NaiveDate, i64, FixedOffset, Written),
-    /// A later date, effective at its first instant, which the output writes otherwise.
-    At(NaiveDate, DateTime<FixedOffset>),
-}
-
-impl Learnt {
-    /// What [`crate::plan::Plan::deem`] makes of rule `rule`'s outcome for this event, run
-    /// from `at`; `None` when the plan gives an error (the full reading then says it).
-    fn of(
+impl Days {
+    /// What the plan makes of rule `rule`'s outcome (at place `outcome`) for this event,
+    /// run from `at`, kept for the day: [`Code::NONE`] when the plan gives an error (the
+    /// general shortcut then says it) or an instant the output writes otherwise.
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn learn(
+        &mut self,
         agreement: &Agreement,
-        rule: usize,
+        clocks: &[ClockRead],
+        (rule, outcome): (usize, usize),
         recipient: Option<&crate::model::PartyDef>,
         sent: &Time,
         received: Option<Time>,
         at: &Time,
-    ) -> Option<Learnt> {
+    ) -> Option<Code> {
         let plan = &agreement.plan;
         let received = match received {
             Some(r) => Some(r.instant()?),
             None => None,
         };
-        let deemed = plan.deem(
-            agreement,
-            plan.rule(rule)?,
-            recipient,
-            sent.instant()?,
-            received,
-            false,
-        );
-        let Ok(crate::eval::Deemed::Date {
-            deemed_date,
-            effective_at,
-            ..
-        }) = deemed
-        else {
-            return None;
-        };
-        let anchor = at.instant()?;
-        if effective_at == anchor {
-            return Some(Learnt::Anchor);
-        }
-        Some(match rfc3339_bytes(effective_at) {
-            Some(text) => Learnt::Start(
+        let deemed = plan.deem(agreement, plan.rule(rule)?, recipient, sent.instant()?, received, false);
+        let code = match deemed {
+            Ok(crate::eval::Deemed::Date {
                 deemed_date,
-                effective_at.timestamp(),
-                *effective_at.offset(),
-                text,
-            ),
-            None => Learnt::At(deemed_date, effective_at),
-        })
+                effective_at,
+                ..
+            }) => {
+                let deemed_day = day_number(
+                    u32::try_from(deemed_date.year()).ok()?,
+                    deemed_date.month(),
+                    deemed_date.day(),
+                )?;
+                let later = deemed_day.checked_sub(at.day).and_then(|k| u16::try_from(k).ok());
+                match later {
+                    _ if effective_at == at.instant()? => Code::ANCHOR,
+                    Some(k @ 1..=0xFFFC) if effective_at.nanosecond() == 0 => {
+                        self.date(agreement, clocks, deemed_day)?;
+                        let second = effective_at.naive_local().num_seconds_from_midnight();
+                        let start = (effective_at.timestamp(), effective_at.offset().local_minus_utc(), second);
+                        let slot = self.slot(deemed_day)?;
+                        *self.starts.get_mut(slot)? = Some(start);
+                        Code(k + 2)
+                    }
+                    _ => Code::NONE,
+                }
+            }
+            _ => Code::NONE,
+        };
+        // The deemed day may have started the table afresh: the anchor's day is read again.
+        self.date(agreement, clocks, at.day)?;
+        self.keep_learnt(at.day, outcome, code);
+        Some(code)
     }
 }
 
-/// The most outcomes kept; past it the memory of them starts afresh.
-const OUTCOMES: usize = if cfg!(test) { 16 } else { 1 << 16 };
+/// The most distinct outcomes whose answers the table of dates keeps; a rule with another
+/// takes the general shortcut.
+const OUTCOME_SLOTS: usize = 4;
 
-/// What the plan made of an outcome run from an instant of a day, kept by the outcome and
-/// the day number: a log's notices fall on few days, and its rules share few outcomes.
+/// What the plan made of an outcome run from an instant of a day, as the table of dates
+/// keeps it: `0` not known yet, `1` that instant's own date and the instant itself, `2 + k`
+/// the date `k` days later from its first instant (kept beside that date, see
+/// [`Days::start`]), and `u16::MAX` none to keep (the plan gave an error, or an instant the
+/// output writes otherwise): the general shortcut answers.
 ///
 /// INVARIANT: for the events the text path reads (every clock on the agreement's zone), the
 /// plan's outcome depends on the rule only through its outcome, and on the instant it runs
@@ -616,47 +653,38 @@ const OUTCOMES: usize = if cfg!(test) { 16 } else { 1 << 16 };
 /// it takes effect at its first instant, or at the instant itself when it is the instant's
 /// own date. So what one instant of a day taught holds for every instant of that day, and
 /// for every rule with that outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Code(u16);
+
+impl Code {
+    const UNKNOWN: Code = Code(0);
+    const ANCHOR: Code = Code(1);
+    const NONE: Code = Code(u16::MAX);
+}
+
+/// The place of each rule's outcome among the distinct outcomes, for the table of dates.
 #[derive(Default)]
 pub(super) struct Outcomes {
-    /// Per rule (by its place among the clauses then the gap rules), the place of its
-    /// outcome among the distinct outcomes.
-    of_rule: Vec<u64>,
-    /// By the outcome's place and the day number.
-    kept: HashMap<u64, Learnt, BuildHasherDefault<KeyHasher>>,
+    /// Per rule (by its place among the clauses then the gap rules); `None` past
+    /// [`OUTCOME_SLOTS`].
+    of_rule: Vec<Option<usize>>,
 }
 
 impl Outcomes {
-    /// The memo for a plan's rules.
+    /// The places of a plan's rules' outcomes.
     pub(super) fn new(plan: &crate::plan::Plan) -> Outcomes {
         let mut distinct = Vec::new();
         let of_rule = (plan.rules.iter())
             .map(|r| match distinct.iter().position(|o| *o == r.outcome) {
-                Some(n) => n as u64,
-                None => {
+                Some(n) => Some(n),
+                None if distinct.len() < OUTCOME_SLOTS => {
                     distinct.push(r.outcome);
-                    distinct.len() as u64 - 1
+                    Some(distinct.len() - 1)
                 }
+                None => None,
             })
             .collect();
-        Outcomes {
-            of_rule,
-            kept: HashMap::default(),
-        }
-    }
-
-    fn key(&self, rule: usize, day: u32) -> Option<u64> {
-        Some(*self.of_rule.get(rule)? << 32 | u64::from(day))
-    }
-
-    fn get(&self, key: u64) -> Option<Learnt> {
-        self.kept.get(&key).copied()
-    }
-
-    fn keep(&mut self, key: u64, learnt: Learnt) {
-        if self.kept.len() >= OUTCOMES {
-            self.kept.clear();
-        }
-        self.kept.insert(key, learnt);
+        Outcomes { of_rule }
     }
 }
 
@@ -764,28 +792,24 @@ impl Shortcuts<'_> {
             None => clause,
             Some(_) => agreement.plan.clauses + clause,
         };
-        let key = self.outcomes.key(rule, at.day)?;
-        let learnt = match self.outcomes.get(key) {
-            Some(learnt) => learnt,
-            None => {
-                let learnt = Learnt::of(
-                    agreement,
-                    rule,
-                    recipient,
-                    &sent_at,
-                    received.map(|r| r.0),
-                    &at,
-                )?;
-                self.outcomes.keep(key, learnt);
-                learnt
+        let outcome = (*self.outcomes.of_rule.get(rule)?)?;
+        let code = match self.days.learnt(at.day, outcome) {
+            Code::UNKNOWN => {
+                let (sent, received) = (&sent_at, received.map(|r| r.0));
+                let learn = (rule, outcome);
+                self.days.learn(agreement, clocks, learn, recipient, sent, received, &at)?
             }
+            code => code,
         };
-        Some(match learnt {
-            Learnt::Anchor => quick(Day::Number(at.day), effective(&at, text)?),
-            Learnt::Start(date, utc, offset, text) => {
-                quick(Day::Date(date), Effective::Text(utc, offset, text))
+        Some(match code {
+            Code::ANCHOR => quick(Day::Number(at.day), effective(&at, text)?),
+            Code::NONE | Code::UNKNOWN => return None,
+            Code(k) => {
+                let day = at.day.checked_add(u32::from(k - 2))?;
+                let (utc, offset, second) = self.days.start(day)?;
+                let text = crate::time::wall_bytes(date_of(day)?, second, offset)?;
+                quick(Day::Number(day), Effective::Text(utc, FixedOffset::east_opt(offset)?, text))
             }
-            Learnt::At(date, instant) => quick(Day::Date(date), Effective::At(instant)),
         })
     }
 }
