@@ -6,7 +6,9 @@
 //! deemed given and effective, on the agreement's business-day calendar, with the reasons.
 //!
 //! The data flows one way: source text ([`syntax`]) to syntax tree, to checked model
-//! ([`check`], [`Rules`]), to evaluation ([`Rules::evaluate`]), to rendered output.
+//! ([`check`], [`Rules`]), to the compiled plan of each notice clause (the one place that
+//! says what a rule means, read by evaluation, [`lint`], `check` and [`latest`]), to
+//! evaluation ([`Rules::evaluate`]), to rendered output.
 //!
 //! ```
 //! use chrono::DateTime;

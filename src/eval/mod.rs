@@ -1,7 +1,9 @@
 //! Event to resolution: which clause decides when a notice is deemed given, and why.
 //!
-//! Every clause is tested against the event, and every test is kept in the trace, so the
-//! answer explains itself: which clause applied, why each other did not, which days the
+//! The event's cell is found in the agreement's compiled plan ([`crate::plan`]), the plan's
+//! decision for that cell is taken, and the deciding rule's outcome is computed on the
+//! clock it reads. Only when asked, the decision is explained from the same cell: which
+//! clause applied, why each other did not (every test, as the plan reads it), which days the
 //! business-day arithmetic stepped over. Where no clause applies literally, the rules file's
 //! gap rules decide, and the resolution says so in its status and warnings.
 

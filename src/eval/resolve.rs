@@ -253,7 +253,7 @@ impl<'a> Resolved<'a> {
                 .iter()
                 .find(|(m, _)| *m == n)
                 .map(|(_, d)| d.clone());
-            let tests = self.tests(rule, def, located)?;
+            let tests = self.tests(rule, def, located, false)?;
             trace.push(rule_step(def, deemed.is_some(), tests, deemed));
         }
         let decided_by = match gap {
@@ -273,7 +273,7 @@ impl<'a> Resolved<'a> {
             Some((chosen, deemed)) => {
                 let gaps = plan.gaps().iter().zip(&notice.gaps).enumerate();
                 for (g, (rule, def)) in gaps.take(chosen + 1) {
-                    let tests = self.tests(rule, def, located)?;
+                    let tests = self.tests(rule, def, located, false)?;
                     let deemed = (g == chosen).then(|| deemed.clone());
                     trace.push(rule_step(def, g == chosen, tests, deemed));
                 }
@@ -287,33 +287,44 @@ impl<'a> Resolved<'a> {
         Ok(trace)
     }
 
-    /// A rule's tests as data, each as the plan reads it in the event's cell.
+    /// A rule's tests as data, each as the plan reads it in the event's cell; with
+    /// `failed_only`, only those that do not hold (for a gap warning).
     fn tests(
         &self,
         rule: &RulePlan,
         def: &RuleDef,
         located: &Located,
+        failed_only: bool,
     ) -> Result<Vec<Test>, EvalError> {
         let plan = self.plan();
         let cell = &located.cell;
         let mut tests = Vec::new();
         for (cond, written) in rule.conds.iter().zip(&def.conditions) {
             match cond {
-                CondPlan::Method(set) => tests.push(Test::Method {
-                    method: self.event.method.to_string(),
-                    covered: set
-                        .indexes()
-                        .filter_map(|n| self.agreement.methods.get(n))
-                        .map(|m| m.name.clone())
-                        .collect(),
-                    other_than: match written {
-                        Cond::Method { other_than, .. } => other_than.clone(),
-                        _ => None,
-                    },
-                    holds: plan.holds(Atom::Method(*set), cell),
-                }),
+                CondPlan::Method(set) => {
+                    let holds = plan.holds(Atom::Method(*set), cell);
+                    if failed_only && holds {
+                        continue;
+                    }
+                    tests.push(Test::Method {
+                        method: self.event.method.to_string(),
+                        covered: set
+                            .indexes()
+                            .filter_map(|n| self.agreement.methods.get(n))
+                            .map(|m| m.name.clone())
+                            .collect(),
+                        other_than: match written {
+                            Cond::Method { other_than, .. } => other_than.clone(),
+                            _ => None,
+                        },
+                        holds,
+                    })
+                }
                 CondPlan::DesignatedFax => {
-                    tests.push(self.fax_test(plan.holds(Atom::DesignatedFax, cell)))
+                    let holds = plan.holds(Atom::DesignatedFax, cell);
+                    if !(failed_only && holds) {
+                        tests.push(self.fax_test(holds));
+                    }
                 }
                 CondPlan::Instant { clock, .. } => {
                     let axis = plan.clocks.get(*clock).ok_or_else(|| self.uncovered())?;
@@ -323,6 +334,9 @@ impl<'a> Resolved<'a> {
                     };
                     for atom in cond.atoms() {
                         let holds = plan.holds(atom, cell);
+                        if failed_only && holds {
+                            continue;
+                        }
                         match atom {
                             Atom::Bound(_, cmp, cut) => tests.push(Test::TimeOfDay {
                                 subject: subject_word(axis.subject),
@@ -332,11 +346,13 @@ impl<'a> Resolved<'a> {
                                 bound: axis.cutoffs.get(cut).copied().unwrap_or_default(),
                                 holds,
                             }),
-                            Atom::Day(_, kind, cal) => {
+                            Atom::Day(_, kind, cal_at) => {
                                 let cal =
-                                    axis.calendars.get(cal).ok_or_else(|| self.uncovered())?;
+                                    axis.calendars.get(cal_at).ok_or_else(|| self.uncovered())?;
                                 let date = local.date();
-                                let business_day = cal.is_business_day(date)?;
+                                // The day as the cell holds it.
+                                let business_day = plan
+                                    .holds(Atom::Day(*clock, DayKind::BusinessDay, cal_at), cell);
                                 tests.push(Test::Day {
                                     subject: subject_word(axis.subject),
                                     date,
@@ -398,8 +414,7 @@ impl<'a> Resolved<'a> {
         let any_near = clauses.clone().any(|(r, _)| near(r));
         let mut missing = Vec::new();
         for (rule, def) in clauses.filter(|(r, _)| !any_near || near(r)) {
-            let mut failed = self.tests(rule, def, located)?;
-            failed.retain(|t| !t.holds());
+            let failed = self.tests(rule, def, located, true)?;
             missing.push(Miss {
                 clause: def.label.clone(),
                 failed,

@@ -1,21 +1,19 @@
-//! Shortcuts for batch runs: which clauses apply, worked out once per class of events.
+//! The batch's memo in front of the plan: what earlier events taught, kept so that later
+//! ones cost less. It decides nothing of its own.
 //!
-//! Whether a clause applies to an event depends on few of its facts: the method, the
-//! recipient, whether a fax number is given and designated, whether a receipt is recorded,
-//! and, on each clock a condition reads, where the time of day falls among the bounds the
-//! conditions name and whether the day is a business day on each calendar they name. Events
-//! that agree on all of these form a *class*: the same clauses apply to them, with the same
-//! warnings; only their dates differ. A [`Shortcuts`] keeps, per class, the clauses that
-//! apply and the resolution's warnings, so that an event of a known class costs only its
-//! outcomes' date arithmetic.
+//! An event's cell in the compiled plan ([`crate::plan`]) fixes which rules apply and with
+//! which warnings; only the dates differ between the events of a cell. A [`Shortcuts`] keys
+//! each cell as a number and keeps, per cell, the plan's decision (the clauses that apply,
+//! or the gap rule that decides) and the resolution's warnings, so that an event of a known
+//! cell costs only its outcomes' date arithmetic, which [`crate::plan::Plan::deem`] does.
 //!
-//! A class where no clause applies keeps which gap rule decides, and its gap warning as a
+//! A cell where no clause applies keeps which gap rule decides, and its gap warning as a
 //! template: the warning describes the event itself (its time, its day, the number as
-//! written), so the class keeps the fixed words and the places of the event's own, which
-//! the batch fills in (the full reading words it for any other caller). Anything the key
-//! cannot hold, and anything that goes wrong (an unknown name, a date outside a calendar),
-//! is left to the full reading, which gives the answer or the error. The properties below
-//! hold the shortcut to the full reading, gap warnings word for word.
+//! written), so the cell keeps the fixed words and the places of the event's own, which the
+//! batch fills in (the full reading words it for any other caller). A cell the key cannot
+//! hold is read in full. Turning the memo off (`batch --no-memo`) changes no byte of output:
+//! the properties below, and the reference differential under `tests/`, hold it to the full
+//! reading, gap warnings word for word.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -539,14 +537,18 @@ impl<'r> Shortcuts<'r> {
     /// The answer by a class of clauses that apply: their outcomes, picked by the plan.
     fn quick(&self, r: &Resolved<'_>, plan: usize) -> Result<Quick, EvalError> {
         let applies = self.plans.get(plan).map_or(&[][..], |p| &p.applies);
-        let mut outcomes = Vec::with_capacity(applies.len());
-        for &n in applies {
-            outcomes.push((n, r.deem(n)?));
-        }
-        let picked = r
-            .agreement
-            .plan
-            .pick(outcomes, &mut Vec::new(), |_| String::new());
+        let plan_of = &r.agreement.plan;
+        let picked = match applies {
+            // One clause (the common case): picked from its outcome without a list.
+            &[n] => plan_of.pick([(n, r.deem(n)?)], &mut Vec::new(), |_| String::new()),
+            _ => {
+                let mut outcomes = Vec::with_capacity(applies.len());
+                for &n in applies {
+                    outcomes.push((n, r.deem(n)?));
+                }
+                plan_of.pick(outcomes, &mut Vec::new(), |_| String::new())
+            }
+        };
         let Some((clause, deemed)) = picked else {
             return Err(EvalError::Uncovered {
                 method: r.event.method.to_string(),

@@ -440,7 +440,10 @@ impl Plan {
         }
     }
 
-    /// The clock of a zone.
+    /// The clock of a zone a rule may read.
+    // INVARIANT: `zones` holds every zone other than the agreement's that a clock or an
+    // outcome can read: the named zones of the conditions and every party's zone (see
+    // `Plan::compile`); the agreement's clock is never read for another zone.
     pub(crate) fn clock<'a>(&'a self, agreement: &'a Agreement, tz: Tz) -> &'a Clock {
         if tz == agreement.tz {
             return &agreement.clock;

@@ -100,7 +100,7 @@ impl Plan {
     /// recorded that might decide earlier). `None` when none applies.
     pub(crate) fn pick(
         &self,
-        outcomes: Vec<(usize, Deemed)>,
+        outcomes: impl IntoIterator<Item = (usize, Deemed)>,
         warnings: &mut Vec<Warning>,
         label: impl Fn(usize) -> String,
     ) -> Option<(usize, Deemed)> {

@@ -404,7 +404,9 @@ impl Days {
     /// What the plan made of an outcome (by its place) run from an instant of a day read by
     /// [`Days::date`].
     fn learnt(&self, day: u32, outcome: usize) -> Code {
-        let code = self.slot(day).and_then(|s| self.learnt.get(s)?.get(outcome).copied());
+        let code = self
+            .slot(day)
+            .and_then(|s| self.learnt.get(s)?.get(outcome).copied());
         Code(code.unwrap_or(0))
     }
 
@@ -602,7 +604,14 @@ impl Days {
             Some(r) => Some(r.instant()?),
             None => None,
         };
-        let deemed = plan.deem(agreement, plan.rule(rule)?, recipient, sent.instant()?, received, false);
+        let deemed = plan.deem(
+            agreement,
+            plan.rule(rule)?,
+            recipient,
+            sent.instant()?,
+            received,
+            false,
+        );
         let code = match deemed {
             Ok(crate::eval::Deemed::Date {
                 deemed_date,
@@ -614,13 +623,19 @@ impl Days {
                     deemed_date.month(),
                     deemed_date.day(),
                 )?;
-                let later = deemed_day.checked_sub(at.day).and_then(|k| u16::try_from(k).ok());
+                let later = deemed_day
+                    .checked_sub(at.day)
+                    .and_then(|k| u16::try_from(k).ok());
                 match later {
                     _ if effective_at == at.instant()? => Code::ANCHOR,
                     Some(k @ 1..=0xFFFC) if effective_at.nanosecond() == 0 => {
                         self.date(agreement, clocks, deemed_day)?;
                         let second = effective_at.naive_local().num_seconds_from_midnight();
-                        let start = (effective_at.timestamp(), effective_at.offset().local_minus_utc(), second);
+                        let start = (
+                            effective_at.timestamp(),
+                            effective_at.offset().local_minus_utc(),
+                            second,
+                        );
                         let slot = self.slot(deemed_day)?;
                         *self.starts.get_mut(slot)? = Some(start);
                         Code(k + 2)
@@ -797,7 +812,8 @@ impl Shortcuts<'_> {
             Code::UNKNOWN => {
                 let (sent, received) = (&sent_at, received.map(|r| r.0));
                 let learn = (rule, outcome);
-                self.days.learn(agreement, clocks, learn, recipient, sent, received, &at)?
+                self.days
+                    .learn(agreement, clocks, learn, recipient, sent, received, &at)?
             }
             code => code,
         };
@@ -808,7 +824,10 @@ impl Shortcuts<'_> {
                 let day = at.day.checked_add(u32::from(k - 2))?;
                 let (utc, offset, second) = self.days.start(day)?;
                 let text = crate::time::wall_bytes(date_of(day)?, second, offset)?;
-                quick(Day::Number(day), Effective::Text(utc, FixedOffset::east_opt(offset)?, text))
+                quick(
+                    Day::Number(day),
+                    Effective::Text(utc, FixedOffset::east_opt(offset)?, text),
+                )
             }
         })
     }
