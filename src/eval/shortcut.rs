@@ -27,6 +27,7 @@ use crate::model::{Agreement, PartyDef, Rules, UnknownName};
 use crate::plan::{Cell, Decision, Fax, Located};
 use crate::syntax::ast::{Outcome, Subject};
 
+mod senders;
 mod written;
 
 pub(crate) use written::Written;
@@ -54,7 +55,7 @@ pub(crate) struct Shortcuts<'r> {
     /// [`Shortcuts::by_text`]).
     days_fit: bool,
     /// The senders met so far, as written.
-    senders: written::Senders,
+    senders: senders::Senders,
     /// What the plan made of the outcomes met so far, by rule and day.
     outcomes: written::Outcomes,
 }
@@ -439,7 +440,7 @@ impl<'r> Shortcuts<'r> {
             gap_plans: Vec::new(),
             names: Names::default(),
             days: written::Days::default(),
-            senders: written::Senders::default(),
+            senders: senders::Senders::default(),
             outcomes: rules
                 .agreement
                 .as_ref()

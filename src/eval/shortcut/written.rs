@@ -19,14 +19,12 @@
 //! the next business day (when it starts at midnight) or receipt.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 
-use super::{
-    Class, ClockRead, Day, Effective, Facts, GapRead, KeyHasher, NameKey, Names, Quick, Shortcuts,
-};
-use crate::eval::Lookup;
+use super::senders::Sender;
+use super::{Class, ClockRead, Day, Effective, Facts, GapRead, KeyHasher, Quick, Shortcuts};
 use crate::eval::Status;
 use crate::model::Agreement;
 use crate::syntax::ast::Subject;
@@ -497,88 +495,6 @@ impl Days {
         };
         let other = self.date(agreement, clocks, other)?;
         (other.has(STEADY) && other.offset() == date.offset()).then_some(shift)
-    }
-}
-
-/// The most senders kept (by method, recipient and number as written).
-const SENDERS: usize = 64;
-
-/// Methods, recipients and numbers as written, with what they resolve to: a log repeats a
-/// few, and each takes one look-up.
-#[derive(Default)]
-pub(super) struct Senders {
-    /// By a hash of the three; allocated on first use.
-    slots: Vec<Option<Kept>>,
-}
-
-/// A sender as written, and what it resolves to.
-struct Kept {
-    keys: [NameKey; 3],
-    texts: [Option<Box<str>>; 3],
-    sender: Sender,
-}
-
-/// What the names of a delivery resolve to.
-#[derive(Clone, Copy)]
-struct Sender {
-    /// The method (an index into the agreement's methods).
-    method: usize,
-    /// The recipient (an index into its parties).
-    party: Option<usize>,
-    /// Whether the number given is designated for the recipient.
-    designated: bool,
-}
-
-impl Senders {
-    /// What a method, recipient and number resolve to; `None` for an unknown name.
-    fn of(
-        &mut self,
-        names: &mut Names,
-        agreement: &Agreement,
-        method: &str,
-        to: Option<&str>,
-        fax_number: Option<&str>,
-    ) -> Option<Sender> {
-        let texts = [Some(method), to, fax_number];
-        let keys = texts.map(|t| t.map_or(NameKey(usize::MAX, 0), NameKey::of));
-        let mut hash = KeyHasher::default();
-        for k in &keys {
-            hash.fold(k.1 ^ (k.0 as u64).rotate_left(56));
-        }
-        if self.slots.is_empty() {
-            self.slots.resize_with(SENDERS, || None);
-        }
-        let slot = self.slots.get_mut(hash.finish() as usize % SENDERS)?;
-        if let Some(kept) = slot {
-            // Names of up to eight bytes are whole in their keys.
-            let same = |(n, text): (usize, &Option<&str>)| match (text, kept.texts.get(n)) {
-                (Some(t), Some(Some(k))) if t.len() > 8 => **k == **t,
-                _ => true,
-            };
-            if kept.keys == keys && texts.iter().enumerate().all(same) {
-                return Some(kept.sender);
-            }
-        }
-        let method = names.method(agreement, method).ok()?;
-        let party = match to {
-            Some(name) => Some(names.party(agreement, name).ok()?),
-            None => None,
-        };
-        let designated = match (party.and_then(|p| agreement.parties.get(p)), fax_number) {
-            (Some(p), Some(number)) => names.designated(p, number),
-            _ => false,
-        };
-        let sender = Sender {
-            method,
-            party,
-            designated,
-        };
-        *slot = Some(Kept {
-            keys,
-            texts: texts.map(|t| t.map(Box::from)),
-            sender,
-        });
-        Some(sender)
     }
 }
 
