@@ -7,9 +7,24 @@ use deemed::batch::{Batch, Options};
 
 const SPA_CORPUS: &str = include_str!("../corpus/spa-2000-02-25.jsonl");
 
+/// The corpus's output, which the memo in front of the plan does not change.
 fn evaluate(rules: &deemed::Rules, corpus: &str) -> String {
+    let with_memo = run(rules, corpus, Options::default());
+    let without = run(
+        rules,
+        corpus,
+        Options {
+            no_memo: true,
+            ..Options::default()
+        },
+    );
+    assert_eq!(with_memo, without, "the memo changed the output");
+    with_memo
+}
+
+fn run(rules: &deemed::Rules, corpus: &str, options: Options) -> String {
     let mut out = Vec::new();
-    let mut batch = Batch::new(rules, Options::default()).unwrap();
+    let mut batch = Batch::new(rules, options).unwrap();
     batch
         .run("corpus", corpus.as_bytes(), &mut out, &mut |_| {})
         .unwrap();

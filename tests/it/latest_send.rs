@@ -64,18 +64,41 @@ fn instant(seconds: i64) -> DateTime<FixedOffset> {
         .fixed_offset()
 }
 
-/// The rules and recipients the promise is held to: the reference agreement, and the
-/// Pacific example, whose clauses read a named zone and the recipient's clock (a lender in
-/// New York, a borrower in Los Angeles).
+/// An agreement on New York time whose e-mail clause reads London time and whose hand
+/// clause reads the recipient's, in Tokyo.
+const ABROAD: &str = r#"agreement "abroad" {
+  time-zone "America/New_York"
+  calendar us-ny-banking
+  method email "e-mail"
+  method hand "by hand"
+  party tokyo "Tokyo office" { time-zone "Asia/Tokyo" }
+  notice "n" earliest-of {
+    clause e1 "by 5 p.m. London time" when method email, sent before 17:00:00 on business-day in "Europe/London" => same-day
+    clause e2 "later" when method email, sent on-or-after 17:00:00 in "Europe/London" => next business-day
+    clause h1 "by 6 p.m. there" when method hand, received before 18:00:00 on business-day in recipient-time => same-day of received
+    clause h2 "later there" when method hand, received on-or-after 18:00:00 in recipient-time => 2 business-days after received
+    gap other "the rest" when method email or hand => next business-day
+  }
+}"#;
+
+/// The rules and recipients the promise is held to: the reference agreement; the Pacific
+/// example, whose clauses read a named zone and the recipient's clock (a lender in New
+/// York, a borrower in Los Angeles); and an agreement whose clauses read London and Tokyo.
 fn cases() -> Vec<(deemed::Rules, &'static str)> {
     let pacific = || {
         deemed::Rules::from_path(std::path::Path::new("rules/example-pacific-notice.rules"))
             .unwrap()
     };
+    let abroad = deemed::Rules::from_source(deemed::Source {
+        name: "abroad.rules".into(),
+        text: ABROAD.into(),
+    })
+    .unwrap();
     vec![
         (rules().clone(), "company"),
         (pacific(), "lender"),
         (pacific(), "borrower"),
+        (abroad, "tokyo"),
     ]
 }
 
@@ -89,7 +112,7 @@ proptest! {
         // 2000-01-10 through 2029-12-20.
         by in 947_480_000i64..1_892_500_000,
         samples in proptest::collection::vec(1i64..86_400 * 5, 8),
-        case in 0usize..3,
+        case in 0usize..4,
     ) {
         let by = instant(by);
         let (rules, to) = &cases()[case];
