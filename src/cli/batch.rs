@@ -1,16 +1,16 @@
 //! `deemed batch`: a whole log of notices, one output record per input line.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{self, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use deemed::batch::{Batch, InputFormat, Options, OutputFormat};
+use deemed::batch::{Batch, BatchError, InputFormat, Options, OutputFormat};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::when_effective::FoldArg;
-use super::{RulesArgs, print_error};
+use super::{RulesArgs, output, print_error};
 
 /// A record format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,16 +98,24 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             }
         }
     }
-    let mut output: Box<dyn Write> = match &args.output {
-        None => Box::new(io::stdout().lock()),
-        Some(path) => match File::create(path) {
-            Ok(f) => Box::new(BufWriter::new(f)),
-            Err(e) => {
-                print_error(&format!("cannot write `{}`: {e}", path.display()), None);
-                return ExitCode::from(2);
-            }
-        },
-    };
+    // An output that is one of the inputs would be emptied before it is read.
+    if let Some(out) = &args.output {
+        let named = inputs.iter().find_map(|i| match i {
+            Input::File(path, ..) if output::same_file(path, out) => Some(path),
+            _ => None,
+        });
+        if let Some(path) = named {
+            print_error(
+                &format!(
+                    "the output `{}` is the input `{}`: writing it would lose the log",
+                    out.display(),
+                    path.display()
+                ),
+                Some("write the records to another file".into()),
+            );
+            return ExitCode::from(2);
+        }
+    }
     let options = Options {
         input: match args.input_format {
             RecordFormat::Jsonl => InputFormat::Jsonl,
@@ -132,34 +140,121 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The records go to a file beside the output, renamed into place once the run has
+    // succeeded: a run that fails to start, or stops midway, leaves an existing file as it
+    // was.
+    let mut sink = match &args.output {
+        None => Output::Stdout(io::stdout().lock()),
+        Some(path) => match output::AtomicFile::create(path) {
+            Ok(f) => Output::File(f),
+            Err(e) => {
+                print_error(&format!("cannot write `{}`: {e}", path.display()), None);
+                return ExitCode::from(2);
+            }
+        },
+    };
     let show_progress = !args.quiet && io::stderr().is_terminal();
     for input in inputs {
         let result = match input {
-            Input::Stdin => batch.run("-", io::stdin().lock(), &mut output, &mut |_| {}),
+            Input::Stdin => batch.run("-", io::stdin().lock(), &mut sink, &mut |_| {}),
             Input::File(path, file, size) => {
                 let name = path.display().to_string();
                 let bar = progress_bar(show_progress, size, &name);
                 let result = batch.run(
                     &name,
                     BufReader::with_capacity(1 << 16, file),
-                    &mut output,
+                    &mut sink,
                     &mut |bytes| bar.set_position(bytes),
                 );
                 bar.finish_and_clear();
                 result
             }
         };
-        if let Err(e) = result {
-            print_error(&e, None);
-            return ExitCode::from(2);
+        match result {
+            Ok(()) => {}
+            Err(BatchError::Write(e)) => {
+                let code = output::write_failed(&e, &sink.name());
+                sink.abandon();
+                return code;
+            }
+            Err(e) => {
+                print_error(&e, None);
+                sink.abandon();
+                return ExitCode::from(2);
+            }
         }
     }
+    let name = sink.name();
+    if let Err(e) = sink.finish() {
+        return output::write_failed(&e, &name);
+    }
     let summary = batch.finish();
-    eprint!("{summary}");
+    output::stderr(&summary.to_string());
     if summary.errors > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Where the records go.
+enum Output {
+    Stdout(io::StdoutLock<'static>),
+    File(output::AtomicFile),
+}
+
+impl Output {
+    /// What the output is, for a message.
+    fn name(&self) -> String {
+        match self {
+            Output::Stdout(_) => "to standard output".to_string(),
+            Output::File(f) => format!("`{}`", f.target().display()),
+        }
+    }
+
+    /// Flushes the records; a file is renamed into place.
+    fn finish(self) -> io::Result<()> {
+        match self {
+            Output::Stdout(mut out) => out.flush(),
+            Output::File(f) => f.commit(),
+        }
+    }
+
+    /// Gives up: a file's records are removed, and an existing file under its name is left
+    /// as it was, which the message says.
+    fn abandon(self) {
+        if let Output::File(f) = self {
+            let target = f.target().display().to_string();
+            drop(f);
+            if std::path::Path::new(&target).exists() {
+                output::stderr(&format!("note: `{target}` was left as it was\n"));
+            } else {
+                output::stderr(&format!("note: nothing was written to `{target}`\n"));
+            }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(out) => out.write(buf),
+            Output::File(f) => f.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.write_all(buf),
+            Output::File(f) => f.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(out) => out.flush(),
+            Output::File(f) => f.flush(),
+        }
     }
 }
 

@@ -83,10 +83,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         },
     };
     match result {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => match super::output::stdout(&text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
         Err(code) => code,
     }
 }

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use deemed::{LoadError, Rules};
 
+use super::output;
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The rules files to check.
@@ -15,29 +17,27 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> ExitCode {
     let mut clean = true;
     for path in &args.files {
-        match Rules::from_path(path) {
-            Ok(rules) if rules.warnings().errors.is_empty() => {
-                println!("{}: ok", path.display());
-            }
+        let line = match Rules::from_path(path) {
+            Ok(rules) if rules.warnings().errors.is_empty() => format!("{}: ok\n", path.display()),
             Ok(rules) => {
                 clean = false;
-                eprint!("{}", rules.warnings());
-                println!(
-                    "{}: {} warning(s)",
-                    path.display(),
-                    rules.warnings().errors.len()
-                );
+                output::stderr(&rules.warnings().to_string());
+                let n = rules.warnings().errors.len();
+                format!("{}: {n} warning(s)\n", path.display())
             }
             Err(LoadError::Invalid(d)) => {
                 clean = false;
-                eprint!("{d}");
-                println!("{}: {} error(s)", path.display(), d.errors.len());
+                output::stderr(&d.to_string());
+                format!("{}: {} error(s)\n", path.display(), d.errors.len())
             }
             Err(e @ LoadError::Io { .. }) => {
                 clean = false;
-                eprintln!("error: {e}");
-                println!("{}: unreadable", path.display());
+                super::print_error(&e, None);
+                format!("{}: unreadable\n", path.display())
             }
+        };
+        if let Err(code) = output::stdout(&line) {
+            return code;
         }
     }
     if clean {

@@ -5,7 +5,7 @@ use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use deemed::batch::{Change, InputFormat, diff};
+use deemed::batch::{BatchError, Change, InputFormat, diff};
 use deemed::{LoadError, Rules};
 use serde_json::json;
 
@@ -34,7 +34,7 @@ pub(crate) struct Args {
 fn load(path: &Path) -> Result<Rules, ExitCode> {
     Rules::from_path(path).map_err(|e| {
         match e {
-            LoadError::Invalid(d) => eprint!("{d}"),
+            LoadError::Invalid(d) => super::output::stderr(&d.to_string()),
             e => print_error(&e, None),
         }
         ExitCode::from(2)
@@ -65,7 +65,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     if args.format == Format::Text {
-        let _ = writeln!(out, "{:>6}  {:<16} {:<34} new", "line", "id", "old");
+        if let Err(e) = writeln!(out, "{:>6}  {:<16} {:<34} new", "line", "id", "old") {
+            return super::output::write_failed(&e, "to standard output");
+        }
     }
     let as_text = args.format == Format::Text;
     let mut write = |c: Change| -> io::Result<()> {
@@ -87,19 +89,22 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let summary = match diff(&old, &new, &name, input, format, &mut write) {
         Ok(s) => s,
+        Err(BatchError::Write(e)) => return super::output::write_failed(&e, "to standard output"),
         Err(e) => {
             print_error(&e, None);
             return ExitCode::from(2);
         }
     };
-    let _ = out.flush();
-    eprintln!(
-        "{} of {} notices changed ({} -> {})",
+    if let Err(e) = out.flush() {
+        return super::output::write_failed(&e, "to standard output");
+    }
+    super::output::stderr(&format!(
+        "{} of {} notices changed ({} -> {})\n",
         summary.changed,
         summary.records,
         args.old.display(),
         args.new.display()
-    );
+    ));
     if summary.changed > 0 {
         ExitCode::from(1)
     } else {

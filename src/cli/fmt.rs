@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::print_error;
+use super::{output, print_error};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -43,7 +43,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                         kind: deemed::diagnostic::DiagnosticKind::Syntax(e.kind),
                     }],
                 };
-                eprint!("{d}");
+                output::stderr(&d.to_string());
                 return ExitCode::from(2);
             }
         };
@@ -51,20 +51,24 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         if args.check {
             if formatted != text {
                 all_canonical = false;
-                eprintln!(
-                    "{}: not in canonical form (run `deemed fmt --write`)",
+                output::stderr(&format!(
+                    "{}: not in canonical form (run `deemed fmt --write`)\n",
                     path.display()
-                );
+                ));
             }
         } else if args.write {
             if formatted != text {
-                if let Err(e) = std::fs::write(path, &formatted) {
+                // Written whole beside the file and renamed over it: a failure leaves the
+                // file as it was.
+                if let Err(e) = output::write_file(path, formatted.as_bytes()) {
                     print_error(&format!("cannot write `{}`: {e}", path.display()), None);
                     return ExitCode::from(2);
                 }
             }
         } else {
-            print!("{formatted}");
+            if let Err(code) = output::stdout(&formatted) {
+                return code;
+            }
         }
     }
     if all_canonical {

@@ -25,7 +25,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let rules = match loaded {
         Ok(r) => r,
         Err(LoadError::Invalid(d)) => {
-            eprint!("{d}");
+            super::output::stderr(&d.to_string());
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -40,15 +40,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    match args.format {
-        Format::Text => print!("{coverage}"),
+    let text = match args.format {
+        Format::Text => coverage.to_string(),
         Format::Json => match serde_json::to_string_pretty(&coverage) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => json + "\n",
             Err(e) => {
                 print_error(&e, None);
                 return ExitCode::from(2);
             }
         },
+    };
+    if let Err(code) = super::output::stdout(&text) {
+        return code;
     }
     if coverage.uncovered().next().is_some() {
         ExitCode::from(1)

@@ -7,6 +7,7 @@ mod diff;
 mod fmt;
 mod latest_send;
 mod lint;
+mod output;
 mod when_effective;
 mod window;
 
@@ -19,16 +20,19 @@ use deemed::{LoadError, Rules};
 /// Exit codes, shown in `--help` and README.md.
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  answered (the status may still be `gap` or `pending`: read it)
-  1  the notice could not be evaluated (a bad time, an unknown method or party, a date outside the calendar)
-  2  usage error, or the rules file could not be read or has mistakes";
+  0    answered (the status may still be `gap` or `pending`: read it)
+  1    the notice could not be evaluated (a bad time, an unknown method or party, a date outside the calendar)
+  2    usage error, the rules file could not be read or has mistakes, or the output could not be written
+  141  standard output was closed before everything was written (`| head`)";
 
 /// Exit codes of `deemed batch`.
 const BATCH_EXIT_CODES: &str = "\
 Exit codes:
-  0  every record resolved (effective, gap or pending)
-  1  some records are `error` (each has its error record; the run went on)
-  2  the run could not start: unreadable rules, input or output file, unusable CSV header";
+  0    every record resolved (effective, gap or pending)
+  1    some records are `error` (each has its error record; the run went on)
+  2    the run could not start (unreadable rules or input, an output that is one of the inputs, an
+       unusable CSV header), or the output could not be written; an existing output file is left as it was
+  141  standard output was closed before everything was written (`| head`)";
 
 /// deemed: when is a notice legally given, and when does a deadline close?
 #[derive(Debug, Parser)]
@@ -59,22 +63,22 @@ enum Command {
     LatestSend(latest_send::Args),
     /// Parse and validate rules files: every problem with file:line:column and a caret.
     #[command(
-        after_help = "Exit codes:\n  0  every file is clean\n  1  some file has errors or warnings, or cannot be read"
+        after_help = "Exit codes:\n  0    every file is clean\n  1    some file has errors or warnings, or cannot be read\n  2    the report could not be written\n  141  standard output was closed before everything was written"
     )]
     Check(check::Args),
     /// Static coverage of the notice clause: the gaps no clause covers and the overlaps.
     #[command(
-        after_help = "Exit codes:\n  0  every gap is filled by a declared gap rule\n  1  some kind of notice is covered by no clause and no gap rule\n  2  the rules could not be read or have mistakes"
+        after_help = "Exit codes:\n  0    every gap is filled by a declared gap rule\n  1    some kind of notice is covered by no clause and no gap rule\n  2    the rules could not be read or have mistakes, or the table could not be written\n  141  standard output was closed before everything was written"
     )]
     Lint(lint::Args),
     /// Re-evaluate a notice log under two versions of the rules and list what changed.
     #[command(
-        after_help = "Exit codes:\n  0  no notice changed\n  1  some notice's deemed date, clause or status changed\n  2  it could not run: unreadable or invalid rules, unreadable log"
+        after_help = "Exit codes:\n  0    no notice changed\n  1    some notice's deemed date, clause or status changed\n  2    it could not run (unreadable or invalid rules, unreadable log) or its output could not be written\n  141  standard output was closed before everything was written"
     )]
     Diff(diff::Args),
     /// Print rules files in canonical form; `--check` for CI, `--write` to rewrite them.
     #[command(
-        after_help = "Exit codes:\n  0  done (with --check: every file is canonical)\n  1  with --check: some file is not in canonical form\n  2  a file cannot be read or parsed"
+        after_help = "Exit codes:\n  0    done (with --check: every file is canonical)\n  1    with --check: some file is not in canonical form\n  2    a file cannot be read, parsed or written (a file rewritten with --write is replaced whole or not at all)\n  141  standard output was closed before everything was written"
     )]
     Fmt(fmt::Args),
     /// Months, holidays and business-day arithmetic on any calendar.
@@ -110,13 +114,13 @@ impl RulesArgs {
             None => Rules::default_rules().map_err(LoadError::Invalid),
         };
         let rules = loaded.map_err(|e| {
-            eprint!("{}", render_load_error(&e));
+            output::stderr(&render_load_error(&e));
             ExitCode::from(2)
         })?;
         match &self.calendar {
             None => Ok(rules),
             Some(name) => rules.with_calendar(name).map_err(|e| {
-                eprintln!("error: {e}\nhelp: {}", e.help());
+                print_error(&e, Some(e.help()));
                 ExitCode::from(2)
             }),
         }
@@ -134,28 +138,31 @@ fn render_load_error(e: &LoadError) -> String {
     }
 }
 
-/// Prints an answer as text or as pretty JSON; exit code 0, or 1 if it cannot be written.
+/// Prints an answer as text or as pretty JSON; exit code 0, or that of a failed write.
 pub(crate) fn print_answer<T: std::fmt::Display + serde::Serialize>(
     answer: &T,
     format: Format,
 ) -> ExitCode {
-    match format {
-        Format::Text => print!("{answer}"),
+    let text = match format {
+        Format::Text => answer.to_string(),
         Format::Json => match serde_json::to_string_pretty(answer) {
-            Ok(json) => println!("{json}"),
+            Ok(json) => json + "\n",
             Err(e) => {
                 print_error(&e, None);
-                return ExitCode::from(1);
+                return ExitCode::from(2);
             }
         },
+    };
+    match output::stdout(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
     }
-    ExitCode::SUCCESS
 }
 
 /// Writes an iCalendar file of `events`; exit code 2 when it cannot be written.
 pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::Event]) -> Result<(), ExitCode> {
     let text = deemed::ics::calendar(events, deemed::ics::stamp());
-    std::fs::write(path, text).map_err(|e| {
+    output::write_file(path, text.as_bytes()).map_err(|e| {
         print_error(&format!("cannot write `{}`: {e}", path.display()), None);
         ExitCode::from(2)
     })
@@ -163,10 +170,11 @@ pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::Event]) -> Result<()
 
 /// Prints an error for people: the message, then the hint.
 pub(crate) fn print_error(message: &dyn std::fmt::Display, help: Option<String>) {
-    eprintln!("error: {message}");
+    let mut text = format!("error: {message}\n");
     if let Some(help) = help {
-        eprintln!("help: {help}");
+        text += &format!("help: {help}\n");
     }
+    output::stderr(&text);
 }
 
 /// Runs the command line.

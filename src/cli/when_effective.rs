@@ -62,10 +62,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Err(code) => return code,
     };
     match answer(args, &rules) {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => match super::output::stdout(&text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
         Err(code) => code,
     }
 }

@@ -16,6 +16,7 @@ mod corpus;
 mod diff;
 mod differential;
 mod edges;
+mod files;
 mod format;
 mod latest_send;
 mod lint_cells;

@@ -333,5 +333,6 @@ fn help_documents_the_exit_codes() {
     let (stdout, _, code) = deemed(&["when-effective", "--help"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("Exit codes:"));
-    assert!(stdout.contains("2  usage error"));
+    assert!(stdout.contains("2    usage error"));
+    assert!(stdout.contains("141  standard output was closed"));
 }

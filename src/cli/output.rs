@@ -1,0 +1,156 @@
+//! Writing for people and programs: every write is checked and nothing panics.
+//!
+//! Standard output is written with [`stdout`], which reports a failed write (a full disk, say)
+//! with exit code 2, and ends quietly with [`EXIT_CLOSED`] when the reader has gone (a closed
+//! pipe, as `deemed ... | head` makes). Standard error is written with [`stderr`], which
+//! never fails: when it cannot be written there is nowhere left to say so. Files are written
+//! with [`AtomicFile`]: in full under their name, or not at all.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The exit code when standard output is closed before the run has written everything: the
+/// status a shell reports for a process that a closed pipe stops (128 + SIGPIPE).
+pub(crate) const EXIT_CLOSED: u8 = 141;
+
+/// The exit code for a write that failed: quietly [`EXIT_CLOSED`] for a reader that has gone,
+/// else 2, with a message naming what could not be written.
+pub(crate) fn write_failed(e: &io::Error, what: &str) -> ExitCode {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return ExitCode::from(EXIT_CLOSED);
+    }
+    super::print_error(&format!("cannot write {what}: {e}"), None);
+    ExitCode::from(2)
+}
+
+/// Writes text to standard output and flushes it.
+pub(crate) fn stdout(text: &str) -> Result<(), ExitCode> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| write_failed(&e, "to standard output"))
+}
+
+/// Writes text to standard error; a failure is dropped, as there is nowhere to report it.
+pub(crate) fn stderr(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Whether two paths name the same file (by device and inode where the system has them).
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(x), Ok(y)) = (fs::metadata(a), fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        x.dev() == y.dev() && x.ino() == y.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (x, y);
+        matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(p), Ok(q)) if p == q)
+    }
+}
+
+/// A file written in full or not at all: the text goes to a new temporary file beside the
+/// target, which [`AtomicFile::commit`] renames into place (keeping an existing target's
+/// permissions). Dropped uncommitted, as when a run fails, the temporary file is removed
+/// and an existing target is left as it was.
+pub(crate) struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file beside `target`.
+    pub(crate) fn create(target: &Path) -> io::Result<AtomicFile> {
+        let name = target
+            .file_name()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut n = 0u32;
+        loop {
+            let mut temp_name = std::ffi::OsString::from(".");
+            temp_name.push(name);
+            temp_name.push(format!(".deemed-{}-{n}.tmp", std::process::id()));
+            let temp = dir.join(temp_name);
+            match OpenOptions::new().write(true).create_new(true).open(&temp) {
+                Ok(file) => {
+                    return Ok(AtomicFile {
+                        target: target.to_path_buf(),
+                        temp,
+                        file: Some(BufWriter::with_capacity(1 << 16, file)),
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Flushes the text to disk and renames the file into place.
+    pub(crate) fn commit(mut self) -> io::Result<()> {
+        let Some(buffered) = self.file.take() else {
+            return Ok(());
+        };
+        let file = buffered
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        if let Ok(meta) = fs::metadata(&self.target) {
+            fs::set_permissions(&self.temp, meta.permissions())?;
+        }
+        fs::rename(&self.temp, &self.target)
+    }
+
+    /// The final name, for messages.
+    pub(crate) fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.file {
+            Some(f) => f.write(buf),
+            None => Err(io::Error::other("the file is already committed")),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.write_all(buf),
+            None => Err(io::Error::other("the file is already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Writes a whole file atomically (see [`AtomicFile`]).
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit()
+}
