@@ -116,7 +116,7 @@ impl fmt::Display for OutOfRange {
 impl std::error::Error for OutOfRange {}
 
 /// A holiday rule after `include`s are flattened.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct HolidaySpec {
     pub name: Arc<str>,
     pub rule: DateRule,

@@ -99,6 +99,8 @@ pub enum CheckErrorKind {
     BackwardRange,
     /// Calendars that include each other.
     IncludeCycle {
+        /// The calendars from the one checked to the one that comes round again.
+        chain: Vec<String>,
         /// The calendar reached again.
         name: String,
     },
@@ -147,10 +149,12 @@ impl fmt::Display for CheckErrorKind {
                 )
             }
             CheckErrorKind::BackwardRange => write!(f, "the range ends before it starts"),
-            CheckErrorKind::IncludeCycle { name } => {
+            CheckErrorKind::IncludeCycle { name, chain } => {
+                let chain: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
                 write!(
                     f,
-                    "`include {name}` makes a cycle: `{name}` includes this calendar"
+                    "`include {name}` makes a cycle: {}",
+                    chain.join(" includes ")
                 )
             }
             CheckErrorKind::FaxWithoutDigits { written } => {
@@ -198,7 +202,6 @@ impl fmt::Display for CheckError {
 
 impl std::error::Error for CheckError {}
 
-/// Checks parsed files into [`Rules`]. `origin` names the rules for messages.
 /// Checks parsed files into [`Rules`]; the second part are warnings, findings that do not
 /// stop the rules from working.
 pub fn check(
@@ -207,6 +210,7 @@ pub fn check(
 ) -> Result<(Rules, Vec<CheckError>), Vec<CheckError>> {
     let mut cx = Checker {
         errors: Vec::new(),
+        seen: std::collections::HashSet::new(),
         warnings: Vec::new(),
     };
     let calendars = cx.calendars(units);
@@ -237,8 +241,16 @@ pub fn check(
     Ok((rules, cx.warnings))
 }
 
+/// The calendars declared, each with its source, and by name.
+struct Decls<'d, 'a> {
+    list: &'d [(usize, &'a ast::Calendar)],
+    by_name: HashMap<&'a str, usize>,
+}
+
 struct Checker {
     errors: Vec<CheckError>,
+    /// The errors reported so far, by source, span and what, each reported once.
+    seen: std::collections::HashSet<(usize, usize, usize, String)>,
     warnings: Vec<CheckError>,
 }
 
@@ -247,10 +259,10 @@ const YEAR_LIMITS: (i32, i32) = (1900, 2200);
 
 impl Checker {
     fn error(&mut self, source: usize, span: Span, kind: CheckErrorKind) {
-        let e = CheckError { source, span, kind };
-        // A calendar reached through several includes is checked more than once.
-        if !self.errors.contains(&e) {
-            self.errors.push(e);
+        // The same mistake is reported once, however often it is met.
+        let key = (source, span.start, span.end, format!("{kind:?}"));
+        if self.seen.insert(key) {
+            self.errors.push(CheckError { source, span, kind });
         }
     }
 
@@ -273,7 +285,8 @@ impl Checker {
     /// Every calendar of every unit, flattened and built. A user's calendar replaces a
     /// built-in one of the same name.
     fn calendars(&mut self, units: &[Unit<'_>]) -> Vec<Arc<Calendar>> {
-        let mut decls: Vec<(usize, &ast::Calendar)> = Vec::new();
+        let mut decls: Vec<Option<(usize, &ast::Calendar)>> = Vec::new();
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
         for unit in units {
             let mut seen: HashMap<&str, Span> = HashMap::new();
             for item in &unit.file.items {
@@ -293,29 +306,75 @@ impl Checker {
                     continue;
                 }
                 seen.insert(&c.name.node, c.name.span);
-                decls.retain(|(_, d)| d.name.node != c.name.node);
-                decls.push((unit.source, c));
+                // A later declaration of the name replaces an earlier one.
+                if let Some(earlier) = by_name.insert(&c.name.node, decls.len()) {
+                    if let Some(slot) = decls.get_mut(earlier) {
+                        *slot = None;
+                    }
+                }
+                decls.push(Some((unit.source, c)));
             }
         }
+        let decls: Vec<(usize, &ast::Calendar)> = decls.into_iter().flatten().collect();
+        let all = Decls {
+            by_name: decls
+                .iter()
+                .enumerate()
+                .map(|(n, (_, c))| (c.name.node.as_str(), n))
+                .collect(),
+            list: &decls,
+        };
         let mut built = Vec::new();
+        let mut flat = HashMap::new();
         for (source, decl) in &decls {
-            if let Some(spec) = self.flatten(*source, decl, &decls, &mut Vec::new()) {
+            if let Some(spec) = self.flatten(*source, decl, &all, &mut Vec::new(), &mut flat) {
                 built.push(Arc::new(Calendar::build(&spec)));
             }
         }
         built
     }
 
+    /// A calendar's spec with its includes worked in. Each calendar is flattened once
+    /// (`flat` keeps the results by name), and a calendar reached twice through the
+    /// includes of one calendar adds its rules once.
     fn flatten(
         &mut self,
         source: usize,
         decl: &ast::Calendar,
-        all: &[(usize, &ast::Calendar)],
+        all: &Decls<'_, '_>,
         stack: &mut Vec<String>,
+        flat: &mut HashMap<String, Option<CalendarSpec>>,
     ) -> Option<CalendarSpec> {
+        self.flatten_with(source, decl, all, stack, flat)
+    }
+
+    fn flatten_with(
+        &mut self,
+        source: usize,
+        decl: &ast::Calendar,
+        all: &Decls<'_, '_>,
+        stack: &mut Vec<String>,
+        flat: &mut HashMap<String, Option<CalendarSpec>>,
+    ) -> Option<CalendarSpec> {
+        if let Some(done) = flat.get(&decl.name.node) {
+            return done.clone();
+        }
         if stack.contains(&decl.name.node) {
             return None;
         }
+        let result = self.flatten_once(source, decl, all, stack, flat);
+        flat.insert(decl.name.node.clone(), result.clone());
+        result
+    }
+
+    fn flatten_once(
+        &mut self,
+        source: usize,
+        decl: &ast::Calendar,
+        all: &Decls<'_, '_>,
+        stack: &mut Vec<String>,
+        flat: &mut HashMap<String, Option<CalendarSpec>>,
+    ) -> Option<CalendarSpec> {
         stack.push(decl.name.node.clone());
         let mut spec = CalendarSpec {
             name: decl.name.node.clone(),
@@ -330,53 +389,58 @@ impl Checker {
         };
         let mut years_span = None;
         let mut ok = true;
+        let mut ranges = Vec::new();
         for item in &decl.items {
             match item {
                 ast::CalendarItem::Include(name) => {
-                    let Some((inc_source, inc)) =
-                        all.iter().find(|(_, c)| c.name.node == name.node)
-                    else {
+                    let found = all.by_name.get(name.node.as_str());
+                    let Some((inc_source, inc)) = found.and_then(|n| all.list.get(*n)) else {
                         self.error(
                             source,
                             name.span,
                             CheckErrorKind::Unknown(UnknownName {
                                 what: "calendar",
                                 name: name.node.clone(),
-                                known: all.iter().map(|(_, c)| c.name.node.clone()).collect(),
+                                known: all.list.iter().map(|(_, c)| c.name.node.clone()).collect(),
                             }),
                         );
                         ok = false;
                         continue;
                     };
                     if stack.contains(&inc.name.node) {
+                        let mut chain = stack.clone();
+                        chain.push(inc.name.node.clone());
                         self.error(
                             source,
                             name.span,
                             CheckErrorKind::IncludeCycle {
                                 name: name.node.clone(),
+                                chain,
                             },
                         );
                         ok = false;
                         continue;
                     }
-                    let Some(base) = self.flatten(*inc_source, inc, all, stack) else {
+                    let Some(base) = self.flatten_with(*inc_source, inc, all, stack, flat) else {
                         ok = false;
                         continue;
                     };
-                    spec.sources.extend(base.sources);
+                    // A calendar reached twice (included twice, or through two includes)
+                    // adds its rules once: what is there already is not added again.
+                    add_new(&mut spec.sources, base.sources);
                     if spec.years.0 > spec.years.1 {
                         spec.years = base.years;
                     }
                     if spec.weekend.is_empty() {
                         spec.weekend = base.weekend;
                     }
-                    spec.holidays.extend(base.holidays);
+                    add_new(&mut spec.holidays, base.holidays);
                     for s in base.shifts {
                         spec.shifts.retain(|own| own.from != s.from);
                         spec.shifts.push(s);
                     }
-                    spec.closed.extend(base.closed);
-                    spec.open.extend(base.open);
+                    add_new(&mut spec.closed, base.closed);
+                    add_new(&mut spec.open, base.open);
                 }
                 ast::CalendarItem::Source(s) => spec.sources.push(s.node.clone()),
                 ast::CalendarItem::Years(y) => {
@@ -410,12 +474,8 @@ impl Checker {
                         ok = false;
                         continue;
                     }
-                    let reason: std::sync::Arc<str> = c.reason.node.as_str().into();
-                    let mut day = Some(c.from.node);
-                    while let Some(d) = day.filter(|d| *d <= last) {
-                        spec.closed.push((d, reason.clone()));
-                        day = d.succ_opt();
-                    }
+                    // Expanded day by day only once its ends are known to lie in the years.
+                    ranges.push((c.from.node, last, c.reason.node.as_str()));
                 }
                 ast::CalendarItem::Open(c) => spec.open.push(c.from.node),
             }
@@ -452,7 +512,18 @@ impl Checker {
                 }
             }
         }
-        ok.then_some(spec)
+        if !ok {
+            return None;
+        }
+        for (from, last, reason) in ranges {
+            let reason: std::sync::Arc<str> = reason.into();
+            let mut day = Some(from);
+            while let Some(d) = day.filter(|d| *d <= last) {
+                spec.closed.push((d, reason.clone()));
+                day = d.succ_opt();
+            }
+        }
+        Some(spec)
     }
 
     fn agreement(
@@ -471,6 +542,8 @@ impl Checker {
         let mut methods: Vec<MethodDef> = Vec::new();
         let mut method_spans: Vec<Span> = Vec::new();
         let mut parties: Vec<PartyDef> = Vec::new();
+        // By name, to find a duplicate at once however many parties there are.
+        let mut party_names: HashMap<&str, usize> = HashMap::new();
         let mut party_spans: Vec<Span> = Vec::new();
         let mut notice_ast = None;
         let mut periods: Vec<(crate::period::PeriodDef, Span)> = Vec::new();
@@ -511,7 +584,7 @@ impl Checker {
                     method_spans.push(m.name.span);
                 }
                 ast::AgreementItem::Party(p) => {
-                    if let Some(n) = parties.iter().position(|d| d.name == p.name.node) {
+                    if let Some(&n) = party_names.get(p.name.node.as_str()) {
                         self.error(
                             source,
                             p.name.span,
@@ -524,6 +597,7 @@ impl Checker {
                         continue;
                     }
                     let party = self.party(source, p);
+                    party_names.insert(p.name.node.as_str(), parties.len());
                     parties.push(party);
                     party_spans.push(p.name.span);
                 }
@@ -990,6 +1064,20 @@ impl Checker {
             return None;
         }
         Some(def)
+    }
+}
+
+/// Adds the items of `more` that `to` does not hold yet, in order, in time linear in both.
+fn add_new<T: std::hash::Hash + Eq + Clone>(to: &mut Vec<T>, more: Vec<T>) {
+    if to.is_empty() {
+        *to = more;
+        return;
+    }
+    let mut held: std::collections::HashSet<T> = to.iter().cloned().collect();
+    for item in more {
+        if held.insert(item.clone()) {
+            to.push(item);
+        }
     }
 }
 

@@ -112,11 +112,57 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-fn write_excerpt(f: &mut fmt::Formatter<'_>, src: &Source, span: Span, label: &str) -> fmt::Result {
-    let (line, column) = line_column(&src.text, span.start);
+/// Where each line of a text starts, so that any number of errors in it are placed without
+/// reading the text again for each.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn of(text: &str) -> Lines {
+        let breaks = text.bytes().enumerate().filter(|(_, b)| *b == b'\n');
+        let starts = std::iter::once(0)
+            .chain(breaks.map(|(n, _)| n + 1))
+            .collect();
+        Lines { starts }
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset, as [`line_column`].
+    fn place(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
+
+    /// The text of a 1-based line, without its end.
+    fn line<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let start = self
+            .starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(text.len());
+        let end = self
+            .starts
+            .get(line)
+            .map_or(text.len(), |n| n.saturating_sub(1));
+        let line = text.get(start..end.max(start)).unwrap_or("");
+        line.strip_suffix('\r').unwrap_or(line)
+    }
+}
+
+fn write_excerpt(
+    f: &mut fmt::Formatter<'_>,
+    src: &Source,
+    lines: &Lines,
+    span: Span,
+    label: &str,
+) -> fmt::Result {
+    let (line, column) = lines.place(&src.text, span.start);
     let gutter = line.to_string().len();
     writeln!(f, "{:gutter$}--> {}:{line}:{column}", "", src.name)?;
-    let text = src.text.lines().nth(line - 1).unwrap_or("");
+    let text = lines.line(&src.text, line);
     writeln!(f, "{:gutter$} |", "")?;
     writeln!(f, "{line} | {text}")?;
     let width = src
@@ -138,6 +184,8 @@ fn write_excerpt(f: &mut fmt::Formatter<'_>, src: &Source, span: Span, label: &s
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Each text's lines, found when an error first points into it.
+        let mut lines: Vec<Option<Lines>> = self.sources.iter().map(|_| None).collect();
         for (n, d) in self.errors.iter().enumerate() {
             if n > 0 {
                 writeln!(f)?;
@@ -147,12 +195,14 @@ impl fmt::Display for Diagnostics {
                 Severity::Warning => "warning",
             };
             writeln!(f, "{label}: {}", d.message())?;
-            let Some(src) = self.sources.get(d.source) else {
+            let (Some(src), Some(slot)) = (self.sources.get(d.source), lines.get_mut(d.source))
+            else {
                 continue;
             };
-            write_excerpt(f, src, d.span, "")?;
+            let lines = slot.get_or_insert_with(|| Lines::of(&src.text));
+            write_excerpt(f, src, lines, d.span, "")?;
             if let Some((span, label)) = d.note() {
-                write_excerpt(f, src, span, label)?;
+                write_excerpt(f, src, lines, span, label)?;
             }
             if let Some(help) = d.help() {
                 writeln!(f, "help: {help}")?;
@@ -175,5 +225,26 @@ mod tests {
         assert_eq!(line_column(text, 3), (2, 1));
         assert_eq!(line_column(text, 7), (2, 4));
         assert_eq!(line_column(text, 999), (3, 1));
+    }
+
+    /// The line index places every offset as [`line_column`] does, and gives each line's
+    /// text as `str::lines` does.
+    #[test]
+    fn the_line_index_agrees_with_reading_the_text() {
+        for text in ["", "a", "ab\ncdé f\n", "\n\nx\r\ny", "é\n\n"] {
+            let lines = Lines::of(text);
+            for offset in 0..=text.len() + 2 {
+                if text.is_char_boundary(offset.min(text.len())) {
+                    assert_eq!(
+                        lines.place(text, offset),
+                        line_column(text, offset),
+                        "{text:?} {offset}"
+                    );
+                }
+            }
+            for (n, expected) in text.lines().enumerate() {
+                assert_eq!(lines.line(text, n + 1), expected, "{text:?} {n}");
+            }
+        }
     }
 }

@@ -74,8 +74,13 @@ pub const BUILTIN_CALENDARS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The largest rules file read, in bytes: far beyond any agreement's, and small enough that
+/// a file that never ends (`/dev/zero`) is refused quickly.
+pub const MAX_RULES_BYTES: u64 = 16 << 20;
+
 /// Rules that could not be loaded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The file could not be read.
     Io {
@@ -83,6 +88,20 @@ pub enum LoadError {
         path: String,
         /// Why.
         error: std::io::Error,
+    },
+    /// The file is larger than [`MAX_RULES_BYTES`].
+    TooLarge {
+        /// The path.
+        path: String,
+    },
+    /// The file is not UTF-8 text: the first bad byte is at this line and column.
+    NotUtf8 {
+        /// The path.
+        path: String,
+        /// 1-based line of the first byte that is not UTF-8.
+        line: usize,
+        /// 1-based column (in characters) of that byte.
+        column: usize,
     },
     /// The file has mistakes.
     Invalid(Diagnostics),
@@ -92,9 +111,51 @@ impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LoadError::Io { path, error } => write!(f, "cannot read `{path}`: {error}"),
+            LoadError::TooLarge { path } => write!(
+                f,
+                "`{path}` is larger than {} MiB, the most a rules file may hold",
+                MAX_RULES_BYTES >> 20
+            ),
+            LoadError::NotUtf8 { path, line, column } => write!(
+                f,
+                "{path}:{line}:{column}: the rules file is not UTF-8 text (a byte here is not part of any character)"
+            ),
             LoadError::Invalid(d) => write!(f, "{d}"),
         }
     }
+}
+
+/// Reads a rules file as text: at most [`MAX_RULES_BYTES`], UTF-8, a byte-order mark at its
+/// start dropped.
+pub fn read_rules_text(path: &Path) -> Result<String, LoadError> {
+    use std::io::Read;
+    let name = || path.display().to_string();
+    let io = |error| LoadError::Io {
+        path: name(),
+        error,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RULES_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_RULES_BYTES {
+        return Err(LoadError::TooLarge { path: name() });
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let before = String::from_utf8_lossy(e.as_bytes().get(..good).unwrap_or_default());
+        let (line, column) = diagnostic::line_column(&before, before.len());
+        LoadError::NotUtf8 {
+            path: name(),
+            line,
+            column,
+        }
+    })?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 impl std::error::Error for LoadError {}
@@ -110,10 +171,7 @@ impl Rules {
 
     /// Reads and checks a rules file.
     pub fn from_path(path: &Path) -> Result<Rules, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|error| LoadError::Io {
-            path: path.display().to_string(),
-            error,
-        })?;
+        let text = read_rules_text(path)?;
         Rules::from_source(Source {
             name: path.display().to_string(),
             text,

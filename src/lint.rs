@@ -17,8 +17,11 @@ use crate::model::{Agreement, Rules, ZoneSel};
 use crate::plan::{Cell, ClockAxis, Fax, Place, Plan};
 use crate::syntax::ast::Subject;
 
-/// The most cells a table reads for one method; past it the table says it is cut short.
+/// The most cells a table reads for one method, and the most tests of a rule in a cell it
+/// makes in all; past either the table is not drawn, and says so (see
+/// [`Coverage::complete`]), so that a hostile rules file costs little.
 const MAX_CELLS: usize = 1 << 16;
+const MAX_TESTS: usize = 1 << 23;
 
 /// A span of the time of day, both ends inside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,6 +104,9 @@ pub struct Coverage {
     pub rows: Vec<Row>,
     /// What the reader must know of the table.
     pub notes: Vec<String>,
+    /// Whether the table covers every kind of notice; `false` when the rules are too large to
+    /// tabulate (a note says why).
+    pub complete: bool,
 }
 
 impl Coverage {
@@ -348,9 +354,14 @@ impl Rules {
                 (1usize << c.calendars.len().min(8)) + usize::from(c.subject == Subject::Received);
             cells.saturating_mul(days.saturating_mul(c.spans() as usize))
         });
-        if cells > MAX_CELLS {
+        let tests = (a.methods.len())
+            .saturating_mul(cells)
+            .saturating_mul(plan.rules.iter().map(|r| r.conds.len().max(1)).sum());
+        let complete = cells <= MAX_CELLS && tests <= MAX_TESTS;
+        if !complete {
             notes.push(format!(
-                "the rules read {cells} kinds of notice per method; the table reads at most {MAX_CELLS} and shows none"
+                "the rules make {cells} kinds of notice per method and {} rules to test in each; too many to tabulate (at most {MAX_CELLS} kinds, {MAX_TESTS} tests in all), so no row is shown",
+                plan.rules.len()
             ));
             axes.clear();
         }
@@ -399,6 +410,7 @@ impl Rules {
             clocks,
             rows,
             notes,
+            complete,
         })
     }
 }
@@ -493,6 +505,12 @@ impl fmt::Display for Coverage {
                     writeln!(f, "clock {}: {}, cut-offs: {}", n + 1, c.clock, times(c))?;
                 }
             }
+        }
+        if !self.complete {
+            for note in &self.notes {
+                writeln!(f, "note: {note}")?;
+            }
+            return Ok(());
         }
         let several = self.clocks.len() > 1;
         write!(f, "{:<8} {:<10}", "method", "designated")?;

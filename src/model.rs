@@ -206,9 +206,18 @@ impl std::fmt::Display for UnknownName {
 }
 
 impl UnknownName {
-    /// `known methods: `fax`, `courier``
+    /// `known methods: `fax`, `courier``; past 16 names, how many more there are.
     pub fn help(&self) -> String {
-        let names: Vec<String> = self.known.iter().map(|k| format!("`{k}`")).collect();
+        const LISTED: usize = 16;
+        let mut names: Vec<String> = self
+            .known
+            .iter()
+            .take(LISTED)
+            .map(|k| format!("`{k}`"))
+            .collect();
+        if self.known.len() > LISTED {
+            names.push(format!("and {} more", self.known.len() - LISTED));
+        }
         let plural = match self.what {
             "party" => "parties",
             "method" => "methods",

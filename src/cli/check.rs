@@ -30,7 +30,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 output::stderr(&d.to_string());
                 format!("{}: {} error(s)\n", path.display(), d.errors.len())
             }
-            Err(e @ LoadError::Io { .. }) => {
+            Err(e) => {
                 clean = false;
                 super::print_error(&e, None);
                 format!("{}: unreadable\n", path.display())

@@ -21,10 +21,10 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> ExitCode {
     let mut all_canonical = true;
     for path in &args.files {
-        let text = match std::fs::read_to_string(path) {
+        let text = match deemed::read_rules_text(path) {
             Ok(t) => t,
             Err(e) => {
-                print_error(&format!("cannot read `{}`: {e}", path.display()), None);
+                print_error(&e, None);
                 return ExitCode::from(2);
             }
         };

@@ -53,7 +53,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     if let Err(code) = super::output::stdout(&text) {
         return code;
     }
-    if coverage.uncovered().next().is_some() {
+    if !coverage.complete {
+        ExitCode::from(2)
+    } else if coverage.uncovered().next().is_some() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -68,7 +68,7 @@ enum Command {
     Check(check::Args),
     /// Static coverage of the notice clause: the gaps no clause covers and the overlaps.
     #[command(
-        after_help = "Exit codes:\n  0    every gap is filled by a declared gap rule\n  1    some kind of notice is covered by no clause and no gap rule\n  2    the rules could not be read or have mistakes, or the table could not be written\n  141  standard output was closed before everything was written"
+        after_help = "Exit codes:\n  0    every gap is filled by a declared gap rule\n  1    some kind of notice is covered by no clause and no gap rule\n  2    the rules could not be read or have mistakes, are too large to tabulate, or the table could not be written\n  141  standard output was closed before everything was written"
     )]
     Lint(lint::Args),
     /// Re-evaluate a notice log under two versions of the rules and list what changed.
@@ -133,8 +133,8 @@ fn load_path(path: &Path) -> Result<Rules, LoadError> {
 
 fn render_load_error(e: &LoadError) -> String {
     match e {
-        LoadError::Io { .. } => format!("error: {e}\n"),
         LoadError::Invalid(d) => d.to_string(),
+        e => format!("error: {e}\n"),
     }
 }
 

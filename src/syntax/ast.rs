@@ -37,6 +37,13 @@ pub struct Spanned<T> {
     pub span: Span,
 }
 
+/// Hashed by its node alone, as it is compared (spans are kept out of equality).
+impl<T: std::hash::Hash> std::hash::Hash for Spanned<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.node.hash(state);
+    }
+}
+
 /// A name such as `strong-river`, `us-ny-banking` or the clause label `ii`.
 pub type Name = Spanned<String>;
 
@@ -431,7 +438,7 @@ pub struct Holiday {
 }
 
 /// Which of a holiday's weekdays the calendar's shift rules leave alone.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Unshifted {
     /// None: the shift rules apply.
     #[default]
@@ -454,7 +461,7 @@ impl Unshifted {
 }
 
 /// How a holiday's date is found in a year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DateRule {
     /// `july 4`
     Fixed {

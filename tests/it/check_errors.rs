@@ -134,7 +134,7 @@ calendar b "B" { include a }
 calendar c "C" { years 2001 through 1999 }
 calendar d "D" { years 2000 through 2001 closed 2005-01-01 "x" }
 "#), @r#"
-    error: `include a` makes a cycle: `a` includes this calendar
+    error: `include a` makes a cycle: `a` includes `b` includes `a`
      --> test.rules:2:26
       |
     2 | calendar b "B" { include a }
@@ -147,13 +147,6 @@ calendar d "D" { years 2000 through 2001 closed 2005-01-01 "x" }
     2 | calendar b "B" { include a }
       |          ^
     help: add `years 1971 through 2100`
-
-    error: `include b` makes a cycle: `b` includes this calendar
-     --> test.rules:1:26
-      |
-    1 | calendar a "A" { include b years 2000 through 2001 }
-      |                          ^
-    help: remove one of the `include`s
 
     error: the years 2001 through 1999 are not a usable range
      --> test.rules:3:24
@@ -168,4 +161,102 @@ calendar d "D" { years 2000 through 2001 closed 2005-01-01 "x" }
     4 | calendar d "D" { years 2000 through 2001 closed 2005-01-01 "x" }
       |                                                 ^^^^^^^^^^
     "#);
+}
+
+/// A calendar that includes the same calendar twice, at each of 20 levels, holds its
+/// holidays once (it was 2^20 copies).
+#[test]
+fn a_calendar_reached_many_times_adds_its_days_once() {
+    let mut text = String::from(
+        "calendar c0 \"c0\" { years 2000 through 2001 weekend saturday, sunday holiday \"h\" on july 4 }\n",
+    );
+    for n in 1..=20 {
+        text += &format!(
+            "calendar c{n} \"c{n}\" {{ include c{} include c{} }}\n",
+            n - 1,
+            n - 1
+        );
+    }
+    let rules = deemed::Rules::from_source(deemed::Source {
+        name: "ladder.rules".into(),
+        text,
+    })
+    .unwrap();
+    let holidays = rules.calendar("c20").unwrap().holidays(2000).unwrap();
+    assert_eq!(holidays.len(), 1, "{holidays:?}");
+}
+
+/// A closure over ten thousand years is refused for its dates before any day of it is
+/// worked out.
+#[test]
+fn a_closure_outside_the_years_is_refused() {
+    insta::assert_snapshot!(errors(r#"calendar big "big" { years 2000 through 2001 weekend saturday, sunday closed 0001-01-01 through 9999-12-31 "all" }
+"#), @r#"
+    error: 0001-01-01 is outside the calendar's years 2000 through 2001
+     --> test.rules:1:78
+      |
+    1 | calendar big "big" { years 2000 through 2001 weekend saturday, sunday closed 0001-01-01 through 9999-12-31 "all" }
+      |                                                                              ^^^^^^^^^^
+
+    error: 9999-12-31 is outside the calendar's years 2000 through 2001
+     --> test.rules:1:97
+      |
+    1 | calendar big "big" { years 2000 through 2001 weekend saturday, sunday closed 0001-01-01 through 9999-12-31 "all" }
+      |                                                                                                 ^^^^^^^^^^
+    "#);
+}
+
+/// Rules files that are not text, too large, or begin with a byte-order mark.
+#[test]
+fn files_that_are_not_plain_rules_text() {
+    let dir = std::env::temp_dir().join(format!("deemed-rules-text-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.rules");
+    std::fs::write(&bad, b"calendar a \"x\" {\n  source \"caf\xe9\"\n}\n").unwrap();
+    let (_, stderr, code) = crate::deemed(&["check", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("bad.rules:2:14: the rules file is not UTF-8 text"),
+        "{stderr}"
+    );
+    let bom = dir.join("bom.rules");
+    std::fs::write(
+        &bom,
+        "\u{feff}calendar mine \"x\" { years 2000 through 2001 weekend saturday, sunday }\n",
+    )
+    .unwrap();
+    let (stdout, stderr, code) = crate::deemed(&["check", bom.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.ends_with("bom.rules: ok\n"), "{stdout}");
+    #[cfg(unix)]
+    {
+        let (_, stderr, code) = crate::deemed(&["check", "/dev/zero"]);
+        assert_eq!(code, 1);
+        assert!(stderr.contains("is larger than 16 MiB"), "{stderr}");
+    }
+}
+
+/// A notice clause too large to tabulate: lint says so and exits 2, at once.
+#[test]
+fn lint_declines_a_table_too_large_to_draw() {
+    let mut clauses = String::new();
+    for n in 1..=3000 {
+        // Distinct times from 00:00:08 on, none at midnight.
+        let second = n * 7 % 86_398 + 1;
+        let (h, m, s) = (second / 3600, second / 60 % 60, second % 60);
+        clauses += &format!(
+            "    clause c{n} \"c\" when method fax, sent before {h:02}:{m:02}:{s:02} => same-day\n"
+        );
+    }
+    let text = format!(
+        "agreement \"x\" {{ time-zone \"UTC\" calendar nyse method fax \"f\"\n  notice \"n\" earliest-of {{\n{clauses}  }}\n}}\n"
+    );
+    let dir = std::env::temp_dir().join(format!("deemed-lint-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("big.rules");
+    std::fs::write(&path, text).unwrap();
+    let (stdout, _, code) = crate::deemed(&["lint", path.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stdout}");
+    assert!(stdout.contains("too many to tabulate"), "{stdout}");
+    assert!(!stdout.contains("gap(s)"), "{stdout}");
 }
