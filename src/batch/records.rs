@@ -289,12 +289,46 @@ pub(super) fn fields(raw: scan::Fields<'_>) -> Result<(Deliveries<'_>, bool), Re
             "a record has either `deliveries` or `method` and `sent`, not both",
         ));
     }
+    if delivered.len() > MAX_DELIVERIES {
+        return Err(RecordError::field(
+            "deliveries",
+            format!(
+                "{} deliveries; a record lists at most {MAX_DELIVERIES}",
+                delivered.len()
+            ),
+        ));
+    }
+    // The record's own `to`, `fax_number` and `received` hold for every delivery that does
+    // not give its own; one that gives another is an error, as the record cannot say both.
+    let shared = delivery(&raw, None)?;
     let mut deliveries = Vec::with_capacity(delivered.len());
     for (n, d) in delivered.iter().enumerate() {
-        deliveries.push(delivery(d, Some(n))?);
+        let mut own = delivery(d, Some(n))?;
+        for (field, mine, record) in [
+            ("to", &mut own.to, &shared.to),
+            ("fax_number", &mut own.fax_number, &shared.fax_number),
+            ("received", &mut own.received, &shared.received),
+        ] {
+            match (&*mine, record) {
+                (_, None) => {}
+                (None, Some(value)) => *mine = Some(value.clone()),
+                (Some(a), Some(b)) if a == b => {}
+                (Some(a), Some(b)) => {
+                    return Err(RecordError::field(
+                        field_name(Some(n), field),
+                        format!("`{a}` contradicts the record's `{field}` `{b}`"),
+                    ));
+                }
+            }
+        }
+        deliveries.push(own);
     }
     Ok((Deliveries::Many(deliveries), true))
 }
+
+/// The most deliveries one record may list; past it the record is an error, so that a
+/// hostile record costs bounded memory (its trace included).
+pub const MAX_DELIVERIES: usize = 64;
 
 /// The columns a CSV input may have, by position in its header.
 #[derive(Debug, Default, Clone)]

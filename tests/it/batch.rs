@@ -180,3 +180,46 @@ fn exit_codes() {
     let (stdout, _, code) = batch(&[], b"");
     assert_eq!((stdout.as_str(), code), ("", 0));
 }
+
+/// A notice sent several ways: the record's `to`, `fax_number` and `received` hold for every
+/// delivery that does not give its own; one that gives another is an error; a record lists
+/// at most 64 deliveries.
+#[test]
+fn deliveries_take_the_records_own_fields() {
+    let input = br#"{"id":"a","to":"strong-river","deliveries":[{"method":"fax","sent":"2000-03-03T10:00:00-05:00"},{"method":"courier","sent":"2000-03-03T10:00:00-05:00"}]}
+{"id":"b","to":"company","fax_number":"(949) 788-6706","deliveries":[{"method":"fax","sent":"2000-03-03T10:00:00-05:00"}]}
+{"id":"c","to":"company","deliveries":[{"method":"fax","sent":"2000-03-03T10:00:00-05:00","to":"montrose"}]}
+{"id":"d","to":"company","deliveries":[{"method":"fax","sent":"2000-03-03T10:00:00-05:00","to":"company"}]}
+"#;
+    let (stdout, stderr, code) = batch(&[], input);
+    assert_eq!(code, 1, "{stderr}");
+    let r = records(&stdout);
+    // Strong River has no designated number: the fax is not one under clause (i), and the
+    // courier decides.
+    assert_eq!(r[0]["clause"], "iii", "{}", r[0]);
+    assert_eq!(r[1]["clause"], "i", "{}", r[1]);
+    assert_eq!(r[2]["status"], "error");
+    assert_eq!(r[2]["error"]["field"], "deliveries[0].to");
+    assert!(
+        r[2]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("contradicts")
+    );
+    assert_eq!(r[3]["clause"], "i", "{}", r[3]);
+    let many: Vec<String> = (0..65)
+        .map(|_| r#"{"method":"courier","sent":"2000-03-03T10:00:00-05:00"}"#.to_string())
+        .collect();
+    let line = format!("{{\"deliveries\":[{}]}}\n", many.join(","));
+    let (stdout, _, _) = batch(&["--trace"], line.as_bytes());
+    let r = records(&stdout);
+    assert_eq!(r[0]["error"]["field"], "deliveries");
+    assert!(
+        r[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 64"),
+        "{}",
+        r[0]
+    );
+}
