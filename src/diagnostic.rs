@@ -163,16 +163,31 @@ fn write_excerpt(
     let gutter = line.to_string().len();
     writeln!(f, "{:gutter$}--> {}:{line}:{column}", "", src.name)?;
     let text = lines.line(&src.text, line);
+    // A control character in the source is shown as its escape (`\u{1b}`), so that the
+    // line cannot act on the terminal; the caret keeps to the characters as shown.
+    let shown = |c: char| -> String {
+        match c.is_control() && c != '\t' {
+            true => c.escape_unicode().to_string(),
+            false => c.to_string(),
+        }
+    };
+    let displayed: String = text.chars().map(shown).collect();
     writeln!(f, "{:gutter$} |", "")?;
-    writeln!(f, "{line} | {text}")?;
+    writeln!(f, "{line} | {displayed}")?;
     let width = src
         .text
         .get(span.start..span.end.max(span.start))
-        .map_or(1, |s| s.lines().next().unwrap_or("").chars().count().max(1));
+        .map_or(1, |s| {
+            let first = s.lines().next().unwrap_or("");
+            first.chars().map(|c| shown(c).chars().count()).sum::<usize>().max(1)
+        });
     let pad: String = text
         .chars()
         .take(column - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .map(|c| match c {
+            '\t' => "\t".to_string(),
+            c => " ".repeat(shown(c).chars().count()),
+        })
         .collect();
     write!(f, "{:gutter$} | {pad}{}", "", "^".repeat(width))?;
     if label.is_empty() {

@@ -67,10 +67,13 @@ impl Prints {
     }
 
     pub(super) fn push(&mut self, id: Option<&str>) {
-        let Some(id) = id.map(str::as_bytes) else {
+        let Some(id) = id else {
             self.prints.push(None);
             return;
         };
+        // Ids compare by their value: `"a"` and `"\u0061"` are one id.
+        let decoded = canonical(id);
+        let id = decoded.as_deref().unwrap_or(id).as_bytes();
         self.prints.push(Some(fingerprint(id)));
         match self.ids {
             0 => self.first.extend_from_slice(id),
@@ -80,6 +83,16 @@ impl Prints {
         self.last.clear();
         self.last.extend_from_slice(id);
     }
+}
+
+/// A string id written with escapes, as it is written without them; `None` when it has
+/// none (it is its own canonical form).
+fn canonical(id: &str) -> Option<String> {
+    if !(id.starts_with('"') && id.contains('\\')) {
+        return None;
+    }
+    let value: String = serde_json::from_str(id).ok()?;
+    serde_json::to_string(&value).ok()
 }
 
 /// A 64-bit fingerprint of an id: eight bytes at a time, each folded in by a 128-bit

@@ -433,6 +433,10 @@ impl<'r> Batch<'r> {
         let to = plain(f.to, scan::Fields::PLAIN_TO).ok()?;
         let fax_number = plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?;
         let id = f.id.filter(|id| *id != "null");
+        // An id a strict parser could not read back takes the general reading, which says so.
+        if id.is_some_and(|id| checked_id(id).is_err()) {
+            return None;
+        }
         let gaps = self.writes_quick(id);
         if let Some(quick) = (self.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
         {

@@ -188,6 +188,33 @@ pub(super) fn shorten(text: &str) -> String {
     s
 }
 
+/// An id as written, when it is a JSON string or number that a strict parser reads back:
+/// an array or object, or a string with a lone surrogate (`"\ud800"`), is an error.
+pub(super) fn checked_id(raw: &str) -> Result<&str, RecordError> {
+    let found = match raw.as_bytes().first() {
+        Some(b'"') if !raw.contains('\\') => return Ok(raw),
+        Some(b'"') => match serde_json::from_str::<String>(raw) {
+            Ok(_) => return Ok(raw),
+            Err(_) => "a string that is not Unicode text (a lone surrogate)",
+        },
+        Some(b'-' | b'0'..=b'9') => match serde_json::from_str::<serde_json::Number>(raw) {
+            Ok(_) => return Ok(raw),
+            Err(_) => "a number no parser reads",
+        },
+        _ => json_kind(raw),
+    };
+    Err(RecordError::field(
+        "id",
+        format!("expected a string or a number, found {found} `{}`", shorten(raw)),
+    ))
+}
+
+/// An id that [`checked_id`] refuses, written as a JSON string of its first characters, so
+/// that the error record itself parses.
+pub(super) fn safe_id(raw: &str) -> String {
+    serde_json::to_string(&shorten(raw)).unwrap_or_else(|_| "null".to_string())
+}
+
 /// Reads one JSON Lines record. A record whose fields are wrong keeps its id.
 pub(super) fn parse_json_line(
     line: &str,
@@ -210,7 +237,10 @@ pub(super) fn parse_json_line(
     };
     let id = match raw.id {
         None | Some("null") => None,
-        Some(v) => Some(Cow::Borrowed(v)),
+        Some(v) => match checked_id(v) {
+            Ok(v) => Some(Cow::Borrowed(v)),
+            Err(e) => return Err((Some(Cow::Owned(safe_id(v))), e)),
+        },
     };
     fields(raw)
         .map(|(deliveries, multi)| Record {

@@ -66,7 +66,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 }
             }
         } else {
-            if let Err(code) = output::stdout(&formatted) {
+            if let Err(code) = output::stdout_raw(&formatted) {
                 return code;
             }
         }

@@ -25,18 +25,45 @@ pub(crate) fn write_failed(e: &io::Error, what: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Writes text to standard output and flushes it.
+/// Text for a terminal: a control character from the input (an escape sequence, a
+/// carriage return) is written as its escape, `\u{1b}`, so that it cannot move the cursor,
+/// recolour the screen or hide what comes before it; line ends and tabs are kept.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Writes text for people to standard output (see [`printable`]) and flushes it.
 pub(crate) fn stdout(text: &str) -> Result<(), ExitCode> {
+    stdout_raw(&printable(text))
+}
+
+/// Writes text to standard output as it is (a rules file, for `fmt`) and flushes it.
+pub(crate) fn stdout_raw(text: &str) -> Result<(), ExitCode> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| write_failed(&e, "to standard output"))
 }
 
-/// Writes text to standard error; a failure is dropped, as there is nowhere to report it.
+/// Writes text for people to standard error (see [`printable`]); a failure is dropped, as
+/// there is nowhere to report it.
 pub(crate) fn stderr(text: &str) {
     let mut err = io::stderr().lock();
-    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+    let _ = err
+        .write_all(printable(text).as_bytes())
+        .and_then(|()| err.flush());
 }
 
 /// Whether two paths name the same file (by device and inode where the system has them).

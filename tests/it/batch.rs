@@ -223,3 +223,41 @@ fn deliveries_take_the_records_own_fields() {
         r[0]
     );
 }
+
+/// Every output line parses with a strict parser, whatever the id: a lone surrogate or a
+/// deep array is an error record whose id is a safe string; ids compare by their value.
+#[test]
+fn ids_are_strict_json_and_compare_by_value() {
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+    let input = format!(
+        r#"{{"id":"a","method":"courier","sent":"2000-03-03T10:00:00-05:00"}}
+{{"id":"\u0061","method":"courier","sent":"2000-03-03T10:00:00-05:00"}}
+{{"id":"\ud800","method":"courier","sent":"2000-03-03T10:00:00-05:00"}}
+{{"id":{deep},"method":"courier","sent":"2000-03-03T10:00:00-05:00"}}
+{{"id":7,"method":"courier","sent":"2000-03-03T10:00:00-05:00"}}
+"#
+    );
+    let (stdout, _, code) = batch(&[], input.as_bytes());
+    assert_eq!(code, 1);
+    let r = records(&stdout);
+    assert_eq!(r.len(), 5);
+    assert!(r[1]["warnings"][0].as_str().unwrap().contains("first seen on line 1"), "{}", r[1]);
+    for (n, what) in [(2, "lone surrogate"), (3, "an array")] {
+        assert_eq!(r[n]["status"], "error");
+        assert_eq!(r[n]["error"]["field"], "id");
+        assert!(r[n]["error"]["message"].as_str().unwrap().contains(what), "{}", r[n]);
+        assert!(r[n]["id"].is_string(), "{}", r[n]);
+    }
+    assert_eq!(r[4]["id"], 7);
+}
+
+/// Control characters from a log never reach the terminal raw: the summary and messages
+/// show their escapes.
+#[test]
+fn control_characters_are_shown_escaped() {
+    let input = b"{\"method\":\"\\u001b[31mred\",\"sent\":\"2000-03-03T10:00:00-05:00\"}\n";
+    let (_, stderr, code) = batch(&[], input);
+    assert_eq!(code, 1);
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+    assert!(stderr.contains("unknown method `\\u{1b}[31mred`"), "{stderr}");
+}

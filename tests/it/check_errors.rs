@@ -260,3 +260,17 @@ fn lint_declines_a_table_too_large_to_draw() {
     assert!(stdout.contains("too many to tabulate"), "{stdout}");
     assert!(!stdout.contains("gap(s)"), "{stdout}");
 }
+
+/// A control character in a rules file is shown as its escape in the echoed line, the caret
+/// under the same characters.
+#[test]
+fn control_characters_in_rules_are_shown_escaped() {
+    insta::assert_snapshot!(errors("calendar a \"\u{1b}[2Jx\" { years 1800 through 2001 }\n"), @r#"
+    error: the years 1800 through 2001 are not a usable range
+     --> test.rules:1:28
+      |
+    1 | calendar a "\u{1b}[2Jx" { years 1800 through 2001 }
+      |                                 ^^^^^^^^^^^^^^^^^
+    help: write `years FIRST through LAST` with FIRST no later than LAST, between 1900 and 2200
+    "#);
+}
