@@ -179,7 +179,11 @@ fn write_excerpt(
         .get(span.start..span.end.max(span.start))
         .map_or(1, |s| {
             let first = s.lines().next().unwrap_or("");
-            first.chars().map(|c| shown(c).chars().count()).sum::<usize>().max(1)
+            first
+                .chars()
+                .map(|c| shown(c).chars().count())
+                .sum::<usize>()
+                .max(1)
         });
     let pad: String = text
         .chars()

@@ -447,8 +447,10 @@ pub(super) fn read_line<R: BufRead>(
             Some(i) => (available.get(..i).unwrap_or(available), Some(i + 1)),
             None => (available, None),
         };
+        // One byte more is taken than a line may hold: a CR before the line's end, which
+        // does not count (below).
         if !too_long {
-            if buf.len() - start + chunk.len() > MAX_LINE {
+            if buf.len() - start + chunk.len() > MAX_LINE + 1 {
                 too_long = true;
                 buf.truncate(start);
             } else {
@@ -464,6 +466,11 @@ pub(super) fn read_line<R: BufRead>(
     }
     if buf.len() > start && buf.last() == Some(&b'\r') {
         buf.pop();
+    }
+    // The limit counts the same with LF and CRLF line ends.
+    if buf.len() - start > MAX_LINE {
+        too_long = true;
+        buf.truncate(start);
     }
     Ok(Some((too_long, consumed)))
 }

@@ -464,7 +464,10 @@ impl<'r> Batch<'r> {
                 resolution: Some(resolution),
                 ..FullOutcome::default()
             }),
-            Err(e) => Outcome::error(eval_error(&e, &|f| f.to_string(), &mut self.messages)),
+            Err(e) => {
+                let named = |f: &str| f.to_string();
+                Outcome::error(eval_error(&e, &event, &named, &mut self.messages))
+            }
         };
         Some(Fast::Answered(id, outcome))
     }
@@ -543,7 +546,9 @@ impl<'r> Batch<'r> {
             };
             let resolution = match resolution {
                 Ok(r) => r,
-                Err(e) => return Outcome::error(eval_error(&e, &field, &mut self.messages)),
+                Err(e) => {
+                    return Outcome::error(eval_error(&e, &event, &field, &mut self.messages));
+                }
             };
             let better = match &best {
                 None => true,

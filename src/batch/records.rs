@@ -170,13 +170,16 @@ pub(super) fn string_field<'a>(
 }
 
 pub(super) fn json_kind(text: &str) -> &'static str {
+    let parses = || serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
     match text.as_bytes().first() {
         Some(b'{') => "an object",
         Some(b'[') => "an array",
-        Some(b't' | b'f') => "a boolean",
         Some(b'"') => "a string",
-        Some(b'n') => "null",
-        _ => "a number",
+        Some(b't' | b'f') if parses() => "a boolean",
+        Some(b'n') if parses() => "null",
+        Some(b'-' | b'0'..=b'9') if parses() => "a number",
+        None => "nothing",
+        _ => "text that is not JSON",
     }
 }
 
@@ -205,7 +208,10 @@ pub(super) fn checked_id(raw: &str) -> Result<&str, RecordError> {
     };
     Err(RecordError::field(
         "id",
-        format!("expected a string or a number, found {found} `{}`", shorten(raw)),
+        format!(
+            "expected a string or a number, found {found} `{}`",
+            shorten(raw)
+        ),
     ))
 }
 
@@ -464,13 +470,24 @@ pub(super) fn parse_csv_line<'a>(
 /// An evaluation's error as an error record, on the field it is about (named by `field`).
 pub(super) fn eval_error(
     e: &EvalError,
+    event: &crate::eval::EventRef<'_>,
     field: &dyn Fn(&str) -> String,
     kept: &mut Messages,
 ) -> RecordError {
+    // A date outside the calendar is the receipt's when it is the receipt's date (on some
+    // clock, so within a day of it) and not the sending's.
+    let near = |t: chrono::DateTime<chrono::FixedOffset>, date: chrono::NaiveDate| {
+        (t.date_naive() - date).num_days().abs() <= 1
+    };
     let which = match e {
         EvalError::Unknown(u) if u.what == "party" => "to",
         EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
         EvalError::ReceivedBeforeSent { .. } => "received",
+        EvalError::Calendar(o)
+            if event.received.is_some_and(|r| near(r, o.date)) && !near(event.sent, o.date) =>
+        {
+            "received"
+        }
         EvalError::Calendar(_) | EvalError::NoAgreement { .. } => "sent",
     };
     let message = |e: &EvalError| match e.help() {

@@ -241,11 +241,22 @@ fn ids_are_strict_json_and_compare_by_value() {
     assert_eq!(code, 1);
     let r = records(&stdout);
     assert_eq!(r.len(), 5);
-    assert!(r[1]["warnings"][0].as_str().unwrap().contains("first seen on line 1"), "{}", r[1]);
+    assert!(
+        r[1]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("first seen on line 1"),
+        "{}",
+        r[1]
+    );
     for (n, what) in [(2, "lone surrogate"), (3, "an array")] {
         assert_eq!(r[n]["status"], "error");
         assert_eq!(r[n]["error"]["field"], "id");
-        assert!(r[n]["error"]["message"].as_str().unwrap().contains(what), "{}", r[n]);
+        assert!(
+            r[n]["error"]["message"].as_str().unwrap().contains(what),
+            "{}",
+            r[n]
+        );
         assert!(r[n]["id"].is_string(), "{}", r[n]);
     }
     assert_eq!(r[4]["id"], 7);
@@ -259,5 +270,42 @@ fn control_characters_are_shown_escaped() {
     let (_, stderr, code) = batch(&[], input);
     assert_eq!(code, 1);
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
-    assert!(stderr.contains("unknown method `\\u{1b}[31mred`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown method `\\u{1b}[31mred`"),
+        "{stderr}"
+    );
+}
+
+/// Messages say what is there: a line that is not JSON, a receipt outside the calendar, and
+/// a line of exactly 1 MiB counted the same with LF and CRLF.
+#[test]
+fn messages_say_what_is_there() {
+    let input = b"hello world\n42\n{\"method\":\"hand\",\"sent\":\"2100-12-30T10:00:00-05:00\",\"received\":\"2101-01-02T10:00:00-05:00\"}\n";
+    let (stdout, _, _) = batch(&[], input);
+    let r = records(&stdout);
+    assert!(
+        r[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("found text that is not JSON")
+    );
+    assert!(
+        r[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("found a number")
+    );
+    assert_eq!(r[2]["error"]["field"], "received", "{}", r[2]);
+    for end in ["\n", "\r\n"] {
+        let mut line = vec![b' '; deemed::batch::MAX_LINE - 1];
+        line.insert(0, b'{');
+        line.pop();
+        line.push(b'}');
+        assert_eq!(line.len(), deemed::batch::MAX_LINE);
+        line.extend_from_slice(end.as_bytes());
+        let (stdout, _, _) = batch(&[], &line);
+        let r = records(&stdout);
+        let message = r[0]["error"]["message"].as_str().unwrap();
+        assert!(!message.contains("longer than"), "{end:?}: {message}");
+    }
 }
