@@ -16,6 +16,7 @@ use std::io::{self, BufRead, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
+use super::ids::First;
 use super::{
     Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, MAX_LINE, PROGRESS_EVERY, Prints,
     Summary, scan,
@@ -103,6 +104,7 @@ impl Reader {
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), BatchError> {
         progress(self.bytes);
+        batch.seen_lines += self.line_no;
         output.write_all(&batch.out).map_err(BatchError::Write)?;
         batch.out.clear();
         output.flush().map_err(BatchError::Write)
@@ -354,8 +356,10 @@ impl<'r> Batch<'r> {
             output.write_all(&self.out).map_err(BatchError::Write)?;
             self.out.clear();
         }
+        // Lines are numbered across every input for the check.
+        let across = self.seen_lines;
         let index = self.index.get_or_insert_with(IdIndex::new);
-        if index.take_rising(&chunk.prints, chunk.first_line) {
+        if index.take_rising(&chunk.prints, across + chunk.first_line) {
             return output.write_all(&chunk.output).map_err(BatchError::Write);
         }
         self.summary.duplicate_index_full |= index.unchecked();
@@ -363,7 +367,7 @@ impl<'r> Batch<'r> {
         for (k, print) in chunk.prints.prints.iter().enumerate() {
             let Some(print) = *print else { continue };
             let line_no = chunk.first_line + k as u64;
-            let first = match index.first_seen(print, line_no) {
+            let first = match index.first_seen(print, across + line_no) {
                 Ok(first) => first,
                 Err(()) => {
                     self.summary.duplicate_index_full = true;
@@ -371,7 +375,22 @@ impl<'r> Batch<'r> {
                 }
             };
             let Some(first) = first else { continue };
-            self.summary.duplicate_ids += 1;
+            // Back from the number across inputs to the input and its line.
+            let at = self.inputs.partition_point(|(start, _)| *start <= first);
+            let current = self.inputs.len().checked_sub(1);
+            let first = match at
+                .checked_sub(1)
+                .and_then(|n| Some((n, self.inputs.get(n)?)))
+            {
+                Some((n, (start, input))) => First {
+                    line: first - start + 1,
+                    input: (Some(n) != current).then(|| input.clone()),
+                },
+                None => First {
+                    line: first,
+                    input: None,
+                },
+            };
             let start = match k.checked_sub(1) {
                 Some(before) => chunk.ends.get(before).copied().unwrap_or(0),
                 None => 0,
@@ -381,6 +400,7 @@ impl<'r> Batch<'r> {
             let again = &mut *rewriter;
             again.out.clear();
             again.ids = Ids::Known(Some(first));
+            self.summary.duplicate_ids += 1;
             let (line, too_long) = chunk.line(k);
             again.process(name, line_no, line, too_long, chunk.columns.as_ref());
             output.write_all(&again.out).map_err(BatchError::Write)?;

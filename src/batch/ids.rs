@@ -232,7 +232,24 @@ pub(super) fn slot_of(fp: u64, line: u64) -> [u32; 3] {
 pub(super) enum Ids {
     /// Keeps each record's id for the writing batch (evaluating a chunk).
     Deferred(Prints),
-    /// Already knows the line the next record's id was first seen on (writing again one
-    /// record found to be a duplicate).
-    Known(Option<u64>),
+    /// Already knows where the next record's id was first seen (writing again one record
+    /// found to be a duplicate).
+    Known(Option<First>),
+}
+
+/// Where an id was first seen: its line, and the input it was in when that is another
+/// than the one being read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct First {
+    pub(super) line: u64,
+    pub(super) input: Option<String>,
+}
+
+impl std::fmt::Display for First {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.input {
+            None => write!(f, "line {}", self.line),
+            Some(input) => write!(f, "line {} of `{input}`", self.line),
+        }
+    }
 }

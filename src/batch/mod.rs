@@ -263,6 +263,11 @@ pub struct Batch<'r> {
     line_text: LineText,
     out: Vec<u8>,
     header_written: bool,
+    /// Lines read from the inputs before this one: the duplicate check numbers lines across
+    /// every input, so that an id first seen in another input is found there.
+    seen_lines: u64,
+    /// Each input's name, with the number its first line has across every input.
+    inputs: Vec<(u64, String)>,
 }
 
 /// The end of a JSON record resolved by shortcut: the same for every record of a plan and
@@ -306,6 +311,8 @@ impl<'r> Batch<'r> {
             line_text: LineText::default(),
             out: Vec::with_capacity(1 << 16),
             header_written: false,
+            seen_lines: 0,
+            inputs: Vec::new(),
         }
     }
 
@@ -323,6 +330,7 @@ impl<'r> Batch<'r> {
         output: &mut W,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), BatchError> {
+        self.inputs.push((self.seen_lines + 1, name.to_string()));
         if self.options.output == OutputFormat::Csv && !self.header_written {
             self.out.extend_from_slice(
                 b"id,line,deemed_date,effective_at,clause,status,warnings,error\n",

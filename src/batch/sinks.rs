@@ -109,11 +109,11 @@ impl Batch<'_> {
                 prints.push(id);
                 None
             }
-            Ids::Known(first) => *first,
+            Ids::Known(first) => first.take(),
         };
         if let (Some(first), Some(id)) = (seen, id) {
             self.summary.duplicate_ids += 1;
-            extra.push(format!("duplicate id {id}: first seen on line {first}"));
+            extra.push(format!("duplicate id {id}: first seen on {first}"));
         }
         let answer = Answer::of(&self.shortcuts, &outcome);
         let error = outcome.record_error();

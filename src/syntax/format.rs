@@ -462,7 +462,7 @@ fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
             CalendarItem::Years(y) => (
                 y.span.start,
                 y.span.end,
-                format!("years {} through {}", y.node.0, y.node.1),
+                format!("years {:04} through {:04}", y.node.0, y.node.1),
             ),
             CalendarItem::Weekend(days) => {
                 let names: Vec<&str> = days.iter().map(|d| weekday(d.node)).collect();
@@ -494,11 +494,11 @@ fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
                 let mut text = format!("holiday {} on {rule}", quote(&h.name.node));
                 let mut end = h.rule.span.end;
                 if let Some(y) = &h.from {
-                    text.push_str(&format!(" from {}", y.node));
+                    text.push_str(&format!(" from {:04}", y.node));
                     end = y.span.end;
                 }
                 if let Some(y) = &h.through {
-                    text.push_str(&format!(" through {}", y.node));
+                    text.push_str(&format!(" through {:04}", y.node));
                     end = y.span.end;
                 }
                 match &h.unshifted {

@@ -309,3 +309,35 @@ fn messages_say_what_is_there() {
         assert!(!message.contains("longer than"), "{end:?}: {message}");
     }
 }
+
+/// Across several inputs, a repeated id's warning names the input it was first seen in.
+#[test]
+fn a_duplicate_across_inputs_names_the_first_input() {
+    let dir = std::env::temp_dir().join(format!("deemed-dup-inputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.jsonl"), dir.join("b.jsonl"));
+    let line = |id: &str| {
+        format!(r#"{{"id":"{id}","method":"courier","sent":"2000-03-03T10:00:00-05:00"}}"#)
+    };
+    std::fs::write(&a, format!("{}\n{}\n", line("x"), line("y"))).unwrap();
+    std::fs::write(&b, format!("{}\n{}\n{}\n", line("z"), line("y"), line("z"))).unwrap();
+    for threads in ["1", "2"] {
+        let (stdout, _, _) = crate::deemed(&[
+            "batch",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        let r = records(&stdout);
+        let warning = |n: usize| r[n]["warnings"][0].as_str().unwrap_or("").to_string();
+        assert_eq!(
+            warning(3),
+            format!(
+                "duplicate id \"y\": first seen on line 2 of `{}`",
+                a.display()
+            )
+        );
+        assert_eq!(warning(4), "duplicate id \"z\": first seen on line 1");
+    }
+}

@@ -327,3 +327,14 @@ proptest! {
         prop_assert_eq!(twice, once);
     }
 }
+
+/// Years are written with their four digits, as they must be read (a fuzzer found
+/// `from 0993` formatted as `from 993`, which does not parse).
+#[test]
+fn years_keep_their_four_digits() {
+    let text = "calendar a \"A\" {\n  years 0999 through 2000\n  holiday \"h\" on july 4 from 0993 through 0995\n}\n";
+    let file = deemed::syntax::parse(text).unwrap();
+    let formatted = deemed::syntax::format(&file, text);
+    assert_eq!(formatted, text);
+    assert_eq!(deemed::syntax::parse(&formatted).unwrap(), file);
+}
