@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use super::ids::First;
 use super::{
     Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, MAX_LINE, PROGRESS_EVERY, Prints,
-    Summary, scan,
+    Summary, csv_record_ends, scan,
 };
 
 /// A chunk holds about this many input bytes...
@@ -37,6 +37,8 @@ struct Reader {
     bytes: u64,
     columns: Option<CsvColumns>,
     ended: bool,
+    /// Notes for the summary (a CSV delimiter found).
+    notes: Vec<String>,
 }
 
 impl Reader {
@@ -45,6 +47,7 @@ impl Reader {
             line_no: 0,
             bytes: 0,
             columns: None,
+            notes: Vec::new(),
             ended: false,
         }
     }
@@ -80,20 +83,80 @@ impl Reader {
             {
                 chunk.input.drain(start..start + 3);
             }
-            if csv_input && self.columns.is_none() {
-                let header = chunk.input.get(start..).unwrap_or_default();
-                self.columns = Some(batch.csv_header(name, header)?);
-                chunk.input.truncate(start);
-                chunk.first_line = self.line_no + 1;
+            if csv_input {
+                self.csv_records(batch, name, input, chunk, start, too_long)?;
                 continue;
             }
+            chunk.numbers.push(self.line_no);
             chunk.lines.push((chunk.input.len(), too_long));
             if self.line_no % PROGRESS_EVERY == 0 {
                 progress(self.bytes);
             }
         }
         chunk.columns = self.columns.clone();
+        if self.ended && csv_input && self.columns.is_none() {
+            return Err(BatchError::CsvEmpty {
+                input: name.to_string(),
+            });
+        }
         Ok(!chunk.lines.is_empty())
+    }
+
+    /// The CSV records of the line just read onto `chunk.input` from `start`: lines are
+    /// joined while a quoted field is open (its line breaks are the field's), and a CR alone
+    /// outside quotes ends a record as a line end does. The first record of the input is its
+    /// header.
+    fn csv_records<R: BufRead>(
+        &mut self,
+        batch: &Batch<'_>,
+        name: &str,
+        input: &mut R,
+        chunk: &mut Chunk,
+        start: usize,
+        mut too_long: bool,
+    ) -> Result<(), BatchError> {
+        let first = self.line_no;
+        while !too_long && csv_record_ends(chunk.input.get(start..).unwrap_or_default()).is_err() {
+            chunk.input.push(b'\n');
+            let read = read_line(input, &mut chunk.input).map_err(|error| BatchError::Read {
+                input: name.to_string(),
+                error,
+            })?;
+            let Some((long, consumed)) = read else {
+                // The input ends inside a quoted field: the record says so when it is read.
+                chunk.input.pop();
+                self.ended = true;
+                break;
+            };
+            self.line_no += 1;
+            self.bytes += consumed as u64;
+            if long || chunk.input.len() - start > MAX_LINE {
+                too_long = true;
+                chunk.input.truncate(start);
+            }
+        }
+        let text = chunk.input.get(start..).unwrap_or_default().to_vec();
+        chunk.input.truncate(start);
+        let ends = csv_record_ends(&text).unwrap_or_else(|ends| ends);
+        let mut from = 0;
+        let mut number = first;
+        for end in ends.iter().copied().chain(std::iter::once(text.len())) {
+            let record = text.get(from..end).unwrap_or_default();
+            from = end + 1;
+            if self.columns.is_none() {
+                let (columns, note) = batch.csv_header(name, record)?;
+                self.columns = Some(columns);
+                self.notes.extend(note);
+            } else if !(record.is_empty() && end == text.len() && number > first) {
+                chunk.input.extend_from_slice(record);
+                chunk.numbers.push(number);
+                chunk.lines.push((chunk.input.len(), too_long));
+            }
+            number += 1;
+        }
+        // A CR alone is a line end too.
+        self.line_no = self.line_no.max(number - 1);
+        Ok(())
     }
 
     /// Ends the input: the last progress, and whatever the batch holds written.
@@ -105,6 +168,7 @@ impl Reader {
     ) -> Result<(), BatchError> {
         progress(self.bytes);
         batch.seen_lines += self.line_no;
+        batch.summary.notes.extend(self.notes);
         output.write_all(&batch.out).map_err(BatchError::Write)?;
         batch.out.clear();
         output.flush().map_err(BatchError::Write)
@@ -132,6 +196,8 @@ struct Chunk {
     input: Vec<u8>,
     /// Each line's end in `input`, and whether it was too long (then it is empty).
     lines: Vec<(usize, bool)>,
+    /// Each line's number in its input (a CSV record may take several lines).
+    numbers: Vec<u64>,
     /// The records written.
     output: Vec<u8>,
     /// Each record's end in `output`.
@@ -144,6 +210,7 @@ impl Chunk {
     fn clear(&mut self) {
         self.input.clear();
         self.lines.clear();
+        self.numbers.clear();
         self.output.clear();
         self.ends.clear();
         self.prints.clear();
@@ -181,13 +248,12 @@ impl<'r> Batch<'r> {
         let columns = chunk.columns.clone();
         for k in 0..chunk.lines.len() {
             let (line, too_long) = chunk.line(k);
-            self.process(
-                name,
-                chunk.first_line + k as u64,
-                line,
-                too_long,
-                columns.as_ref(),
-            );
+            let number = chunk
+                .numbers
+                .get(k)
+                .copied()
+                .unwrap_or(chunk.first_line + k as u64);
+            self.process(name, number, line, too_long, columns.as_ref());
             chunk.ends.push(self.out.len());
         }
         std::mem::swap(&mut self.out, &mut chunk.output);
@@ -359,14 +425,18 @@ impl<'r> Batch<'r> {
         // Lines are numbered across every input for the check.
         let across = self.seen_lines;
         let index = self.index.get_or_insert_with(IdIndex::new);
-        if index.take_rising(&chunk.prints, across + chunk.first_line) {
+        if index.take_rising(&chunk.prints, across, &chunk.numbers) {
             return output.write_all(&chunk.output).map_err(BatchError::Write);
         }
         self.summary.duplicate_index_full |= index.unchecked();
         let mut written = 0;
         for (k, print) in chunk.prints.prints.iter().enumerate() {
             let Some(print) = *print else { continue };
-            let line_no = chunk.first_line + k as u64;
+            let line_no = chunk
+                .numbers
+                .get(k)
+                .copied()
+                .unwrap_or(chunk.first_line + k as u64);
             let first = match index.first_seen(print, across + line_no) {
                 Ok(first) => first,
                 Err(()) => {

@@ -125,7 +125,7 @@ pub fn diff<R: BufRead>(
             }
         }
         if format == InputFormat::Csv && columns.is_none() {
-            columns = Some(before.csv_header(name, &line)?);
+            columns = Some(before.csv_header(name, &line)?.0);
             continue;
         }
         summary.records += 1;

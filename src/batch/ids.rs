@@ -140,7 +140,9 @@ impl IdIndex {
     /// Takes the ids of a chunk whose first line is `first_line` when they rise on from
     /// the last id: then each is new, and is noted while there is room. `false` when they
     /// do not rise, and each is to be looked up with [`IdIndex::first_seen`].
-    pub(super) fn take_rising(&mut self, prints: &Prints, first_line: u64) -> bool {
+    /// `numbers`: each record's line number in its input; `across`: the lines of the inputs
+    /// before it.
+    pub(super) fn take_rising(&mut self, prints: &Prints, across: u64, numbers: &[u64]) -> bool {
         if !self.rising {
             return false;
         }
@@ -161,7 +163,8 @@ impl IdIndex {
                 self.dropped = true;
                 break;
             }
-            self.noted.push(slot_of(fp, first_line + k as u64));
+            let line = numbers.get(k).copied().unwrap_or(k as u64 + 1);
+            self.noted.push(slot_of(fp, across + line));
         }
         let last = self.last.get_or_insert_with(Vec::new);
         last.clear();

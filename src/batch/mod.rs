@@ -95,6 +95,9 @@ pub struct Options {
     /// and dates kept from earlier records). Slower; the output is the same, as the memo
     /// decides nothing of its own.
     pub no_memo: bool,
+    /// The byte between a CSV input's fields; `None` finds it from the header (`,`, `;` or
+    /// a tab).
+    pub delimiter: Option<u8>,
 }
 
 /// A run that could not go on: the input or output failed, or a CSV header is unusable.
@@ -121,6 +124,18 @@ pub enum BatchError {
         /// The columns that are missing.
         missing: Vec<&'static str>,
     },
+    /// A CSV input whose header names a column twice.
+    CsvDuplicateColumn {
+        /// The input's name.
+        input: String,
+        /// The column, as the header writes it the second time.
+        column: String,
+    },
+    /// A CSV input with no header, not even an empty line.
+    CsvEmpty {
+        /// The input's name.
+        input: String,
+    },
 }
 
 impl fmt::Display for BatchError {
@@ -129,6 +144,13 @@ impl fmt::Display for BatchError {
             BatchError::NoAgreement { origin } => write!(f, "`{origin}` has no agreement"),
             BatchError::Read { input, error } => write!(f, "cannot read `{input}`: {error}"),
             BatchError::Write(error) => write!(f, "cannot write the output: {error}"),
+            BatchError::CsvDuplicateColumn { input, column } => write!(
+                f,
+                "the CSV header of `{input}` names the column `{column}` twice"
+            ),
+            BatchError::CsvEmpty { input } => {
+                write!(f, "`{input}` is empty: a CSV input starts with its header")
+            }
             BatchError::CsvHeader { input, missing } => write!(
                 f,
                 "the CSV header of `{input}` has no column {}",
@@ -167,6 +189,8 @@ pub struct Summary {
     pub duplicate_index_full: bool,
     /// The first errors: input, line and message.
     pub first_errors: Vec<(String, u64, String)>,
+    /// What the reader must know of how the inputs were read (a CSV delimiter found).
+    pub notes: Vec<String>,
 }
 
 /// How many errors the summary lists.
@@ -190,6 +214,9 @@ impl fmt::Display for Summary {
         }
         if self.duplicate_ids > 0 {
             writeln!(f, "duplicate ids: {}", self.duplicate_ids)?;
+        }
+        for note in &self.notes {
+            writeln!(f, "note: {note}")?;
         }
         if self.duplicate_index_full {
             writeln!(
@@ -370,12 +397,44 @@ impl<'r> Batch<'r> {
         summary
     }
 
-    fn csv_header(&self, name: &str, line: &[u8]) -> Result<CsvColumns, BatchError> {
+    /// The columns a CSV header names, matched whatever their case and surrounding
+    /// spaces; a column named twice is an error. Without a delimiter given, the header
+    /// shows it: `,`, or `;` or a tab when it has more of those (a note says so).
+    fn csv_header(
+        &self,
+        name: &str,
+        line: &[u8],
+    ) -> Result<(CsvColumns, Option<String>), BatchError> {
+        let mut note = None;
         let text = String::from_utf8_lossy(line);
-        let fields = split_csv(&text).unwrap_or_default();
-        let mut cols = CsvColumns::default();
+        let delimiter = match self.options.delimiter {
+            Some(d) => d,
+            None => {
+                let count = |d: u8| line.iter().filter(|b| **b == d).count();
+                let (comma, semicolon, tab) = (count(b','), count(b';'), count(b'\t'));
+                let found = if tab > comma && tab >= semicolon {
+                    b'\t'
+                } else if semicolon > comma {
+                    b';'
+                } else {
+                    b','
+                };
+                if found != b',' {
+                    let word = if found == b'\t' { "tabs" } else { "semicolons" };
+                    note = Some(format!(
+                        "`{name}`: its header is separated by {word}, so its fields are read so (`--delimiter` to say otherwise)"
+                    ));
+                }
+                found
+            }
+        };
+        let fields = split_csv(&text, delimiter).unwrap_or_default();
+        let mut cols = CsvColumns {
+            delimiter,
+            ..CsvColumns::default()
+        };
         for (n, f) in fields.iter().enumerate() {
-            let slot = match f.trim() {
+            let slot = match f.trim().to_ascii_lowercase().as_str() {
                 "id" => &mut cols.id,
                 "method" => &mut cols.method,
                 "sent" => &mut cols.sent,
@@ -384,6 +443,12 @@ impl<'r> Batch<'r> {
                 "fax_number" => &mut cols.fax_number,
                 _ => continue,
             };
+            if slot.is_some() {
+                return Err(BatchError::CsvDuplicateColumn {
+                    input: name.to_string(),
+                    column: f.trim().to_string(),
+                });
+            }
             *slot = Some(n);
         }
         let mut missing = Vec::new();
@@ -399,7 +464,7 @@ impl<'r> Batch<'r> {
                 missing,
             });
         }
-        Ok(cols)
+        Ok((cols, note))
     }
 
     /// The common line, answered without the general reading's plumbing: a JSON record of
@@ -1117,10 +1182,19 @@ mod tests {
 
     #[test]
     fn csv_fields_split_with_quotes() {
-        let f = split_csv(r#"a,"b, c","say ""hi""",,d"#).unwrap();
+        let f = split_csv(r#"a,"b, c","say ""hi""",,d"#, b',').unwrap();
         assert_eq!(f, ["a", "b, c", "say \"hi\"", "", "d"]);
-        assert!(split_csv(r#"a,"open"#).is_err());
-        assert!(split_csv(r#""x"y"#).is_err());
+        let f = split_csv("a;\"two\nlines\";c", b';').unwrap();
+        assert_eq!(f, ["a", "two\nlines", "c"]);
+        // Records end at LF, CRLF or CR outside quotes; an open quote goes on.
+        assert_eq!(csv_record_ends(b"a,b\rc,d\re"), Ok(vec![3, 7]));
+        assert_eq!(csv_record_ends(b"a,\"b\rc\",d"), Ok(vec![]));
+        assert_eq!(csv_record_ends(b"a,\"open"), Err(vec![]));
+    }
+
+    /// Each record's line, as the chunk numbers them.
+    fn lines(first: u64, n: usize) -> Vec<u64> {
+        (first..first + n as u64).collect()
     }
 
     #[test]
@@ -1233,20 +1307,20 @@ mod tests {
             prints
         };
         let mut index = IdIndex::holding(4);
-        assert!(index.take_rising(&chunk(&["a1", "a2", "a3"]), 1));
-        assert!(index.take_rising(&chunk(&["a4", "a5", "a6"]), 4));
+        assert!(index.take_rising(&chunk(&["a1", "a2", "a3"]), 0, &lines(1, 3)));
+        assert!(index.take_rising(&chunk(&["a4", "a5", "a6"]), 0, &lines(4, 3)));
         // Past the capacity, but each id rose, so each was new.
         assert!(!index.unchecked());
         // One goes back: the ids kept are found, and a5 and a6 were not kept.
-        assert!(!index.take_rising(&chunk(&["a2"]), 7));
+        assert!(!index.take_rising(&chunk(&["a2"]), 0, &lines(7, 1)));
         assert!(index.unchecked());
         assert_eq!(index.first_seen(fingerprint(b"a2"), 7), Ok(Some(2)));
         assert_eq!(index.first_seen(fingerprint(b"a4"), 8), Ok(Some(4)));
         assert_eq!(index.first_seen(fingerprint(b"a6"), 9), Err(()));
         // Within the capacity, nothing goes unchecked.
         let mut index = IdIndex::holding(4);
-        assert!(index.take_rising(&chunk(&["b1", "b2", "b3"]), 1));
-        assert!(!index.take_rising(&chunk(&["b1"]), 4));
+        assert!(index.take_rising(&chunk(&["b1", "b2", "b3"]), 0, &lines(1, 3)));
+        assert!(!index.take_rising(&chunk(&["b1"]), 0, &lines(4, 1)));
         assert!(!index.unchecked());
         assert_eq!(index.first_seen(fingerprint(b"b1"), 4), Ok(Some(1)));
     }

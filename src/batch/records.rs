@@ -375,63 +375,42 @@ pub(super) struct CsvColumns {
     pub(super) received: Option<usize>,
     pub(super) to: Option<usize>,
     pub(super) fax_number: Option<usize>,
+    /// The byte between fields: `,` unless given or found otherwise.
+    pub(super) delimiter: u8,
 }
 
-/// Splits a CSV line into fields (RFC 4180 quoting; a record is one line).
-pub(super) fn split_csv(line: &str) -> Result<Vec<Cow<'_, str>>, RecordError> {
-    let mut fields = Vec::new();
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    loop {
-        if bytes.get(i) == Some(&b'"') {
-            let start = i;
-            let mut value = String::new();
-            i += 1;
-            loop {
-                match bytes.get(i) {
-                    None => {
-                        return Err(RecordError::at(
-                            start + 1,
-                            "unterminated quoted field (a record must fit on one line)",
-                        ));
-                    }
-                    Some(b'"') if bytes.get(i + 1) == Some(&b'"') => {
-                        value.push('"');
-                        i += 2;
-                    }
-                    Some(b'"') => {
-                        i += 1;
-                        break;
-                    }
-                    Some(_) => {
-                        let rest = line.get(i..).unwrap_or("");
-                        let next = rest.find('"').unwrap_or(rest.len());
-                        value.push_str(rest.get(..next).unwrap_or(""));
-                        i += next;
-                    }
-                }
-            }
-            fields.push(Cow::Owned(value));
-            match bytes.get(i) {
-                None => return Ok(fields),
-                Some(b',') => i += 1,
-                Some(_) => {
-                    return Err(RecordError::at(i + 1, "expected `,` after a quoted field"));
-                }
-            }
-        } else {
-            let rest = line.get(i..).unwrap_or("");
-            match rest.find(',') {
-                Some(n) => {
-                    fields.push(Cow::Borrowed(rest.get(..n).unwrap_or("")));
-                    i += n + 1;
-                }
-                None => {
-                    fields.push(Cow::Borrowed(rest));
-                    return Ok(fields);
-                }
-            }
+/// Splits a CSV record into fields, with the `csv` crate (RFC 4180 quoting; a quoted field
+/// may hold the record's line breaks and delimiters).
+pub(super) fn split_csv(record: &str, delimiter: u8) -> Result<Vec<Cow<'_, str>>, RecordError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(record.as_bytes());
+    let mut fields = csv::StringRecord::new();
+    match reader.read_record(&mut fields) {
+        Ok(true) => Ok(fields.iter().map(|f| Cow::Owned(f.to_string())).collect()),
+        Ok(false) => Ok(vec![Cow::Borrowed("")]),
+        Err(e) => Err(RecordError::line(format!("invalid CSV: {e}"))),
+    }
+}
+
+/// Where the records of CSV text end: at line ends (LF, CRLF or CR alone) outside quoted
+/// fields; a quoted field's line breaks stay in its record. `Err` with the records so far
+/// when the text ends inside a quoted field (the record goes on in the next line).
+pub(super) fn csv_record_ends(text: &[u8]) -> Result<Vec<usize>, Vec<usize>> {
+    let mut ends = Vec::new();
+    let mut quoted = false;
+    for (n, b) in text.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\r' if !quoted => ends.push(n),
+            _ => {}
         }
+    }
+    match quoted {
+        false => Ok(ends),
+        true => Err(ends),
     }
 }
 
@@ -439,7 +418,7 @@ pub(super) fn parse_csv_line<'a>(
     line: &'a str,
     cols: &CsvColumns,
 ) -> Result<Record<'a>, RecordError> {
-    let fields = split_csv(line)?;
+    let fields = split_csv(line, cols.delimiter)?;
     let take = |col: Option<usize>| -> Option<Cow<'a, str>> {
         let value = fields.get(col?)?;
         let trimmed = value.trim();

@@ -32,9 +32,14 @@ pub(crate) struct Args {
     /// Write the records here instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// The input's format.
-    #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
-    input_format: RecordFormat,
+    /// The input's format; without it, read from the inputs' extensions (`.csv`; `.jsonl`,
+    /// `.ndjson` or any other: JSON Lines).
+    #[arg(long, value_enum)]
+    input_format: Option<RecordFormat>,
+    /// The byte between a CSV input's fields (`,`, `;`, `tab`); without it, found from the
+    /// header (a note says so when it is not `,`).
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
     /// The output's format.
     #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
     output_format: RecordFormat,
@@ -117,10 +122,15 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     }
     let options = Options {
-        input: match args.input_format {
-            RecordFormat::Jsonl => InputFormat::Jsonl,
-            RecordFormat::Csv => InputFormat::Csv,
+        input: match input_format(args) {
+            Ok(RecordFormat::Jsonl) => InputFormat::Jsonl,
+            Ok(RecordFormat::Csv) => InputFormat::Csv,
+            Err(message) => {
+                print_error(&message, Some("say which with `--input-format`".into()));
+                return ExitCode::from(2);
+            }
         },
+        delimiter: args.delimiter,
         output: match args.output_format {
             RecordFormat::Jsonl => OutputFormat::Jsonl,
             RecordFormat::Csv => OutputFormat::Csv,
@@ -194,6 +204,40 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A `--delimiter`: one ASCII character, or `tab`.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ => match text.as_bytes() {
+            [b] if b.is_ascii() && !b.is_ascii_alphanumeric() && *b != b'"' => Ok(*b),
+            _ => Err(format!(
+                "`{text}` is not a delimiter: give one character such as `,` or `;`, or `tab`"
+            )),
+        },
+    }
+}
+
+/// The input format: as given, else from the inputs' extensions, which must agree.
+fn input_format(args: &Args) -> Result<RecordFormat, String> {
+    if let Some(format) = args.input_format {
+        return Ok(format);
+    }
+    let of = |p: &PathBuf| {
+        let csv = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv {
+            RecordFormat::Csv
+        } else {
+            RecordFormat::Jsonl
+        }
+    };
+    let mut formats = args.inputs.iter().filter(|p| p.as_os_str() != "-").map(of);
+    let first = formats.next().unwrap_or(RecordFormat::Jsonl);
+    match formats.all(|f| f == first) {
+        true => Ok(first),
+        false => Err("the inputs' extensions name both CSV and JSON Lines".to_string()),
     }
 }
 

@@ -341,3 +341,68 @@ fn a_duplicate_across_inputs_names_the_first_input() {
         assert_eq!(warning(4), "duplicate id \"z\": first seen on line 1");
     }
 }
+
+/// CSV as office programs write it: headers in another case and with spaces, CR-only line
+/// ends, a quoted field holding a line break, semicolons (found, with a note, or given);
+/// a column named twice and an empty file are errors; `.csv` says the format.
+#[test]
+fn csv_as_office_programs_write_it() {
+    let dir = std::env::temp_dir().join(format!("deemed-csv-office-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let cr = write(
+        "cr.csv",
+        "Id, Method ,SENT,to\r1,courier,2000-03-03T10:00:00-05:00,company\r2,\"a note\non two lines\",2000-03-03T10:00:00-05:00,company\r3,courier,2000-12-22T15:00:00-05:00,\r",
+    );
+    let (stdout, stderr, code) = crate::deemed(&["batch", &cr]);
+    assert_eq!(code, 1, "{stderr}");
+    let r = records(&stdout);
+    assert_eq!(r.len(), 3, "{stdout}");
+    assert_eq!(
+        (r[0]["id"].as_str(), r[0]["line"].as_u64()),
+        (Some("1"), Some(2))
+    );
+    assert_eq!(r[0]["clause"], "iii");
+    assert_eq!(r[1]["error"]["field"], "method");
+    assert_eq!(
+        (r[2]["line"].as_u64(), r[2]["deemed_date"].as_str()),
+        (Some(4), Some("2000-12-26"))
+    );
+    let semi = write(
+        "semi.csv",
+        "id;method;sent\n1;courier;2000-03-03T10:00:00-05:00\n",
+    );
+    let (stdout, stderr, code) = crate::deemed(&["batch", &semi]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("separated by semicolons"), "{stderr}");
+    assert_eq!(records(&stdout)[0]["clause"], "iii");
+    let tabs = write(
+        "tabs.txt",
+        "id\tmethod\tsent\n1\tcourier\t2000-03-03T10:00:00-05:00\n",
+    );
+    let (stdout, _, code) = crate::deemed(&[
+        "batch",
+        &tabs,
+        "--input-format",
+        "csv",
+        "--delimiter",
+        "tab",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(records(&stdout)[0]["clause"], "iii");
+    let twice = write("twice.csv", "id,method,Method,sent\n");
+    let (_, stderr, code) = crate::deemed(&["batch", &twice]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("names the column `Method` twice"),
+        "{stderr}"
+    );
+    let empty = write("empty.csv", "");
+    let (_, stderr, code) = crate::deemed(&["batch", &empty]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is empty"), "{stderr}");
+}
