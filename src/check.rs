@@ -111,6 +111,13 @@ pub enum CheckErrorKind {
     },
     /// More methods than the evaluator's method sets hold.
     TooManyMethods,
+    /// A count of days, months or years beyond what any calendar covers.
+    CountTooLarge {
+        /// The count as written, with its unit (`999999999 days`).
+        written: String,
+        /// The most the unit may count.
+        most: u32,
+    },
     /// A period counted in years or months that does not say what a date that does not
     /// exist means (a warning: evaluation then refuses such dates).
     NoRoundingPolicy {
@@ -163,6 +170,10 @@ impl fmt::Display for CheckErrorKind {
             CheckErrorKind::NoRoundingPolicy { period } => write!(
                 f,
                 "period `{period}` counts years or months but does not say what a date that does not exist means"
+            ),
+            CheckErrorKind::CountTooLarge { written, most } => write!(
+                f,
+                "`{written}` is more than any calendar covers: a count goes up to {most}"
             ),
             CheckErrorKind::TooManyMethods => {
                 write!(f, "an agreement may declare at most 64 methods")
@@ -256,6 +267,11 @@ struct Checker {
 
 /// The earliest and latest year a calendar may cover.
 const YEAR_LIMITS: (i32, i32) = (1900, 2200);
+
+/// The most years, and days, a period or an outcome may count: the span of the years a
+/// calendar may cover.
+const MOST_YEARS: u32 = (YEAR_LIMITS.1 - YEAR_LIMITS.0 + 1) as u32;
+const MOST_DAYS: u32 = MOST_YEARS * 366;
 
 impl Checker {
     fn error(&mut self, source: usize, span: Span, kind: CheckErrorKind) {
@@ -706,6 +722,20 @@ impl Checker {
                     ("anchor", n.span)
                 }
                 PeriodItem::Length(l) => {
+                    let (word, most) = match l.node.unit {
+                        ast::PeriodUnit::Years => ("years", MOST_YEARS),
+                        ast::PeriodUnit::Months => ("months", MOST_YEARS * 12),
+                        ast::PeriodUnit::Days => ("days", MOST_DAYS),
+                        ast::PeriodUnit::BusinessDays => ("business-days", MOST_DAYS),
+                    };
+                    if l.node.count > most {
+                        let written = format!("{} {word}", l.node.count);
+                        self.error(
+                            source,
+                            l.span,
+                            CheckErrorKind::CountTooLarge { written, most },
+                        );
+                    }
                     length = Some(l.node);
                     ("length", l.span)
                 }
@@ -1040,6 +1070,22 @@ impl Checker {
                 }
             };
             conditions.push(c);
+        }
+        let count = match rule.outcome.node {
+            ast::Outcome::BusinessDaysAfter(n, _) => Some((n, "business-days")),
+            ast::Outcome::DaysAfter(n, _) => Some((n, "days")),
+            _ => None,
+        };
+        if let Some((n, word)) = count {
+            if n > MOST_DAYS {
+                let written = format!("{n} {word}");
+                let kind = CheckErrorKind::CountTooLarge {
+                    written,
+                    most: MOST_DAYS,
+                };
+                self.error(source, rule.outcome.span, kind);
+                return None;
+            }
         }
         let def = RuleDef {
             kind: rule.kind,

@@ -274,3 +274,21 @@ fn control_characters_in_rules_are_shown_escaped() {
     help: write `years FIRST through LAST` with FIRST no later than LAST, between 1900 and 2200
     "#);
 }
+
+/// A count beyond every calendar's years says so, where it is written.
+#[test]
+fn a_count_too_large_for_any_calendar() {
+    let text = deemed::DEFAULT_RULES
+        .1
+        .replace("length 5 years", "length 999999999 days")
+        .replacen("=> same-day", "=> 999999999 business-days after sent", 1);
+    let errors = errors(&text);
+    assert!(
+        errors.contains("`999999999 days` is more than any calendar covers"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("`999999999 business-days` is more than any calendar covers"),
+        "{errors}"
+    );
+}
