@@ -514,6 +514,7 @@ fn worker_gone() -> BatchError {
 /// Reads one line (without its end of line) onto the end of `buf`. `None` at the end of
 /// the input; otherwise whether the line was too long (then nothing is added) and the bytes
 /// consumed.
+#[inline]
 pub(super) fn read_line<R: BufRead>(
     r: &mut R,
     buf: &mut Vec<u8>,

@@ -87,8 +87,9 @@ impl Prints {
 
 /// A string id written with escapes, as it is written without them; `None` when it has
 /// none (it is its own canonical form).
+#[inline]
 fn canonical(id: &str) -> Option<String> {
-    if !(id.starts_with('"') && id.contains('\\')) {
+    if !id.starts_with('"') || !super::records::has_backslash(id.as_bytes()) {
         return None;
     }
     let value: String = serde_json::from_str(id).ok()?;

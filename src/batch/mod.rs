@@ -1181,6 +1181,23 @@ mod tests {
     }
 
     #[test]
+    fn backslashes_are_found_in_every_place() {
+        for len in 0..20 {
+            assert!(!has_backslash(&vec![b'a'; len]));
+            for at in 0..len {
+                let mut text = vec![b'a'; len];
+                text[at] = b'\\';
+                assert!(has_backslash(&text), "{len} {at}");
+                // Neighbours of the byte do not count.
+                text[at] = b'\\' + 1;
+                assert!(!has_backslash(&text), "{len} {at}");
+                text[at] = b'\\' - 1;
+                assert!(!has_backslash(&text), "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
     fn csv_fields_split_with_quotes() {
         let f = split_csv(r#"a,"b, c","say ""hi""",,d"#, b',').unwrap();
         assert_eq!(f, ["a", "b, c", "say \"hi\"", "", "d"]);
