@@ -361,17 +361,6 @@ impl Checker {
         stack: &mut Vec<String>,
         flat: &mut HashMap<String, Option<CalendarSpec>>,
     ) -> Option<CalendarSpec> {
-        self.flatten_with(source, decl, all, stack, flat)
-    }
-
-    fn flatten_with(
-        &mut self,
-        source: usize,
-        decl: &ast::Calendar,
-        all: &Decls<'_, '_>,
-        stack: &mut Vec<String>,
-        flat: &mut HashMap<String, Option<CalendarSpec>>,
-    ) -> Option<CalendarSpec> {
         if let Some(done) = flat.get(&decl.name.node) {
             return done.clone();
         }
@@ -383,6 +372,7 @@ impl Checker {
         result
     }
 
+    /// [`Checker::flatten`] of a calendar not flattened yet.
     fn flatten_once(
         &mut self,
         source: usize,
@@ -437,7 +427,7 @@ impl Checker {
                         ok = false;
                         continue;
                     }
-                    let Some(base) = self.flatten_with(*inc_source, inc, all, stack, flat) else {
+                    let Some(base) = self.flatten(*inc_source, inc, all, stack, flat) else {
                         ok = false;
                         continue;
                     };
