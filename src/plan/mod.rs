@@ -440,26 +440,21 @@ impl Plan {
         }
     }
 
-    /// The clock of a zone a rule may read.
-    // INVARIANT: `zones` holds every zone other than the agreement's that a clock or an
-    // outcome can read: the named zones of the conditions and every party's zone (see
-    // `Plan::compile`); the agreement's clock is never read for another zone.
-    pub(crate) fn clock<'a>(&'a self, agreement: &'a Agreement, tz: Tz) -> &'a Clock {
+    /// The kept clock of a zone: the agreement's, or one of `zones`, which hold every
+    /// other zone a condition or an outcome can read (the named zones and every party's,
+    /// see [`Plan::compile`]); `None` for any other, which is then read afresh.
+    pub(crate) fn clock<'a>(&'a self, agreement: &'a Agreement, tz: Tz) -> Option<&'a Clock> {
         if tz == agreement.tz {
-            return &agreement.clock;
+            return Some(&agreement.clock);
         }
-        self.zones
-            .iter()
-            .find(|z| z.tz == tz)
-            .unwrap_or(&agreement.clock)
+        self.zones.iter().find(|z| z.tz == tz)
     }
 
     /// An instant's wall-clock time on a zone.
     fn wall(&self, agreement: &Agreement, t: DateTime<FixedOffset>, tz: Tz) -> NaiveDateTime {
-        if tz == agreement.tz || self.zones.iter().any(|z| z.tz == tz) {
-            self.clock(agreement, tz).local(t)
-        } else {
-            t.with_timezone(&tz).naive_local()
+        match self.clock(agreement, tz) {
+            Some(clock) => clock.local(t),
+            None => t.with_timezone(&tz).naive_local(),
         }
     }
 

@@ -39,7 +39,14 @@ impl Plan {
     ) -> Result<Deemed, EvalError> {
         let cal = &agreement.calendar;
         let tz = self.outcome_zone(agreement, rule, party);
-        let clock = self.clock(agreement, tz);
+        let read_afresh;
+        let clock = match self.clock(agreement, tz) {
+            Some(clock) => clock,
+            None => {
+                read_afresh = crate::clock::Clock::new(tz);
+                &read_afresh
+            }
+        };
         let anchor_of = |s: Subject| match s {
             Subject::Sent => Some(sent),
             Subject::Received => received,
