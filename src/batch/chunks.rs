@@ -113,49 +113,29 @@ impl Reader {
         input: &mut R,
         chunk: &mut Chunk,
         start: usize,
-        mut too_long: bool,
+        too_long: bool,
     ) -> Result<(), BatchError> {
         let first = self.line_no;
-        while !too_long && csv_record_ends(chunk.input.get(start..).unwrap_or_default()).is_err() {
-            chunk.input.push(b'\n');
-            let read = read_line(input, &mut chunk.input).map_err(|error| BatchError::Read {
+        let read = read_csv_records(input, &mut chunk.input, start, too_long).map_err(|error| {
+            BatchError::Read {
                 input: name.to_string(),
                 error,
-            })?;
-            let Some((long, consumed)) = read else {
-                // The input ends inside a quoted field: the record says so when it is read.
-                chunk.input.pop();
-                self.ended = true;
-                break;
-            };
-            self.line_no += 1;
-            self.bytes += consumed as u64;
-            if long || chunk.input.len() - start > MAX_LINE {
-                too_long = true;
-                chunk.input.truncate(start);
             }
-        }
-        let text = chunk.input.get(start..).unwrap_or_default().to_vec();
-        chunk.input.truncate(start);
-        let ends = csv_record_ends(&text).unwrap_or_else(|ends| ends);
-        let mut from = 0;
-        let mut number = first;
-        for end in ends.iter().copied().chain(std::iter::once(text.len())) {
-            let record = text.get(from..end).unwrap_or_default();
-            from = end + 1;
+        })?;
+        self.bytes += read.bytes;
+        self.ended |= read.ended;
+        for (k, record) in &read.records {
             if self.columns.is_none() {
                 let (columns, note) = batch.csv_header(name, record)?;
                 self.columns = Some(columns);
                 self.notes.extend(note);
-            } else if !(record.is_empty() && end == text.len() && number > first) {
+            } else {
                 chunk.input.extend_from_slice(record);
-                chunk.numbers.push(number);
-                chunk.lines.push((chunk.input.len(), too_long));
+                chunk.numbers.push(first + k);
+                chunk.lines.push((chunk.input.len(), read.too_long));
             }
-            number += 1;
         }
-        // A CR alone is a line end too.
-        self.line_no = self.line_no.max(number - 1);
+        self.line_no = first + read.lines;
         Ok(())
     }
 
@@ -514,6 +494,74 @@ fn worker_gone() -> BatchError {
 /// Reads one line (without its end of line) onto the end of `buf`. `None` at the end of
 /// the input; otherwise whether the line was too long (then nothing is added) and the bytes
 /// consumed.
+/// The CSV records of a line, read by [`read_csv_records`].
+pub(super) struct CsvRead {
+    /// Each record, by how many lines after the first it starts.
+    pub(super) records: Vec<(u64, Vec<u8>)>,
+    /// Lines past the first that the records took (joined or split by a CR alone).
+    pub(super) lines: u64,
+    /// Bytes read past the first line.
+    pub(super) bytes: u64,
+    /// Whether the input ended inside a quoted field.
+    pub(super) ended: bool,
+    /// Whether the records were too long (then they are empty).
+    pub(super) too_long: bool,
+}
+
+/// The CSV records of the line just read onto `buf` from `start` (taken off it): lines are
+/// joined while a quoted field is open (its line breaks are the field's), and a CR alone
+/// outside quotes ends a record as a line end does.
+pub(super) fn read_csv_records<R: BufRead>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+    start: usize,
+    mut too_long: bool,
+) -> io::Result<CsvRead> {
+    let (mut lines, mut bytes, mut ended) = (0, 0, false);
+    while !too_long && csv_record_ends(buf.get(start..).unwrap_or_default()).is_err() {
+        buf.push(b'\n');
+        let Some((long, consumed)) = read_line(input, buf)? else {
+            // The input ends inside a quoted field: the record says so when it is read.
+            buf.pop();
+            ended = true;
+            break;
+        };
+        lines += 1;
+        bytes += consumed as u64;
+        if long || buf.len() - start > MAX_LINE {
+            too_long = true;
+            buf.truncate(start);
+        }
+    }
+    let text = buf.get(start..).unwrap_or_default().to_vec();
+    buf.truncate(start);
+    let ends = csv_record_ends(&text).unwrap_or_else(|ends| ends);
+    let mut records = Vec::with_capacity(ends.len() + 1);
+    let mut from = 0;
+    for (k, end) in ends
+        .iter()
+        .copied()
+        .chain(std::iter::once(text.len()))
+        .enumerate()
+    {
+        let record = text.get(from..end).unwrap_or_default();
+        from = end + 1;
+        // Nothing after a last CR is no record.
+        if !(record.is_empty() && end == text.len() && k > 0) {
+            records.push((k as u64, record.to_vec()));
+        }
+    }
+    // A CR alone is a line end too.
+    let lines = lines.max(ends.len() as u64);
+    Ok(CsvRead {
+        records,
+        lines,
+        bytes,
+        ended,
+        too_long,
+    })
+}
+
 #[inline]
 pub(super) fn read_line<R: BufRead>(
     r: &mut R,

@@ -5,7 +5,7 @@ use std::io::BufRead;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::chunks::read_line;
+use super::chunks::{read_csv_records, read_line};
 use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome};
 use crate::eval::Shortcuts;
 use crate::eval::Status;
@@ -124,26 +124,47 @@ pub fn diff<R: BufRead>(
                 line = rest.to_vec();
             }
         }
-        if format == InputFormat::Csv && columns.is_none() {
-            columns = Some(before.csv_header(name, &line)?.0);
-            continue;
-        }
-        summary.records += 1;
-        let (id, a) = before.resolve_line(&line, too_long, columns.as_ref());
-        let (_, b) = after.resolve_line(&line, too_long, columns.as_ref());
-        let (a, b) = (
-            Side::of(&before.shortcuts, &a),
-            Side::of(&after.shortcuts, &b),
-        );
-        if a.differs(&b) {
-            summary.changed += 1;
-            on_change(Change {
-                id: id.map(|i| i.into_owned()),
-                line: line_no,
-                old: a,
-                new: b,
-            })
-            .map_err(BatchError::Write)?;
+        // A CSV record may take several lines, or share one with others (CR line ends).
+        let records = match format {
+            InputFormat::Jsonl => vec![(line_no, std::mem::take(&mut line))],
+            InputFormat::Csv => {
+                let read =
+                    read_csv_records(&mut input, &mut line, 0, too_long).map_err(|error| {
+                        BatchError::Read {
+                            input: name.to_string(),
+                            error,
+                        }
+                    })?;
+                let first = line_no;
+                line_no += read.lines;
+                read.records
+                    .into_iter()
+                    .map(|(k, r)| (first + k, r))
+                    .collect()
+            }
+        };
+        for (number, record) in records {
+            if format == InputFormat::Csv && columns.is_none() {
+                columns = Some(before.csv_header(name, &record)?.0);
+                continue;
+            }
+            summary.records += 1;
+            let (id, a) = before.resolve_line(&record, too_long, columns.as_ref());
+            let (_, b) = after.resolve_line(&record, too_long, columns.as_ref());
+            let (a, b) = (
+                Side::of(&before.shortcuts, &a),
+                Side::of(&after.shortcuts, &b),
+            );
+            if a.differs(&b) {
+                summary.changed += 1;
+                on_change(Change {
+                    id: id.map(|i| i.into_owned()),
+                    line: number,
+                    old: a,
+                    new: b,
+                })
+                .map_err(BatchError::Write)?;
+            }
         }
     }
     Ok(summary)

@@ -116,3 +116,39 @@ fn no_change_exits_zero_and_bad_rules_exit_two() {
     ]);
     assert_eq!(code, 2);
 }
+
+/// `diff` reads CSV as `batch` does: a quoted field may take several lines, and a CR alone
+/// ends a record; lines are numbered as the file numbers them.
+#[test]
+fn diff_reads_csv_records_as_batch_does() {
+    let dir = std::env::temp_dir().join(format!("deemed-diff-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let new = deemed::DEFAULT_RULES.1.replace(
+        "      when method courier\n      => next business-day",
+        "      when method courier\n      => 2 business-days after sent",
+    );
+    let new_path = dir.join("new.rules");
+    std::fs::write(&new_path, new).unwrap();
+    let log = dir.join("log.csv");
+    std::fs::write(
+        &log,
+        "id,method,sent\r1,\"a note\non two lines\",2000-03-03T10:00:00-05:00\r2,courier,2000-03-03T10:00:00-05:00\r",
+    )
+    .unwrap();
+    let (stdout, stderr, code) = crate::deemed(&[
+        "diff",
+        "rules/spa-2000-02-25.rules",
+        new_path.to_str().unwrap(),
+        "--events",
+        log.to_str().unwrap(),
+        "--input-format",
+        "csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.starts_with("1 of 2 notices changed"), "{stderr}");
+    let change: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(change["id"], "2");
+    assert_eq!(change["line"], 3);
+}
