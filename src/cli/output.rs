@@ -91,11 +91,32 @@ pub(crate) struct AtomicFile {
     target: PathBuf,
     temp: PathBuf,
     file: Option<BufWriter<File>>,
+    /// Written straight to the target: it is not a regular file (a device such as
+    /// `/dev/stdout` or `/dev/null`, a pipe), which must never be replaced.
+    direct: bool,
 }
 
 impl AtomicFile {
     /// Creates the temporary file beside `target`.
     pub(crate) fn create(target: &Path) -> io::Result<AtomicFile> {
+        if fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = OpenOptions::new().write(true).open(target)?;
+            return Ok(AtomicFile {
+                target: target.to_path_buf(),
+                temp: PathBuf::new(),
+                file: Some(BufWriter::with_capacity(1 << 16, file)),
+                direct: true,
+            });
+        }
+        // A link is written through: the file it names is the one replaced.
+        let resolved;
+        let target = match fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                resolved = fs::canonicalize(target)?;
+                resolved.as_path()
+            }
+            _ => target,
+        };
         let name = target
             .file_name()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
@@ -115,6 +136,7 @@ impl AtomicFile {
                         target: target.to_path_buf(),
                         temp,
                         file: Some(BufWriter::with_capacity(1 << 16, file)),
+                        direct: false,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
@@ -131,6 +153,9 @@ impl AtomicFile {
         let file = buffered
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?;
+        if self.direct {
+            return Ok(());
+        }
         file.sync_all()?;
         if let Ok(meta) = fs::metadata(&self.target) {
             fs::set_permissions(&self.temp, meta.permissions())?;
@@ -169,7 +194,7 @@ impl Write for AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if self.file.take().is_some() && !self.direct {
             let _ = fs::remove_file(&self.temp);
         }
     }

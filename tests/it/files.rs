@@ -222,3 +222,44 @@ fn a_full_standard_output_is_reported_by_every_command() {
         .unwrap();
     assert_eq!(status.code(), Some(1));
 }
+
+/// An output that is not a regular file (a pipe, a device such as `/dev/stdout`) is written
+/// through, never replaced; a link is written through to the file it names.
+#[cfg(unix)]
+#[test]
+fn outputs_that_are_not_plain_files_are_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let d = dir("special");
+    let log = d.join("log.jsonl");
+    std::fs::write(&log, LOG).unwrap();
+    let fifo = d.join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let (_, stderr, code) = run(&["batch", path(&log), "--output", path(&fifo)]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(reader.join().unwrap().lines().count(), 2);
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo()
+        );
+    }
+    let real = d.join("real.jsonl");
+    std::fs::write(&real, "old\n").unwrap();
+    let link = d.join("link.jsonl");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (_, stderr, code) = run(&["batch", path(&log), "--output", path(&link)]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap().lines().count(), 2);
+}
