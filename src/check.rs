@@ -111,6 +111,13 @@ pub enum CheckErrorKind {
     },
     /// More methods than the evaluator's method sets hold.
     TooManyMethods,
+    /// Calendars that include calendars that include calendars, too deep.
+    IncludesTooDeep {
+        /// The calendar included at the depth that is too deep.
+        name: String,
+        /// The deepest a chain of includes may go.
+        most: usize,
+    },
     /// A count of days, months or years beyond what any calendar covers.
     CountTooLarge {
         /// The count as written, with its unit (`999999999 days`).
@@ -170,6 +177,10 @@ impl fmt::Display for CheckErrorKind {
             CheckErrorKind::NoRoundingPolicy { period } => write!(
                 f,
                 "period `{period}` counts years or months but does not say what a date that does not exist means"
+            ),
+            CheckErrorKind::IncludesTooDeep { name, most } => write!(
+                f,
+                "`include {name}` goes deeper than {most} calendars, each including the next"
             ),
             CheckErrorKind::CountTooLarge { written, most } => write!(
                 f,
@@ -267,6 +278,10 @@ struct Checker {
 
 /// The earliest and latest year a calendar may cover.
 const YEAR_LIMITS: (i32, i32) = (1900, 2200);
+
+/// The deepest a chain of `include`s may go: far past any real calendar's, and shallow
+/// enough that checking one never runs out of stack.
+const MOST_INCLUDE_DEPTH: usize = 64;
 
 /// The most years, and days, a period or an outcome may count: the span of the years a
 /// calendar may cover.
@@ -413,6 +428,15 @@ impl Checker {
                         ok = false;
                         continue;
                     };
+                    if stack.len() >= MOST_INCLUDE_DEPTH {
+                        let kind = CheckErrorKind::IncludesTooDeep {
+                            name: name.node.clone(),
+                            most: MOST_INCLUDE_DEPTH,
+                        };
+                        self.error(source, name.span, kind);
+                        ok = false;
+                        continue;
+                    }
                     if stack.contains(&inc.name.node) {
                         let mut chain = stack.clone();
                         chain.push(inc.name.node.clone());

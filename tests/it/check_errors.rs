@@ -292,3 +292,16 @@ fn a_count_too_large_for_any_calendar() {
         "{errors}"
     );
 }
+
+/// A chain of includes deeper than 64 calendars is an error, in whatever order they are
+/// declared (a reversed chain of 100,000 ran out of stack).
+#[test]
+fn includes_nested_too_deep_are_an_error() {
+    let mut text = String::new();
+    for n in (1..=70).rev() {
+        text += &format!("calendar c{n} \"c{n}\" {{ include c{} }}\n", n - 1);
+    }
+    text += "calendar c0 \"c0\" { years 2000 through 2001 weekend saturday, sunday }\n";
+    let errors = errors(&text);
+    assert!(errors.contains("goes deeper than 64 calendars"), "{errors}");
+}
