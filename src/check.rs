@@ -263,10 +263,13 @@ pub fn check(
     Ok((rules, cx.warnings))
 }
 
-/// The calendars declared, each with its source, and by name.
+/// The calendars declared, each with its source and by name, and what flattening them has
+/// found so far: the chain of includes being followed, and each calendar flattened.
 struct Decls<'d, 'a> {
     list: &'d [(usize, &'a ast::Calendar)],
     by_name: HashMap<&'a str, usize>,
+    stack: Vec<String>,
+    flat: HashMap<String, Option<CalendarSpec>>,
 }
 
 struct Checker {
@@ -347,18 +350,19 @@ impl Checker {
             }
         }
         let decls: Vec<(usize, &ast::Calendar)> = decls.into_iter().flatten().collect();
-        let all = Decls {
+        let mut all = Decls {
             by_name: decls
                 .iter()
                 .enumerate()
                 .map(|(n, (_, c))| (c.name.node.as_str(), n))
                 .collect(),
             list: &decls,
+            stack: Vec::new(),
+            flat: HashMap::new(),
         };
         let mut built = Vec::new();
-        let mut flat = HashMap::new();
         for (source, decl) in &decls {
-            if let Some(spec) = self.flatten(*source, decl, &all, &mut Vec::new(), &mut flat) {
+            if let Some(spec) = self.flatten(*source, decl, &mut all) {
                 built.push(Arc::new(Calendar::build(&spec)));
             }
         }
@@ -372,31 +376,28 @@ impl Checker {
         &mut self,
         source: usize,
         decl: &ast::Calendar,
-        all: &Decls<'_, '_>,
-        stack: &mut Vec<String>,
-        flat: &mut HashMap<String, Option<CalendarSpec>>,
+        all: &mut Decls<'_, '_>,
     ) -> Option<CalendarSpec> {
-        if let Some(done) = flat.get(&decl.name.node) {
+        if let Some(done) = all.flat.get(&decl.name.node) {
             return done.clone();
         }
-        if stack.contains(&decl.name.node) {
+        if all.stack.contains(&decl.name.node) {
             return None;
         }
-        let result = self.flatten_once(source, decl, all, stack, flat);
-        flat.insert(decl.name.node.clone(), result.clone());
+        all.stack.push(decl.name.node.clone());
+        let result = self.flatten_once(source, decl, all);
+        all.stack.pop();
+        all.flat.insert(decl.name.node.clone(), result.clone());
         result
     }
 
-    /// [`Checker::flatten`] of a calendar not flattened yet.
+    /// [`Checker::flatten`] of a calendar not flattened yet (on the top of `all.stack`).
     fn flatten_once(
         &mut self,
         source: usize,
         decl: &ast::Calendar,
-        all: &Decls<'_, '_>,
-        stack: &mut Vec<String>,
-        flat: &mut HashMap<String, Option<CalendarSpec>>,
+        all: &mut Decls<'_, '_>,
     ) -> Option<CalendarSpec> {
-        stack.push(decl.name.node.clone());
         let mut spec = CalendarSpec {
             name: decl.name.node.clone(),
             title: decl.title.node.clone(),
@@ -428,7 +429,7 @@ impl Checker {
                         ok = false;
                         continue;
                     };
-                    if stack.len() >= MOST_INCLUDE_DEPTH {
+                    if all.stack.len() >= MOST_INCLUDE_DEPTH {
                         let kind = CheckErrorKind::IncludesTooDeep {
                             name: name.node.clone(),
                             most: MOST_INCLUDE_DEPTH,
@@ -437,8 +438,8 @@ impl Checker {
                         ok = false;
                         continue;
                     }
-                    if stack.contains(&inc.name.node) {
-                        let mut chain = stack.clone();
+                    if all.stack.contains(&inc.name.node) {
+                        let mut chain = all.stack.clone();
                         chain.push(inc.name.node.clone());
                         self.error(
                             source,
@@ -451,7 +452,7 @@ impl Checker {
                         ok = false;
                         continue;
                     }
-                    let Some(base) = self.flatten(*inc_source, inc, all, stack, flat) else {
+                    let Some(base) = self.flatten(*inc_source, inc, all) else {
                         ok = false;
                         continue;
                     };
@@ -510,7 +511,6 @@ impl Checker {
                 ast::CalendarItem::Open(c) => spec.open.push(c.from.node),
             }
         }
-        stack.pop();
         if spec.years.0 > spec.years.1 && years_span.is_none() {
             self.error(
                 source,
