@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::Serialize;
 
-use crate::syntax::ast::{DateRule, Shift};
+use crate::syntax::ast::{DateRule, Relation, Shift};
 use crate::words::{Render, display_by_render};
 
 /// Why a day is not a Business Day.
@@ -122,7 +122,20 @@ pub(crate) struct HolidaySpec {
     pub rule: DateRule,
     pub from: Option<i32>,
     pub through: Option<i32>,
-    pub unshifted: crate::syntax::ast::Unshifted,
+    /// How it is observed, fixed by the calendar that declares it.
+    pub observe: Observe,
+}
+
+/// How a holiday is observed when it falls on a given weekday, worked out when its own
+/// calendar is flattened (an including calendar's rules never move it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Observe {
+    /// Moved by these shift rules: the holiday's own `observed` rules, or its calendar's
+    /// `shift` rules less the weekdays it is `unshifted` on.
+    Shifts(Vec<Shift>),
+    /// Kept on its day and, when that day is one of these weekdays, also observed on the
+    /// next day that is neither a weekend day nor taken by another holiday.
+    Substitute(Vec<Weekday>),
 }
 
 /// A calendar's rules after `include`s are flattened: what the checker hands to [`Calendar::build`].
@@ -134,7 +147,6 @@ pub(crate) struct CalendarSpec {
     pub years: (i32, i32),
     pub weekend: Vec<Weekday>,
     pub holidays: Vec<HolidaySpec>,
-    pub shifts: Vec<Shift>,
     pub closed: Vec<(NaiveDate, Arc<str>)>,
     pub open: Vec<NaiveDate>,
 }
@@ -201,34 +213,16 @@ impl Calendar {
                 offs: Vec::new(),
                 moved: Vec::new(),
             };
-            // A holiday of the year before or after may be observed in this one
-            // (New Year's Day on a Saturday, observed on Friday, December 31).
-            for h in &spec.holidays {
-                for own_year in [year - 1, year, year + 1] {
-                    if h.from.is_some_and(|f| own_year < f)
-                        || h.through.is_some_and(|t| own_year > t)
-                    {
-                        continue;
-                    }
-                    let Some(actual) = holiday_date(h.rule, own_year) else {
-                        continue;
-                    };
-                    let observed = if h.unshifted.keeps(actual.weekday()) {
-                        actual
-                    } else {
-                        shifted(actual, &spec.shifts)
-                    };
-                    if observed != actual && actual.year() == year {
-                        table.moved.push((actual.ordinal0(), h.name.clone()));
-                    }
-                    if observed.year() != year {
-                        continue;
-                    }
+            for day in observances(spec, &weekend, year) {
+                if day.moved && day.actual.year() == year {
+                    table.moved.push((day.actual.ordinal0(), day.name.clone()));
+                }
+                if day.observed.year() == year {
                     table.offs.push((
-                        observed.ordinal0(),
+                        day.observed.ordinal0(),
                         DayOff::Holiday {
-                            name: h.name.clone(),
-                            observed_for: (observed != actual).then_some(actual),
+                            name: day.name,
+                            observed_for: (day.observed != day.actual).then_some(day.actual),
                         },
                     ));
                 }
@@ -592,6 +586,35 @@ fn holiday_date(rule: DateRule, year: i32) -> Option<NaiveDate> {
             }
             Some(d)
         }
+        DateRule::Relative {
+            nth,
+            weekday,
+            relation,
+            month,
+            day,
+        } => {
+            let from = NaiveDate::from_ymd_opt(year, month, day)?;
+            let (mut d, forward) = match relation {
+                Relation::Before => (from.pred_opt()?, false),
+                Relation::OnOrBefore => (from, false),
+                Relation::After => (from.succ_opt()?, true),
+                Relation::OnOrAfter => (from, true),
+            };
+            let mut left = nth;
+            loop {
+                if d.weekday() == weekday {
+                    left = left.saturating_sub(1);
+                    if left == 0 {
+                        return Some(d);
+                    }
+                }
+                d = if forward {
+                    d.succ_opt()?
+                } else {
+                    d.pred_opt()?
+                };
+            }
+        }
         DateRule::Easter(offset) => {
             let easter = western_easter(year)?;
             if offset >= 0 {
@@ -620,6 +643,86 @@ fn western_easter(year: i32) -> Option<NaiveDate> {
     let month = (h + l - 7 * m + 114) / 31;
     let day = (h + l - 7 * m + 114) % 31 + 1;
     NaiveDate::from_ymd_opt(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?)
+}
+
+/// A day a holiday closes: its own (`observed == actual`), or another it is observed on.
+struct Observance {
+    name: Arc<str>,
+    actual: NaiveDate,
+    observed: NaiveDate,
+    /// The holiday is observed on `observed` instead of its own day.
+    moved: bool,
+}
+
+/// The days the holidays of `year`, and those of the years either side that may be observed
+/// in it (New Year's Day on a Saturday, observed on Friday, December 31), close. Shift rules
+/// move holidays first; then each holiday with substitutes, in the order of its own date,
+/// takes the next day not a weekend day and not taken by a holiday or an earlier substitute
+/// (Christmas Day on a Saturday and Boxing Day on a Sunday: Monday and Tuesday).
+fn observances(spec: &CalendarSpec, weekend: &[bool; 7], year: i32) -> Vec<Observance> {
+    let mut days = Vec::new();
+    let mut substitutes = Vec::new();
+    for h in &spec.holidays {
+        for own_year in [year - 1, year, year + 1] {
+            if h.from.is_some_and(|f| own_year < f) || h.through.is_some_and(|t| own_year > t) {
+                continue;
+            }
+            let Some(actual) = holiday_date(h.rule, own_year) else {
+                continue;
+            };
+            match &h.observe {
+                Observe::Shifts(shifts) => {
+                    let observed = shifted(actual, shifts);
+                    days.push(Observance {
+                        name: h.name.clone(),
+                        actual,
+                        observed,
+                        moved: observed != actual,
+                    });
+                }
+                Observe::Substitute(on) => {
+                    days.push(Observance {
+                        name: h.name.clone(),
+                        actual,
+                        observed: actual,
+                        moved: false,
+                    });
+                    if on.contains(&actual.weekday()) {
+                        substitutes.push((actual, h.name.clone()));
+                    }
+                }
+            }
+        }
+    }
+    let mut taken: Vec<NaiveDate> = days.iter().map(|d| d.observed).collect();
+    taken.extend(days.iter().map(|d| d.actual));
+    substitutes.sort_by_key(|(actual, _)| *actual);
+    let is_weekend = |d: NaiveDate| {
+        weekend
+            .get(d.weekday().num_days_from_monday() as usize)
+            .copied()
+            .unwrap_or(false)
+    };
+    for (actual, name) in substitutes {
+        let mut day = actual.succ_opt();
+        // A week of weekend days and holidays in a row is more than any calendar declares.
+        for _ in 0..14 {
+            let Some(d) = day else { break };
+            if is_weekend(d) || taken.contains(&d) {
+                day = d.succ_opt();
+                continue;
+            }
+            taken.push(d);
+            days.push(Observance {
+                name: name.clone(),
+                actual,
+                observed: d,
+                moved: false,
+            });
+            break;
+        }
+    }
+    days
 }
 
 /// Where a holiday on `date` is observed under the shift rules.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::calendar::{Calendar, CalendarSpec, HolidaySpec};
+use crate::calendar::{Calendar, CalendarSpec, HolidaySpec, Observe};
 use crate::model::*;
 use crate::syntax::ast::{self, Cmp, RuleKind, Span, Spanned};
 
@@ -405,13 +405,14 @@ impl Checker {
             years: (0, -1),
             weekend: Vec::new(),
             holidays: Vec::new(),
-            shifts: Vec::new(),
             closed: Vec::new(),
             open: Vec::new(),
         };
         let mut years_span = None;
         let mut ok = true;
         let mut ranges = Vec::new();
+        let mut own_holidays = Vec::new();
+        let mut shifts = Vec::new();
         for item in &decl.items {
             match item {
                 ast::CalendarItem::Include(name) => {
@@ -465,11 +466,8 @@ impl Checker {
                     if spec.weekend.is_empty() {
                         spec.weekend = base.weekend;
                     }
+                    // Its holidays come observed as its own rules say.
                     add_new(&mut spec.holidays, base.holidays);
-                    for s in base.shifts {
-                        spec.shifts.retain(|own| own.from != s.from);
-                        spec.shifts.push(s);
-                    }
                     add_new(&mut spec.closed, base.closed);
                     add_new(&mut spec.open, base.open);
                 }
@@ -486,17 +484,20 @@ impl Checker {
                 ast::CalendarItem::Weekend(days) => {
                     spec.weekend = days.iter().map(|d| d.node).collect();
                 }
-                ast::CalendarItem::Holiday(h) => spec.holidays.push(HolidaySpec {
-                    name: h.name.node.as_str().into(),
-                    rule: h.rule.node,
-                    from: h.from.as_ref().map(|y| y.node),
-                    through: h.through.as_ref().map(|y| y.node),
-                    unshifted: h.unshifted.clone(),
-                }),
-                ast::CalendarItem::Shift(s) => {
-                    spec.shifts.retain(|own| own.from != s.node.from);
-                    spec.shifts.push(s.node);
+                ast::CalendarItem::Holiday(h) => {
+                    if !self.one_shift_per_weekday(source, &h.observed) {
+                        ok = false;
+                    }
+                    own_holidays.push((spec.holidays.len(), h));
+                    spec.holidays.push(HolidaySpec {
+                        name: h.name.node.as_str().into(),
+                        rule: h.rule.node,
+                        from: h.from.as_ref().map(|y| y.node),
+                        through: h.through.as_ref().map(|y| y.node),
+                        observe: Observe::Shifts(Vec::new()),
+                    });
                 }
+                ast::CalendarItem::Shift(s) => shifts.push(s.clone()),
                 ast::CalendarItem::Closed(c) => {
                     let last = c.through.as_ref().map_or(c.from.node, |t| t.node);
                     if last < c.from.node {
@@ -542,8 +543,30 @@ impl Checker {
                 }
             }
         }
+        if !self.one_shift_per_weekday(source, &shifts) {
+            ok = false;
+        }
         if !ok {
             return None;
+        }
+        // This calendar's holidays are observed by their own rules, else by its shifts.
+        for (n, h) in own_holidays {
+            let observe = if let Some(on) = &h.substitute {
+                let days: Vec<chrono::Weekday> = if on.node.is_empty() {
+                    spec.weekend.clone()
+                } else {
+                    on.node.iter().map(|d| d.node).collect()
+                };
+                Observe::Substitute(days)
+            } else if !h.observed.is_empty() {
+                Observe::Shifts(h.observed.iter().map(|s| s.node).collect())
+            } else {
+                let kept = shifts.iter().map(|s| s.node);
+                Observe::Shifts(kept.filter(|s| !h.unshifted.keeps(s.from)).collect())
+            };
+            if let Some(spec_h) = spec.holidays.get_mut(n) {
+                spec_h.observe = observe;
+            }
         }
         for (from, last, reason) in ranges {
             let reason: std::sync::Arc<str> = reason.into();
@@ -554,6 +577,24 @@ impl Checker {
             }
         }
         Some(spec)
+    }
+
+    /// Shift rules for one weekday at most: a second is an error at its place.
+    fn one_shift_per_weekday(&mut self, source: usize, shifts: &[Spanned<ast::Shift>]) -> bool {
+        let mut ok = true;
+        for (n, s) in shifts.iter().enumerate() {
+            let first = shifts.iter().take(n).find(|f| f.node.from == s.node.from);
+            if let Some(first) = first {
+                let kind = CheckErrorKind::Duplicate {
+                    what: "shift for",
+                    name: crate::calendar::weekday_name(s.node.from).to_lowercase(),
+                    first: first.span,
+                };
+                self.error(source, s.span, kind);
+                ok = false;
+            }
+        }
+        ok
     }
 
     fn agreement(

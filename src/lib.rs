@@ -72,6 +72,26 @@ pub const BUILTIN_CALENDARS: &[(&str, &str)] = &[
         "rules/calendars/nyse.rules",
         include_str!("../rules/calendars/nyse.rules"),
     ),
+    (
+        "rules/calendars/ca-bc.rules",
+        include_str!("../rules/calendars/ca-bc.rules"),
+    ),
+    (
+        "rules/calendars/ca-on.rules",
+        include_str!("../rules/calendars/ca-on.rules"),
+    ),
+    (
+        "rules/calendars/gb-eng.rules",
+        include_str!("../rules/calendars/gb-eng.rules"),
+    ),
+    (
+        "rules/calendars/gb-sct.rules",
+        include_str!("../rules/calendars/gb-sct.rules"),
+    ),
+    (
+        "rules/calendars/target2.rules",
+        include_str!("../rules/calendars/target2.rules"),
+    ),
 ];
 
 /// The largest rules file read, in bytes: far beyond any agreement's, and small enough that

@@ -421,7 +421,8 @@ pub enum CalendarItem {
     Open(Closure),
 }
 
-/// `holiday "name" on rule [from Y] [through Y] [unshifted [on weekday, ...]]`
+/// `holiday "name" on rule [from Y] [through Y] [unshifted [on weekday, ...] | observed
+/// shift, ... | substitute [on weekday, ...]]`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holiday {
     /// The holiday's name.
@@ -435,6 +436,13 @@ pub struct Holiday {
     /// `unshifted`: the calendar's shift rules do not move it (from any weekday, or only
     /// from the weekdays listed after `on`).
     pub unshifted: Unshifted,
+    /// `observed sunday => following monday, ...`: the holiday's own shift rules, which
+    /// replace the calendar's for it.
+    pub observed: Vec<Spanned<Shift>>,
+    /// `substitute [on saturday, sunday]`: on those weekdays (the calendar's weekend days
+    /// when none are listed) the holiday is also observed on the next day that is neither a
+    /// weekend day nor a day another holiday already takes.
+    pub substitute: Option<Spanned<Vec<Spanned<Weekday>>>>,
 }
 
 /// Which of a holiday's weekdays the calendar's shift rules leave alone.
@@ -481,10 +489,49 @@ pub enum DateRule {
     },
     /// `easter -2`: days from Western Easter Sunday.
     Easter(i32),
+    /// `monday before may 25`, `first monday after august 1`: the `nth` such weekday
+    /// counted from a fixed date, away from it.
+    Relative {
+        /// 1 to 5.
+        nth: u8,
+        /// The weekday.
+        weekday: Weekday,
+        /// Which way, and whether the date itself counts.
+        relation: Relation,
+        /// 1 to 12.
+        month: u32,
+        /// 1 to 31.
+        day: u32,
+    },
+}
+
+/// Where a [`DateRule::Relative`] counts from its date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Relation {
+    /// `before`: strictly earlier.
+    Before,
+    /// `on-or-before`: the date itself or earlier.
+    OnOrBefore,
+    /// `after`: strictly later.
+    After,
+    /// `on-or-after`: the date itself or later.
+    OnOrAfter,
+}
+
+impl Relation {
+    /// The word written in the rule language.
+    pub fn word(self) -> &'static str {
+        match self {
+            Relation::Before => "before",
+            Relation::OnOrBefore => "on-or-before",
+            Relation::After => "after",
+            Relation::OnOrAfter => "on-or-after",
+        }
+    }
 }
 
 /// `shift saturday => preceding friday`
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Shift {
     /// A holiday falling on this weekday...
     pub from: Weekday,

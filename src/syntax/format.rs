@@ -490,6 +490,27 @@ fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
                         format!("{ordinal} {} of {}", weekday(w), month(m))
                     }
                     DateRule::Easter(n) => format!("easter {n}"),
+                    DateRule::Relative {
+                        nth,
+                        weekday: w,
+                        relation,
+                        month: m,
+                        day,
+                    } => {
+                        let ordinal = match nth {
+                            1 => "",
+                            2 => "second ",
+                            3 => "third ",
+                            4 => "fourth ",
+                            _ => "fifth ",
+                        };
+                        format!(
+                            "{ordinal}{} {} {} {day}",
+                            weekday(w),
+                            relation.word(),
+                            month(m)
+                        )
+                    }
                 };
                 let mut text = format!("holiday {} on {rule}", quote(&h.name.node));
                 let mut end = h.rule.span.end;
@@ -501,32 +522,39 @@ fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
                     text.push_str(&format!(" through {:04}", y.node));
                     end = y.span.end;
                 }
+                let days = |days: &[Spanned<Weekday>]| {
+                    let names: Vec<&str> = days.iter().map(|d| weekday(d.node)).collect();
+                    names.join(", ")
+                };
                 match &h.unshifted {
                     Unshifted::No => {}
                     Unshifted::Always => text.push_str(" unshifted"),
-                    Unshifted::On(days) => {
-                        let names: Vec<&str> = days.iter().map(|d| weekday(d.node)).collect();
-                        text.push_str(&format!(" unshifted on {}", names.join(", ")));
+                    Unshifted::On(on) => text.push_str(&format!(" unshifted on {}", days(on))),
+                }
+                if let Some(on) = &h.substitute {
+                    text.push_str(" substitute");
+                    if !on.node.is_empty() {
+                        text.push_str(&format!(" on {}", days(&on.node)));
                     }
                 }
+                for (n, s) in h.observed.iter().enumerate() {
+                    text.push_str(if n == 0 { " observed " } else { ", " });
+                    text.push_str(&shift_words(s.node));
+                }
+                if let Unshifted::On(on) = &h.unshifted {
+                    end = end.max(on.last().map_or(end, |d| d.span.end));
+                }
+                if let Some(on) = &h.substitute {
+                    end = end.max(on.span.end);
+                }
+                end = end.max(h.observed.last().map_or(end, |s| s.span.end));
                 (h.name.span.start, end, text)
             }
-            CalendarItem::Shift(s) => {
-                let dir = if s.node.following {
-                    "following"
-                } else {
-                    "preceding"
-                };
-                (
-                    s.span.start,
-                    s.span.end,
-                    format!(
-                        "shift {} => {dir} {}",
-                        weekday(s.node.from),
-                        weekday(s.node.to)
-                    ),
-                )
-            }
+            CalendarItem::Shift(s) => (
+                s.span.start,
+                s.span.end,
+                format!("shift {}", shift_words(s.node)),
+            ),
             CalendarItem::Closed(cl) | CalendarItem::Open(cl) => {
                 let keyword = if matches!(item, CalendarItem::Closed(_)) {
                     "closed"
@@ -548,4 +576,14 @@ fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
     }
     comments.rest(c.span.end, 1, out);
     out.push_str("}\n");
+}
+
+/// `sunday => following monday`
+fn shift_words(s: Shift) -> String {
+    let dir = if s.following {
+        "following"
+    } else {
+        "preceding"
+    };
+    format!("{} => {dir} {}", weekday(s.from), weekday(s.to))
 }

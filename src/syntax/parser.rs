@@ -372,6 +372,47 @@ fn month(i: &str) -> Res<'_, u32> {
     }
 }
 
+/// A day of `month` that exists in some year (February 29 does).
+fn day_of_month(i: &str, month: u32) -> Res<'_, u32> {
+    let day_at = ws(i);
+    let (r, day) = integer(i)?;
+    if !(1..=31).contains(&day) || NaiveDate::from_ymd_opt(2000, month, day).is_none() {
+        let len = day_at.len() - r.len();
+        return Err(NomErr::Failure(PErr::invalid(
+            day_at,
+            len,
+            "day of the month",
+            "that month has no such day",
+        )));
+    }
+    Ok((r, day))
+}
+
+// shift ::= weekday "=>" ("following" | "preceding") weekday
+fn shift(i: &str) -> Res<'_, Shift> {
+    let (i, from) = weekday(i)?;
+    let (i, _) = sym!("=>")(i)?;
+    let (i, following) = match word(i) {
+        Ok((r, "following")) => (r, true),
+        Ok((r, "preceding")) => (r, false),
+        _ => {
+            return Err(NomErr::Error(expected_any(
+                ws(i),
+                &["`following`", "`preceding`"],
+            )));
+        }
+    };
+    let (i, to) = weekday(i)?;
+    Ok((
+        i,
+        Shift {
+            from,
+            to,
+            following,
+        },
+    ))
+}
+
 /// Offsets and spans: every input slice is a suffix of `src`.
 struct Cx<'a> {
     src: &'a str,
@@ -1013,8 +1054,8 @@ impl<'a> Cx<'a> {
     //                 | "weekend" weekday ("," weekday)*
     //                 | "include" name
     //                 | "holiday" string "on" date-rule ("from" year)? ("through" year)?
-    //                   ("unshifted" ("on" weekday ("," weekday)*)?)?
-    //                 | "shift" weekday "=>" ("following" | "preceding") weekday
+    //                   observance?
+    //                 | "shift" shift
     //                 | "closed" date ("through" date)? string
     //                 | "open" date string
     fn calendar_item(&self, i: &'a str) -> Res<'a, CalendarItem> {
@@ -1053,30 +1094,7 @@ impl<'a> Cx<'a> {
             }
             "include" => commit(self.name(rest)).map(|(r, n)| (r, CalendarItem::Include(n))),
             "holiday" => commit(self.holiday(rest)).map(|(r, h)| (r, CalendarItem::Holiday(h))),
-            "shift" => commit(self.spanned(rest, |i| {
-                let (i, from) = weekday(i)?;
-                let (i, _) = sym!("=>")(i)?;
-                let (i, following) = match word(i) {
-                    Ok((r, "following")) => (r, true),
-                    Ok((r, "preceding")) => (r, false),
-                    _ => {
-                        return Err(NomErr::Error(expected_any(
-                            ws(i),
-                            &["`following`", "`preceding`"],
-                        )));
-                    }
-                };
-                let (i, to) = weekday(i)?;
-                Ok((
-                    i,
-                    Shift {
-                        from,
-                        to,
-                        following,
-                    },
-                ))
-            }))
-            .map(|(r, s)| (r, CalendarItem::Shift(s))),
+            "shift" => commit(self.spanned(rest, shift)).map(|(r, s)| (r, CalendarItem::Shift(s))),
             "closed" => commit(self.closure(rest, true)).map(|(r, c)| (r, CalendarItem::Closed(c))),
             "open" => commit(self.closure(rest, false)).map(|(r, c)| (r, CalendarItem::Open(c))),
             _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
@@ -1101,21 +1119,37 @@ impl<'a> Cx<'a> {
             }
             Err(_) => (i, None),
         };
-        let (i, unshifted) = match kw!("unshifted")(i) {
-            Ok((r, _)) => match kw!("on")(r) {
-                Ok((r, _)) => {
-                    let (mut r, first) = commit(self.spanned(r, weekday))?;
-                    let mut days = vec![first];
-                    while let Ok((r2, _)) = sym!(",")(r) {
-                        let (r2, d) = commit(self.spanned(r2, weekday))?;
-                        days.push(d);
-                        r = r2;
-                    }
-                    (r, Unshifted::On(days))
+        let mut unshifted = Unshifted::No;
+        let mut observed = Vec::new();
+        let mut substitute = None;
+        let i = if let Ok((r, _)) = kw!("unshifted")(i) {
+            let (r, days) = self.weekdays_after_on(r)?;
+            unshifted = match days {
+                Some(days) => Unshifted::On(days),
+                None => Unshifted::Always,
+            };
+            r
+        } else if kw!("substitute")(i).is_ok() {
+            let (r, days) = self.spanned(i, |i| {
+                let (r, _) = kw!("substitute")(i)?;
+                let (r, days) = self.weekdays_after_on(r)?;
+                Ok((r, days.unwrap_or_default()))
+            })?;
+            substitute = Some(days);
+            r
+        } else if let Ok((mut r, _)) = kw!("observed")(i) {
+            loop {
+                let (r2, s) = commit(self.spanned(r, shift))?;
+                observed.push(s);
+                r = r2;
+                match sym!(",")(r) {
+                    Ok((r2, _)) => r = r2,
+                    Err(_) => break,
                 }
-                Err(_) => (r, Unshifted::Always),
-            },
-            Err(_) => (i, Unshifted::No),
+            }
+            r
+        } else {
+            i
         };
         Ok((
             i,
@@ -1125,12 +1159,30 @@ impl<'a> Cx<'a> {
                 from,
                 through,
                 unshifted,
+                observed,
+                substitute,
             },
         ))
     }
 
+    /// `("on" weekday ("," weekday)*)?`
+    fn weekdays_after_on(&self, i: &'a str) -> Res<'a, Option<Vec<Spanned<Weekday>>>> {
+        let Ok((r, _)) = kw!("on")(i) else {
+            return Ok((i, None));
+        };
+        let (mut r, first) = commit(self.spanned(r, weekday))?;
+        let mut days = vec![first];
+        while let Ok((r2, _)) = sym!(",")(r) {
+            let (r2, d) = commit(self.spanned(r2, weekday))?;
+            days.push(d);
+            r = r2;
+        }
+        Ok((r, Some(days)))
+    }
+
     // date-rule ::= month day-of-month
-    //             | ("first" | "second" | "third" | "fourth" | "fifth" | "last") weekday "of" month
+    //             | ordinal weekday "of" month
+    //             | ordinal? weekday relation month day-of-month
     //             | "easter" signed-integer
     fn date_rule(&self, i: &'a str) -> Res<'a, DateRule> {
         const ORDINALS: [(&str, Option<u8>); 6] = [
@@ -1147,18 +1199,28 @@ impl<'a> Cx<'a> {
             let (r, offset) = signed_integer(r)?;
             return Ok((r, DateRule::Easter(offset)));
         }
+        if WEEKDAY_NAMES.iter().any(|(name, _)| *name == w) {
+            let (r, weekday) = weekday(i)?;
+            return self.relative(r, 1, weekday);
+        }
         if let Some((_, nth)) = ORDINALS.iter().find(|(name, _)| *name == w) {
             let (r, weekday) = weekday(r)?;
-            let (r, _) = kw!("of")(r)?;
-            let (r, month) = month(r)?;
-            return Ok((
-                r,
-                DateRule::Nth {
-                    nth: *nth,
-                    weekday,
-                    month,
-                },
-            ));
+            if let Ok((r, _)) = kw!("of")(r) {
+                let (r, month) = month(r)?;
+                return Ok((
+                    r,
+                    DateRule::Nth {
+                        nth: *nth,
+                        weekday,
+                        month,
+                    },
+                ));
+            }
+            let Some(nth) = nth else {
+                // `last monday before ...` is the first one before it.
+                return Err(NomErr::Error(PErr::expected(ws(r), "`of`")));
+            };
+            return self.relative(r, *nth, weekday);
         }
         let (r, month) = month(i).map_err(|_| {
             NomErr::Error(expected_any(
@@ -1169,18 +1231,51 @@ impl<'a> Cx<'a> {
                 ],
             ))
         })?;
-        let day_at = ws(r);
-        let (r, day) = integer(r)?;
-        if !(1..=31).contains(&day) || NaiveDate::from_ymd_opt(2000, month, day).is_none() {
-            let len = day_at.len() - r.len();
-            return Err(NomErr::Failure(PErr::invalid(
-                day_at,
-                len,
-                "day of the month",
-                "that month has no such day",
-            )));
-        }
+        let (r, day) = day_of_month(r, month)?;
         Ok((r, DateRule::Fixed { month, day }))
+    }
+
+    // relation ::= "before" | "on-or-before" | "after" | "on-or-after"
+    fn relative(&self, i: &'a str, nth: u8, weekday: Weekday) -> Res<'a, DateRule> {
+        const RELATIONS: [(&str, Relation); 4] = [
+            ("before", Relation::Before),
+            ("on-or-before", Relation::OnOrBefore),
+            ("after", Relation::After),
+            ("on-or-after", Relation::OnOrAfter),
+        ];
+        let at = ws(i);
+        let found = word(at).ok().and_then(|(r, w)| {
+            RELATIONS
+                .iter()
+                .find(|(n, _)| *n == w)
+                .map(|(_, rel)| (r, *rel))
+        });
+        let Some((r, relation)) = found else {
+            if kw!("of")(at).is_ok() {
+                return Err(NomErr::Failure(PErr::invalid(
+                    at,
+                    2,
+                    "date rule",
+                    "a weekday of a month needs its place first, as in `first monday of may`",
+                )));
+            }
+            return Err(NomErr::Failure(expected_any(
+                at,
+                &["`before`", "`on-or-before`", "`after`", "`on-or-after`"],
+            )));
+        };
+        let (r, month) = commit(month(r))?;
+        let (r, day) = day_of_month(r, month)?;
+        Ok((
+            r,
+            DateRule::Relative {
+                nth,
+                weekday,
+                relation,
+                month,
+                day,
+            },
+        ))
     }
 
     fn closure(&self, i: &'a str, range: bool) -> Res<'a, Closure> {

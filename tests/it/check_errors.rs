@@ -305,3 +305,50 @@ fn includes_nested_too_deep_are_an_error() {
     let errors = errors(&text);
     assert!(errors.contains("goes deeper than 64 calendars"), "{errors}");
 }
+
+#[test]
+fn two_shifts_for_one_weekday() {
+    let text = r#"calendar c "c" {
+  years 2000 through 2030
+  holiday "H" on july 4 observed sunday => following monday, sunday => following tuesday
+  shift saturday => preceding friday
+  shift saturday => following monday
+}
+"#;
+    insta::assert_snapshot!(errors(text), @r#"
+    error: shift for `sunday` is declared twice
+     --> test.rules:3:62
+      |
+    3 |   holiday "H" on july 4 observed sunday => following monday, sunday => following tuesday
+      |                                                              ^^^^^^^^^^^^^^^^^^^^^^^^^^^
+     --> test.rules:3:34
+      |
+    3 |   holiday "H" on july 4 observed sunday => following monday, sunday => following tuesday
+      |                                  ^^^^^^^^^^^^^^^^^^^^^^^^^^ first declared here
+    help: remove or rename one of them
+
+    error: shift for `saturday` is declared twice
+     --> test.rules:5:9
+      |
+    5 |   shift saturday => following monday
+      |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+     --> test.rules:4:9
+      |
+    4 |   shift saturday => preceding friday
+      |         ^^^^^^^^^^^^^^^^^^^^^^^^^^^^ first declared here
+    help: remove or rename one of them
+    "#);
+}
+
+#[test]
+fn a_relative_date_rule_needs_its_direction() {
+    let text =
+        "calendar c \"c\" {\n  years 2000 through 2030\n  holiday \"H\" on monday of may\n}\n";
+    insta::assert_snapshot!(errors(text), @r#"
+    error: invalid date rule `of`: a weekday of a month needs its place first, as in `first monday of may`
+     --> test.rules:3:25
+      |
+    3 |   holiday "H" on monday of may
+      |                         ^^
+    "#);
+}
