@@ -1148,6 +1148,7 @@ impl Checker {
             cite: rule.cite.node.as_str().into(),
             conditions,
             outcome: rule.outcome.node,
+            reason: rule.reason.as_ref().map(|r| r.node.as_str().into()),
         };
         // The agreement's own calendar, when it names one (else it is already an error).
         let why = own

@@ -70,12 +70,16 @@ pub struct Row {
     pub clauses: Vec<String>,
     /// For a gap, the gap rule that fills it (`None`: nothing does).
     pub gap_rule: Option<String>,
+    /// The rule that decides a notice of the row is not a valid one (`no-effect`): the
+    /// row is covered, by that rule, and is not a gap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid_by: Option<String>,
 }
 
 impl Row {
-    /// No clause applies.
+    /// No clause applies and no rule says the notice is not a valid one.
     pub fn is_gap(&self) -> bool {
-        self.clauses.is_empty()
+        self.clauses.is_empty() && self.invalid_by.is_none()
     }
 
     /// Two or more clauses apply.
@@ -121,8 +125,9 @@ impl Coverage {
     }
 }
 
-/// A cell's answer: the clauses that apply and the gap rule that fills it.
-type Answer = (Vec<String>, Option<String>);
+/// A cell's answer: the clauses that apply, the gap rule that fills it, and the rule that
+/// decides its notices are not valid ones.
+type Answer = (Vec<String>, Option<String>, Option<String>);
 
 /// Rows of a table: a label per axis, and the answer.
 type Rows = Vec<(Vec<Label>, Answer)>;
@@ -265,9 +270,16 @@ impl Table<'_> {
             .iter()
             .filter_map(|n| label(notice.clauses.get(*n)))
             .collect();
+        let invalid_by = self.plan.no_effect_decides(&decision).and_then(|n| {
+            match n.checked_sub(self.plan.clauses) {
+                None => label(notice.clauses.get(n)),
+                Some(g) => label(notice.gaps.get(g)),
+            }
+        });
         (
             clauses,
             decision.gap.and_then(|g| label(notice.gaps.get(g))),
+            invalid_by,
         )
     }
 
@@ -376,8 +388,8 @@ impl Rules {
                 method: m,
                 axes: axes.clone(),
             };
-            for (labels, (clauses, gap_rule)) in table.rows(0, &mut Vec::new()) {
-                rows.push(row(plan, &method.name, &labels, clauses, gap_rule));
+            for (labels, answer) in table.rows(0, &mut Vec::new()) {
+                rows.push(row(plan, &method.name, &labels, answer));
             }
         }
         let without: Vec<String> = a
@@ -420,8 +432,7 @@ fn row(
     plan: &Plan,
     method: &str,
     labels: &[Label],
-    clauses: Vec<String>,
-    gap_rule: Option<String>,
+    (clauses, gap_rule, invalid_by): Answer,
 ) -> Row {
     let designated_fax = match labels.first() {
         Some(Label::One(Value::Fax(true))) => "yes",
@@ -456,6 +467,7 @@ fn row(
         readings,
         clauses,
         gap_rule,
+        invalid_by,
     }
 }
 
@@ -523,7 +535,9 @@ impl fmt::Display for Coverage {
         }
         writeln!(f, " clauses")?;
         for r in &self.rows {
-            let what = if r.is_gap() {
+            let what = if let Some(rule) = &r.invalid_by {
+                format!("not a valid notice, by `{rule}`")
+            } else if r.is_gap() {
                 match &r.gap_rule {
                     Some(g) => format!("GAP, filled by gap rule `{g}`"),
                     None => "GAP, not covered by any gap rule".to_string(),

@@ -86,6 +86,8 @@ pub struct RuleDef {
     pub(crate) cite: std::sync::Arc<str>,
     pub(crate) conditions: Vec<Cond>,
     pub(crate) outcome: Outcome,
+    /// For `no-effect "reason"`: why the notice is not valid.
+    pub(crate) reason: Option<std::sync::Arc<str>>,
 }
 
 /// A checked condition.

@@ -469,6 +469,7 @@ impl<'r> Batch<'r> {
             mine.effective += s.effective;
             mine.gap += s.gap;
             mine.pending += s.pending;
+            mine.invalid += s.invalid;
             mine.errors += s.errors;
             for (clause, n) in s.by_clause {
                 *mine.by_clause.entry(clause).or_default() += n;

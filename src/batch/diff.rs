@@ -8,7 +8,6 @@ use serde::Serialize;
 use super::chunks::{read_csv_records, read_line};
 use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome};
 use crate::eval::Shortcuts;
-use crate::eval::Status;
 use crate::model::Rules;
 
 /// One side of a change: a notice's resolution under one version of the rules.
@@ -34,11 +33,7 @@ impl Side {
                 deemed_date: answer.deemed_date,
                 effective_at: answer.effective_at,
                 clause: answer.clause.cloned(),
-                status: match status {
-                    Status::Effective => "effective",
-                    Status::Gap => "gap",
-                    Status::Pending => "pending",
-                },
+                status: status.word(),
                 error: None,
             },
             (e, _) => Side {

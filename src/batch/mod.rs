@@ -177,6 +177,8 @@ pub struct Summary {
     pub gap: u64,
     /// Records with status `pending`.
     pub pending: u64,
+    /// Records with status `invalid`.
+    pub invalid: u64,
     /// Records that could not be evaluated.
     pub errors: u64,
     /// Records per deciding clause or gap rule.
@@ -199,11 +201,16 @@ const ERRORS_LISTED: usize = 10;
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "records read: {}", self.records)?;
-        writeln!(
+        write!(
             f,
-            "status: effective {}, gap {}, pending {}, error {}",
-            self.effective, self.gap, self.pending, self.errors
+            "status: effective {}, gap {}, pending {}",
+            self.effective, self.gap, self.pending
         )?;
+        // Only rules with a `no-effect` outcome give `invalid`: shown when there are some.
+        if self.invalid > 0 {
+            write!(f, ", invalid {}", self.invalid)?;
+        }
+        writeln!(f, ", error {}", self.errors)?;
         if !self.by_clause.is_empty() {
             let by: Vec<String> = self
                 .by_clause

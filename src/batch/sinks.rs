@@ -168,6 +168,7 @@ pub(super) fn count(
         Some(Status::Effective) => &mut summary.effective,
         Some(Status::Gap) => &mut summary.gap,
         Some(Status::Pending) => &mut summary.pending,
+        Some(Status::Invalid) => &mut summary.invalid,
     } += 1;
     if let Some((_, n)) = clause.and_then(|c| by_clause.get_mut(c)) {
         *n += 1;
@@ -290,11 +291,7 @@ pub(super) fn counted(by_clause: &mut Vec<(Arc<str>, u64)>, clause: &Arc<str>) -
 
 /// A status as the output writes it.
 pub(super) fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Effective => "effective",
-        Status::Gap => "gap",
-        Status::Pending => "pending",
-    }
+    status.word()
 }
 
 /// The JSON record's id and line (in decimal).

@@ -150,15 +150,25 @@ pub enum Status {
     Gap,
     /// The deciding clause waits on an actual receipt that is not recorded.
     Pending,
+    /// The deciding rule says the notice is not a valid one (`no-effect`).
+    Invalid,
+}
+
+impl Status {
+    /// The status as the output writes it: `effective`, `gap`, `pending` or `invalid`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Effective => "effective",
+            Status::Gap => "gap",
+            Status::Pending => "pending",
+            Status::Invalid => "invalid",
+        }
+    }
 }
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Status::Effective => "effective",
-            Status::Gap => "gap",
-            Status::Pending => "pending",
-        })
+        f.write_str(self.word())
     }
 }
 
@@ -217,6 +227,13 @@ pub enum Warning {
         /// The rule.
         rule: String,
     },
+    /// The deciding rule says the notice is not a valid one.
+    NotValid {
+        /// The rule.
+        rule: String,
+        /// Its reason.
+        reason: std::sync::Arc<str>,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -248,6 +265,9 @@ impl fmt::Display for Warning {
                 f,
                 "`{rule}` also applies upon actual receipt, which is not recorded; an earlier receipt would decide instead"
             ),
+            Warning::NotValid { rule, reason } => {
+                write!(f, "not a valid notice under `{rule}`: {reason}")
+            }
         }
     }
 }
@@ -442,13 +462,18 @@ pub enum Deemed {
     },
     /// Waits on an actual receipt that is not recorded.
     AwaitingReceipt,
+    /// Not a valid notice (`no-effect`), for this reason.
+    NoEffect {
+        /// The rule's reason.
+        reason: std::sync::Arc<str>,
+    },
 }
 
 impl Deemed {
     pub(crate) fn instant(&self) -> Option<DateTime<FixedOffset>> {
         match self {
             Deemed::Date { effective_at, .. } => Some(*effective_at),
-            Deemed::AwaitingReceipt => None,
+            Deemed::AwaitingReceipt | Deemed::NoEffect { .. } => None,
         }
     }
 }

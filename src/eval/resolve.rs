@@ -484,6 +484,13 @@ pub(crate) fn finish(
             effective_at,
             ..
         } => (Some(deemed_date), Some(effective_at), status),
+        Deemed::NoEffect { reason } => {
+            warnings.push(Warning::NotValid {
+                rule: rule.label.to_string(),
+                reason,
+            });
+            (None, None, Status::Invalid)
+        }
         Deemed::AwaitingReceipt => {
             warnings.push(Warning::AwaitingReceipt {
                 rule: rule.label.to_string(),

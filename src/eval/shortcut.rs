@@ -576,6 +576,12 @@ impl<'r> Shortcuts<'r> {
                 plan,
                 gap: None,
             },
+            // `learn` keeps no class for a cell a `no-effect` rule may decide.
+            Deemed::NoEffect { .. } => {
+                return Err(EvalError::Uncovered {
+                    method: r.event.method.to_string(),
+                });
+            }
         })
     }
 
@@ -631,7 +637,14 @@ impl<'r> Shortcuts<'r> {
         }
         let decision = r.decide(located);
         let notice = &r.agreement.notice;
+        let plan = &r.agreement.plan;
+        // A `no-effect` outcome is answered by the full reading: the memo keeps dates.
+        let deciders = decision.applies.iter().copied();
+        let no_effect = deciders
+            .chain(decision.gap.map(|g| plan.clauses + g))
+            .any(|n| plan.rule(n).is_some_and(|r| r.outcome == Outcome::NoEffect));
         let class = match (decision.applies.as_slice(), decision.gap) {
+            _ if no_effect => Class::Full,
             ([], None) => Class::Full,
             ([], Some(gap)) => {
                 // The words of the gap warning, from this event's.

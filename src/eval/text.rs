@@ -5,7 +5,7 @@ use std::fmt;
 
 use chrono::{NaiveDate, NaiveTime};
 
-use super::{Deemed, Miss, Resolution, Status, Step, Test, label_list};
+use super::{Deemed, Miss, Resolution, Status, Step, Test, Warning, label_list};
 use crate::calendar::{DayOff, OutOfRange, weekday_date};
 use crate::words::{Render, display_by_render};
 
@@ -301,6 +301,16 @@ impl fmt::Display for Resolution {
                 weekday_date(date),
                 at.to_rfc3339()
             )?,
+            _ if self.status == Status::Invalid => {
+                let reason = self.warnings.iter().find_map(|w| match w {
+                    Warning::NotValid { reason, .. } => Some(reason),
+                    _ => None,
+                });
+                match reason {
+                    Some(reason) => writeln!(f, "not a valid notice under {by}: {reason}")?,
+                    None => writeln!(f, "not a valid notice under {by}")?,
+                }
+            }
             _ => writeln!(
                 f,
                 "not yet effective: {by} waits on actual receipt, which is not recorded"
@@ -370,6 +380,9 @@ impl fmt::Display for Resolution {
                                         days.join(", ")
                                     )?;
                                 }
+                            }
+                            Some(Deemed::NoEffect { reason }) => {
+                                writeln!(f, "  {:<10} => not a valid notice: {reason}", "")?;
                             }
                             Some(Deemed::AwaitingReceipt) => {
                                 writeln!(f, "  {:<10} => upon actual receipt, not recorded", "")?;

@@ -74,6 +74,8 @@ pub(crate) struct RulePlan {
     pub(crate) outcome_clock: Option<usize>,
     /// Its outcome.
     pub(crate) outcome: Outcome,
+    /// For `no-effect`: why the notice is not valid.
+    pub(crate) reason: Option<Arc<str>>,
 }
 
 /// A compiled condition.
@@ -630,10 +632,12 @@ fn compile_rule(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &Ru
     RulePlan {
         conds,
         outcome_clock: match runs_from(rule.outcome) {
-            Subject::Sent => sent,
-            Subject::Received => received,
+            Some(Subject::Sent) => sent,
+            Some(Subject::Received) => received,
+            None => None,
         },
         outcome: rule.outcome,
+        reason: rule.reason.clone(),
     }
 }
 

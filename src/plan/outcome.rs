@@ -4,7 +4,7 @@
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 
-use super::{Plan, RulePlan, subject_word};
+use super::{Decision, Plan, RulePlan, subject_word};
 use crate::calendar::weekday_date;
 use crate::eval::{Deemed, EvalError, Warning};
 use crate::model::{Agreement, PartyDef};
@@ -37,6 +37,7 @@ impl Plan {
         received: Option<DateTime<FixedOffset>>,
         words: bool,
     ) -> Result<Deemed, EvalError> {
+        let reason = rule.reason.clone();
         let cal = &agreement.calendar;
         let tz = self.outcome_zone(agreement, rule, party);
         let read_afresh;
@@ -51,7 +52,11 @@ impl Plan {
             Subject::Sent => Some(sent),
             Subject::Received => received,
         };
-        let subject = runs_from(rule.outcome);
+        let Some(subject) = runs_from(rule.outcome) else {
+            return Ok(Deemed::NoEffect {
+                reason: reason.unwrap_or_default(),
+            });
+        };
         let anchor = anchor_of(subject);
         let Some(anchor) = anchor else {
             return Ok(Deemed::AwaitingReceipt);
@@ -71,6 +76,11 @@ impl Plan {
                 date
             }
             Outcome::BusinessDaysAfter(n, _) => cal.nth_business_day_after(from, n)?,
+            Outcome::NoEffect => {
+                return Ok(Deemed::NoEffect {
+                    reason: reason.unwrap_or_default(),
+                });
+            }
             Outcome::DaysAfter(n, _) => {
                 let date = from
                     .checked_add_days(Days::new(u64::from(n)))
@@ -102,6 +112,26 @@ impl Plan {
         })
     }
 
+    /// The rule (at its place among the clauses then the gap rules) whose `no-effect`
+    /// outcome decides, by what [`Plan::pick`] makes of a decision: the gap rule; under
+    /// `first-of` the first clause that applies; else when every clause that applies has
+    /// one (a clause that gives a date or waits on a receipt is picked before it).
+    pub(crate) fn no_effect_decides(&self, decision: &Decision) -> Option<usize> {
+        let no_effect = |n: &usize| {
+            self.rule(*n)
+                .is_some_and(|r| r.outcome == Outcome::NoEffect)
+        };
+        let Some(&first) = decision.applies.first() else {
+            let n = self.clauses + decision.gap?;
+            return no_effect(&n).then_some(n);
+        };
+        let decides = match self.combinator {
+            Combinator::FirstOf => no_effect(&first),
+            _ => decision.applies.iter().all(no_effect),
+        };
+        decides.then_some(first)
+    }
+
     /// The deciding clause among those that apply, given their outcomes in the order
     /// written, under the combinator; with the warnings picking adds (a receipt not
     /// recorded that might decide earlier). `None` when none applies.
@@ -114,7 +144,17 @@ impl Plan {
         let mut first: Option<(usize, bool)> = None;
         let mut best: Option<(usize, Deemed)> = None;
         let mut pending = Vec::new();
+        let mut no_effect: Option<(usize, Deemed)> = None;
         for (n, deemed) in outcomes {
+            if matches!(deemed, Deemed::NoEffect { .. }) {
+                // Decides only when no clause that applies gives a date or waits on one;
+                // under first-of, when it is the first written.
+                if first.is_none() && self.combinator == Combinator::FirstOf {
+                    return Some((n, deemed));
+                }
+                no_effect.get_or_insert((n, deemed));
+                continue;
+            }
             let Some(at) = deemed.instant() else {
                 first.get_or_insert((n, true));
                 pending.push(n);
@@ -134,7 +174,9 @@ impl Plan {
                 best = Some((n, deemed));
             }
         }
-        let (first, first_pending) = first?;
+        let Some((first, first_pending)) = first else {
+            return no_effect;
+        };
         if self.combinator == Combinator::FirstOf && first_pending {
             return Some((first, Deemed::AwaitingReceipt));
         }
@@ -182,13 +224,17 @@ fn reading(
             weekday_date(from),
             weekday_date(date)
         ),
+        Outcome::NoEffect => String::new(),
     }
 }
 
-/// The instant an outcome runs from.
-pub(crate) fn runs_from(outcome: Outcome) -> Subject {
+/// The instant an outcome runs from; `None` for `no-effect`, which runs from none.
+pub(crate) fn runs_from(outcome: Outcome) -> Option<Subject> {
     match outcome {
-        Outcome::UponReceipt => Subject::Received,
-        Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => s,
+        Outcome::UponReceipt => Some(Subject::Received),
+        Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => {
+            Some(s)
+        }
+        Outcome::NoEffect => None,
     }
 }

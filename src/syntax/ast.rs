@@ -282,6 +282,8 @@ pub struct Rule {
     pub conditions: Vec<Spanned<Condition>>,
     /// What the rule makes the deemed date.
     pub outcome: Spanned<Outcome>,
+    /// For `no-effect "reason"`: why the notice is not valid.
+    pub reason: Option<Spanned<String>>,
     /// The keyword through the outcome.
     pub span: Span,
 }
@@ -385,6 +387,9 @@ pub enum Outcome {
     BusinessDaysAfter(u32, Subject),
     /// `N days after ...`: calendar days.
     DaysAfter(u32, Subject),
+    /// `no-effect "reason"`: not a valid notice (the reason is the rule's
+    /// [`Rule::reason`]).
+    NoEffect,
 }
 
 /// `calendar name "title" { ... }`

@@ -309,7 +309,12 @@ fn notice(n: &Notice, comments: &mut Comments<'_>, out: &mut String) {
                 rule.conditions.iter().map(|c| condition(&c.node)).collect();
             push_line(out, 3, &format!("when {}", conditions.join(", ")));
         }
-        push_line(out, 3, &format!("=> {}", outcome(rule.outcome.node)));
+        let mut then = format!("=> {}", outcome(rule.outcome.node));
+        if let Some(reason) = &rule.reason {
+            then.push(' ');
+            then.push_str(&quote(&reason.node));
+        }
+        push_line(out, 3, &then);
         last_end = rule.span.end;
     }
     comments.rest(closing(comments.src, last_end), 2, out);
@@ -374,6 +379,7 @@ fn outcome(o: Outcome) -> String {
         Outcome::BusinessDaysAfter(n, s) => format!("{n} business-days after {}", subject(s)),
         Outcome::DaysAfter(1, s) => format!("1 day after {}", subject(s)),
         Outcome::DaysAfter(n, s) => format!("{n} days after {}", subject(s)),
+        Outcome::NoEffect => "no-effect".into(),
     }
 }
 

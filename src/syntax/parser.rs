@@ -809,6 +809,13 @@ impl<'a> Cx<'a> {
             })
         }))?;
         let (i, outcome) = commit(self.spanned(i, |i| self.outcome(i)))?;
+        let (i, reason) = match outcome.node {
+            Outcome::NoEffect => {
+                let (i, reason) = commit(self.string(i))?;
+                (i, Some(reason))
+            }
+            _ => (i, None),
+        };
         Ok((
             i,
             Rule {
@@ -817,6 +824,7 @@ impl<'a> Cx<'a> {
                 cite,
                 conditions,
                 outcome,
+                reason,
                 span: Span::new(start, self.off(i)),
             },
         ))
@@ -978,8 +986,15 @@ impl<'a> Cx<'a> {
     //           | "same-day" ("of" subject)?
     //           | "next" "business-day" ("after" subject)?
     //           | integer ("business-day" | "business-days" | "day" | "days") "after" subject
+    //           | "no-effect" string                  # the string read by the rule parser
     fn outcome(&self, i: &'a str) -> Res<'a, Outcome> {
-        const EXPECTED: [&str; 4] = ["`upon`", "`same-day`", "`next`", "a number of days"];
+        const EXPECTED: [&str; 5] = [
+            "`upon`",
+            "`same-day`",
+            "`next`",
+            "a number of days",
+            "`no-effect`",
+        ];
         let subject = |i: &'a str| -> Res<'a, Subject> {
             match word(i) {
                 Ok((r, "sent")) => Ok((r, Subject::Sent)),
@@ -1013,6 +1028,7 @@ impl<'a> Cx<'a> {
         }
         match word(i) {
             Ok((r, "upon")) => commit(kw!("receipt")(r)).map(|(r, _)| (r, Outcome::UponReceipt)),
+            Ok((r, "no-effect")) => Ok((r, Outcome::NoEffect)),
             Ok((r, "same-day")) => match kw!("of")(r) {
                 Ok((r, _)) => commit(subject(r)).map(|(r, s)| (r, Outcome::SameDay(s))),
                 Err(_) => Ok((r, Outcome::SameDay(Subject::Sent))),

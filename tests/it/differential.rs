@@ -89,11 +89,12 @@ fn instant_strategy() -> impl Strategy<Value = Instant> {
 }
 
 fn outcome_strategy() -> impl Strategy<Value = Outcome> {
-    (0usize..4, 1u32..4, any::<bool>()).prop_map(|(kind, n, received)| match kind {
-        0 => Outcome::UponReceipt,
-        1 => Outcome::SameDay(subject(received)),
-        2 => Outcome::BusinessDaysAfter(n, subject(received)),
-        _ => Outcome::DaysAfter(n, subject(received)),
+    (0usize..9, 1u32..4, any::<bool>()).prop_map(|(kind, n, received)| match kind {
+        0 | 1 => Outcome::UponReceipt,
+        2 | 3 => Outcome::SameDay(subject(received)),
+        4 | 5 => Outcome::BusinessDaysAfter(n, subject(received)),
+        6 | 7 => Outcome::DaysAfter(n, subject(received)),
+        _ => Outcome::NoEffect,
     })
 }
 

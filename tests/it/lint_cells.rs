@@ -146,8 +146,11 @@ fn agree(rules: &Rules, recipients: &[&str]) -> Result<usize, String> {
             let answer = rules.evaluate_ref(event, false);
             let ok = match (&answer, row.clauses.as_slice(), &row.gap_rule) {
                 (Err(EvalError::Uncovered { .. }), [], None) => true,
+                // A `no-effect` rule's cells: lint says by which rule; the answer is invalid.
+                (Ok(r), _, _) if (r.status == Status::Invalid) != row.invalid_by.is_some() => false,
                 (Ok(r), [], Some(gap)) => {
-                    r.status == Status::Gap && r.clause.as_deref() == Some(gap)
+                    matches!(r.status, Status::Gap | Status::Invalid)
+                        && r.clause.as_deref() == Some(gap)
                 }
                 (Ok(r), clauses, _) if !clauses.is_empty() => {
                     r.status != Status::Gap

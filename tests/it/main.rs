@@ -18,6 +18,7 @@ mod differential;
 mod edges;
 mod files;
 mod format;
+mod generality;
 mod hostile;
 mod latest_send;
 mod lint_cells;

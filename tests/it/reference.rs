@@ -52,6 +52,7 @@ pub enum Outcome {
     SameDay(Subject),
     BusinessDaysAfter(u32, Subject),
     DaysAfter(u32, Subject),
+    NoEffect,
 }
 
 #[derive(Debug, Clone)]
@@ -196,6 +197,7 @@ impl Spec {
                         format!(" => {n} business-days after {}\n", subject_word(s))
                     }
                     Outcome::DaysAfter(n, s) => format!(" => {n} days after {}\n", subject_word(s)),
+                    Outcome::NoEffect => " => no-effect \"not a valid notice\"\n".to_string(),
                 };
             }
         }
@@ -262,6 +264,14 @@ fn start_of_day(tz: Tz, date: NaiveDate) -> Option<DateTime<FixedOffset>> {
             .earliest()
             .map(|t| t.fixed_offset())
     })
+}
+
+/// What an outcome makes of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Deemed {
+    Date(NaiveDate, DateTime<FixedOffset>),
+    Pending,
+    Invalid,
 }
 
 /// The reference reading of an event.
@@ -358,10 +368,11 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
     // What an outcome makes the date: on the zone of the rule's first condition on the
     // instant it runs from (else the agreement's), counted on the agreement's calendar,
     // effective at the date's first instant there, never before that instant.
-    let deem = |rule: &Rule| -> Result<Option<(NaiveDate, DateTime<FixedOffset>)>, &'static str> {
+    let deem = |rule: &Rule| -> Result<Deemed, &'static str> {
         let subject = match rule.outcome {
             Outcome::UponReceipt => Subject::Received,
             Outcome::SameDay(s) | Outcome::BusinessDaysAfter(_, s) | Outcome::DaysAfter(_, s) => s,
+            Outcome::NoEffect => return Ok(Deemed::Invalid),
         };
         let tz = rule
             .instants
@@ -369,7 +380,7 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
             .find(|i| i.subject == subject)
             .map_or(spec.tz, |i| zone(&i.zone));
         let Some(anchor) = instant(subject) else {
-            return Ok(None);
+            return Ok(Deemed::Pending);
         };
         let anchor = anchor.with_timezone(&tz).fixed_offset();
         let from = anchor.date_naive();
@@ -388,6 +399,7 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
                 cal.is_business_day(date).map_err(out)?;
                 date
             }
+            Outcome::NoEffect => unreachable!("answered above"),
         };
         let at = if date == from {
             anchor
@@ -396,28 +408,41 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
                 .ok_or("outside the calendar")?
                 .max(anchor)
         };
-        Ok(Some((date, at)))
+        Ok(Deemed::Date(date, at))
     };
-    let answer = |status: Status, rule: &Rule, d: Option<(NaiveDate, DateTime<FixedOffset>)>| {
+    let answer = |status: Status, rule: &Rule, d: Deemed| {
+        let dated = match d {
+            Deemed::Date(date, at) => Some((date, at)),
+            _ => None,
+        };
         Answer::Resolved {
             status: match (status, d) {
-                (Status::Effective, None) => Status::Pending,
+                (_, Deemed::Invalid) => Status::Invalid,
+                (Status::Effective, Deemed::Pending) => Status::Pending,
                 (s, _) => s,
             },
             clause: rule.label.clone(),
-            deemed_date: d.map(|d| d.0),
-            effective_at: d.map(|d| d.1.to_rfc3339()),
+            deemed_date: dated.map(|d| d.0),
+            effective_at: dated.map(|d| d.1.to_rfc3339()),
         }
     };
     let mut applied = Vec::new();
     for rule in spec.clauses.iter().filter(|r| holds(r)) {
         applied.push((rule, deem(rule)?));
     }
-    if let Some((first, first_deemed)) = applied.first() {
-        let dated = applied.iter().filter_map(|(r, d)| d.map(|d| (*r, d)));
-        if spec.combinator == Combinator::FirstOf {
-            return Ok(answer(Status::Effective, first, *first_deemed));
+    if spec.combinator == Combinator::FirstOf {
+        if let Some((first, deemed)) = applied.first() {
+            return Ok(answer(Status::Effective, first, *deemed));
         }
+    }
+    // A rule that says the notice is not valid decides only when no other applies.
+    let invalid = applied.iter().find(|(_, d)| *d == Deemed::Invalid).copied();
+    applied.retain(|(_, d)| *d != Deemed::Invalid);
+    if let Some((first, _)) = applied.first() {
+        let dated = applied.iter().filter_map(|(r, d)| match d {
+            Deemed::Date(date, at) => Some((*r, (*date, *at))),
+            _ => None,
+        });
         let mut best: Option<(&Rule, (NaiveDate, DateTime<FixedOffset>))> = None;
         for (r, d) in dated {
             // Ties go to the clause written first.
@@ -431,9 +456,12 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
             }
         }
         return Ok(match best {
-            Some((rule, d)) => answer(Status::Effective, rule, Some(d)),
-            None => answer(Status::Effective, first, None),
+            Some((rule, d)) => answer(Status::Effective, rule, Deemed::Date(d.0, d.1)),
+            None => answer(Status::Effective, first, Deemed::Pending),
         });
+    }
+    if let Some((rule, _)) = invalid {
+        return Ok(answer(Status::Effective, rule, Deemed::Invalid));
     }
     match spec.gaps.iter().find(|r| holds(r)) {
         Some(gap) => Ok(answer(Status::Gap, gap, deem(gap)?)),

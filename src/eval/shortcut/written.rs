@@ -708,7 +708,7 @@ impl Shortcuts<'_> {
                 false => Effective::At(time.instant()?),
             })
         };
-        let (subject, text) = match crate::plan::runs_from(outcome) {
+        let (subject, text) = match crate::plan::runs_from(outcome)? {
             Subject::Sent => (Subject::Sent, Some(sent)),
             Subject::Received => (Subject::Received, received.map(|(_, text)| text)),
         };
