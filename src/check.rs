@@ -1096,6 +1096,10 @@ impl Checker {
                             ..
                         }) => ZoneSel::Recipient,
                         Some(Spanned {
+                            node: ast::ZoneRef::Sender,
+                            ..
+                        }) => ZoneSel::Sender,
+                        Some(Spanned {
                             node: ast::ZoneRef::Named(name),
                             span,
                         }) => {

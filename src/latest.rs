@@ -88,7 +88,8 @@ impl Rules {
         for method in agreement.method_names() {
             let event = |sent: DateTime<FixedOffset>| Event {
                 method: method.to_string(),
-                sent,
+                sent: Some(sent),
+                from: None,
                 // Received the moment it is sent: a receipt can be no earlier, so a rule
                 // that runs from receipt is given its best case.
                 received: Some(sent),
@@ -184,7 +185,7 @@ impl Rules {
         // outcomes' days. A receipt is the sending here, so its clocks count alike.
         let mut zones: Vec<(Tz, Vec<NaiveTime>)> = vec![(agreement.tz, Vec::new())];
         for clock in &plan.clocks {
-            let tz = plan.zone_of(agreement, clock, party);
+            let tz = plan.zone_of(agreement, clock, crate::plan::Ends::to(party));
             match zones.iter_mut().find(|(z, _)| *z == tz) {
                 Some((_, cutoffs)) => cutoffs.extend(&clock.cutoffs),
                 None => zones.push((tz, clock.cutoffs.clone())),

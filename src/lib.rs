@@ -15,9 +15,10 @@
 //! let rules = deemed::Rules::default_rules().unwrap();
 //! let event = deemed::Event {
 //!     method: "courier".into(),
-//!     sent: DateTime::parse_from_rfc3339("2000-12-22T15:00:00-05:00").unwrap(),
+//!     sent: Some(DateTime::parse_from_rfc3339("2000-12-22T15:00:00-05:00").unwrap()),
 //!     received: None,
 //!     to: Some("montrose".into()),
+//!     from: None,
 //!     fax_number: None,
 //! };
 //! let resolution = rules.evaluate(&event).unwrap();

@@ -170,6 +170,7 @@ pub(crate) fn clock_name(clock: &ClockAxis) -> String {
         ZoneSel::Agreement => subject.to_string(),
         ZoneSel::Fixed(tz) => format!("{subject} in \"{}\"", tz.name()),
         ZoneSel::Recipient => format!("{subject} in recipient-time"),
+        ZoneSel::Sender => format!("{subject} in sender-time"),
     }
 }
 
@@ -249,6 +250,7 @@ impl Table<'_> {
         let cell = Cell {
             method: self.method,
             party: None,
+            sender: None,
             fax: if designated {
                 Fax::Designated
             } else {

@@ -136,6 +136,7 @@ pub(crate) enum ZoneSel {
     Agreement,
     Fixed(Tz),
     Recipient,
+    Sender,
 }
 
 impl Rules {
@@ -193,7 +194,7 @@ impl Rules {
 /// A name the rules do not know, with the ones they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownName {
-    /// `method`, `party` or `calendar`.
+    /// `method`, `party` (a recipient), `sender` or `calendar`.
     pub what: &'static str,
     /// The name given.
     pub name: String,
@@ -221,7 +222,7 @@ impl UnknownName {
             names.push(format!("and {} more", self.known.len() - LISTED));
         }
         let plural = match self.what {
-            "party" => "parties",
+            "party" | "sender" => "parties",
             "method" => "methods",
             "calendar" => "calendars",
             "clause" => "clauses",

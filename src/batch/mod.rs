@@ -447,6 +447,7 @@ impl<'r> Batch<'r> {
                 "sent" => &mut cols.sent,
                 "received" => &mut cols.received,
                 "to" => &mut cols.to,
+                "from" => &mut cols.from,
                 "fax_number" => &mut cols.fax_number,
                 _ => continue,
             };
@@ -462,7 +463,7 @@ impl<'r> Batch<'r> {
         if cols.method.is_none() {
             missing.push("method");
         }
-        if cols.sent.is_none() {
+        if cols.sent.is_none() && cols.received.is_none() {
             missing.push("sent");
         }
         if !missing.is_empty() {
@@ -508,9 +509,14 @@ impl<'r> Batch<'r> {
             Some(_) => Err(()),
         };
         let method = plain(f.method, scan::Fields::PLAIN_METHOD).ok()??;
-        let sent = plain(f.sent, scan::Fields::PLAIN_SENT).ok()??;
+        let sent = plain(f.sent, scan::Fields::PLAIN_SENT).ok()?;
         let received = plain(f.received, scan::Fields::PLAIN_RECEIVED).ok()?;
         let to = plain(f.to, scan::Fields::PLAIN_TO).ok()?;
+        let from = plain(f.from, scan::Fields::PLAIN_FROM).ok()?;
+        if sent.is_none() && received.is_none() {
+            // The general reading says which field is missing.
+            return None;
+        }
         let fax_number = plain(f.fax_number, scan::Fields::PLAIN_FAX_NUMBER).ok()?;
         let id = f.id.filter(|id| *id != "null");
         // An id a strict parser could not read back takes the general reading, which says so.
@@ -518,8 +524,14 @@ impl<'r> Batch<'r> {
             return None;
         }
         let gaps = self.writes_quick(id);
-        if let Some(quick) = (self.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
-        {
+        // The answer read from the text knows neither a sender nor a notice without a sending.
+        let by_text = match (sent, from) {
+            (Some(sent), None) => {
+                (self.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
+            }
+            _ => None,
+        };
+        if let Some(quick) = by_text {
             if quick.gap.is_none() {
                 return Some(Fast::Answered(id, Outcome::quick(quick)));
             }
@@ -530,12 +542,16 @@ impl<'r> Batch<'r> {
         let time = |text| parse_instant(text, self.tz, self.options.fold).ok();
         let event = EventRef {
             method,
-            sent: time(sent)?,
+            sent: match sent {
+                Some(text) => Some(time(text)?),
+                None => None,
+            },
             received: match received {
                 Some(text) => Some(time(text)?),
                 None => None,
             },
             to,
+            from,
             fax_number,
         };
         let outcome = match self.shortcuts.evaluate(event) {
@@ -697,10 +713,10 @@ impl<'r> Batch<'r> {
             .method
             .as_deref()
             .ok_or_else(|| RecordError::field(field("method"), "missing"))?;
-        let sent_text = d
-            .sent
-            .as_deref()
-            .ok_or_else(|| RecordError::field(field("sent"), "missing"))?;
+        if d.sent.is_none() && d.received.is_none() {
+            let why = "missing (a notice gives `sent`, or `received` alone when the rule it falls under reads no sending)";
+            return Err(RecordError::field(field("sent"), why));
+        }
         let time = |name: &str, text: &str| -> Result<DateTime<FixedOffset>, RecordError> {
             parse_instant(text, self.tz, self.options.fold).map_err(|e| {
                 let help = match &e {
@@ -710,7 +726,7 @@ impl<'r> Batch<'r> {
                 RecordError::field(field(name), format!("{e} ({help})"))
             })
         };
-        let sent = time("sent", sent_text)?;
+        let sent = d.sent.as_deref().map(|t| time("sent", t)).transpose()?;
         let received = d
             .received
             .as_deref()
@@ -721,6 +737,7 @@ impl<'r> Batch<'r> {
             sent,
             received,
             to: d.to.as_deref(),
+            from: d.from.as_deref(),
             fax_number: d.fax_number.as_deref(),
         })
     }

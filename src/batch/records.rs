@@ -64,6 +64,7 @@ pub(super) struct Delivery<'a> {
     pub(super) sent: Option<Cow<'a, str>>,
     pub(super) received: Option<Cow<'a, str>>,
     pub(super) to: Option<Cow<'a, str>>,
+    pub(super) from: Option<Cow<'a, str>>,
     pub(super) fax_number: Option<Cow<'a, str>>,
 }
 
@@ -106,6 +107,8 @@ pub(super) struct RawRecord<'a> {
     #[serde(borrow, default)]
     pub(super) to: Option<&'a RawValue>,
     #[serde(borrow, default)]
+    pub(super) from: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     pub(super) fax_number: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub(super) deliveries: Option<&'a RawValue>,
@@ -119,6 +122,7 @@ impl<'a> RawRecord<'a> {
             sent: self.sent.map(RawValue::get),
             received: self.received.map(RawValue::get),
             to: self.to.map(RawValue::get),
+            from: self.from.map(RawValue::get),
             fax_number: self.fax_number.map(RawValue::get),
             deliveries: self.deliveries.map(RawValue::get),
             plain: 0,
@@ -304,6 +308,7 @@ pub(super) fn delivery<'a>(
             "received",
         )?,
         to: string_field(f.to, plain(scan::Fields::PLAIN_TO), n, "to")?,
+        from: string_field(f.from, plain(scan::Fields::PLAIN_FROM), n, "from")?,
         fax_number: string_field(
             f.fax_number,
             plain(scan::Fields::PLAIN_FAX_NUMBER),
@@ -362,6 +367,7 @@ pub(super) fn fields(raw: scan::Fields<'_>) -> Result<(Deliveries<'_>, bool), Re
         let mut own = delivery(d, Some(n))?;
         for (field, mine, record) in [
             ("to", &mut own.to, &shared.to),
+            ("from", &mut own.from, &shared.from),
             ("fax_number", &mut own.fax_number, &shared.fax_number),
             ("received", &mut own.received, &shared.received),
         ] {
@@ -394,6 +400,7 @@ pub(super) struct CsvColumns {
     pub(super) sent: Option<usize>,
     pub(super) received: Option<usize>,
     pub(super) to: Option<usize>,
+    pub(super) from: Option<usize>,
     pub(super) fax_number: Option<usize>,
     /// The byte between fields: `,` unless given or found otherwise.
     pub(super) delimiter: u8,
@@ -460,6 +467,7 @@ pub(super) fn parse_csv_line<'a>(
             sent: take(cols.sent),
             received: take(cols.received),
             to: take(cols.to),
+            from: take(cols.from),
             fax_number: take(cols.fax_number),
         }),
         multi: false,
@@ -479,15 +487,20 @@ pub(super) fn eval_error(
         (t.date_naive() - date).num_days().abs() <= 1
     };
     let which = match e {
+        EvalError::Unknown(u) if u.what == "sender" => "from",
         EvalError::Unknown(u) if u.what == "party" => "to",
         EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
         EvalError::ReceivedBeforeSent { .. } => "received",
         EvalError::Calendar(o)
-            if event.received.is_some_and(|r| near(r, o.date)) && !near(event.sent, o.date) =>
+            if event.received.is_some_and(|r| near(r, o.date))
+                && !event.sent.is_some_and(|s| near(s, o.date)) =>
         {
             "received"
         }
-        EvalError::Calendar(_) | EvalError::NoAgreement { .. } => "sent",
+        EvalError::Calendar(_)
+        | EvalError::NoAgreement { .. }
+        | EvalError::NoInstant
+        | EvalError::SentNeeded { .. } => "sent",
     };
     let message = |e: &EvalError| match e.help() {
         Some(help) => format!("{e} ({help})"),

@@ -13,6 +13,7 @@ pub(crate) struct Fields<'a> {
     pub sent: Option<&'a str>,
     pub received: Option<&'a str>,
     pub to: Option<&'a str>,
+    pub from: Option<&'a str>,
     pub fax_number: Option<&'a str>,
     pub deliveries: Option<&'a str>,
     /// Which fields are strings without escapes (a bit per [`Fields::PLAIN_METHOD`]...), whose
@@ -22,6 +23,7 @@ pub(crate) struct Fields<'a> {
 
 impl Fields<'_> {
     pub const PLAIN_METHOD: u8 = 1;
+    pub const PLAIN_FROM: u8 = 1 << 1;
     pub const PLAIN_SENT: u8 = 1 << 2;
     pub const PLAIN_RECEIVED: u8 = 1 << 3;
     pub const PLAIN_TO: u8 = 1 << 4;
@@ -87,6 +89,7 @@ enum Key {
     Sent,
     Received,
     To,
+    From,
     FaxNumber,
     Deliveries,
     /// Any other key: its value is checked and skipped.
@@ -236,6 +239,7 @@ impl<'a> Scanner<'a> {
             b's' if self.is_key(b"sent\"") => Key::Sent,
             b'r' if self.is_key(b"received\"") => Key::Received,
             b't' if self.is_key(b"to\"") => Key::To,
+            b'f' if self.is_key(b"from\"") => Key::From,
             b'f' if self.is_key(b"fax_number\"") => Key::FaxNumber,
             b'd' if self.is_key(b"deliveries\"") => Key::Deliveries,
             _ => return None,
@@ -264,6 +268,7 @@ impl<'a> Scanner<'a> {
                         "sent" => Key::Sent,
                         "received" => Key::Received,
                         "to" => Key::To,
+                        "from" => Key::From,
                         "fax_number" => Key::FaxNumber,
                         "deliveries" => Key::Deliveries,
                         // Keys with escapes are left to serde_json.
@@ -289,6 +294,7 @@ impl<'a> Scanner<'a> {
                 Key::Sent => (&mut f.sent, Fields::PLAIN_SENT),
                 Key::Received => (&mut f.received, Fields::PLAIN_RECEIVED),
                 Key::To => (&mut f.to, Fields::PLAIN_TO),
+                Key::From => (&mut f.from, Fields::PLAIN_FROM),
                 Key::FaxNumber => (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER),
                 Key::Deliveries => (&mut f.deliveries, 0),
                 Key::Other => (&mut None, 0),

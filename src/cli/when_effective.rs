@@ -32,14 +32,18 @@ pub(crate) struct Args {
     #[arg(long)]
     method: String,
     /// When it was sent: RFC 3339 (`2000-03-03T21:15:00-05:00`), or a local time in the agreement's time zone.
-    #[arg(long)]
-    sent: String,
+    /// May be left out for a notice known by its receipt, when the rule it falls under reads no sending.
+    #[arg(long, required_unless_present = "received")]
+    sent: Option<String>,
     /// When it was actually received, in the same forms.
     #[arg(long)]
     received: Option<String>,
-    /// The recipient: one of the agreement's parties (company, montrose, strong-river, counsel).
+    /// The recipient: one of the agreement's parties.
     #[arg(long)]
     to: Option<String>,
+    /// The sender: one of the agreement's parties (read by rules `in sender-time`).
+    #[arg(long)]
+    from: Option<String>,
     /// The facsimile number it was sent to; compared by digits.
     #[arg(long = "fax-number", value_name = "NUMBER")]
     fax_number: Option<String>,
@@ -83,7 +87,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
             ExitCode::from(1)
         })
     };
-    let sent = read("sent", &args.sent)?;
+    let sent = args.sent.as_deref().map(|t| read("sent", t)).transpose()?;
     let received = args
         .received
         .as_deref()
@@ -94,6 +98,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
         sent,
         received,
         to: args.to.clone(),
+        from: args.from.clone(),
         fax_number: args.fax_number.clone(),
     };
     let resolution = rules.evaluate(&event).map_err(|e| {

@@ -30,12 +30,15 @@ pub(crate) use shortcut::{Answered, GapPiece, GapRead, Quick, Shortcuts, Written
 pub struct Event {
     /// The delivery method, one of the agreement's `method` names.
     pub method: String,
-    /// When it was sent (transmitted, mailed, handed over).
-    pub sent: DateTime<FixedOffset>,
+    /// When it was sent (transmitted, mailed, handed over); `None` for a notice known only
+    /// by its receipt, which the rule that decides must not need.
+    pub sent: Option<DateTime<FixedOffset>>,
     /// When it was actually received, if known.
     pub received: Option<DateTime<FixedOffset>>,
     /// The recipient, one of the agreement's `party` names.
     pub to: Option<String>,
+    /// The sender, one of the agreement's `party` names.
+    pub from: Option<String>,
     /// The facsimile number it was sent to.
     pub fax_number: Option<String>,
 }
@@ -45,12 +48,14 @@ pub struct Event {
 pub struct EventRef<'a> {
     /// The delivery method.
     pub method: &'a str,
-    /// When it was sent.
-    pub sent: DateTime<FixedOffset>,
+    /// When it was sent, if known.
+    pub sent: Option<DateTime<FixedOffset>>,
     /// When it was actually received, if known.
     pub received: Option<DateTime<FixedOffset>>,
     /// The recipient.
     pub to: Option<&'a str>,
+    /// The sender.
+    pub from: Option<&'a str>,
     /// The facsimile number it was sent to.
     pub fax_number: Option<&'a str>,
 }
@@ -63,6 +68,7 @@ impl Event {
             sent: self.sent,
             received: self.received,
             to: self.to.as_deref(),
+            from: self.from.as_deref(),
             fax_number: self.fax_number.as_deref(),
         }
     }
@@ -92,6 +98,15 @@ pub enum EvalError {
         /// The method.
         method: String,
     },
+    /// Neither a sending nor a receipt is given.
+    NoInstant,
+    /// The rule the notice falls under reads the sending instant, which is not given.
+    SentNeeded {
+        /// The rule's label.
+        rule: String,
+        /// What it reads of the sending.
+        reads: String,
+    },
 }
 
 impl fmt::Display for EvalError {
@@ -109,6 +124,11 @@ impl fmt::Display for EvalError {
             EvalError::Uncovered { method } => {
                 write!(f, "no clause and no gap rule covers this `{method}` notice")
             }
+            EvalError::NoInstant => write!(f, "a notice needs when it was sent or received"),
+            EvalError::SentNeeded { rule, reads } => write!(
+                f,
+                "rule `{rule}` reads when the notice was sent ({reads}), which is not given"
+            ),
         }
     }
 }
@@ -124,6 +144,9 @@ impl EvalError {
             EvalError::Uncovered { .. } => Some(
                 "declare a `gap` rule in the rules file for what the clauses leave open".into(),
             ),
+            EvalError::NoInstant | EvalError::SentNeeded { .. } => {
+                Some("give the sending instant (`sent`, `--sent`)".into())
+            }
             EvalError::Calendar(_) => Some(
                 "check the date; or answer on a calendar that covers it (`--calendar`), or extend the calendar's `years` in a rules file of your own".into(),
             ),
@@ -208,6 +231,11 @@ pub enum Warning {
         /// The rule.
         rule: String,
     },
+    /// A rule reads the sender's time, which the rules (or the event) do not give.
+    SenderTimeUnknown {
+        /// The rule.
+        rule: String,
+    },
     /// No clause applied literally; a gap rule decided.
     Gap {
         /// What each nearly applicable clause was missing.
@@ -251,6 +279,10 @@ impl fmt::Display for Warning {
             Warning::RecipientTimeUnknown { rule } => write!(
                 f,
                 "rule `{rule}` reads the recipient's time, which the rules do not give; read the agreement's time zone instead"
+            ),
+            Warning::SenderTimeUnknown { rule } => write!(
+                f,
+                "rule `{rule}` reads the sender's time, which is not known (no sender given, or none with a `time-zone`); read the agreement's time zone instead"
             ),
             Warning::Gap { .. } => {
                 let mut text = String::new();
@@ -335,12 +367,15 @@ pub enum Step {
     Event {
         /// The method.
         method: String,
-        /// When it was sent.
-        sent: DateTime<FixedOffset>,
+        /// When it was sent, if given.
+        sent: Option<DateTime<FixedOffset>>,
         /// When it was received, if known.
         received: Option<DateTime<FixedOffset>>,
         /// The recipient, if given.
         to: Option<String>,
+        /// The sender, if given.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
         /// The fax number, if given.
         fax_number: Option<String>,
     },
@@ -430,6 +465,8 @@ pub enum Test {
     },
     /// A condition on the receipt, which is not recorded.
     NoReceipt,
+    /// A condition on the sending, which is not given (a notice known by its receipt).
+    NoSending,
 }
 
 impl Test {
@@ -440,7 +477,7 @@ impl Test {
             | Test::DesignatedFax { holds, .. }
             | Test::TimeOfDay { holds, .. }
             | Test::Day { holds, .. } => *holds,
-            Test::NoReceipt => false,
+            Test::NoReceipt | Test::NoSending => false,
         }
     }
 }
@@ -496,8 +533,8 @@ impl DeadlineCheck {
     /// use chrono::DateTime;
     /// let rules = deemed::Rules::default_rules().unwrap();
     /// let event = deemed::Event { method: "courier".into(),
-    ///     sent: DateTime::parse_from_rfc3339("2005-02-24T18:00:00-05:00").unwrap(),
-    ///     received: None, to: None, fax_number: None };
+    ///     sent: Some(DateTime::parse_from_rfc3339("2005-02-24T18:00:00-05:00").unwrap()),
+    ///     received: None, to: None, from: None, fax_number: None };
     /// let r = rules.evaluate(&event).unwrap();
     /// let by = DateTime::parse_from_rfc3339("2005-02-26T00:00:00-05:00").unwrap();
     /// let check = deemed::eval::DeadlineCheck::new(&r, by);

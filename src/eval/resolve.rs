@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset};
 use super::{Deemed, EvalError, EventRef, Resolution, Status, Step, Test, Warning, Words, put};
 use crate::check::cmp_word;
 use crate::model::{Agreement, Cond, PartyDef, RuleDef, Rules, UnknownName};
-use crate::plan::{Atom, CondPlan, Decision, Fax, Located, Plan, RulePlan, subject_word};
-use crate::syntax::ast::{Combinator, DayKind, RuleKind};
+use crate::plan::{Atom, CondPlan, Decision, Ends, Fax, Located, Plan, RulePlan, subject_word};
+use crate::syntax::ast::{Combinator, DayKind, RuleKind, Subject};
 use crate::words::Render;
 
 /// How an event's names are looked up: the agreement's own look-ups by default; a batch
@@ -42,6 +42,8 @@ pub(crate) struct Resolved<'a> {
     pub(crate) method: usize,
     /// The recipient, by its place among the parties.
     pub(crate) party: Option<usize>,
+    /// The sender, by its place among the parties.
+    pub(crate) sender: Option<usize>,
     /// What is known of the fax number.
     pub(crate) fax: Fax,
     /// Whether to explain the decision (the trace).
@@ -56,9 +58,10 @@ impl Rules {
     /// let rules = deemed::Rules::default_rules().unwrap();
     /// let event = deemed::Event {
     ///     method: "fax".into(),
-    ///     sent: DateTime::parse_from_rfc3339("2000-03-03T21:15:00-05:00").unwrap(),
+    ///     sent: Some(DateTime::parse_from_rfc3339("2000-03-03T21:15:00-05:00").unwrap()),
     ///     received: None,
     ///     to: Some("company".into()),
+    ///     from: None,
     ///     fax_number: Some("(949) 788-6706".into()),
     /// };
     /// let r = rules.evaluate(&event).unwrap();
@@ -106,13 +109,19 @@ impl Rules {
             Some(name) => Some(lookup.party(agreement, name).map_err(EvalError::Unknown)?),
             None => None,
         };
-        if let Some(received) = event.received {
-            if received < event.sent {
-                return Err(EvalError::ReceivedBeforeSent {
-                    sent: event.sent,
-                    received,
-                });
+        let sender = match event.from {
+            Some(name) => Some(lookup.party(agreement, name).map_err(|mut u| {
+                u.what = "sender";
+                EvalError::Unknown(u)
+            })?),
+            None => None,
+        };
+        match (event.sent, event.received) {
+            (None, None) => return Err(EvalError::NoInstant),
+            (Some(sent), Some(received)) if received < sent => {
+                return Err(EvalError::ReceivedBeforeSent { sent, received });
             }
+            _ => {}
         }
         let recipient = party.and_then(|p| agreement.parties.get(p));
         let designated = match (recipient, event.fax_number) {
@@ -124,6 +133,7 @@ impl Rules {
             event,
             method,
             party,
+            sender,
             fax: Fax::of(recipient, event.fax_number.is_some(), designated),
             trace,
         })
@@ -139,16 +149,26 @@ impl<'a> Resolved<'a> {
         self.party.and_then(|p| self.agreement.parties.get(p))
     }
 
-    /// The event's cell in the plan.
+    /// The event's cell in the plan. A notice known by its receipt alone is an error when
+    /// a rule it may fall under reads the sending.
     pub(crate) fn locate(&self) -> Result<Located, EvalError> {
-        self.plan().locate(
+        let located = self.plan().locate(
             self.agreement,
             self.method,
-            self.party,
+            (self.party, self.sender),
             self.fax,
             self.event.sent,
             self.event.received,
-        )
+        )?;
+        if self.event.sent.is_none() {
+            if let Some((n, reads)) = self.plan().needs_sent(&located.cell) {
+                return Err(EvalError::SentNeeded {
+                    rule: self.label(n),
+                    reads: reads.to_string(),
+                });
+            }
+        }
+        Ok(located)
     }
 
     /// The plan's decision for the event's cell.
@@ -163,7 +183,10 @@ impl<'a> Resolved<'a> {
         self.plan().deem(
             self.agreement,
             rule,
-            self.recipient(),
+            Ends {
+                to: self.recipient(),
+                from: self.sender.and_then(|p| self.agreement.parties.get(p)),
+            },
             self.event.sent,
             self.event.received,
             self.trace,
@@ -241,9 +264,10 @@ impl<'a> Resolved<'a> {
         let shown = |t: DateTime<FixedOffset>| self.agreement.clock.show(t);
         let mut trace = vec![Step::Event {
             method: ev.method.to_string(),
-            sent: shown(ev.sent),
+            sent: ev.sent.map(shown),
             received: ev.received.map(shown),
             to: ev.to.map(str::to_string),
+            from: ev.from.map(str::to_string),
             fax_number: ev.fax_number.map(str::to_string),
         }];
         let plan = self.plan();
@@ -329,7 +353,10 @@ impl<'a> Resolved<'a> {
                 CondPlan::Instant { clock, .. } => {
                     let axis = plan.clocks.get(*clock).ok_or_else(|| self.uncovered())?;
                     let Some(Some((local, tz))) = located.reads.get(*clock) else {
-                        tests.push(Test::NoReceipt);
+                        tests.push(match axis.subject {
+                            Subject::Sent => Test::NoSending,
+                            Subject::Received => Test::NoReceipt,
+                        });
                         continue;
                     };
                     for atom in cond.atoms() {

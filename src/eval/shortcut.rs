@@ -695,7 +695,12 @@ fn clocks(rules: &Rules) -> &[ClockRead] {
 
 /// The bits of each clock's place in a key; `None` when the cells do not fit a key.
 fn layout_of(agreement: &Agreement) -> Option<Vec<u32>> {
-    if agreement.methods.len() > 63 || agreement.parties.len() > 126 {
+    // A key holds the recipient, not the sender: a plan that reads the sender's clock is
+    // answered by the full reading.
+    if agreement.methods.len() > 63
+        || agreement.parties.len() > 126
+        || agreement.plan.reads_sender()
+    {
         return None;
     }
     let mut bits = FIXED_BITS;
@@ -780,10 +785,15 @@ mod tests {
             .to
             .and_then(|name| agreement.party_index(name).ok())
             .and_then(|n| agreement.parties.get(n));
-        let tz = agreement.plan.zone_of(agreement, clock, party);
+        let tz = agreement
+            .plan
+            .zone_of(agreement, clock, crate::plan::Ends::to(party));
+        let Some(sent) = event.sent else {
+            return event;
+        };
         let base = match clock.subject {
-            Subject::Sent => event.sent,
-            Subject::Received => event.received.unwrap_or(event.sent),
+            Subject::Sent => sent,
+            Subject::Received => event.received.unwrap_or(sent),
         };
         let local =
             base.with_timezone(&tz).date_naive().and_time(*bound) + Duration::seconds(delta);
@@ -792,8 +802,8 @@ mod tests {
         };
         let t = t.fixed_offset();
         match clock.subject {
-            Subject::Sent => event.sent = t,
-            Subject::Received => event.received = Some(t.max(event.sent)),
+            Subject::Sent => event.sent = Some(t),
+            Subject::Received => event.received = Some(t.max(sent)),
         }
         event
     }
@@ -852,9 +862,10 @@ mod tests {
             );
             let event = EventRef {
                 method: methods[method % methods.len()],
-                sent,
+                sent: Some(sent),
                 received: delay.map(|d| shown(sent + Duration::seconds(d), offset)),
                 to: parties[party % parties.len()],
+                from: None,
                 fax_number: numbers[number % numbers.len()],
             };
             let event = match near {
@@ -864,7 +875,10 @@ mod tests {
             let expected = full(rules, event);
             // The same event as a log writes it, when a shortcut serves it so.
             let (sent_text, received_text) = (
-                shown(event.sent, offset).to_rfc3339(),
+                event
+                    .sent
+                    .map(|t| shown(t, offset).to_rfc3339())
+                    .unwrap_or_default(),
                 event.received.map(|t| shown(t, offset).to_rfc3339()),
             );
             let by_text = shortcuts.by_text(

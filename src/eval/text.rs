@@ -279,6 +279,7 @@ impl Test {
                 out.day(subject, *date, calendar, *business_day, why);
             }
             Test::NoReceipt => out.text().push_str("no receipt is recorded"),
+            Test::NoSending => out.text().push_str("the sending is not given"),
         }
     }
 }
@@ -325,14 +326,22 @@ impl fmt::Display for Resolution {
                     sent,
                     received,
                     to,
+                    from,
                     fax_number,
                 } => {
-                    write!(
-                        f,
-                        "  {method} sent {} {}",
-                        weekday_date(sent.date_naive()),
-                        sent.format("%H:%M:%S (UTC%:z)")
-                    )?;
+                    write!(f, "  {method}")?;
+                    if let Some(from) = from {
+                        write!(f, " from `{from}`")?;
+                    }
+                    match sent {
+                        Some(sent) => write!(
+                            f,
+                            " sent {} {}",
+                            weekday_date(sent.date_naive()),
+                            sent.format("%H:%M:%S (UTC%:z)")
+                        )?,
+                        None => write!(f, " (sending not given)")?,
+                    }
                     if let Some(to) = to {
                         write!(f, " to `{to}`")?;
                     }

@@ -133,6 +133,22 @@ impl CondPlan {
     }
 }
 
+/// The parties at either end of an event, as the clocks read their zones.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Ends<'a> {
+    /// The recipient.
+    pub(crate) to: Option<&'a PartyDef>,
+    /// The sender.
+    pub(crate) from: Option<&'a PartyDef>,
+}
+
+impl<'a> Ends<'a> {
+    /// The recipient alone.
+    pub(crate) fn to(to: Option<&'a PartyDef>) -> Ends<'a> {
+        Ends { to, from: None }
+    }
+}
+
 /// What is known of the fax number of an event, for its recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Fax {
@@ -179,6 +195,8 @@ pub(crate) struct Cell {
     pub(crate) method: usize,
     /// The recipient (an index into its parties).
     pub(crate) party: Option<usize>,
+    /// The sender (an index into its parties).
+    pub(crate) sender: Option<usize>,
     /// What is known of the fax number.
     pub(crate) fax: Fax,
     /// Whether a receipt is recorded (an outcome may wait on it).
@@ -357,6 +375,48 @@ impl Plan {
             .all(|c| c.atoms().all(|a| self.holds(a, cell)))
     }
 
+    /// For a notice known by its receipt alone: the first rule it may fall under that reads
+    /// the sending (a condition on `sent`, or an outcome that counts from it), with what it
+    /// reads. A rule may fall under it when every test not on the sending holds: each
+    /// clause, then, when no clause applies, the gap rules up to the first that applies.
+    pub(crate) fn needs_sent(&self, cell: &Cell) -> Option<(usize, &'static str)> {
+        let on_sent = |atom: &Atom| match atom {
+            Atom::Recorded(c) | Atom::Bound(c, ..) | Atom::Day(c, ..) => self
+                .clocks
+                .get(*c)
+                .is_some_and(|clock| clock.subject == Subject::Sent),
+            Atom::Method(_) | Atom::DesignatedFax => false,
+        };
+        let reads = |rule: &RulePlan| {
+            let atoms = || rule.conds.iter().flat_map(CondPlan::atoms);
+            if atoms().any(|a| on_sent(&a)) {
+                Some("a condition on when it was sent")
+            } else if runs_from(rule.outcome) == Some(Subject::Sent) {
+                Some("its outcome counts from when it was sent")
+            } else {
+                None
+            }
+        };
+        let may_apply = |rule: &RulePlan| {
+            let atoms = || rule.conds.iter().flat_map(CondPlan::atoms);
+            atoms().filter(|a| !on_sent(a)).all(|a| self.holds(a, cell))
+        };
+        let clauses = self.rules.iter().take(self.clauses).enumerate();
+        let mut applies = false;
+        for (n, rule) in clauses.filter(|(_, r)| may_apply(r)) {
+            match reads(rule) {
+                Some(what) => return Some((n, what)),
+                None => applies = true,
+            }
+        }
+        if applies {
+            return None;
+        }
+        let mut gaps = self.gaps().iter().enumerate();
+        let (n, rule) = gaps.find(|(_, r)| may_apply(r))?;
+        reads(rule).map(|what| (self.clauses + n, what))
+    }
+
     /// Which rules apply in a cell, and the assumptions they make.
     pub(crate) fn decide(&self, agreement: &Agreement, cell: &Cell) -> Decision {
         let notice = &agreement.notice;
@@ -409,15 +469,17 @@ impl Plan {
                     _ => None,
                 },
                 CondPlan::Instant { clock, .. } => {
-                    let reads_recipient = self
-                        .clocks
-                        .get(*clock)
-                        .is_some_and(|c| matches!(c.zone, ZoneSel::Recipient));
-                    (reads_recipient && party.and_then(|p| p.tz).is_none()).then(|| {
-                        Warning::RecipientTimeUnknown {
-                            rule: rule.label.to_string(),
+                    let sender = cell.sender.and_then(|p| agreement.parties.get(p));
+                    let rule = rule.label.to_string();
+                    match self.clocks.get(*clock).map(|c| &c.zone) {
+                        Some(ZoneSel::Recipient) if party.and_then(|p| p.tz).is_none() => {
+                            Some(Warning::RecipientTimeUnknown { rule })
                         }
-                    })
+                        Some(ZoneSel::Sender) if sender.and_then(|p| p.tz).is_none() => {
+                            Some(Warning::SenderTimeUnknown { rule })
+                        }
+                        _ => None,
+                    }
                 }
                 CondPlan::Method(_) => None,
             };
@@ -427,19 +489,23 @@ impl Plan {
         }
     }
 
-    /// The zone a clock reads for a recipient: a recipient without one is read on the
-    /// agreement's clock (with a warning, see [`Plan::decide`]).
-    pub(crate) fn zone_of(
-        &self,
-        agreement: &Agreement,
-        clock: &ClockAxis,
-        party: Option<&PartyDef>,
-    ) -> Tz {
+    /// The zone a clock reads for an event's parties: a recipient or sender without one is
+    /// read on the agreement's clock (with a warning, see [`Plan::decide`]).
+    pub(crate) fn zone_of(&self, agreement: &Agreement, clock: &ClockAxis, ends: Ends<'_>) -> Tz {
         match &clock.zone {
             ZoneSel::Agreement => agreement.tz,
             ZoneSel::Fixed(tz) => *tz,
-            ZoneSel::Recipient => party.and_then(|p| p.tz).unwrap_or(agreement.tz),
+            ZoneSel::Recipient => ends.to.and_then(|p| p.tz).unwrap_or(agreement.tz),
+            ZoneSel::Sender => ends.from.and_then(|p| p.tz).unwrap_or(agreement.tz),
         }
+    }
+
+    /// Whether a clock reads the sender's zone: then the batch's memo, whose keys do not
+    /// hold the sender, is not used.
+    pub(crate) fn reads_sender(&self) -> bool {
+        self.clocks
+            .iter()
+            .any(|c| matches!(c.zone, ZoneSel::Sender))
     }
 
     /// The kept clock of a zone: the agreement's, or one of `zones`, which hold every
@@ -467,17 +533,20 @@ impl Plan {
         &self,
         agreement: &Agreement,
         method: usize,
-        party: Option<usize>,
+        (party, sender): (Option<usize>, Option<usize>),
         fax: Fax,
-        sent: DateTime<FixedOffset>,
+        sent: Option<DateTime<FixedOffset>>,
         received: Option<DateTime<FixedOffset>>,
     ) -> Result<Located, EvalError> {
-        let recipient = party.and_then(|p| agreement.parties.get(p));
+        let ends = Ends {
+            to: party.and_then(|p| agreement.parties.get(p)),
+            from: sender.and_then(|p| agreement.parties.get(p)),
+        };
         let mut places = Vec::with_capacity(self.clocks.len());
         let mut reads = Vec::with_capacity(self.clocks.len());
         for clock in &self.clocks {
             let instant = match clock.subject {
-                Subject::Sent => Some(sent),
+                Subject::Sent => sent,
                 Subject::Received => received,
             };
             let Some(instant) = instant else {
@@ -485,7 +554,7 @@ impl Plan {
                 reads.push(None);
                 continue;
             };
-            let tz = self.zone_of(agreement, clock, recipient);
+            let tz = self.zone_of(agreement, clock, ends);
             let local = whole_seconds(self.wall(agreement, instant, tz));
             places.push(Some(Place {
                 span: clock.span_of(local.time()),
@@ -497,6 +566,7 @@ impl Plan {
             cell: Cell {
                 method,
                 party,
+                sender,
                 fax,
                 received: received.is_some(),
                 places,
@@ -567,7 +637,9 @@ fn gather(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &RuleDef)
 /// The place of a clock among the clocks, added when new.
 fn clock_index(clocks: &mut Vec<ClockAxis>, subject: Subject, zone: &ZoneSel) -> usize {
     let same_zone = |z: &ZoneSel| match (z, zone) {
-        (ZoneSel::Agreement, ZoneSel::Agreement) | (ZoneSel::Recipient, ZoneSel::Recipient) => true,
+        (ZoneSel::Agreement, ZoneSel::Agreement)
+        | (ZoneSel::Recipient, ZoneSel::Recipient)
+        | (ZoneSel::Sender, ZoneSel::Sender) => true,
         (ZoneSel::Fixed(a), ZoneSel::Fixed(b)) => a == b,
         _ => false,
     };

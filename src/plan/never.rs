@@ -29,6 +29,7 @@ pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<St
     let mut cell = Cell {
         method: 0,
         party: None,
+        sender: None,
         fax: Fax::Designated,
         received: true,
         places: vec![Some(Place { span: 0, days: 0 }); plan.clocks.len()],

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 
-use super::{Decision, Plan, RulePlan, subject_word};
+use super::{Decision, Ends, Plan, RulePlan, subject_word};
 use crate::calendar::weekday_date;
 use crate::eval::{Deemed, EvalError, Warning};
-use crate::model::{Agreement, PartyDef};
+use crate::model::Agreement;
 use crate::syntax::ast::{Combinator, Outcome, Subject};
 
 impl Plan {
@@ -16,10 +16,10 @@ impl Plan {
         &self,
         agreement: &Agreement,
         rule: &RulePlan,
-        party: Option<&PartyDef>,
+        ends: Ends<'_>,
     ) -> Tz {
         match rule.outcome_clock.and_then(|n| self.clocks.get(n)) {
-            Some(clock) => self.zone_of(agreement, clock, party),
+            Some(clock) => self.zone_of(agreement, clock, ends),
             None => agreement.tz,
         }
     }
@@ -32,14 +32,14 @@ impl Plan {
         &self,
         agreement: &Agreement,
         rule: &RulePlan,
-        party: Option<&PartyDef>,
-        sent: DateTime<FixedOffset>,
+        ends: Ends<'_>,
+        sent: Option<DateTime<FixedOffset>>,
         received: Option<DateTime<FixedOffset>>,
         words: bool,
     ) -> Result<Deemed, EvalError> {
         let reason = rule.reason.clone();
         let cal = &agreement.calendar;
-        let tz = self.outcome_zone(agreement, rule, party);
+        let tz = self.outcome_zone(agreement, rule, ends);
         let read_afresh;
         let clock = match self.clock(agreement, tz) {
             Some(clock) => clock,
@@ -49,7 +49,7 @@ impl Plan {
             }
         };
         let anchor_of = |s: Subject| match s {
-            Subject::Sent => Some(sent),
+            Subject::Sent => sent,
             Subject::Received => received,
         };
         let Some(subject) = runs_from(rule.outcome) else {
@@ -59,6 +59,10 @@ impl Plan {
         };
         let anchor = anchor_of(subject);
         let Some(anchor) = anchor else {
+            if subject == Subject::Sent {
+                // `Resolved::needs_sent` turns such an event away before it is deemed.
+                return Err(EvalError::NoInstant);
+            }
             return Ok(Deemed::AwaitingReceipt);
         };
         let anchor = clock.show(anchor);

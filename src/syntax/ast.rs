@@ -374,6 +374,8 @@ pub enum ZoneRef {
     Named(String),
     /// `recipient-time`: the time zone declared for the recipient.
     Recipient,
+    /// `sender-time`: the time zone declared for the sender.
+    Sender,
 }
 
 /// What an applicable rule makes the deemed date.

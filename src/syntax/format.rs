@@ -362,6 +362,7 @@ fn condition(c: &Condition) -> String {
                 match &zone.node {
                     ZoneRef::Named(z) => s.push_str(&format!(" in {}", quote(z))),
                     ZoneRef::Recipient => s.push_str(" in recipient-time"),
+                    ZoneRef::Sender => s.push_str(" in sender-time"),
                 }
             }
             s

@@ -885,7 +885,7 @@ impl<'a> Cx<'a> {
 
     // bound ::= ("before" | "on-or-before" | "after" | "on-or-after" | "at") time
     // day   ::= "on" ("business-day" | "non-business-day" | "any-day") ("of" name)?
-    // zone  ::= "in" (string | "recipient-time")
+    // zone  ::= "in" (string | "recipient-time" | "sender-time")
     fn instant_condition(&self, i: &'a str, subject: Subject) -> Res<'a, Condition> {
         const CMPS: [(&str, Cmp); 5] = [
             ("before", Cmp::Before),
@@ -964,9 +964,15 @@ impl<'a> Cx<'a> {
                 if let Ok((r, _)) = kw!("recipient-time")(i) {
                     return Ok((r, ZoneRef::Recipient));
                 }
-                string(i)
-                    .map(|(r, s)| (r, ZoneRef::Named(s)))
-                    .map_err(|e| e.map(|e| e.or_expected(ws(i), "`recipient-time`")))
+                if let Ok((r, _)) = kw!("sender-time")(i) {
+                    return Ok((r, ZoneRef::Sender));
+                }
+                string(i).map(|(r, s)| (r, ZoneRef::Named(s))).map_err(|e| {
+                    e.map(|e| {
+                        e.or_expected(ws(i), "`recipient-time`")
+                            .or_expected(ws(i), "`sender-time`")
+                    })
+                })
             }))?;
             zone = Some(z);
             i = r;

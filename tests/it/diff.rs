@@ -79,9 +79,12 @@ fn a_generated_log_agrees_with_evaluating_both_rule_sets_one_by_one() {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             let event = deemed::Event {
                 method: "fax".into(),
-                sent: chrono::DateTime::parse_from_rfc3339(v["sent"].as_str().unwrap()).unwrap(),
+                sent: Some(
+                    chrono::DateTime::parse_from_rfc3339(v["sent"].as_str().unwrap()).unwrap(),
+                ),
                 received: None,
                 to: Some("company".into()),
+                from: None,
                 fax_number: Some("(949) 788-6706".into()),
             };
             let (a, b) = (old.evaluate(&event).unwrap(), new.evaluate(&event).unwrap());

@@ -17,9 +17,10 @@ fn eval_full(
     let ny = chrono_tz::America::New_York;
     let event = Event {
         method: method.into(),
-        sent: parse_instant(sent, ny, None).unwrap(),
+        sent: Some(parse_instant(sent, ny, None).unwrap()),
         received: received.map(|r| parse_instant(r, ny, None).unwrap()),
         to: to.map(String::from),
+        from: None,
         fax_number: fax.map(String::from),
     };
     rules().evaluate(&event).unwrap()

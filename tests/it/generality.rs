@@ -49,9 +49,10 @@ fn event(method: &str, received: Option<&str>) -> deemed::Event {
     let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
     deemed::Event {
         method: method.into(),
-        sent: t("2024-03-04T09:00:00-05:00"),
+        sent: Some(t("2024-03-04T09:00:00-05:00")),
         received: received.map(t),
         to: None,
+        from: None,
         fax_number: None,
     }
 }
@@ -154,4 +155,203 @@ fn an_invalid_notice_is_an_answer_everywhere() {
     fax      any        any           00:00:00-23:59:59  not a valid notice, by `f`
     1 gap(s), 0 not covered by a gap rule; 0 overlap(s)
     ");
+}
+
+fn at(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::DateTime::parse_from_rfc3339(s).unwrap()
+}
+
+#[test]
+fn a_notice_known_by_its_receipt_alone() {
+    let rules = crate::rules();
+    let receipt_only = |method: &str| deemed::Event {
+        method: method.into(),
+        sent: None,
+        received: Some(at("2000-03-06T09:30:00-05:00")),
+        to: Some("company".into()),
+        from: None,
+        fax_number: None,
+    };
+    // Clause (iv) reads only the receipt.
+    let r = rules.evaluate(&receipt_only("hand")).unwrap();
+    assert_eq!(
+        (r.clause.as_deref(), r.deemed_date.unwrap().to_string()),
+        (Some("iv"), "2000-03-06".into())
+    );
+    assert_eq!(r.effective_at, Some(at("2000-03-06T09:30:00-05:00")));
+    // A facsimile falls under clauses that read its transmission; a courier's clause counts
+    // from its mailing. Each error names the rule.
+    for (method, words) in [
+        (
+            "fax",
+            "rule `i` reads when the notice was sent (a condition on when it was sent), which is not given",
+        ),
+        (
+            "courier",
+            "rule `iii` reads when the notice was sent (its outcome counts from when it was sent), which is not given",
+        ),
+    ] {
+        let e = rules.evaluate(&receipt_only(method)).unwrap_err();
+        assert_eq!(e.to_string(), words);
+    }
+    let nothing = deemed::Event {
+        received: None,
+        ..receipt_only("hand")
+    };
+    assert_eq!(
+        rules.evaluate(&nothing).unwrap_err().to_string(),
+        "a notice needs when it was sent or received"
+    );
+    // The command line and a batch, with the memo and without.
+    let (out, _, code) = deemed(&[
+        "when-effective",
+        "--method",
+        "hand",
+        "--received",
+        "2000-03-06T09:30:00-05:00",
+        "--to",
+        "company",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("Monday 2000-03-06: deemed given and effective under clause iv"),
+        "{out}"
+    );
+    assert!(
+        out.contains("hand (sending not given) to `company`, received Monday 2000-03-06 09:30:00"),
+        "{out}"
+    );
+    let (_, err, code) = deemed(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--received",
+        "2000-03-06T09:30:00-05:00",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("rule `i` reads when the notice was sent"),
+        "{err}"
+    );
+    let log = temp(
+        "receipts.jsonl",
+        concat!(
+            r#"{"id":"a","method":"hand","received":"2000-03-06T09:30:00-05:00","to":"company"}"#,
+            "\n",
+            r#"{"id":"b","method":"fax","received":"2000-03-06T09:30:00-05:00","to":"company"}"#,
+            "\n",
+            r#"{"id":"c","method":"hand"}"#,
+            "\n",
+        ),
+    );
+    let (memo, _, _) = deemed(&["batch", &log]);
+    let (full, _, _) = deemed(&["batch", "--no-memo", &log]);
+    assert_eq!(memo, full);
+    insta::assert_snapshot!(memo, @r#"
+    {"id":"a","line":1,"deemed_date":"2000-03-06","effective_at":"2000-03-06T09:30:00-05:00","clause":"iv","status":"effective","warnings":[],"error":null}
+    {"id":"b","line":2,"deemed_date":null,"effective_at":null,"clause":null,"status":"error","warnings":[],"error":{"line":2,"field":"sent","message":"rule `i` reads when the notice was sent (a condition on when it was sent), which is not given (give the sending instant (`sent`, `--sent`))"}}
+    {"id":"c","line":3,"deemed_date":null,"effective_at":null,"clause":null,"status":"error","warnings":[],"error":{"line":3,"field":"sent","message":"missing (a notice gives `sent`, or `received` alone when the rule it falls under reads no sending)"}}
+    "#);
+}
+
+/// "... the date of transmission as shown by the sender's machine": a clause on the
+/// sender's clock.
+const SENDER: &str = r#"agreement "Sender's clock" {
+  time-zone "America/New_York"
+  calendar us-ny-banking
+  method email "by e-mail"
+  party tokyo "A sender in Tokyo" { time-zone "Asia/Tokyo" }
+  party ny "A recipient in New York" { time-zone "America/New_York" }
+  notice "Notices" earliest-of {
+    clause a "on the date of transmission as shown by the sender's machine, if sent prior to 5:00 p.m. (sender's time)"
+      when method email, sent before 17:00:00 in sender-time
+      => same-day
+    clause b "and otherwise on the next Business Day"
+      when method email, sent on-or-after 17:00:00 in sender-time
+      => next business-day
+  }
+}
+"#;
+
+#[test]
+fn a_clause_on_the_senders_clock() {
+    let rules = Rules::from_source(Source {
+        name: "sender.rules".into(),
+        text: SENDER.into(),
+    })
+    .unwrap();
+    let email = |from: Option<&str>| deemed::Event {
+        method: "email".into(),
+        // Tuesday 16:30 in Tokyo is Tuesday 02:30 in New York.
+        sent: Some(at("2024-03-05T16:30:00+09:00")),
+        received: None,
+        to: Some("ny".into()),
+        from: from.map(String::from),
+        fax_number: None,
+    };
+    let r = rules.evaluate(&email(Some("tokyo"))).unwrap();
+    assert_eq!(r.clause.as_deref(), Some("a"));
+    // The date of transmission on the sender's clock: Tuesday, effective at the sending.
+    assert_eq!(r.deemed_date.unwrap().to_string(), "2024-03-05");
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    // Without a sender, the agreement's clock, with a warning: 02:30 in New York.
+    let r = rules.evaluate(&email(None)).unwrap();
+    assert_eq!(r.clause.as_deref(), Some("a"));
+    let words: Vec<String> = r.warnings.iter().map(|w| w.to_string()).collect();
+    insta::assert_snapshot!(words.join("\n"), @"rule `a` reads the sender's time, which is not known (no sender given, or none with a `time-zone`); read the agreement's time zone instead");
+    // 17:00 in Tokyo is on-or-after the cut-off: the next Business Day after the Tokyo date.
+    let late = deemed::Event {
+        sent: Some(at("2024-03-05T17:00:00+09:00")),
+        ..email(Some("tokyo"))
+    };
+    let r = rules.evaluate(&late).unwrap();
+    assert_eq!(
+        (r.clause.as_deref(), r.deemed_date.unwrap().to_string()),
+        (Some("b"), "2024-03-06".into())
+    );
+    // The command line and a batch say the same, and the trace names the sender.
+    let path = temp("sender.rules", SENDER);
+    let (out, _, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        &path,
+        "--method",
+        "email",
+        "--sent",
+        "2024-03-05T17:00:00+09:00",
+        "--to",
+        "ny",
+        "--from",
+        "tokyo",
+    ]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out, @"
+    Wednesday 2024-03-06: deemed given and effective under clause b, at 2024-03-06T00:00:00+09:00
+    status: effective
+    why:
+      email from `tokyo` sent Tuesday 2024-03-05 03:00:00 (UTC-05:00) to `ny`
+      clause a   does not apply: sent at 17:00:00 Asia/Tokyo time, which is not before 17:00:00
+      clause b   applies: method `email` is email; sent at 17:00:00 Asia/Tokyo time, which is on-or-after 17:00:00
+                 => the next business day after Tuesday 2024-03-05 (sent) is Wednesday 2024-03-06
+      decided by `b`: the earliest of the clauses that apply (b)
+    ");
+    let log = temp(
+        "sender.jsonl",
+        concat!(
+            r#"{"id":"a","method":"email","sent":"2024-03-05T17:00:00+09:00","to":"ny","from":"tokyo"}"#,
+            "\n",
+            r#"{"id":"b","method":"email","sent":"2024-03-05T16:30:00+09:00","to":"ny"}"#,
+            "\n",
+            r#"{"id":"c","method":"email","sent":"2024-03-05T16:30:00+09:00","from":"osaka"}"#,
+            "\n",
+        ),
+    );
+    let (memo, _, _) = deemed(&["batch", "--rules", &path, &log]);
+    let (full, _, _) = deemed(&["batch", "--rules", &path, "--no-memo", &log]);
+    assert_eq!(memo, full);
+    insta::assert_snapshot!(memo, @r#"
+    {"id":"a","line":1,"deemed_date":"2024-03-06","effective_at":"2024-03-06T00:00:00+09:00","clause":"b","status":"effective","warnings":[],"error":null}
+    {"id":"b","line":2,"deemed_date":"2024-03-05","effective_at":"2024-03-05T02:30:00-05:00","clause":"a","status":"effective","warnings":["rule `a` reads the sender's time, which is not known (no sender given, or none with a `time-zone`); read the agreement's time zone instead"],"error":null}
+    {"id":"c","line":3,"deemed_date":null,"effective_at":null,"clause":null,"status":"error","warnings":[],"error":{"line":3,"field":"from","message":"unknown sender `osaka` (known parties: `tokyo`, `ny`)"}}
+    "#);
 }

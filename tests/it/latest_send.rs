@@ -122,9 +122,9 @@ proptest! {
             prop_assert!(latest <= by);
             let event = |sent: DateTime<FixedOffset>| Event {
                 method: m.method.clone(),
-                sent,
+                sent: Some(sent),
                 received: Some(sent),
-                to: Some(to.to_string()),
+                to: Some(to.to_string()), from: None,
                 fax_number: m.fax_number.clone(),
             };
             let r = rules.evaluate_with(&event(latest), false).unwrap();

@@ -138,9 +138,10 @@ fn agree(rules: &Rules, recipients: &[&str]) -> Result<usize, String> {
             };
             let event = EventRef {
                 method: &row.method,
-                sent,
+                sent: Some(sent),
                 received,
                 to: Some(to),
+                from: None,
                 fax_number: number.as_deref(),
             };
             let answer = rules.evaluate_ref(event, false);

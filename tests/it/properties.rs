@@ -39,9 +39,10 @@ fn event(
     let sent = instant(seconds, offset);
     Event {
         method: METHODS[method].into(),
-        sent,
+        sent: Some(sent),
         received: receipt_delay.map(|d| sent + Duration::seconds(d)),
         to: to.map(String::from),
+        from: None,
         fax_number: fax_number.map(String::from),
     }
 }
@@ -63,7 +64,7 @@ proptest! {
     ) {
         let rules = rules();
         let event = event(seconds, offset, receipt_delay, method, PARTIES[party], NUMBERS[number]);
-        let sent = event.sent;
+        let sent = event.sent.unwrap();
         let r = rules.evaluate(&event).unwrap();
         // The quick path (no trace) gives the same answer and warnings.
         let quick = rules.evaluate_with(&event, false).unwrap();

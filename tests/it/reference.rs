@@ -227,6 +227,8 @@ pub fn error_kind(e: &EvalError) -> &'static str {
         EvalError::ReceivedBeforeSent { .. } => "received before sent",
         EvalError::Calendar(_) => "outside the calendar",
         EvalError::Uncovered { .. } => "uncovered",
+        EvalError::NoInstant => "no instant",
+        EvalError::SentNeeded { .. } => "sent needed",
     }
 }
 
@@ -290,8 +292,10 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
         Some(name) => Some(&spec.parties[find(&parties, name).ok_or("unknown name")?]),
         None => None,
     };
-    if ev.received.is_some_and(|r| r < ev.sent) {
-        return Err("received before sent");
+    match (ev.sent, ev.received) {
+        (None, None) => return Err("no instant"),
+        (Some(s), Some(r)) if r < s => return Err("received before sent"),
+        _ => {}
     }
     let calendar = |name: &Option<String>| {
         rules
@@ -304,7 +308,7 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
         Zone::Recipient => party.and_then(|p| p.tz).unwrap_or(spec.tz),
     };
     let instant = |s: Subject| match s {
-        Subject::Sent => Some(ev.sent),
+        Subject::Sent => ev.sent,
         Subject::Received => ev.received,
     };
     // Every day a condition asks of a recorded instant must be on its calendar, whichever
@@ -319,7 +323,8 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
             }
         }
     }
-    let holds = |rule: &Rule| -> bool {
+    // With `skip_sent`, whether the rule holds but for its conditions on the sending.
+    let holds_with = |rule: &Rule, skip_sent: bool| -> bool {
         if let Some(ms) = &rule.methods {
             if !ms.contains(&method) {
                 return false;
@@ -338,7 +343,8 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
                 return false;
             }
         }
-        rule.instants.iter().all(|i| {
+        let read = |i: &&Instant| !(skip_sent && i.subject == Subject::Sent);
+        rule.instants.iter().filter(read).all(|i| {
             let Some(t) = instant(i.subject) else {
                 return false;
             };
@@ -426,6 +432,30 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
             effective_at: dated.map(|d| d.1.to_rfc3339()),
         }
     };
+    let holds = |rule: &Rule| holds_with(rule, false);
+    // A notice known by its receipt alone: no rule it may fall under may read the sending.
+    if ev.sent.is_none() {
+        let reads_sent = |r: &Rule| {
+            let outcome_sent = matches!(
+                r.outcome,
+                Outcome::SameDay(Subject::Sent)
+                    | Outcome::BusinessDaysAfter(_, Subject::Sent)
+                    | Outcome::DaysAfter(_, Subject::Sent)
+            );
+            outcome_sent || r.instants.iter().any(|i| i.subject == Subject::Sent)
+        };
+        let mut some_clause = false;
+        for r in spec.clauses.iter().filter(|r| holds_with(r, true)) {
+            if reads_sent(r) {
+                return Err("sent needed");
+            }
+            some_clause = true;
+        }
+        let gap = spec.gaps.iter().find(|r| holds_with(r, true));
+        if !some_clause && gap.is_some_and(reads_sent) {
+            return Err("sent needed");
+        }
+    }
     let mut applied = Vec::new();
     for rule in spec.clauses.iter().filter(|r| holds(r)) {
         applied.push((rule, deem(rule)?));

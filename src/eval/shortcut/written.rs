@@ -27,6 +27,7 @@ use super::senders::Sender;
 use super::{Class, ClockRead, Day, Effective, Facts, GapRead, KeyHasher, Quick, Shortcuts};
 use crate::eval::Status;
 use crate::model::Agreement;
+use crate::plan::Ends;
 use crate::syntax::ast::Subject;
 
 /// The dates on a page of the table of dates.
@@ -523,8 +524,8 @@ impl Days {
         let deemed = plan.deem(
             agreement,
             plan.rule(rule)?,
-            recipient,
-            sent.instant()?,
+            Ends::to(recipient),
+            Some(sent.instant()?),
             received,
             false,
         );
@@ -667,7 +668,11 @@ impl Shortcuts<'_> {
                 (Subject::Received, Some((time, _))) => *time,
                 (Subject::Received, None) => return Some((0, 0)),
             };
-            if agreement.plan.zone_of(agreement, clock, recipient) != agreement.tz {
+            if agreement
+                .plan
+                .zone_of(agreement, clock, Ends::to(recipient))
+                != agreement.tz
+            {
                 return None;
             }
             let wall = NaiveTime::from_num_seconds_from_midnight_opt(time.second, 0)?;
@@ -905,9 +910,10 @@ mod tests {
         let sent = crate::time::parse_instant(text, chrono_tz::UTC, None).unwrap();
         let event = EventRef {
             method,
-            sent,
+            sent: Some(sent),
             received: None,
             to: Some("company"),
+            from: None,
             fax_number: Some("(949) 788-6706"),
         };
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
@@ -1037,9 +1043,10 @@ mod tests {
         let at = |text| crate::time::parse_instant(text, chrono_tz::UTC, None).unwrap();
         let event = EventRef {
             method: "hand",
-            sent: at(sent),
+            sent: Some(at(sent)),
             received: Some(at(received)),
             to: Some("borrower"),
+            from: None,
             fax_number: None,
         };
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
