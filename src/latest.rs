@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::eval::{EvalError, Event, Status};
 use crate::model::Rules;
-use crate::syntax::ast::{Outcome, Subject};
+use crate::syntax::ast::Subject;
 
 /// How many days before the deadline the search looks; holidays and weekends never string
 /// together for longer.
@@ -28,8 +28,12 @@ const DAYS_BACK: u64 = 31;
 pub struct Latest {
     /// The method.
     pub method: String,
-    /// The latest instant to send by it, under a clause that applies literally.
+    /// The latest instant to send by it, under a clause that applies literally; for a
+    /// clause that runs from receipt, the latest instant to be received (see `latest_is`).
     pub latest: Option<DateTime<FixedOffset>>,
+    /// What `latest` is the latest instant of: `sent`, or `received` when the deciding clause
+    /// runs from receipt (its sending must leave time to arrive).
+    pub latest_is: Option<&'static str>,
     /// That clause.
     pub clause: Option<std::sync::Arc<str>>,
     /// The deemed date of a notice sent at `latest`.
@@ -118,30 +122,24 @@ impl Rules {
             }
             let from_receipt = |label: &str| {
                 let notice = &agreement.notice;
-                notice
-                    .clauses
-                    .iter()
-                    .find(|r| *r.label == *label)
-                    .map(|r| r.outcome)
+                let n = notice.clauses.iter().position(|r| *r.label == *label)?;
+                let rule = agreement.plan.rule(n)?;
+                let reads_receipt = rule.conds.iter().any(|c| {
+                    matches!(c, crate::plan::CondPlan::Instant { clock, .. }
+                        if agreement.plan.clocks.get(*clock).is_some_and(|k| k.subject == Subject::Received))
+                });
+                Some((crate::plan::runs_from(rule.outcome), reads_receipt))
             };
             let mut note = None;
-            if let Some((t, r)) = &literal {
+            let mut latest_is = None;
+            if let Some((_, r)) = &literal {
+                latest_is = Some("sent");
                 match r.clause.as_deref().and_then(from_receipt) {
-                    Some(Outcome::UponReceipt) => {
-                        note = Some(format!(
-                            "effective upon actual receipt: it must be received by {}",
-                            t.to_rfc3339()
-                        ))
-                    }
-                    Some(
-                        Outcome::SameDay(Subject::Received)
-                        | Outcome::BusinessDaysAfter(_, Subject::Received)
-                        | Outcome::DaysAfter(_, Subject::Received),
-                    ) => {
-                        note = Some(format!(
-                            "counted from actual receipt: it must be received by {}",
-                            t.to_rfc3339()
-                        ))
+                    Some((Some(Subject::Received), _)) => latest_is = Some("received"),
+                    Some((_, true)) => {
+                        note = Some(
+                            "its conditions read the receipt, taken to be at the sending: allow for the time it takes to arrive".to_string(),
+                        )
                     }
                     _ => {}
                 }
@@ -160,6 +158,7 @@ impl Rules {
             methods.push(Latest {
                 method: method.to_string(),
                 latest,
+                latest_is,
                 clause,
                 deemed_date,
                 fax_number: fax_number.clone(),
@@ -275,8 +274,12 @@ impl std::fmt::Display for LatestSend {
             match (&m.latest, &m.clause, &m.deemed_date) {
                 (Some(t), Some(c), Some(d)) => writeln!(
                     f,
-                    "  {:<8} send by {} (clause {c}; deemed given {})",
+                    "  {:<8} {} by {} (clause {c}; deemed given {})",
                     m.method,
+                    match m.latest_is {
+                        Some("received") => "must be received",
+                        _ => "send",
+                    },
                     t.to_rfc3339(),
                     crate::calendar::weekday_date(*d)
                 )?,
