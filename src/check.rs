@@ -618,6 +618,8 @@ impl Checker {
         let mut party_spans: Vec<Span> = Vec::new();
         let mut notice_ast = None;
         let mut periods: Vec<(crate::period::PeriodDef, Span)> = Vec::new();
+        let mut deadline_roll = None;
+        let mut deadline_roll_seen = None;
         for item in &a.items {
             match item {
                 ast::AgreementItem::Dated(d) => dated = Some(d.node),
@@ -631,6 +633,10 @@ impl Checker {
                 }
                 ast::AgreementItem::BusinessDay(s) => business_day = Some(s.node.clone()),
                 ast::AgreementItem::Cite(_) => {}
+                ast::AgreementItem::DeadlineRoll(r, words) => {
+                    self.once(source, "`deadline-roll`", &mut deadline_roll_seen, r.span);
+                    deadline_roll = Some((r.node, words.node.clone()));
+                }
                 ast::AgreementItem::Method(m) => {
                     if let Some(n) = methods.iter().position(|d| d.name == m.name.node) {
                         self.error(
@@ -757,6 +763,7 @@ impl Checker {
             parties,
             notice,
             periods: periods.into_iter().map(|(p, _)| p).collect(),
+            deadline_roll,
         })
     }
 
@@ -769,6 +776,7 @@ impl Checker {
         let mut roll = None;
         let mut nonexistent = None;
         let mut reading = None;
+        let mut closes_at = None;
         let mut seen: Vec<(&'static str, Span)> = Vec::new();
         for item in &p.items {
             let (what, span) = match item {
@@ -813,6 +821,23 @@ impl Checker {
                 PeriodItem::Reading(r) => {
                     reading = Some(r.node.clone());
                     ("reading", r.span)
+                }
+                PeriodItem::ClosesAt { time, zone } => {
+                    let tz = match zone {
+                        None => Some(None),
+                        Some(z) => match z.node.parse::<chrono_tz::Tz>() {
+                            Ok(tz) => Some(Some(tz)),
+                            Err(_) => {
+                                let kind = CheckErrorKind::UnknownTimeZone {
+                                    name: z.node.clone(),
+                                };
+                                self.error(source, z.span, kind);
+                                None
+                            }
+                        },
+                    };
+                    closes_at = tz.map(|tz| (time.node, tz));
+                    ("closes-at", time.span)
                 }
             };
             if let Some((_, first)) = seen.iter().find(|(w, _)| *w == what) {
@@ -874,6 +899,7 @@ impl Checker {
             roll: roll.unwrap_or(Roll::None),
             nonexistent: nonexistent.unwrap_or(Nonexistent::Error),
             reading,
+            closes_at,
         })
     }
 

@@ -51,6 +51,10 @@ pub struct Latest {
 pub struct LatestSend {
     /// The deadline.
     pub by: DateTime<FixedOffset>,
+    /// How the deadline was found, when not simply the instant given (a period's last
+    /// instant, an agreement's `deadline-roll`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
     /// One answer per method, in the order the rules declare them.
     pub methods: Vec<Latest>,
 }
@@ -166,7 +170,11 @@ impl Rules {
                 note,
             });
         }
-        Ok(LatestSend { by, methods })
+        Ok(LatestSend {
+            by,
+            deadline: None,
+            methods,
+        })
     }
 
     /// The instants to try, latest first, none after `by` (the first): where a cell of the
@@ -270,6 +278,9 @@ fn offset_changes(
 impl std::fmt::Display for LatestSend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "to be deemed given by {}:", self.by.to_rfc3339())?;
+        if let Some(how) = &self.deadline {
+            writeln!(f, "  (deadline: {how})")?;
+        }
         for m in &self.methods {
             match (&m.latest, &m.clause, &m.deemed_date) {
                 (Some(t), Some(c), Some(d)) => writeln!(

@@ -42,6 +42,8 @@ pub struct Agreement {
     pub(crate) parties: Vec<PartyDef>,
     pub(crate) notice: NoticeDef,
     pub(crate) periods: Vec<crate::period::PeriodDef>,
+    /// `deadline-roll`: how a deadline whose date is not a Business Day moves, and the words.
+    pub(crate) deadline_roll: Option<(crate::syntax::ast::Roll, String)>,
     /// The notice clause compiled: what every command reads of it.
     pub(crate) plan: crate::plan::Plan,
 }

@@ -27,6 +27,9 @@ pub struct PeriodDef {
     pub(crate) roll: Roll,
     pub(crate) nonexistent: Nonexistent,
     pub(crate) reading: Option<String>,
+    /// `closes-at`: the time of its last day it closes at, that instant included, and the
+    /// zone (`None`: the agreement's).
+    pub(crate) closes_at: Option<(chrono::NaiveTime, Option<chrono_tz::Tz>)>,
 }
 
 impl PeriodDef {
@@ -60,6 +63,9 @@ pub struct Window {
     pub opens: Option<DateTime<FixedOffset>>,
     /// The first instant after the window.
     pub closes: DateTime<FixedOffset>,
+    /// The last instant inside it (to the second): the end of its last day, or the
+    /// `closes-at` time of that day, on that time's zone.
+    pub due: DateTime<FixedOffset>,
     /// Whether the `--at` instant is inside, when one was given.
     pub inside: Option<bool>,
     /// The contract words, the reading encoded, and what the rules' policies did.
@@ -150,7 +156,108 @@ fn add_months(
     Ok((d, Some(note)))
 }
 
+/// Where a day that is not a Business Day rolls: the one place that says what a `roll`
+/// (of a period's last day, or of a deadline by `deadline-roll`) means.
+pub(crate) fn roll_date(
+    cal: &crate::calendar::Calendar,
+    day: NaiveDate,
+    roll: Roll,
+) -> Result<NaiveDate, OutOfRange> {
+    if cal.is_business_day(day)? {
+        return Ok(day);
+    }
+    Ok(match roll {
+        Roll::None => day,
+        Roll::Following => cal.nth_business_day_after(day, 1)?,
+        Roll::Preceding => cal.business_day_before(day)?,
+        Roll::ModifiedFollowing => {
+            let next = cal.nth_business_day_after(day, 1)?;
+            if next.month() == day.month() {
+                next
+            } else {
+                cal.business_day_before(day)?
+            }
+        }
+    })
+}
+
+/// A deadline: the instant a notice must be deemed given by, as the agreement reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    /// The instant asked for.
+    pub asked: DateTime<FixedOffset>,
+    /// The deadline the answer uses.
+    pub by: DateTime<FixedOffset>,
+    /// How `by` was found from what was asked, when it is not simply that instant.
+    pub how: Option<String>,
+}
+
 impl Rules {
+    /// A deadline given as an instant. When the agreement declares a `deadline-roll` and
+    /// the instant's date on the agreement's clock is not a Business Day, the deadline moves
+    /// to the same time of day on the day the roll gives, and says so.
+    ///
+    /// ```
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let by = chrono::DateTime::parse_from_rfc3339("2000-03-04T17:00:00-05:00").unwrap();
+    /// // Section 4.2 declares no roll: the deadline is the instant asked for.
+    /// assert_eq!(rules.deadline_at(by).unwrap().by, by);
+    /// ```
+    pub fn deadline_at(&self, asked: DateTime<FixedOffset>) -> Result<Deadline, PeriodError> {
+        let agreement = self.agreement.as_ref().ok_or(PeriodError::NoAgreement)?;
+        let plain = Deadline {
+            asked,
+            by: asked,
+            how: None,
+        };
+        let Some((roll, words)) = &agreement.deadline_roll else {
+            return Ok(plain);
+        };
+        let tz = agreement.time_zone();
+        let local = asked.with_timezone(&tz).naive_local();
+        let cal = agreement.calendar();
+        let day = local.date();
+        let rolled = roll_date(cal, day, *roll)?;
+        if rolled == day {
+            return Ok(plain);
+        }
+        let at = rolled.and_time(local.time());
+        let by = tz
+            .from_local_datetime(&at)
+            .latest()
+            .or_else(|| {
+                tz.from_local_datetime(&(at + chrono::Duration::hours(1)))
+                    .earliest()
+            })
+            .map(|t| t.fixed_offset())
+            .ok_or_else(|| PeriodError::Calendar(cal.out_of_range(rolled)))?;
+        let why: Vec<String> = cal.days_off(day)?.iter().map(|w| w.to_string()).collect();
+        let how = format!(
+            "{} is not a business day ({}): the deadline rolls to {}, as the agreement says: \"{words}\"",
+            weekday_date(day),
+            why.join("; "),
+            by.to_rfc3339()
+        );
+        Ok(Deadline {
+            asked,
+            by,
+            how: Some(how),
+        })
+    }
+
+    /// The deadline a period sets for an anchor date: the last instant inside it.
+    pub fn deadline_of(&self, period: &str, anchor: NaiveDate) -> Result<Deadline, PeriodError> {
+        let w = self.window(period, anchor, None)?;
+        Ok(Deadline {
+            asked: w.due,
+            by: w.due,
+            how: Some(format!(
+                "the last instant of period `{}` from {anchor}: {}",
+                w.window, w.reading
+            )),
+        })
+    }
+
     /// The names of the agreement's periods.
     pub fn period_names(&self) -> Vec<&str> {
         self.agreement
@@ -242,19 +349,7 @@ impl Rules {
             end.pred_opt().ok_or_else(|| cal.out_of_range(end))?
         };
         if !cal.is_business_day(last_day)? {
-            let rolled = match period.roll {
-                Roll::None => last_day,
-                Roll::Following => cal.nth_business_day_after(last_day, 1)?,
-                Roll::Preceding => cal.business_day_before(last_day)?,
-                Roll::ModifiedFollowing => {
-                    let next = cal.nth_business_day_after(last_day, 1)?;
-                    if next.month() == last_day.month() {
-                        next
-                    } else {
-                        cal.business_day_before(last_day)?
-                    }
-                }
-            };
+            let rolled = roll_date(cal, last_day, period.roll)?;
             let why: Vec<String> = cal
                 .days_off(last_day)?
                 .iter()
@@ -290,7 +385,32 @@ impl Rules {
         let after = last_day
             .succ_opt()
             .ok_or_else(|| cal.out_of_range(last_day))?;
-        let closes = start(after)?;
+        let (due, closes) = match period.closes_at {
+            None => {
+                let closes = start(after)?;
+                (closes - chrono::Duration::seconds(1), closes)
+            }
+            Some((time, zone)) => {
+                let zone = zone.unwrap_or(tz);
+                let local = last_day.and_time(time);
+                // A time the clocks skip that night is met when they resume.
+                let due = zone
+                    .from_local_datetime(&local)
+                    .latest()
+                    .or_else(|| {
+                        let later = local + chrono::Duration::hours(1);
+                        zone.from_local_datetime(&later).earliest()
+                    })
+                    .map(|t| t.fixed_offset())
+                    .ok_or_else(|| PeriodError::Calendar(cal.out_of_range(last_day)))?;
+                notes.push(format!(
+                    "it closes at {} {} on its last day, that instant included",
+                    time.format("%H:%M:%S"),
+                    zone.name()
+                ));
+                (due, due + chrono::Duration::seconds(1))
+            }
+        };
         let mut reading = format!("\"{}\"", period.cite);
         if let Some(r) = &period.reading {
             reading.push_str(": ");
@@ -306,6 +426,7 @@ impl Rules {
             last_day,
             opens,
             closes,
+            due,
             inside: at.map(|t| opens.is_none_or(|o| o <= t) && t < closes),
             reading,
         })
@@ -325,13 +446,25 @@ impl fmt::Display for Window {
                 )?;
                 writeln!(f, "  opens  {}", opens.to_rfc3339())?;
             }
-            _ => writeln!(
+            _ if self.due.format("%H:%M:%S").to_string() == "23:59:59" => writeln!(
                 f,
                 "deadline `{}`: by the end of {}",
                 self.window,
                 weekday_date(self.last_day)
             )?,
+            _ => writeln!(
+                f,
+                "deadline `{}`: by {} on {}",
+                self.window,
+                self.due.format("%H:%M:%S (UTC%:z)"),
+                weekday_date(self.last_day)
+            )?,
         }
+        writeln!(
+            f,
+            "  due    {} (the last instant inside)",
+            self.due.to_rfc3339()
+        )?;
         writeln!(
             f,
             "  closes {} (the first instant after it)",

@@ -4,15 +4,25 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use deemed::ics;
-use deemed::time::parse_instant;
 
 use super::{Format, RulesArgs, print_answer, print_error, write_ics};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The deadline: the notice must be deemed given no later than this instant.
-    #[arg(long, value_name = "TIME")]
-    by: String,
+    #[arg(long, value_name = "TIME", required_unless_present = "period")]
+    by: Option<String>,
+    /// Or the deadline of one of the rules' periods (its last instant), with `--issued`.
+    #[arg(
+        long,
+        value_name = "PERIOD",
+        conflicts_with = "by",
+        requires = "issued"
+    )]
+    period: Option<String>,
+    /// The date of the event the period runs from, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", requires = "period")]
+    issued: Option<String>,
     /// The recipient (its designated fax number is used for faxes).
     #[arg(long)]
     to: Option<String>,
@@ -31,16 +41,24 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
-    let by = match parse_instant(&args.by, zone, None) {
-        Ok(t) => t,
-        Err(e) => {
-            print_error(&format!("--by: {e}"), Some(e.help()));
-            return ExitCode::from(1);
-        }
+    let deadline = super::deadline(
+        &rules,
+        args.by.as_deref(),
+        &args.period,
+        &args.issued,
+        "by",
+        None,
+    );
+    let deadline = match deadline {
+        Ok(d) => d,
+        Err(code) => return code,
     };
+    let by = deadline.by;
     let answer = match rules.latest_send(by, args.to.as_deref()) {
-        Ok(a) => a,
+        Ok(mut a) => {
+            a.deadline = deadline.how;
+            a
+        }
         Err(e) => {
             print_error(&e, e.help());
             return ExitCode::from(1);

@@ -159,6 +159,39 @@ pub(crate) fn print_answer<T: std::fmt::Display + serde::Serialize>(
     }
 }
 
+/// The deadline a command is given: an instant (`--FLAG TIME`, moved by the agreement's
+/// `deadline-roll` when its date is not a Business Day), or the last instant of a period
+/// (`--period NAME --issued DATE`). Exit code 1 when it cannot be read.
+pub(crate) fn deadline(
+    rules: &Rules,
+    text: Option<&str>,
+    period: &Option<String>,
+    issued: &Option<String>,
+    flag: &str,
+    fold: Option<deemed::time::Fold>,
+) -> Result<deemed::period::Deadline, ExitCode> {
+    let fail = |e: &dyn std::fmt::Display, help: Option<String>| {
+        print_error(e, help);
+        ExitCode::from(1)
+    };
+    if let (Some(period), Some(issued)) = (period, issued) {
+        let Ok(anchor) = chrono::NaiveDate::parse_from_str(issued, "%Y-%m-%d") else {
+            return Err(fail(
+                &format!("--issued: `{issued}` is not a date"),
+                Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
+            ));
+        };
+        return rules
+            .deadline_of(period, anchor)
+            .map_err(|e| fail(&e, e.help()));
+    }
+    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
+    let text = text.unwrap_or_default();
+    let asked = deemed::time::parse_instant(text, zone, fold)
+        .map_err(|e| fail(&format!("--{flag}: {e}"), Some(e.help())))?;
+    rules.deadline_at(asked).map_err(|e| fail(&e, e.help()))
+}
+
 /// Writes an iCalendar file of `events`; exit code 2 when it cannot be written.
 pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::Event]) -> Result<(), ExitCode> {
     let text = deemed::ics::calendar(events, deemed::ics::stamp());

@@ -58,6 +58,17 @@ pub(crate) struct Args {
     /// Also say whether the notice is deemed given by this instant, and by how much.
     #[arg(long, value_name = "TIME")]
     deadline: Option<String>,
+    /// Or by the deadline of one of the rules' periods (its last instant), with `--issued`.
+    #[arg(
+        long,
+        value_name = "PERIOD",
+        conflicts_with = "deadline",
+        requires = "issued"
+    )]
+    period: Option<String>,
+    /// The date of the event the period runs from, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", requires = "period")]
+    issued: Option<String>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -105,12 +116,22 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
         print_error(&e, e.help());
         ExitCode::from(1)
     })?;
-    let deadline = args
-        .deadline
-        .as_deref()
-        .map(|t| read("deadline", t))
-        .transpose()?
-        .map(|by| deemed::eval::DeadlineCheck::new(&resolution, by));
+    let deadline = match (&args.deadline, &args.period) {
+        (None, None) => None,
+        _ => {
+            let d = super::deadline(
+                rules,
+                args.deadline.as_deref(),
+                &args.period,
+                &args.issued,
+                "deadline",
+                fold,
+            )?;
+            let mut check = deemed::eval::DeadlineCheck::new(&resolution, d.by);
+            check.how = d.how;
+            Some(check)
+        }
+    };
     Ok(match args.format {
         Format::Text => {
             let mut text = resolution.to_string();

@@ -63,9 +63,17 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     };
     if let Some(path) = &args.ics {
+        // A period that closes at a time of day is an instant in the calendar; one that
+        // runs to the end of its last day, that whole day.
+        let at_a_time = window.due + chrono::Duration::seconds(1) != window.closes
+            || window.due.format("%H:%M:%S").to_string() != "23:59:59";
         let event = ics::Event {
             uid: format!("{}-{}-last-day@deemed", window.window, anchor),
-            when: ics::When::Day(window.last_day),
+            when: if at_a_time {
+                ics::When::Instant(window.due)
+            } else {
+                ics::When::Day(window.last_day)
+            },
             summary: format!("Last day of the {} window", window.window),
             description: format!(
                 "{} is the last day of the `{}` window (from {}); it closes at {}. {}",

@@ -524,6 +524,10 @@ pub struct DeadlineCheck {
     pub met: Option<bool>,
     /// How far before (positive) or after (negative) the deadline, in seconds.
     pub margin_seconds: Option<i64>,
+    /// How the deadline was found, when not simply the instant given (a period's last
+    /// instant, an agreement's `deadline-roll`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub how: Option<String>,
 }
 
 impl DeadlineCheck {
@@ -549,6 +553,7 @@ impl DeadlineCheck {
             by,
             met: margin.map(|m| m >= 0),
             margin_seconds: margin,
+            how: None,
         }
     }
 }
@@ -569,13 +574,17 @@ impl fmt::Display for DeadlineCheck {
         );
         let by = format!("{h}h {m:02}m {s:02}s");
         if margin >= 0 {
-            write!(f, "made: deemed given {by} before {}", self.by.to_rfc3339())
+            write!(f, "made: deemed given {by} before {}", self.by.to_rfc3339())?;
         } else {
             write!(
                 f,
                 "missed: deemed given {by} after {}",
                 self.by.to_rfc3339()
-            )
+            )?;
         }
+        if let Some(how) = &self.how {
+            write!(f, " ({how})")?;
+        }
+        Ok(())
     }
 }

@@ -95,6 +95,9 @@ pub enum AgreementItem {
     Notice(Notice),
     /// `period warrant "..." { ... }`
     Period(Period),
+    /// `deadline-roll following "words"`: a deadline (a `--by`, a `--deadline`) whose date
+    /// is not a Business Day moves as the rule says.
+    DeadlineRoll(Spanned<Roll>, Spanned<String>),
 }
 
 /// `period name "words" { period-item* }`: a window of time after an anchor event.
@@ -128,6 +131,14 @@ pub enum PeriodItem {
     Nonexistent(Spanned<Nonexistent>),
     /// `reading "..."`: the reading encoded, in words.
     Reading(Spanned<String>),
+    /// `closes-at 17:00:00 [in "Zone"]`: the period closes at that time of its last day
+    /// ("no later than 5:00 p.m."), that instant included.
+    ClosesAt {
+        /// The time of day.
+        time: Spanned<NaiveTime>,
+        /// The zone, when not the agreement's.
+        zone: Option<Spanned<String>>,
+    },
 }
 
 /// The month names of the rule language, January first.

@@ -198,6 +198,11 @@ fn agreement(a: &Agreement, comments: &mut Comments<'_>, out: &mut String) {
             AgreementItem::Party(p) => party(p, comments, out),
             AgreementItem::Notice(n) => notice(n, comments, out),
             AgreementItem::Period(p) => period(p, comments, out),
+            AgreementItem::DeadlineRoll(r, words) => push_line(
+                out,
+                1,
+                &format!("deadline-roll {} {}", roll_word(r.node), quote(&words.node)),
+            ),
         }
         last_end = end;
     }
@@ -223,6 +228,16 @@ fn agreement_item_span(item: &AgreementItem, src: &str) -> (usize, usize) {
             (n.title.span.start, closing(src, last) + 1)
         }
         AgreementItem::Period(p) => (p.span.start, p.span.end),
+        AgreementItem::DeadlineRoll(r, words) => (r.span.start, words.span.end),
+    }
+}
+
+fn roll_word(r: Roll) -> &'static str {
+    match r {
+        Roll::None => "none",
+        Roll::Following => "following",
+        Roll::Preceding => "preceding",
+        Roll::ModifiedFollowing => "modified-following",
     }
 }
 
@@ -421,15 +436,11 @@ fn period(p: &Period, comments: &mut Comments<'_>, out: &mut String) {
                 let edge = if e.node { "inclusive" } else { "exclusive" };
                 (e.span.start, e.span.end, format!("{word} {edge}"))
             }
-            PeriodItem::Roll(r) => {
-                let roll = match r.node {
-                    Roll::None => "none",
-                    Roll::Following => "following",
-                    Roll::Preceding => "preceding",
-                    Roll::ModifiedFollowing => "modified-following",
-                };
-                (r.span.start, r.span.end, format!("roll {roll}"))
-            }
+            PeriodItem::Roll(r) => (
+                r.span.start,
+                r.span.end,
+                format!("roll {}", roll_word(r.node)),
+            ),
             PeriodItem::Nonexistent(n) => {
                 let policy = match n.node {
                     Nonexistent::Error => "error",
@@ -443,6 +454,14 @@ fn period(p: &Period, comments: &mut Comments<'_>, out: &mut String) {
                 r.span.end,
                 format!("reading {}", quote(&r.node)),
             ),
+            PeriodItem::ClosesAt { time: t, zone } => {
+                let mut text = format!("closes-at {}", time(t.node));
+                if let Some(z) = zone {
+                    text.push_str(&format!(" in {}", quote(&z.node)));
+                }
+                let end = zone.as_ref().map_or(t.span.end, |z| z.span.end);
+                (t.span.start, end, text)
+            }
         };
         comments.before(start, 2, out, last_end);
         push_line(out, 2, &text);

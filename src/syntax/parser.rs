@@ -388,6 +388,26 @@ fn day_of_month(i: &str, month: u32) -> Res<'_, u32> {
     Ok((r, day))
 }
 
+// roll ::= "none" | "following" | "preceding" | "modified-following"
+fn roll(i: &str) -> Res<'_, Roll> {
+    let at = ws(i);
+    match word(at) {
+        Ok((r, "none")) => Ok((r, Roll::None)),
+        Ok((r, "following")) => Ok((r, Roll::Following)),
+        Ok((r, "preceding")) => Ok((r, Roll::Preceding)),
+        Ok((r, "modified-following")) => Ok((r, Roll::ModifiedFollowing)),
+        _ => Err(NomErr::Error(expected_any(
+            at,
+            &[
+                "`none`",
+                "`following`",
+                "`preceding`",
+                "`modified-following`",
+            ],
+        ))),
+    }
+}
+
 // shift ::= weekday "=>" ("following" | "preceding") weekday
 fn shift(i: &str) -> Res<'_, Shift> {
     let (i, from) = weekday(i)?;
@@ -535,7 +555,7 @@ impl<'a> Cx<'a> {
     //                  | "business-day" string | "cite" string
     //                  | "method" name string | party | notice
     fn agreement_item(&self, i: &'a str) -> Res<'a, AgreementItem> {
-        const EXPECTED: [&str; 9] = [
+        const EXPECTED: [&str; 10] = [
             "`dated`",
             "`time-zone`",
             "`calendar`",
@@ -545,6 +565,7 @@ impl<'a> Cx<'a> {
             "`party`",
             "`notice`",
             "`period`",
+            "`deadline-roll`",
         ];
         let i = ws(i);
         let Ok((rest, keyword)) = word(i) else {
@@ -570,6 +591,11 @@ impl<'a> Cx<'a> {
             "period" => self
                 .period(i, rest)
                 .map(|(r, p)| (r, AgreementItem::Period(p))),
+            "deadline-roll" => {
+                let (r, roll) = commit(self.spanned(rest, roll))?;
+                let (r, words) = commit(self.string(r))?;
+                Ok((r, AgreementItem::DeadlineRoll(roll, words)))
+            }
             _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
         }
     }
@@ -587,7 +613,7 @@ impl<'a> Cx<'a> {
         let (i, name) = commit(self.name(i))?;
         let (i, cite) = commit(self.string(i))?;
         let (i, items) = self.block(i, |i| {
-            const EXPECTED: [&str; 7] = [
+            const EXPECTED: [&str; 8] = [
                 "`anchor`",
                 "`length`",
                 "`start`",
@@ -595,6 +621,7 @@ impl<'a> Cx<'a> {
                 "`roll`",
                 "`nonexistent`",
                 "`reading`",
+                "`closes-at`",
             ];
             let i = ws(i);
             let Ok((rest, keyword)) = word(i) else {
@@ -715,6 +742,17 @@ impl<'a> Cx<'a> {
                     ))
                 }
                 "reading" => commit(self.string(rest)).map(|(r, s)| (r, PeriodItem::Reading(s))),
+                "closes-at" => {
+                    let (r, time) = commit(self.spanned(rest, time))?;
+                    let (r, zone) = match kw!("in")(r) {
+                        Ok((r, _)) => {
+                            let (r, z) = commit(self.string(r))?;
+                            (r, Some(z))
+                        }
+                        Err(_) => (r, None),
+                    };
+                    Ok((r, PeriodItem::ClosesAt { time, zone }))
+                }
                 _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
             }
         })?;
@@ -1442,7 +1480,7 @@ mod tests {
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest { } }"), @"at `earliest`: expected `earliest-of`, `latest-of` or `first-of`, found `earliest`");
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 25:00 => same-day } }"), @"at `25:00`: invalid time `25:00`: expected HH:MM or HH:MM:SS on a 24-hour clock, from 00:00:00 to 23:59:59");
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 20:00 same-day } }"), @"at `same-day`: expected `=>` or `,`, found `same-day`");
-        insta::assert_snapshot!(err("agreement \"x\" { colour blue }"), @"at `colour`: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period` or `}`, found `colour`");
+        insta::assert_snapshot!(err("agreement \"x\" { colour blue }"), @"at `colour`: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `colour`");
         insta::assert_snapshot!(err("agreement \"x"), @r#"at `"`: unterminated string"#);
         insta::assert_snapshot!(err("calendar x \"t\" { holiday \"h\" on february 30 }"), @"at `30`: invalid day of the month `30`: that month has no such day");
         insta::assert_snapshot!(err("agreement \"x\" { party p \"P\" { fax \"1\" "), @"at ``: expected `fax`, `time-zone`, `address`, `cite` or `}`, found end of file");

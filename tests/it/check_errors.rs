@@ -21,7 +21,7 @@ const HEAD: &str = r#"agreement "A" {
 #[test]
 fn syntax_error() {
     insta::assert_snapshot!(errors("agreement \"A\" {\n  time-zone \"America/New_York\"\n  calender us-ny-banking\n}\n"), @"
-    error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period` or `}`, found `calender`
+    error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `calender`
      --> test.rules:3:3
       |
     3 |   calender us-ny-banking

@@ -355,3 +355,148 @@ fn a_clause_on_the_senders_clock() {
     {"id":"c","line":3,"deemed_date":null,"effective_at":null,"clause":null,"status":"error","warnings":[],"error":{"line":3,"field":"from","message":"unknown sender `osaka` (known parties: `tokyo`, `ny`)"}}
     "#);
 }
+
+/// "... no later than 5:00 p.m. Vancouver time on the Business Day immediately before the
+/// Expiry Date", under an agreement whose deadlines roll to the next Business Day.
+const VANCOUVER: &str = r#"agreement "Vancouver" {
+  time-zone "America/Vancouver"
+  calendar ca-bc
+  method email "by e-mail"
+  deadline-roll following "if the last day for giving a notice is not a Business Day, it is the next Business Day"
+  period expiry-notice "no later than 5:00 p.m. Vancouver time on the Business Day immediately before the Expiry Date" {
+    anchor expiry "the Expiry Date"
+    length 1 business-day before
+    closes-at 17:00:00 in "America/Vancouver"
+  }
+  notice "Notices" earliest-of {
+    clause a "on the day sent" when method email => same-day
+  }
+}
+"#;
+
+#[test]
+fn a_deadline_at_a_time_of_day() {
+    let rules = Rules::from_source(Source {
+        name: "vancouver.rules".into(),
+        text: VANCOUVER.into(),
+    })
+    .unwrap();
+    let expiry = chrono::NaiveDate::from_ymd_opt(2024, 7, 2).unwrap();
+    // The Business Day before Tuesday, July 2, 2024 is Friday, June 28: Monday is Canada Day.
+    let w = rules.window("expiry-notice", expiry, None).unwrap();
+    assert_eq!(w.due, at("2024-06-28T17:00:00-07:00"));
+    assert_eq!(w.closes, at("2024-06-28T17:00:01-07:00"));
+    // 5:00:00 p.m. is "no later than 5:00 p.m."; a second after is not.
+    let inside = |t: &str| {
+        rules
+            .window("expiry-notice", expiry, Some(at(t)))
+            .unwrap()
+            .inside
+    };
+    assert_eq!(inside("2024-06-28T17:00:00-07:00"), Some(true));
+    assert_eq!(inside("2024-06-28T17:00:01-07:00"), Some(false));
+    // The same instant written in another zone.
+    assert_eq!(inside("2024-06-29T00:00:00Z"), Some(true));
+    let (out, _, code) = deemed(&[
+        "latest-send",
+        "--rules",
+        &temp("vancouver.rules", VANCOUVER),
+        "--period",
+        "expiry-notice",
+        "--issued",
+        "2024-07-02",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["by"], "2024-06-28T17:00:00-07:00");
+    assert_eq!(v["methods"][0]["latest"], "2024-06-28T17:00:00-07:00");
+    // when-effective --period: a notice at 17:00:01 misses it by a second.
+    let (out, _, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        &temp("vancouver.rules", VANCOUVER),
+        "--method",
+        "email",
+        "--sent",
+        "2024-06-28T17:00:01-07:00",
+        "--period",
+        "expiry-notice",
+        "--issued",
+        "2024-07-02",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            v["deadline"]["met"].clone(),
+            v["deadline"]["margin_seconds"].clone()
+        ),
+        (false.into(), (-1).into())
+    );
+    // The calendar file holds the instant, not a whole day.
+    let ics = std::env::temp_dir()
+        .join(format!("deemed-generality-{}", std::process::id()))
+        .join("expiry.ics");
+    let (_, _, code) = deemed(&[
+        "window",
+        "expiry-notice",
+        "--rules",
+        &temp("vancouver.rules", VANCOUVER),
+        "--issued",
+        "2024-07-02",
+        "--ics",
+        ics.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&ics).unwrap();
+    assert!(text.contains("DTSTART:20240629T000000Z"), "{text}");
+}
+
+#[test]
+fn a_deadline_that_rolls_says_so() {
+    let rules = Rules::from_source(Source {
+        name: "vancouver.rules".into(),
+        text: VANCOUVER.into(),
+    })
+    .unwrap();
+    // Monday, July 1, 2024 is Canada Day: noon that day rolls to noon on Tuesday.
+    let d = rules.deadline_at(at("2024-07-01T12:00:00-07:00")).unwrap();
+    assert_eq!(d.by, at("2024-07-02T12:00:00-07:00"));
+    insta::assert_snapshot!(d.how.unwrap(), @r#"Monday 2024-07-01 is not a business day (Canada Day): the deadline rolls to 2024-07-02T12:00:00-07:00, as the agreement says: "if the last day for giving a notice is not a Business Day, it is the next Business Day""#);
+    // A Business Day does not move, and neither does anything under section 4.2, which
+    // declares no roll.
+    let d = rules.deadline_at(at("2024-07-03T12:00:00-07:00")).unwrap();
+    assert_eq!((d.by, d.how), (at("2024-07-03T12:00:00-07:00"), None));
+    let saturday = at("2000-03-04T12:00:00-05:00");
+    assert_eq!(crate::rules().deadline_at(saturday).unwrap().by, saturday);
+    // --deadline and latest-send --by honour it.
+    let path = temp("vancouver.rules", VANCOUVER);
+    let (out, _, _) = deemed(&[
+        "when-effective",
+        "--rules",
+        &path,
+        "--method",
+        "email",
+        "--sent",
+        "2024-07-02T09:00:00-07:00",
+        "--deadline",
+        "2024-07-01T12:00:00-07:00",
+    ]);
+    assert!(out.contains("deadline: made: deemed given 3h 00m 00s before 2024-07-02T12:00:00-07:00 (Monday 2024-07-01 is not a business day (Canada Day): the deadline rolls"), "{out}");
+    let (out, _, _) = deemed(&[
+        "latest-send",
+        "--rules",
+        &path,
+        "--by",
+        "2024-07-01T12:00:00-07:00",
+    ]);
+    insta::assert_snapshot!(out, @r#"
+    to be deemed given by 2024-07-02T12:00:00-07:00:
+      (deadline: Monday 2024-07-01 is not a business day (Canada Day): the deadline rolls to 2024-07-02T12:00:00-07:00, as the agreement says: "if the last day for giving a notice is not a Business Day, it is the next Business Day")
+      email    send by 2024-07-02T12:00:00-07:00 (clause a; deemed given Tuesday 2024-07-02)
+    "#);
+}

@@ -20,6 +20,7 @@ fn the_warrant_window() {
       "last_day": "2005-02-25",
       "opens": "2000-02-26T00:00:00-05:00",
       "closes": "2005-02-26T00:00:00-05:00",
+      "due": "2005-02-25T23:59:59-05:00",
       "inside": null,
       "reading": "\"warrants to acquire during the five years following their date of issue\": from the day after the date of issue through its fifth anniversary (February 28 for an issue on February 29), rolled to the next Business Day when the anniversary is not one (N.Y. General Construction Law sections 20 and 25)"
     }
@@ -291,6 +292,7 @@ fn a_deadline_the_business_day_immediately_before_a_date() {
     assert_eq!(w["inside"], true);
     insta::assert_snapshot!(ok(&["window", "prepayment-notice", "--from", "2025-04-21", "--rules", "rules/example-pacific-notice.rules"]), @r#"
     deadline `prepayment-notice`: by the end of Thursday 2025-04-17
+      due    2025-04-17T23:59:59-07:00 (the last instant inside)
       closes 2025-04-18T00:00:00-07:00 (the first instant after it)
       reading: "notice given no later than the Business Day immediately before the Maturity Date": by the end of the last Trading Day before the Maturity Date
     "#);
