@@ -104,6 +104,11 @@ pub enum CheckErrorKind {
         /// The calendar reached again.
         name: String,
     },
+    /// Periods that run from each other, or whose notice deadlines do.
+    PeriodCycle {
+        /// The periods from the one checked to the one that comes round again.
+        chain: Vec<String>,
+    },
     /// A facsimile number without digits.
     FaxWithoutDigits {
         /// The number as written.
@@ -163,6 +168,14 @@ impl fmt::Display for CheckErrorKind {
                 )
             }
             CheckErrorKind::BackwardRange => write!(f, "the range ends before it starts"),
+            CheckErrorKind::PeriodCycle { chain } => {
+                let chain: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
+                write!(
+                    f,
+                    "periods that depend on each other: {}",
+                    chain.join(" depends on ")
+                )
+            }
             CheckErrorKind::IncludeCycle { name, chain } => {
                 let chain: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
                 write!(
@@ -208,6 +221,9 @@ impl CheckErrorKind {
                 Some("write `years FIRST through LAST` with FIRST no later than LAST, between 1900 and 2200".into())
             }
             CheckErrorKind::IncludeCycle { .. } => Some("remove one of the `include`s".into()),
+            CheckErrorKind::PeriodCycle { .. } => Some(
+                "a period runs from an event or from another period that does not depend on it".into(),
+            ),
             CheckErrorKind::NoRoundingPolicy { .. } => Some(
                 "add `nonexistent round-down` or `nonexistent round-up` (February 29 plus a year; January 31 plus a month), or `nonexistent error` to refuse them".into(),
             ),
@@ -579,6 +595,58 @@ impl Checker {
         Some(spec)
     }
 
+    /// The periods a period names (the one it runs from, the one whose deadline its notice
+    /// must meet) exist, and no period depends on itself through them.
+    fn period_references(&mut self, source: usize, periods: &[(crate::period::PeriodDef, Span)]) {
+        let names: Vec<String> = periods.iter().map(|(p, _)| p.name.clone()).collect();
+        for (p, _) in periods {
+            for named in p.depends_on() {
+                if !names.iter().any(|n| *n == named.node) {
+                    let kind = CheckErrorKind::Unknown(UnknownName {
+                        what: "period",
+                        name: named.node.clone(),
+                        known: names.clone(),
+                    });
+                    self.error(source, named.span, kind);
+                }
+            }
+        }
+        // A cycle, from each period in turn (periods are few).
+        for (p, span) in periods {
+            let mut chain = vec![p.name.clone()];
+            let mut stack: Vec<(&crate::period::PeriodDef, usize)> = vec![(p, 0)];
+            let mut found = None;
+            while let Some((at, next)) = stack.last().copied() {
+                let deps = at.depends_on();
+                let Some(dep) = deps.get(next) else {
+                    stack.pop();
+                    chain.pop();
+                    continue;
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                if dep.node == p.name {
+                    let mut c = chain.clone();
+                    c.push(p.name.clone());
+                    found = Some(c);
+                    break;
+                }
+                if chain.contains(&dep.node) || chain.len() > periods.len() {
+                    continue;
+                }
+                if let Some((d, _)) = periods.iter().find(|(d, _)| d.name == dep.node) {
+                    chain.push(d.name.clone());
+                    stack.push((d, 0));
+                }
+            }
+            if let Some(chain) = found {
+                self.error(source, *span, CheckErrorKind::PeriodCycle { chain });
+                return;
+            }
+        }
+    }
+
     /// Shift rules for one weekday at most: a second is an error at its place.
     fn one_shift_per_weekday(&mut self, source: usize, shifts: &[Spanned<ast::Shift>]) -> bool {
         let mut ok = true;
@@ -716,6 +784,7 @@ impl Checker {
                 }
             }
         }
+        self.period_references(source, &periods);
         for (what, missing, example) in [
             (
                 "`time-zone`",
@@ -777,12 +846,27 @@ impl Checker {
         let mut nonexistent = None;
         let mut reading = None;
         let mut closes_at = None;
+        let mut anchor_period: Option<ast::Name> = None;
+        let mut unless: Option<(ast::Name, ast::Length, String)> = None;
         let mut seen: Vec<(&'static str, Span)> = Vec::new();
         for item in &p.items {
             let (what, span) = match item {
                 PeriodItem::Anchor(n, words) => {
                     anchor = Some((n.node.clone(), words.node.clone()));
                     ("anchor", n.span)
+                }
+                PeriodItem::AnchorPeriod(n, words) => {
+                    anchor = Some((n.node.clone(), words.node.clone()));
+                    anchor_period = Some(n.clone());
+                    ("anchor", n.span)
+                }
+                PeriodItem::UnlessNoticeBy {
+                    deadline,
+                    length: l,
+                    words,
+                } => {
+                    unless = Some((deadline.clone(), l.node, words.node.clone()));
+                    ("unless-notice-by", deadline.span)
                 }
                 PeriodItem::Length(l) => {
                     let (word, most) = match l.node.unit {
@@ -900,6 +984,8 @@ impl Checker {
             nonexistent: nonexistent.unwrap_or(Nonexistent::Error),
             reading,
             closes_at,
+            anchor_period,
+            unless_notice_by: unless,
         })
     }
 

@@ -228,6 +228,7 @@ impl UnknownName {
             "method" => "methods",
             "calendar" => "calendars",
             "clause" => "clauses",
+            "period" => "periods",
             other => other,
         };
         if names.is_empty() {

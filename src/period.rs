@@ -30,9 +30,23 @@ pub struct PeriodDef {
     /// `closes-at`: the time of its last day it closes at, that instant included, and the
     /// zone (`None`: the agreement's).
     pub(crate) closes_at: Option<(chrono::NaiveTime, Option<chrono_tz::Tz>)>,
+    /// `anchor period NAME`: it runs from that period's last day (`anchor` is its name).
+    pub(crate) anchor_period: Option<crate::syntax::ast::Name>,
+    /// `unless-notice-by NAME length ...`: the period whose deadline a notice must meet, the
+    /// length when it does not, and the words.
+    pub(crate) unless_notice_by:
+        Option<(crate::syntax::ast::Name, crate::syntax::ast::Length, String)>,
 }
 
 impl PeriodDef {
+    /// The periods it depends on: the one it runs from, the one whose deadline decides it.
+    pub(crate) fn depends_on(&self) -> Vec<&crate::syntax::ast::Name> {
+        self.anchor_period
+            .iter()
+            .chain(self.unless_notice_by.as_ref().map(|(n, ..)| n))
+            .collect()
+    }
+
     /// The period's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -88,6 +102,11 @@ pub enum PeriodError {
     },
     /// A date outside the calendar's years.
     Calendar(OutOfRange),
+    /// Periods that depend on each other (the checker refuses them; a guard).
+    Cycle {
+        /// The period reached again.
+        period: String,
+    },
 }
 
 impl fmt::Display for PeriodError {
@@ -103,6 +122,9 @@ impl fmt::Display for PeriodError {
                 "period `{period}` ends on {y:04}-{m:02}-{d:02}, which does not exist"
             ),
             PeriodError::Calendar(e) => write!(f, "{e}"),
+            PeriodError::Cycle { period } => {
+                write!(f, "period `{period}` depends on itself")
+            }
         }
     }
 }
@@ -280,6 +302,31 @@ impl Rules {
         anchor: NaiveDate,
         at: Option<DateTime<FixedOffset>>,
     ) -> Result<Window, PeriodError> {
+        self.window_given(name, anchor, at, None)
+    }
+
+    /// [`Rules::window`], knowing when a notice was deemed given (`notice`): a period with
+    /// `unless-notice-by` takes its other length when no notice is deemed given by that
+    /// deadline (or none is given here), and says which it took. `anchor` is the date of the
+    /// event the chain of periods runs from.
+    pub fn window_given(
+        &self,
+        name: &str,
+        anchor: NaiveDate,
+        at: Option<DateTime<FixedOffset>>,
+        notice: Option<DateTime<FixedOffset>>,
+    ) -> Result<Window, PeriodError> {
+        self.window_at_depth(name, anchor, at, notice, 0)
+    }
+
+    fn window_at_depth(
+        &self,
+        name: &str,
+        root: NaiveDate,
+        at: Option<DateTime<FixedOffset>>,
+        notice: Option<DateTime<FixedOffset>>,
+        depth: usize,
+    ) -> Result<Window, PeriodError> {
         let agreement = self.agreement.as_ref().ok_or(PeriodError::NoAgreement)?;
         let period = agreement
             .periods
@@ -293,13 +340,63 @@ impl Rules {
                 })
             })?;
         let cal = agreement.calendar();
-        cal.is_business_day(anchor)?;
         let mut notes = Vec::new();
+        // The checker refuses periods that depend on each other; the depth is a guard.
+        let deeper = |other: &str| {
+            if depth > agreement.periods.len() {
+                return Err(PeriodError::Cycle {
+                    period: name.to_string(),
+                });
+            }
+            self.window_at_depth(other, root, None, notice, depth + 1)
+        };
+        let anchor = match &period.anchor_period {
+            None => root,
+            Some(other) => {
+                let w = deeper(&other.node)?;
+                notes.push(format!(
+                    "it runs from the last day of period `{}`, {}",
+                    w.window,
+                    weekday_date(w.last_day)
+                ));
+                w.last_day
+            }
+        };
+        cal.is_business_day(anchor)?;
+        let mut length = period.length;
+        if let Some((deadline, other, words)) = &period.unless_notice_by {
+            let due = deeper(&deadline.node)?.due;
+            match notice {
+                Some(t) if t <= due => notes.push(format!(
+                    "the notice was deemed given at {}, no later than the deadline of `{}` ({})",
+                    t.to_rfc3339(),
+                    deadline.node,
+                    due.to_rfc3339()
+                )),
+                Some(t) => {
+                    notes.push(format!(
+                        "the notice was deemed given at {}, after the deadline of `{}` ({}): \"{words}\"",
+                        t.to_rfc3339(),
+                        deadline.node,
+                        due.to_rfc3339()
+                    ));
+                    length = *other;
+                }
+                None => {
+                    notes.push(format!(
+                        "no notice is given as deemed given by the deadline of `{}` ({}): \"{words}\"",
+                        deadline.node,
+                        due.to_rfc3339()
+                    ));
+                    length = *other;
+                }
+            }
+        }
         let crate::syntax::ast::Length {
             count: n,
             unit,
             before,
-        } = period.length;
+        } = length;
         // A period counted back from its anchor is a deadline: it has no start.
         let first_day = match (before, period.start_inclusive) {
             (true, _) => None,

@@ -20,6 +20,10 @@ pub(crate) struct Args {
     /// Also say whether this instant is inside the window.
     #[arg(long, value_name = "TIME")]
     at: Option<String>,
+    /// When a notice was deemed given (as `when-effective` answers), for a period whose
+    /// length depends on whether it came by a deadline (`unless-notice-by`).
+    #[arg(long = "notice-given", value_name = "TIME")]
+    notice_given: Option<String>,
     #[command(flatten)]
     rules: RulesArgs,
     /// Output format.
@@ -55,7 +59,20 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             }
         }
     };
-    let window = match rules.window(&args.period, anchor, at) {
+    let notice = match &args.notice_given {
+        None => None,
+        Some(text) => {
+            let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
+            match parse_instant(text, zone, None) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    print_error(&format!("--notice-given: {e}"), Some(e.help()));
+                    return ExitCode::from(1);
+                }
+            }
+        }
+    };
+    let window = match rules.window_given(&args.period, anchor, at, notice) {
         Ok(w) => w,
         Err(e) => {
             print_error(&e, e.help());

@@ -139,6 +139,18 @@ pub enum PeriodItem {
         /// The zone, when not the agreement's.
         zone: Option<Spanned<String>>,
     },
+    /// `anchor period expiry "words"`: the period runs from another period's last day.
+    AnchorPeriod(Name, Spanned<String>),
+    /// `unless-notice-by notice-deadline length 120 days "words"`: when no notice is
+    /// deemed given by that period's deadline, the length is this one instead.
+    UnlessNoticeBy {
+        /// The period whose deadline the notice must meet.
+        deadline: Name,
+        /// The length that holds then.
+        length: Spanned<Length>,
+        /// The contract words.
+        words: Spanned<String>,
+    },
 }
 
 /// The month names of the rule language, January first.

@@ -413,20 +413,30 @@ fn period(p: &Period, comments: &mut Comments<'_>, out: &mut String) {
                 w.span.end,
                 format!("anchor {} {}", n.node, quote(&w.node)),
             ),
-            PeriodItem::Length(l) => {
-                let unit = match l.node.unit {
-                    PeriodUnit::Years => "years",
-                    PeriodUnit::Months => "months",
-                    PeriodUnit::Days => "days",
-                    PeriodUnit::BusinessDays => "business-days",
-                };
-                let before = if l.node.before { " before" } else { "" };
-                (
-                    l.span.start,
-                    l.span.end,
-                    format!("length {} {unit}{before}", l.node.count),
-                )
-            }
+            PeriodItem::AnchorPeriod(n, w) => (
+                n.span.start,
+                w.span.end,
+                format!("anchor period {} {}", n.node, quote(&w.node)),
+            ),
+            PeriodItem::UnlessNoticeBy {
+                deadline,
+                length: l,
+                words,
+            } => (
+                deadline.span.start,
+                words.span.end,
+                format!(
+                    "unless-notice-by {} length {} {}",
+                    deadline.node,
+                    length_words(l.node),
+                    quote(&words.node)
+                ),
+            ),
+            PeriodItem::Length(l) => (
+                l.span.start,
+                l.span.end,
+                format!("length {}", length_words(l.node)),
+            ),
             PeriodItem::Start(e) | PeriodItem::End(e) => {
                 let word = if matches!(item, PeriodItem::Start(_)) {
                     "start"
@@ -612,4 +622,16 @@ fn shift_words(s: Shift) -> String {
         "preceding"
     };
     format!("{} => {dir} {}", weekday(s.from), weekday(s.to))
+}
+
+/// `5 years`, `1 business-days before`
+fn length_words(l: Length) -> String {
+    let unit = match l.unit {
+        PeriodUnit::Years => "years",
+        PeriodUnit::Months => "months",
+        PeriodUnit::Days => "days",
+        PeriodUnit::BusinessDays => "business-days",
+    };
+    let before = if l.before { " before" } else { "" };
+    format!("{} {unit}{before}", l.count)
 }

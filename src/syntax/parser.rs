@@ -388,6 +388,36 @@ fn day_of_month(i: &str, month: u32) -> Res<'_, u32> {
     Ok((r, day))
 }
 
+// length ::= integer ("year" | "years" | "month" | "months" | "day" | "days"
+//                     | "business-day" | "business-days") "before"?
+fn length(i: &str) -> Res<'_, Length> {
+    let (i, n) = integer(i)?;
+    let (i, unit) = match word(i) {
+        Ok((r, "year" | "years")) => (r, PeriodUnit::Years),
+        Ok((r, "month" | "months")) => (r, PeriodUnit::Months),
+        Ok((r, "day" | "days")) => (r, PeriodUnit::Days),
+        Ok((r, "business-day" | "business-days")) => (r, PeriodUnit::BusinessDays),
+        _ => {
+            return Err(NomErr::Error(expected_any(
+                ws(i),
+                &["`years`", "`months`", "`days`", "`business-days`"],
+            )));
+        }
+    };
+    let (i, before) = match kw!("before")(i) {
+        Ok((r, _)) => (r, true),
+        Err(_) => (i, false),
+    };
+    Ok((
+        i,
+        Length {
+            count: n,
+            unit,
+            before,
+        },
+    ))
+}
+
 // roll ::= "none" | "following" | "preceding" | "modified-following"
 fn roll(i: &str) -> Res<'_, Roll> {
     let at = ws(i);
@@ -613,7 +643,7 @@ impl<'a> Cx<'a> {
         let (i, name) = commit(self.name(i))?;
         let (i, cite) = commit(self.string(i))?;
         let (i, items) = self.block(i, |i| {
-            const EXPECTED: [&str; 8] = [
+            const EXPECTED: [&str; 9] = [
                 "`anchor`",
                 "`length`",
                 "`start`",
@@ -622,6 +652,7 @@ impl<'a> Cx<'a> {
                 "`nonexistent`",
                 "`reading`",
                 "`closes-at`",
+                "`unless-notice-by`",
             ];
             let i = ws(i);
             let Ok((rest, keyword)) = word(i) else {
@@ -642,38 +673,32 @@ impl<'a> Cx<'a> {
             const EDGE_NAMES: &[&str] = &["`inclusive`", "`exclusive`"];
             match keyword {
                 "anchor" => {
+                    if let Ok((r, _)) = kw!("period")(rest) {
+                        let (r, n) = commit(self.name(r))?;
+                        let (r, words) = commit(self.string(r))?;
+                        return Ok((r, PeriodItem::AnchorPeriod(n, words)));
+                    }
                     let (r, n) = commit(self.name(rest))?;
                     let (r, words) = commit(self.string(r))?;
                     Ok((r, PeriodItem::Anchor(n, words)))
                 }
-                "length" => commit(self.spanned(rest, |i| {
-                    let (i, n) = integer(i)?;
-                    let (i, unit) = match word(i) {
-                        Ok((r, "year" | "years")) => (r, PeriodUnit::Years),
-                        Ok((r, "month" | "months")) => (r, PeriodUnit::Months),
-                        Ok((r, "day" | "days")) => (r, PeriodUnit::Days),
-                        Ok((r, "business-day" | "business-days")) => (r, PeriodUnit::BusinessDays),
-                        _ => {
-                            return Err(NomErr::Error(expected_any(
-                                ws(i),
-                                &["`years`", "`months`", "`days`", "`business-days`"],
-                            )));
-                        }
-                    };
-                    let (i, before) = match kw!("before")(i) {
-                        Ok((r, _)) => (r, true),
-                        Err(_) => (i, false),
-                    };
+                "unless-notice-by" => {
+                    let (r, deadline) = commit(self.name(rest))?;
+                    let (r, _) = commit(kw!("length")(r))?;
+                    let (r, length) = commit(self.spanned(r, length))?;
+                    let (r, words) = commit(self.string(r))?;
                     Ok((
-                        i,
-                        Length {
-                            count: n,
-                            unit,
-                            before,
+                        r,
+                        PeriodItem::UnlessNoticeBy {
+                            deadline,
+                            length,
+                            words,
                         },
                     ))
-                }))
-                .map(|(r, l)| (r, PeriodItem::Length(l))),
+                }
+                "length" => {
+                    commit(self.spanned(rest, length)).map(|(r, l)| (r, PeriodItem::Length(l)))
+                }
                 "start" | "end" => {
                     let (r, v) = commit(choice(rest, EDGES, EDGE_NAMES))?;
                     let edge = Spanned {

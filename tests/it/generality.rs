@@ -500,3 +500,130 @@ fn a_deadline_that_rolls_says_so() {
       email    send by 2024-07-02T12:00:00-07:00 (clause a; deemed given Tuesday 2024-07-02)
     "#);
 }
+
+/// "... if the notice is not delivered by then, the Expiry Date is 120 days after the
+/// Closing Date", and a period that runs from the Expiry Date.
+const DEPENDENT: &str = r#"agreement "Dependent periods" {
+  time-zone "America/New_York"
+  calendar us-ny-banking
+  method email "by e-mail"
+  period notice-deadline "the notice must be delivered no later than 60 days after the Closing Date" {
+    anchor closing "the Closing Date"
+    length 60 days
+    roll following
+  }
+  period expiry "the Expiry Date is 90 days after the Closing Date; if the notice is not delivered by then, the Expiry Date is 120 days after the Closing Date" {
+    anchor closing "the Closing Date"
+    length 90 days
+    unless-notice-by notice-deadline length 120 days "if the notice is not delivered by then, the Expiry Date is 120 days after the Closing Date"
+  }
+  period tail "a further 30 days after the Expiry Date" {
+    anchor period expiry "the Expiry Date"
+    length 30 days
+  }
+  notice "Notices" earliest-of {
+    clause a "on the day sent" when method email => same-day
+  }
+}
+"#;
+
+#[test]
+fn periods_that_depend_on_other_periods_and_on_a_notice() {
+    let rules = Rules::from_source(Source {
+        name: "dependent.rules".into(),
+        text: DEPENDENT.into(),
+    })
+    .unwrap();
+    let closing = chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+    // 60 days after January 2, 2024 is Saturday, March 2: the deadline rolls to Monday.
+    let deadline = rules.window("notice-deadline", closing, None).unwrap();
+    assert_eq!(deadline.due, at("2024-03-04T23:59:59-05:00"));
+    let expiry = |notice: Option<&str>| {
+        let w = rules
+            .window_given("expiry", closing, None, notice.map(at))
+            .unwrap();
+        (w.last_day.to_string(), w.reading)
+    };
+    // In time, to the second: 90 days.
+    assert_eq!(expiry(Some("2024-03-04T23:59:59-05:00")).0, "2024-04-01");
+    // A second late, or none recorded: 120 days, and the reading says why.
+    let (late, why) = expiry(Some("2024-03-05T00:00:00-05:00"));
+    assert_eq!(late, "2024-05-01");
+    assert!(
+        why.contains("after the deadline of `notice-deadline`"),
+        "{why}"
+    );
+    let (none, why) = expiry(None);
+    assert_eq!(none, "2024-05-01");
+    assert!(
+        why.contains("no notice is given as deemed given by the deadline"),
+        "{why}"
+    );
+    // The tail runs from the Expiry Date's last day, whichever it is.
+    let tail = |notice: Option<&str>| {
+        let w = rules
+            .window_given("tail", closing, None, notice.map(at))
+            .unwrap();
+        (w.first_day.unwrap().to_string(), w.last_day.to_string())
+    };
+    assert_eq!(
+        tail(Some("2024-02-20T10:00:00-05:00")),
+        ("2024-04-02".into(), "2024-05-01".into())
+    );
+    assert_eq!(tail(None), ("2024-05-02".into(), "2024-05-31".into()));
+    // The command line.
+    let path = temp("dependent.rules", DEPENDENT);
+    let (out, _, code) = deemed(&[
+        "window",
+        "expiry",
+        "--rules",
+        &path,
+        "--issued",
+        "2024-01-02",
+        "--notice-given",
+        "2024-02-20T10:00:00-05:00",
+    ]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out, @r#"
+    window `expiry`: Wednesday 2024-01-03 through Monday 2024-04-01
+      opens  2024-01-03T00:00:00-05:00
+      due    2024-04-01T23:59:59-04:00 (the last instant inside)
+      closes 2024-04-02T00:00:00-04:00 (the first instant after it)
+      reading: "the Expiry Date is 90 days after the Closing Date; if the notice is not delivered by then, the Expiry Date is 120 days after the Closing Date"; the notice was deemed given at 2024-02-20T10:00:00-05:00, no later than the deadline of `notice-deadline` (2024-03-04T23:59:59-05:00)
+    "#);
+}
+
+#[test]
+fn periods_that_depend_on_each_other_are_refused() {
+    let text = r#"agreement "A" {
+  time-zone "America/New_York"
+  calendar us-ny-banking
+  method email "e-mail"
+  period a "a" { anchor period b "b" length 1 days }
+  period b "b" { anchor closing "c" length 1 days unless-notice-by a length 2 days "w" }
+  period c "c" { anchor period nowhere "n" length 1 days }
+  notice "n" earliest-of { clause x "x" when method email => same-day }
+}
+"#;
+    let e = Rules::from_source(Source {
+        name: "cycle.rules".into(),
+        text: text.into(),
+    })
+    .unwrap_err()
+    .to_string();
+    insta::assert_snapshot!(e, @r#"
+    error: unknown period `nowhere`
+     --> cycle.rules:7:32
+      |
+    7 |   period c "c" { anchor period nowhere "n" length 1 days }
+      |                                ^^^^^^^
+    help: known periods: `a`, `b`, `c`
+
+    error: periods that depend on each other: `a` depends on `b` depends on `a`
+     --> cycle.rules:5:10
+      |
+    5 |   period a "a" { anchor period b "b" length 1 days }
+      |          ^
+    help: a period runs from an event or from another period that does not depend on it
+    "#);
+}
