@@ -601,7 +601,7 @@ impl Checker {
         let names: Vec<String> = periods.iter().map(|(p, _)| p.name.clone()).collect();
         for (p, _) in periods {
             for named in p.depends_on() {
-                if !names.iter().any(|n| *n == named.node) {
+                if !names.contains(&named.node) {
                     let kind = CheckErrorKind::Unknown(UnknownName {
                         what: "period",
                         name: named.node.clone(),
