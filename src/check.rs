@@ -1200,6 +1200,25 @@ impl Checker {
                     }
                 }
                 ast::Condition::DesignatedFax => Cond::DesignatedFax,
+                ast::Condition::Companion {
+                    methods: names,
+                    count,
+                    business,
+                } => {
+                    if count.node > MOST_DAYS {
+                        let unit = if *business { "business-days" } else { "days" };
+                        let kind = CheckErrorKind::CountTooLarge {
+                            written: format!("{} {unit}", count.node),
+                            most: MOST_DAYS,
+                        };
+                        self.error(source, count.span, kind);
+                    }
+                    Cond::Companion {
+                        methods: self.method_set(source, names, methods),
+                        count: count.node,
+                        business: *business,
+                    }
+                }
                 ast::Condition::Instant(i) => {
                     let zone = match &i.zone {
                         None => ZoneSel::Agreement,

@@ -103,6 +103,7 @@ impl Rules {
                 received: Some(sent),
                 to: to.map(str::to_string),
                 fax_number: fax_number.clone(),
+                companions: Vec::new(),
             };
             let mut literal = None;
             let mut by_gap = None;

@@ -263,6 +263,8 @@ impl Table<'_> {
                 .zip(&places)
                 .any(|(c, p)| c.subject == Subject::Received && p.is_some()),
             places,
+            // The table reads each companion as recorded in time (a note says so).
+            companions: vec![crate::plan::CompanionFact::InTime; self.plan.companions.len()],
         };
         let decision = self.plan.decide(self.agreement, &cell);
         let notice = &self.agreement.notice;
@@ -409,6 +411,24 @@ impl Rules {
             notes.push(format!(
                 "no designated facsimile number: {}; a fax to them is always in the `designated no` rows",
                 without.join(", ")
+            ));
+        }
+        for axis in &plan.companions {
+            let names: Vec<String> = axis
+                .methods
+                .indexes()
+                .filter_map(|m| a.methods.get(m))
+                .map(|m| format!("`{}`", m.name))
+                .collect();
+            let unit = if axis.business {
+                "business days"
+            } else {
+                "days"
+            };
+            notes.push(format!(
+                "the table reads a companion delivery by {} within {} {unit} as recorded in time; without one, a clause that asks for it waits (pending), and with one too late it does not apply",
+                names.join(" or "),
+                axis.count
             ));
         }
         let clocks = plan

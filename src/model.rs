@@ -103,6 +103,13 @@ pub(crate) enum Cond {
     },
     /// The fax went to a number designated for the recipient.
     DesignatedFax,
+    /// Another delivery of the record, by one of these methods, no later than N (Business)
+    /// Days after this one's sending.
+    Companion {
+        methods: MethodSet,
+        count: u32,
+        business: bool,
+    },
     /// A condition on the send or receipt instant.
     Instant {
         subject: Subject,

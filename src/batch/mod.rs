@@ -47,7 +47,7 @@ use sinks::*;
 
 pub use diff::{Change, DiffSummary, Side, diff};
 
-use crate::eval::{Answered, EventRef, Quick, Resolution, Shortcuts, Status};
+use crate::eval::{Answered, Companion, EventRef, Quick, Resolution, Shortcuts, Status};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -284,6 +284,9 @@ pub struct Batch<'r> {
     shortcuts: Shortcuts<'r>,
     /// Whether to take the fast line and the shortcuts (the tests compare both ways).
     quick: bool,
+    /// Whether a rule asks for a companion delivery, so that each delivery of a record is
+    /// read with the others.
+    asks_companions: bool,
     /// Records per deciding clause, gathered into the summary at the end.
     by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
@@ -337,6 +340,9 @@ impl<'r> Batch<'r> {
             ids: Ids::Deferred(Prints::default()),
             shortcuts: Shortcuts::new(rules),
             quick: !options.no_memo,
+            asks_companions: rules
+                .agreement()
+                .is_some_and(|a| !a.plan.companions.is_empty()),
             by_clause: Vec::new(),
             rendered: Rendered::default(),
             messages: Messages::default(),
@@ -553,6 +559,7 @@ impl<'r> Batch<'r> {
             to,
             from,
             fax_number,
+            companions: &[],
         };
         let outcome = match self.shortcuts.evaluate(event) {
             Ok(Answered::Quick(quick)) => Outcome::quick(quick),
@@ -622,12 +629,35 @@ impl<'r> Batch<'r> {
         let trace = self.options.trace;
         let mut best: Option<(usize, Resolution)> = None;
         let mut all = Vec::new();
+        // A rule may ask for a companion among the record's other deliveries: each delivery
+        // is read with the others (by method, and when sent or else received).
+        let companions: Vec<Option<Companion>> = match record.multi && self.asks_companions {
+            false => Vec::new(),
+            true => record
+                .deliveries
+                .iter()
+                .enumerate()
+                .map(|(n, d)| {
+                    let field = |f: &str| field_name(Some(n), f);
+                    let e = self.event(d, &field).ok()?;
+                    Some(Companion {
+                        method: e.method.to_string(),
+                        at: e.sent.or(e.received)?,
+                    })
+                })
+                .collect(),
+        };
         for (n, d) in record.deliveries.iter().enumerate() {
             let field = |f: &str| field_name(record.multi.then_some(n), f);
-            let event = match self.event(d, &field) {
+            let mut event = match self.event(d, &field) {
                 Ok(e) => e,
                 Err(e) => return Outcome::error(e),
             };
+            let others: Vec<Companion> = (companions.iter().enumerate())
+                .filter(|(m, _)| *m != n)
+                .filter_map(|(_, c)| c.clone())
+                .collect();
+            event.companions = &others;
             let answered = if !trace && self.quick {
                 self.shortcuts.evaluate(event)
             } else {
@@ -739,6 +769,7 @@ impl<'r> Batch<'r> {
             to: d.to.as_deref(),
             from: d.from.as_deref(),
             fax_number: d.fax_number.as_deref(),
+            companions: &[],
         })
     }
 }

@@ -47,6 +47,10 @@ pub(crate) struct Args {
     /// The facsimile number it was sent to; compared by digits.
     #[arg(long = "fax-number", value_name = "NUMBER")]
     fax_number: Option<String>,
+    /// Another delivery of the same notice, as METHOD=TIME (a confirming copy by mail:
+    /// `mail=2000-03-06T10:00:00-05:00`); read by `companion` conditions. Repeatable.
+    #[arg(long = "companion", value_name = "METHOD=TIME")]
+    companions: Vec<String>,
     #[command(flatten)]
     rules: RulesArgs,
     /// Output format.
@@ -104,6 +108,20 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
         .as_deref()
         .map(|t| read("received", t))
         .transpose()?;
+    let mut companions = Vec::new();
+    for c in &args.companions {
+        let Some((method, time)) = c.split_once('=') else {
+            print_error(
+                &format!("--companion: `{c}` is not METHOD=TIME"),
+                Some("write the method and when it was sent, such as `mail=2000-03-06T10:00:00-05:00`".into()),
+            );
+            return Err(ExitCode::from(1));
+        };
+        companions.push(deemed::eval::Companion {
+            method: method.trim().to_string(),
+            at: read("companion", time.trim())?,
+        });
+    }
     let event = Event {
         method: args.method.clone(),
         sent,
@@ -111,6 +129,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
         to: args.to.clone(),
         from: args.from.clone(),
         fax_number: args.fax_number.clone(),
+        companions,
     };
     let resolution = rules.evaluate(&event).map_err(|e| {
         print_error(&e, e.help());

@@ -41,6 +41,18 @@ pub struct Event {
     pub from: Option<String>,
     /// The facsimile number it was sent to.
     pub fax_number: Option<String>,
+    /// The other deliveries of the same notice (a confirming copy by mail), which
+    /// `companion` conditions read.
+    pub companions: Vec<Companion>,
+}
+
+/// Another delivery of the same notice, as a `companion` condition reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    /// Its method, one of the agreement's.
+    pub method: String,
+    /// When it was sent (or, when only that is known, received).
+    pub at: DateTime<FixedOffset>,
 }
 
 /// An event whose text fields are borrowed: what the evaluator works on.
@@ -58,6 +70,8 @@ pub struct EventRef<'a> {
     pub from: Option<&'a str>,
     /// The facsimile number it was sent to.
     pub fax_number: Option<&'a str>,
+    /// The other deliveries of the same notice.
+    pub companions: &'a [Companion],
 }
 
 impl Event {
@@ -70,6 +84,7 @@ impl Event {
             to: self.to.as_deref(),
             from: self.from.as_deref(),
             fax_number: self.fax_number.as_deref(),
+            companions: &self.companions,
         }
     }
 }
@@ -255,6 +270,13 @@ pub enum Warning {
         /// The rule.
         rule: String,
     },
+    /// The deciding rule waits on a companion delivery the record does not hold.
+    AwaitingCompanion {
+        /// The rule.
+        rule: String,
+        /// What is missing.
+        missing: String,
+    },
     /// The deciding rule says the notice is not a valid one.
     NotValid {
         /// The rule.
@@ -296,6 +318,10 @@ impl fmt::Display for Warning {
             Warning::ReceiptCouldBeEarlier { rule } => write!(
                 f,
                 "`{rule}` also applies upon actual receipt, which is not recorded; an earlier receipt would decide instead"
+            ),
+            Warning::AwaitingCompanion { rule, missing } => write!(
+                f,
+                "`{rule}` makes the notice effective only with {missing}, which is not recorded"
             ),
             Warning::NotValid { rule, reason } => {
                 write!(f, "not a valid notice under `{rule}`: {reason}")
@@ -467,6 +493,21 @@ pub enum Test {
     NoReceipt,
     /// A condition on the sending, which is not given (a notice known by its receipt).
     NoSending,
+    /// Does the record hold a companion delivery, in time?
+    Companion {
+        /// The methods that count.
+        methods: Vec<String>,
+        /// Within how many days of this delivery's date.
+        within: u32,
+        /// Business Days rather than calendar days.
+        business_days: bool,
+        /// The deliveries by those methods the record holds, and when.
+        found: Vec<(String, DateTime<FixedOffset>)>,
+        /// Whether any is recorded (when none is, a rule that needs one waits).
+        recorded: bool,
+        /// Whether one came in time.
+        holds: bool,
+    },
 }
 
 impl Test {
@@ -476,7 +517,8 @@ impl Test {
             Test::Method { holds, .. }
             | Test::DesignatedFax { holds, .. }
             | Test::TimeOfDay { holds, .. }
-            | Test::Day { holds, .. } => *holds,
+            | Test::Day { holds, .. }
+            | Test::Companion { holds, .. } => *holds,
             Test::NoReceipt | Test::NoSending => false,
         }
     }
@@ -499,6 +541,11 @@ pub enum Deemed {
     },
     /// Waits on an actual receipt that is not recorded.
     AwaitingReceipt,
+    /// Waits on a companion delivery the record does not hold.
+    AwaitingCompanion {
+        /// What is missing, in words.
+        missing: String,
+    },
     /// Not a valid notice (`no-effect`), for this reason.
     NoEffect {
         /// The rule's reason.
@@ -510,7 +557,9 @@ impl Deemed {
     pub(crate) fn instant(&self) -> Option<DateTime<FixedOffset>> {
         match self {
             Deemed::Date { effective_at, .. } => Some(*effective_at),
-            Deemed::AwaitingReceipt | Deemed::NoEffect { .. } => None,
+            Deemed::AwaitingReceipt
+            | Deemed::AwaitingCompanion { .. }
+            | Deemed::NoEffect { .. } => None,
         }
     }
 }
@@ -538,7 +587,7 @@ impl DeadlineCheck {
     /// let rules = deemed::Rules::default_rules().unwrap();
     /// let event = deemed::Event { method: "courier".into(),
     ///     sent: Some(DateTime::parse_from_rfc3339("2005-02-24T18:00:00-05:00").unwrap()),
-    ///     received: None, to: None, from: None, fax_number: None };
+    ///     received: None, to: None, from: None, fax_number: None, companions: Vec::new() };
     /// let r = rules.evaluate(&event).unwrap();
     /// let by = DateTime::parse_from_rfc3339("2005-02-26T00:00:00-05:00").unwrap();
     /// let check = deemed::eval::DeadlineCheck::new(&r, by);

@@ -44,6 +44,8 @@ pub(crate) struct Resolved<'a> {
     pub(crate) party: Option<usize>,
     /// The sender, by its place among the parties.
     pub(crate) sender: Option<usize>,
+    /// The record's other deliveries: method (by its place) and instant.
+    pub(crate) companions: Vec<(usize, DateTime<FixedOffset>)>,
     /// What is known of the fax number.
     pub(crate) fax: Fax,
     /// Whether to explain the decision (the trace).
@@ -62,7 +64,7 @@ impl Rules {
     ///     received: None,
     ///     to: Some("company".into()),
     ///     from: None,
-    ///     fax_number: Some("(949) 788-6706".into()),
+    ///     fax_number: Some("(949) 788-6706".into()), companions: Vec::new(),
     /// };
     /// let r = rules.evaluate(&event).unwrap();
     /// assert_eq!(r.deemed_date.unwrap().to_string(), "2000-03-06");
@@ -116,6 +118,13 @@ impl Rules {
             })?),
             None => None,
         };
+        let mut companions = Vec::with_capacity(event.companions.len());
+        for c in event.companions {
+            let m = lookup
+                .method(agreement, &c.method)
+                .map_err(EvalError::Unknown)?;
+            companions.push((m, c.at));
+        }
         match (event.sent, event.received) {
             (None, None) => return Err(EvalError::NoInstant),
             (Some(sent), Some(received)) if received < sent => {
@@ -134,6 +143,7 @@ impl Rules {
             method,
             party,
             sender,
+            companions,
             fax: Fax::of(recipient, event.fax_number.is_some(), designated),
             trace,
         })
@@ -159,6 +169,7 @@ impl<'a> Resolved<'a> {
             self.fax,
             self.event.sent,
             self.event.received,
+            &self.companions,
         )?;
         if self.event.sent.is_none() {
             if let Some((n, reads)) = self.plan().needs_sent(&located.cell) {
@@ -193,6 +204,40 @@ impl<'a> Resolved<'a> {
         )
     }
 
+    /// The companion deliveries a waiting rule asks for and the record does not hold.
+    fn companion_missing(&self, n: usize) -> String {
+        let plan = self.plan();
+        let Some(rule) = plan.rule(n) else {
+            return String::new();
+        };
+        let mut missing = Vec::new();
+        for cond in &rule.conds {
+            let crate::plan::CondPlan::Companion(k) = cond else {
+                continue;
+            };
+            let Some(axis) = plan.companions.get(*k) else {
+                continue;
+            };
+            let names: Vec<&str> = axis
+                .methods
+                .indexes()
+                .filter_map(|m| self.agreement.methods.get(m))
+                .map(|m| m.name.as_str())
+                .collect();
+            let unit = if axis.business {
+                "business days"
+            } else {
+                "days"
+            };
+            missing.push(format!(
+                "a companion delivery by {} within {} {unit}",
+                names.join(" or "),
+                axis.count
+            ));
+        }
+        missing.join(" and ")
+    }
+
     fn uncovered(&self) -> EvalError {
         EvalError::Uncovered {
             method: self.event.method.to_string(),
@@ -222,7 +267,13 @@ impl<'a> Resolved<'a> {
         let mut warnings = decision.assumptions.clone();
         let mut outcomes = Vec::with_capacity(decision.applies.len());
         for &n in &decision.applies {
-            outcomes.push((n, self.deem(n)?));
+            let deemed = match decision.waiting.contains(&n) {
+                true => Deemed::AwaitingCompanion {
+                    missing: self.companion_missing(n),
+                },
+                false => self.deem(n)?,
+            };
+            outcomes.push((n, deemed));
         }
         let applied = if self.trace {
             outcomes.clone()
@@ -350,6 +401,37 @@ impl<'a> Resolved<'a> {
                         tests.push(self.fax_test(holds));
                     }
                 }
+                CondPlan::Companion(k) => {
+                    let holds = plan.holds(Atom::Companion(*k), cell);
+                    if failed_only && holds {
+                        continue;
+                    }
+                    let axis = plan.companions.get(*k).ok_or_else(|| self.uncovered())?;
+                    let names = |set: crate::model::MethodSet| -> Vec<String> {
+                        set.indexes()
+                            .filter_map(|n| self.agreement.methods.get(n))
+                            .map(|m| m.name.clone())
+                            .collect()
+                    };
+                    let found = self
+                        .companions
+                        .iter()
+                        .filter(|(m, _)| axis.methods.contains(*m))
+                        .map(|(m, at)| {
+                            let name = self.agreement.methods.get(*m).map(|d| d.name.clone());
+                            (name.unwrap_or_default(), self.agreement.clock.show(*at))
+                        })
+                        .collect();
+                    tests.push(Test::Companion {
+                        methods: names(axis.methods),
+                        within: axis.count,
+                        business_days: axis.business,
+                        found,
+                        recorded: cell.companions.get(*k)
+                            != Some(&crate::plan::CompanionFact::NotRecorded),
+                        holds,
+                    });
+                }
                 CondPlan::Instant { clock, .. } => {
                     let axis = plan.clocks.get(*clock).ok_or_else(|| self.uncovered())?;
                     let Some(Some((local, tz))) = located.reads.get(*clock) else {
@@ -397,7 +479,10 @@ impl<'a> Resolved<'a> {
                                     holds,
                                 });
                             }
-                            Atom::Recorded(_) | Atom::Method(_) | Atom::DesignatedFax => {}
+                            Atom::Recorded(_)
+                            | Atom::Method(_)
+                            | Atom::DesignatedFax
+                            | Atom::Companion(_) => {}
                         }
                     }
                 }
@@ -511,6 +596,13 @@ pub(crate) fn finish(
             effective_at,
             ..
         } => (Some(deemed_date), Some(effective_at), status),
+        Deemed::AwaitingCompanion { missing } => {
+            warnings.push(Warning::AwaitingCompanion {
+                rule: rule.label.to_string(),
+                missing,
+            });
+            (None, None, Status::Pending)
+        }
         Deemed::NoEffect { reason } => {
             warnings.push(Warning::NotValid {
                 rule: rule.label.to_string(),

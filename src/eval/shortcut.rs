@@ -523,6 +523,7 @@ impl<'r> Shortcuts<'r> {
                         let decision = Decision {
                             applies: Vec::new(),
                             gap: Some(p.gap),
+                            waiting: Vec::new(),
                             assumptions: p.warnings.clone(),
                         };
                         return r.resolve(&located, &decision).map(Answered::Full);
@@ -576,8 +577,9 @@ impl<'r> Shortcuts<'r> {
                 plan,
                 gap: None,
             },
-            // `learn` keeps no class for a cell a `no-effect` rule may decide.
-            Deemed::NoEffect { .. } => {
+            // The memo is not used for plans with companions, and `learn` keeps no class
+            // for a cell a `no-effect` rule may decide.
+            Deemed::AwaitingCompanion { .. } | Deemed::NoEffect { .. } => {
                 return Err(EvalError::Uncovered {
                     method: r.event.method.to_string(),
                 });
@@ -695,11 +697,12 @@ fn clocks(rules: &Rules) -> &[ClockRead] {
 
 /// The bits of each clock's place in a key; `None` when the cells do not fit a key.
 fn layout_of(agreement: &Agreement) -> Option<Vec<u32>> {
-    // A key holds the recipient, not the sender: a plan that reads the sender's clock is
-    // answered by the full reading.
+    // A key holds the recipient, not the sender nor the record's other deliveries: a plan
+    // that reads the sender's clock or asks for a companion is answered by the full reading.
     if agreement.methods.len() > 63
         || agreement.parties.len() > 126
         || agreement.plan.reads_sender()
+        || !agreement.plan.companions.is_empty()
     {
         return None;
     }
@@ -867,6 +870,7 @@ mod tests {
                 to: parties[party % parties.len()],
                 from: None,
                 fax_number: numbers[number % numbers.len()],
+                companions: &[],
             };
             let event = match near {
                 Some(near) => near_bound(rules, event, near),

@@ -280,6 +280,36 @@ impl Test {
             }
             Test::NoReceipt => out.text().push_str("no receipt is recorded"),
             Test::NoSending => out.text().push_str("the sending is not given"),
+            Test::Companion {
+                methods,
+                within,
+                business_days,
+                found,
+                recorded,
+                holds,
+            } => {
+                let unit = if *business_days {
+                    "business days"
+                } else {
+                    "days"
+                };
+                let text = out.text();
+                text.push_str(&format!(
+                    "a companion delivery by {} within {within} {unit}",
+                    methods.join(" or ")
+                ));
+                match (recorded, holds) {
+                    (false, _) => text.push_str(": none is recorded"),
+                    (true, held) => {
+                        let listed: Vec<String> = found
+                            .iter()
+                            .map(|(m, at)| format!("{m} at {}", at.to_rfc3339()))
+                            .collect();
+                        text.push_str(if *held { ": " } else { ": too late: " });
+                        text.push_str(&listed.join(", "));
+                    }
+                }
+            }
         }
     }
 }
@@ -312,10 +342,19 @@ impl fmt::Display for Resolution {
                     None => writeln!(f, "not a valid notice under {by}")?,
                 }
             }
-            _ => writeln!(
-                f,
-                "not yet effective: {by} waits on actual receipt, which is not recorded"
-            )?,
+            _ => match self.warnings.iter().find_map(|w| match w {
+                Warning::AwaitingCompanion { missing, .. } => Some(missing),
+                _ => None,
+            }) {
+                Some(missing) => writeln!(
+                    f,
+                    "not yet effective: {by} waits on {missing}, which is not recorded"
+                )?,
+                None => writeln!(
+                    f,
+                    "not yet effective: {by} waits on actual receipt, which is not recorded"
+                )?,
+            },
         }
         writeln!(f, "status: {}", self.status)?;
         writeln!(f, "why:")?;
@@ -389,6 +428,9 @@ impl fmt::Display for Resolution {
                                         days.join(", ")
                                     )?;
                                 }
+                            }
+                            Some(Deemed::AwaitingCompanion { missing }) => {
+                                writeln!(f, "  {:<10} => waits on {missing}, not recorded", "")?;
                             }
                             Some(Deemed::NoEffect { reason }) => {
                                 writeln!(f, "  {:<10} => not a valid notice: {reason}", "")?;

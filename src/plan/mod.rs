@@ -49,6 +49,28 @@ pub(crate) struct Plan {
     pub(crate) combinator: Combinator,
     /// A clock per zone other than the agreement's that a rule may read.
     zones: Vec<Clock>,
+    /// The companion deliveries the conditions ask for, each once.
+    pub(crate) companions: Vec<CompanionAxis>,
+}
+
+/// A companion delivery a condition asks for: by one of these methods, no later than N
+/// (Business) Days after the delivery's own date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CompanionAxis {
+    pub(crate) methods: MethodSet,
+    pub(crate) count: u32,
+    pub(crate) business: bool,
+}
+
+/// What an event's record holds of a companion delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum CompanionFact {
+    /// None by those methods is recorded: a rule that needs it waits.
+    NotRecorded,
+    /// One is, in time.
+    InTime,
+    /// Those recorded came too late.
+    Late,
 }
 
 /// An instant read on one clock, and what the conditions ask of it.
@@ -85,6 +107,8 @@ pub(crate) enum CondPlan {
     Method(MethodSet),
     /// The fax went to a number designated for the recipient.
     DesignatedFax,
+    /// A companion delivery (an index into [`Plan::companions`]).
+    Companion(usize),
     /// A condition on an instant read on a clock.
     Instant {
         /// The clock (an index into [`Plan::clocks`]).
@@ -109,6 +133,8 @@ pub(crate) enum Atom {
     Bound(usize, Cmp, usize),
     /// The day on a clock is of this kind on the calendar at this place.
     Day(usize, DayKind, usize),
+    /// The companion delivery at this place is recorded in time.
+    Companion(usize),
 }
 
 impl CondPlan {
@@ -118,6 +144,7 @@ impl CondPlan {
         let (head, bounds, day) = match self {
             CondPlan::Method(set) => (Atom::Method(*set), None, None),
             CondPlan::DesignatedFax => (Atom::DesignatedFax, None, None),
+            CondPlan::Companion(k) => (Atom::Companion(*k), None, None),
             CondPlan::Instant { clock, bounds, day } => (
                 Atom::Recorded(*clock),
                 Some((*clock, bounds)),
@@ -203,6 +230,8 @@ pub(crate) struct Cell {
     pub(crate) received: bool,
     /// Per clock, where its instant falls; `None` when it is not recorded.
     pub(crate) places: Vec<Option<Place>>,
+    /// Per companion the conditions ask for, what the record holds of it.
+    pub(crate) companions: Vec<CompanionFact>,
 }
 
 /// An event as the plan reads it: its cell, and what each clock showed.
@@ -221,6 +250,8 @@ pub(crate) struct Decision {
     pub(crate) applies: Vec<usize>,
     /// When none does: the first gap rule that applies (an index into the gap rules).
     pub(crate) gap: Option<usize>,
+    /// The clauses among `applies` that wait on a companion delivery not recorded.
+    pub(crate) waiting: Vec<usize>,
     /// The assumptions of the rules that decide (the clauses that apply, or the gap rule),
     /// in the order they were made.
     pub(crate) assumptions: Vec<Warning>,
@@ -313,11 +344,12 @@ impl Plan {
         for clock in &mut clocks {
             clock.cutoffs.sort();
         }
+        let mut companions = Vec::new();
         let rules = notice
             .clauses
             .iter()
             .chain(&notice.gaps)
-            .map(|rule| compile_rule(calendar, &mut clocks, rule))
+            .map(|rule| compile_rule(calendar, &mut clocks, &mut companions, rule))
             .collect();
         let mut zones: Vec<Clock> = Vec::new();
         let fixed = clocks.iter().filter_map(|c| match c.zone {
@@ -335,6 +367,7 @@ impl Plan {
             clauses: notice.clauses.len(),
             combinator: notice.combinator,
             zones,
+            companions,
         }
     }
 
@@ -365,7 +398,28 @@ impl Plan {
                 Some(Some(place)) => day_is(kind, place.days >> cal & 1 == 1),
                 _ => false,
             },
+            Atom::Companion(k) => cell.companions.get(k) == Some(&CompanionFact::InTime),
         }
+    }
+
+    /// Whether a rule would apply but waits on a companion delivery not recorded: every
+    /// other test holds, and each companion it asks for is recorded in time or not at all.
+    pub(crate) fn waits(&self, rule: &RulePlan, cell: &Cell) -> bool {
+        let mut waiting = false;
+        for atom in rule.conds.iter().flat_map(CondPlan::atoms) {
+            if self.holds(atom, cell) {
+                continue;
+            }
+            match atom {
+                Atom::Companion(k)
+                    if cell.companions.get(k) == Some(&CompanionFact::NotRecorded) =>
+                {
+                    waiting = true
+                }
+                _ => return false,
+            }
+        }
+        waiting
     }
 
     /// Whether every condition of a rule holds in a cell.
@@ -385,7 +439,7 @@ impl Plan {
                 .clocks
                 .get(*c)
                 .is_some_and(|clock| clock.subject == Subject::Sent),
-            Atom::Method(_) | Atom::DesignatedFax => false,
+            Atom::Method(_) | Atom::DesignatedFax | Atom::Companion(_) => false,
         };
         let reads = |rule: &RulePlan| {
             let atoms = || rule.conds.iter().flat_map(CondPlan::atoms);
@@ -422,10 +476,15 @@ impl Plan {
         let notice = &agreement.notice;
         let mut assumptions = Vec::new();
         let mut applies = Vec::new();
+        let mut waiting = Vec::new();
         let clauses = self.rules.iter().zip(&notice.clauses).enumerate();
         for (n, (plan, rule)) in clauses.take(self.clauses) {
-            if self.applies(plan, cell) {
+            let waits = !self.companions.is_empty() && self.waits(plan, cell);
+            if waits || self.applies(plan, cell) {
                 applies.push(n);
+                if waits {
+                    waiting.push(n);
+                }
                 self.assume(agreement, plan, rule, cell, &mut assumptions);
             }
         }
@@ -442,6 +501,7 @@ impl Plan {
         Decision {
             applies,
             gap,
+            waiting,
             assumptions,
         }
     }
@@ -481,7 +541,7 @@ impl Plan {
                         _ => None,
                     }
                 }
-                CondPlan::Method(_) => None,
+                CondPlan::Method(_) | CondPlan::Companion(_) => None,
             };
             if let Some(w) = made {
                 add_warning(out, w);
@@ -537,6 +597,7 @@ impl Plan {
         fax: Fax,
         sent: Option<DateTime<FixedOffset>>,
         received: Option<DateTime<FixedOffset>>,
+        companions: &[(usize, DateTime<FixedOffset>)],
     ) -> Result<Located, EvalError> {
         let ends = Ends {
             to: party.and_then(|p| agreement.parties.get(p)),
@@ -562,6 +623,33 @@ impl Plan {
             }));
             reads.push(Some((local, tz)));
         }
+        let mut facts = Vec::with_capacity(self.companions.len());
+        if !self.companions.is_empty() {
+            // Counted from the delivery's own date on the agreement's clock.
+            let own = sent.or(received).map(|t| agreement.clock.local(t).date());
+            for axis in &self.companions {
+                let mut fact = CompanionFact::NotRecorded;
+                for (m, at) in companions.iter().filter(|(m, _)| axis.methods.contains(*m)) {
+                    let _ = m;
+                    let Some(own) = own else { break };
+                    let last = if axis.business {
+                        agreement.calendar.nth_business_day_after(own, axis.count)?
+                    } else {
+                        own.checked_add_days(chrono::Days::new(u64::from(axis.count)))
+                            .ok_or_else(|| {
+                                EvalError::Calendar(agreement.calendar.out_of_range(own))
+                            })?
+                    };
+                    let date = agreement.clock.local(*at).date();
+                    if date <= last {
+                        fact = CompanionFact::InTime;
+                        break;
+                    }
+                    fact = CompanionFact::Late;
+                }
+                facts.push(fact);
+            }
+        }
         Ok(Located {
             cell: Cell {
                 method,
@@ -570,6 +658,7 @@ impl Plan {
                 fax,
                 received: received.is_some(),
                 places,
+                companions: facts,
             },
             reads,
         })
@@ -661,13 +750,37 @@ fn clock_index(clocks: &mut Vec<ClockAxis>, subject: Subject, zone: &ZoneSel) ->
 }
 
 /// A rule compiled against the clocks (which already hold its cut-offs and calendars).
-fn compile_rule(calendar: &Arc<Calendar>, clocks: &mut Vec<ClockAxis>, rule: &RuleDef) -> RulePlan {
+fn compile_rule(
+    calendar: &Arc<Calendar>,
+    clocks: &mut Vec<ClockAxis>,
+    companions: &mut Vec<CompanionAxis>,
+    rule: &RuleDef,
+) -> RulePlan {
     let mut conds = Vec::with_capacity(rule.conditions.len());
     let mut first_clock = [None, None];
     for cond in &rule.conditions {
         conds.push(match cond {
             Cond::Method { methods, .. } => CondPlan::Method(*methods),
             Cond::DesignatedFax => CondPlan::DesignatedFax,
+            Cond::Companion {
+                methods,
+                count,
+                business,
+            } => {
+                let axis = CompanionAxis {
+                    methods: *methods,
+                    count: *count,
+                    business: *business,
+                };
+                let k = match companions.iter().position(|c| *c == axis) {
+                    Some(k) => k,
+                    None => {
+                        companions.push(axis);
+                        companions.len() - 1
+                    }
+                };
+                CondPlan::Companion(k)
+            }
             Cond::Instant {
                 subject,
                 bounds,

@@ -17,7 +17,8 @@ pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<St
     for clock in &mut clocks {
         clock.cutoffs.sort();
     }
-    let compiled = compile_rule(calendar, &mut clocks, rule);
+    let mut companions = Vec::new();
+    let compiled = compile_rule(calendar, &mut clocks, &mut companions, rule);
     let atoms: Vec<Atom> = compiled.conds.iter().flat_map(CondPlan::atoms).collect();
     let plan = Plan {
         clocks,
@@ -25,6 +26,7 @@ pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<St
         clauses: 0,
         combinator: Combinator::FirstOf,
         zones: Vec::new(),
+        companions: companions.clone(),
     };
     let mut cell = Cell {
         method: 0,
@@ -33,6 +35,8 @@ pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<St
         fax: Fax::Designated,
         received: true,
         places: vec![Some(Place { span: 0, days: 0 }); plan.clocks.len()],
+        // A companion can always be recorded in time.
+        companions: vec![super::CompanionFact::InTime; companions.len()],
     };
     let methods = atoms.iter().filter(|a| matches!(a, Atom::Method(_)));
     let some_method = (0..64).any(|m| {

@@ -148,6 +148,7 @@ impl Plan {
         let mut first: Option<(usize, bool)> = None;
         let mut best: Option<(usize, Deemed)> = None;
         let mut pending = Vec::new();
+        let mut first_pending: Option<Deemed> = None;
         let mut no_effect: Option<(usize, Deemed)> = None;
         for (n, deemed) in outcomes {
             if matches!(deemed, Deemed::NoEffect { .. }) {
@@ -161,7 +162,12 @@ impl Plan {
             }
             let Some(at) = deemed.instant() else {
                 first.get_or_insert((n, true));
-                pending.push(n);
+                if first_pending.is_none() {
+                    first_pending = Some(deemed.clone());
+                }
+                if deemed == Deemed::AwaitingReceipt {
+                    pending.push(n);
+                }
                 continue;
             };
             let is_first = first.is_none();
@@ -178,14 +184,15 @@ impl Plan {
                 best = Some((n, deemed));
             }
         }
-        let Some((first, first_pending)) = first else {
+        let Some((first, first_is_pending)) = first else {
             return no_effect;
         };
-        if self.combinator == Combinator::FirstOf && first_pending {
-            return Some((first, Deemed::AwaitingReceipt));
+        let waiting = || first_pending.clone().unwrap_or(Deemed::AwaitingReceipt);
+        if self.combinator == Combinator::FirstOf && first_is_pending {
+            return Some((first, waiting()));
         }
         let Some(best) = best else {
-            return Some((first, Deemed::AwaitingReceipt));
+            return Some((first, waiting()));
         };
         if self.combinator == Combinator::EarliestOf {
             for n in pending {

@@ -322,6 +322,16 @@ pub enum Condition {
     DesignatedFax,
     /// `sent after 20:00 and before 23:59 on any-day in "America/New_York"`
     Instant(InstantCondition),
+    /// `companion mail or confirmation within 2 business-days`: the record also holds a
+    /// delivery by one of these methods, sent no later than N (Business) Days after this one.
+    Companion {
+        /// The methods that count.
+        methods: Vec<Name>,
+        /// How many days.
+        count: Spanned<u32>,
+        /// Business Days rather than calendar days.
+        business: bool,
+    },
 }
 
 /// A condition on the send or receipt instant.

@@ -347,6 +347,19 @@ fn condition(c: &Condition) -> String {
             format!("method other-than ({})", labels.join(", "))
         }
         Condition::DesignatedFax => "to designated-fax".into(),
+        Condition::Companion {
+            methods,
+            count,
+            business,
+        } => {
+            let names: Vec<&str> = methods.iter().map(|n| n.node.as_str()).collect();
+            let unit = if *business { "business-days" } else { "days" };
+            format!(
+                "companion {} within {} {unit}",
+                names.join(" or "),
+                count.node
+            )
+        }
         Condition::Instant(i) => {
             let mut s = subject(i.subject).to_string();
             for (n, b) in i.bounds.iter().enumerate() {

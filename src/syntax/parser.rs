@@ -901,7 +901,7 @@ impl<'a> Cx<'a> {
     // subject   ::= "sent" | "received"
     fn condition(&self, i: &'a str) -> Res<'a, Spanned<Condition>> {
         self.spanned(i, |i| {
-            const EXPECTED: [&str; 4] = ["`method`", "`to`", "`sent`", "`received`"];
+            const EXPECTED: [&str; 5] = ["`method`", "`to`", "`sent`", "`received`", "`companion`"];
             let Ok((rest, keyword)) = word(i) else {
                 return Err(NomErr::Error(expected_any(i, &EXPECTED)));
             };
@@ -912,6 +912,7 @@ impl<'a> Cx<'a> {
                 }
                 "sent" => self.instant_condition(rest, Subject::Sent),
                 "received" => self.instant_condition(rest, Subject::Received),
+                "companion" => self.companion_condition(rest),
                 _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
             }
         })
@@ -944,6 +945,37 @@ impl<'a> Cx<'a> {
             i = r;
         }
         Ok((i, Condition::Method(names)))
+    }
+
+    // companion ::= "companion" name ("or" name)* "within" integer
+    //               ("business-day" | "business-days" | "day" | "days")
+    fn companion_condition(&self, i: &'a str) -> Res<'a, Condition> {
+        let (mut i, first) = commit(self.name(i))?;
+        let mut methods = vec![first];
+        while let Ok((r, name)) = kw!("or")(i).and_then(|(r, _)| commit(self.name(r))) {
+            methods.push(name);
+            i = r;
+        }
+        let (i, _) = commit(kw!("within")(i).map_err(|e| e.map(|e| e.or_expected(ws(i), "`or`"))))?;
+        let (i, count) = commit(self.spanned(i, integer))?;
+        let (i, business) = match word(i) {
+            Ok((r, "business-day" | "business-days")) => (r, true),
+            Ok((r, "day" | "days")) => (r, false),
+            _ => {
+                return Err(NomErr::Failure(expected_any(
+                    ws(i),
+                    &["`business-days`", "`days`"],
+                )));
+            }
+        };
+        Ok((
+            i,
+            Condition::Companion {
+                methods,
+                count,
+                business,
+            },
+        ))
     }
 
     // bound ::= ("before" | "on-or-before" | "after" | "on-or-after" | "at") time

@@ -86,6 +86,7 @@ fn a_generated_log_agrees_with_evaluating_both_rule_sets_one_by_one() {
                 to: Some("company".into()),
                 from: None,
                 fax_number: Some("(949) 788-6706".into()),
+                companions: Vec::new(),
             };
             let (a, b) = (old.evaluate(&event).unwrap(), new.evaluate(&event).unwrap());
             (a.deemed_date, a.clause, a.status) != (b.deemed_date, b.clause, b.status)

@@ -399,7 +399,7 @@ proptest! {
                 sent: b.sent,
                 received: b.received,
                 to: b.to.as_deref(), from: None,
-                fax_number: b.number.as_deref(),
+                fax_number: b.number.as_deref(), companions: &[],
             };
             let answer = reference(&spec, &rules, event);
             prop_assert_eq!(&engine(&rules, event, true), &answer, "{}\n{:?}", spec.text(), event);
@@ -440,6 +440,7 @@ fn outcomes_are_read_on_the_recipients_clock() {
         to: Some("lender"),
         from: None,
         fax_number: None,
+        companions: &[],
     };
     let r = pacific.evaluate_ref(event, true).unwrap();
     assert_eq!(r.deemed_date.unwrap().to_string(), "2025-04-22");
@@ -478,6 +479,7 @@ fn outcomes_are_read_on_the_recipients_clock() {
         to: Some("west"),
         from: None,
         fax_number: None,
+        companions: &[],
     };
     let r = rules.evaluate_ref(event, true).unwrap();
     assert_eq!(r.deemed_date.unwrap().to_string(), "2025-04-22", "{r}");
@@ -535,6 +537,7 @@ fn dates_outside_a_calendar_are_the_same_error_everywhere() {
             to: Some("company"),
             from: None,
             fax_number: None,
+            companions: &[],
         };
         assert!(rules.evaluate_ref(event, true).is_err(), "{line}");
         assert!(rules.evaluate_ref(event, false).is_err(), "{line}");

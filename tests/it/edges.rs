@@ -22,6 +22,7 @@ fn eval_full(
         to: to.map(String::from),
         from: None,
         fax_number: fax.map(String::from),
+        companions: Vec::new(),
     };
     rules().evaluate(&event).unwrap()
 }

@@ -54,6 +54,7 @@ fn event(method: &str, received: Option<&str>) -> deemed::Event {
         to: None,
         from: None,
         fax_number: None,
+        companions: Vec::new(),
     }
 }
 
@@ -171,6 +172,7 @@ fn a_notice_known_by_its_receipt_alone() {
         to: Some("company".into()),
         from: None,
         fax_number: None,
+        companions: Vec::new(),
     };
     // Clause (iv) reads only the receipt.
     let r = rules.evaluate(&receipt_only("hand")).unwrap();
@@ -288,6 +290,7 @@ fn a_clause_on_the_senders_clock() {
         to: Some("ny".into()),
         from: from.map(String::from),
         fax_number: None,
+        companions: Vec::new(),
     };
     let r = rules.evaluate(&email(Some("tokyo"))).unwrap();
     assert_eq!(r.clause.as_deref(), Some("a"));
@@ -626,4 +629,129 @@ fn periods_that_depend_on_each_other_are_refused() {
       |          ^
     help: a period runs from an event or from another period that does not depend on it
     "#);
+}
+
+/// "... notices given by facsimile shall not be effective, unless either (i) a duplicate
+/// copy of such facsimile notice is promptly given by depositing the same in the mail ... or
+/// (ii) the receiving party delivers a written confirmation of receipt ...".
+const COMPANION: &str = r#"agreement "Companion" {
+  time-zone "America/New_York"
+  calendar us-ny-banking
+  method fax "by facsimile"
+  method mail "by first-class mail"
+  method confirmation "the receiving party delivers a written confirmation of receipt"
+  notice "Timing of Notices" earliest-of {
+    clause b "when received if sent by facsimile; provided that notices given by facsimile shall not be effective, unless either (i) a duplicate copy is given by depositing the same in the mail or (ii) the receiving party delivers a written confirmation of receipt"
+      when method fax, companion mail or confirmation within 2 business-days
+      => same-day of received
+    clause c "five (5) business days after deposit in the mail"
+      when method mail
+      => 5 business-days after sent
+    gap late "a facsimile whose confirming copy came too late, or any other notice: upon receipt"
+      when method fax or confirmation
+      => upon receipt
+  }
+}
+"#;
+
+#[test]
+fn a_fax_that_needs_a_confirming_copy() {
+    let rules = Rules::from_source(Source {
+        name: "companion.rules".into(),
+        text: COMPANION.into(),
+    })
+    .unwrap();
+    let fax = |companions: &[(&str, &str)]| deemed::Event {
+        method: "fax".into(),
+        sent: Some(at("2024-03-08T10:00:00-05:00")),
+        received: Some(at("2024-03-08T10:00:05-05:00")),
+        to: None,
+        from: None,
+        fax_number: None,
+        companions: companions
+            .iter()
+            .map(|(m, t)| deemed::eval::Companion {
+                method: m.to_string(),
+                at: at(t),
+            })
+            .collect(),
+    };
+    // None recorded: pending, and the answer names what is missing.
+    let r = rules.evaluate(&fax(&[])).unwrap();
+    assert_eq!(
+        (r.status, r.clause.as_deref()),
+        (Status::Pending, Some("b"))
+    );
+    insta::assert_snapshot!(r.warnings[0].to_string(), @"`b` makes the notice effective only with a companion delivery by mail or confirmation within 2 business days, which is not recorded");
+    // Friday March 8, 2024 plus 2 Business Days is Tuesday the 12th: the mail then is in
+    // time, on Wednesday too late.
+    let r = rules
+        .evaluate(&fax(&[("mail", "2024-03-12T23:59:59-04:00")]))
+        .unwrap();
+    assert_eq!(
+        (r.status, r.deemed_date.map(|d| d.to_string())),
+        (Status::Effective, Some("2024-03-08".into()))
+    );
+    let r = rules
+        .evaluate(&fax(&[("mail", "2024-03-13T00:00:00-04:00")]))
+        .unwrap();
+    assert_eq!((r.status, r.clause.as_deref()), (Status::Gap, Some("late")));
+    // A confirmation counts alike; a companion by another method does not.
+    let r = rules
+        .evaluate(&fax(&[("confirmation", "2024-03-11T09:00:00-04:00")]))
+        .unwrap();
+    assert_eq!(r.status, Status::Effective);
+    let r = rules
+        .evaluate(&fax(&[("fax", "2024-03-11T09:00:00-04:00")]))
+        .unwrap();
+    assert_eq!(r.status, Status::Pending);
+    // A batch record lists the deliveries; each is read with the others.
+    let path = temp("companion.rules", COMPANION);
+    let log = temp(
+        "companion.jsonl",
+        concat!(
+            r#"{"id":"fax-alone","method":"fax","sent":"2024-03-08T10:00:00-05:00","received":"2024-03-08T10:00:05-05:00"}"#,
+            "\n",
+            r#"{"id":"fax-and-mail","deliveries":[{"method":"fax","sent":"2024-03-08T10:00:00-05:00","received":"2024-03-08T10:00:05-05:00"},{"method":"mail","sent":"2024-03-11T09:00:00-04:00"}]}"#,
+            "\n",
+            r#"{"id":"mail-too-late","deliveries":[{"method":"fax","sent":"2024-03-08T10:00:00-05:00","received":"2024-03-08T10:00:05-05:00"},{"method":"mail","sent":"2024-03-14T09:00:00-04:00"}]}"#,
+            "\n",
+        ),
+    );
+    let (memo, _, code) = deemed(&["batch", "--rules", &path, &log]);
+    assert_eq!(code, 0);
+    let (full, _, _) = deemed(&["batch", "--rules", &path, "--no-memo", &log]);
+    assert_eq!(memo, full);
+    insta::assert_snapshot!(memo, @r#"
+    {"id":"fax-alone","line":1,"deemed_date":null,"effective_at":null,"clause":"b","status":"pending","warnings":["`b` makes the notice effective only with a companion delivery by mail or confirmation within 2 business days, which is not recorded"],"error":null}
+    {"id":"fax-and-mail","line":2,"deemed_date":"2024-03-08","effective_at":"2024-03-08T10:00:05-05:00","clause":"b","status":"effective","warnings":["delivery 1 of 2 (`fax`) decided: the earliest of the deliveries"],"error":null}
+    {"id":"mail-too-late","line":3,"deemed_date":"2024-03-08","effective_at":"2024-03-08T10:00:05-05:00","clause":"late","status":"gap","warnings":["no clause applies literally (clause b: a companion delivery by mail or confirmation within 2 business days: too late: mail at 2024-03-14T09:00:00-04:00); resolved by the declared gap rule `late`: a facsimile whose confirming copy came too late, or any other notice: upon receipt","delivery 1 of 2 (`fax`) decided: the earliest of the deliveries"],"error":null}
+    "#);
+    // when-effective --companion, and the trace says what was found.
+    let (out, _, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        &path,
+        "--method",
+        "fax",
+        "--sent",
+        "2024-03-08T10:00:00-05:00",
+        "--received",
+        "2024-03-08T10:00:05-05:00",
+        "--companion",
+        "mail=2024-03-14T09:00:00-04:00",
+    ]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out, @"
+    Friday 2024-03-08: deemed given and effective under gap rule `late` (no clause applies literally), at 2024-03-08T10:00:05-05:00
+    status: gap
+    why:
+      fax sent Friday 2024-03-08 10:00:00 (UTC-05:00), received Friday 2024-03-08 10:00:05 (UTC-05:00)
+      clause b   does not apply: a companion delivery by mail or confirmation within 2 business days: too late: mail at 2024-03-14T09:00:00-04:00
+      clause c   does not apply: method `fax` is not mail
+      gap late   applies: method `fax` is fax or confirmation
+                 => upon actual receipt at 2024-03-08T10:00:05-05:00
+      decided by `late`: no clause applies literally; the first gap rule that applies decides
+    warning: no clause applies literally (clause b: a companion delivery by mail or confirmation within 2 business days: too late: mail at 2024-03-14T09:00:00-04:00); resolved by the declared gap rule `late`: a facsimile whose confirming copy came too late, or any other notice: upon receipt
+    ");
 }

@@ -143,6 +143,7 @@ fn agree(rules: &Rules, recipients: &[&str]) -> Result<usize, String> {
                 to: Some(to),
                 from: None,
                 fax_number: number.as_deref(),
+                companions: &[],
             };
             let answer = rules.evaluate_ref(event, false);
             let ok = match (&answer, row.clauses.as_slice(), &row.gap_rule) {

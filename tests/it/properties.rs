@@ -44,6 +44,7 @@ fn event(
         to: to.map(String::from),
         from: None,
         fax_number: fax_number.map(String::from),
+        companions: Vec::new(),
     }
 }
 

@@ -915,6 +915,7 @@ mod tests {
             to: Some("company"),
             from: None,
             fax_number: Some("(949) 788-6706"),
+            companions: &[],
         };
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
             panic!("{text}: no shortcut");
@@ -1048,6 +1049,7 @@ mod tests {
             to: Some("borrower"),
             from: None,
             fax_number: None,
+            companions: &[],
         };
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
             panic!("no shortcut");
