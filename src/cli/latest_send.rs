@@ -10,19 +10,15 @@ use super::{Format, RulesArgs, print_answer, print_error, write_ics};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The deadline: the notice must be deemed given no later than this instant.
-    #[arg(long, value_name = "TIME", required_unless_present = "period")]
-    by: Option<String>,
-    /// Or the deadline of one of the rules' periods (its last instant), with `--issued`.
     #[arg(
         long,
-        value_name = "PERIOD",
-        conflicts_with = "by",
-        requires = "issued"
+        value_name = "TIME",
+        required_unless_present = "period",
+        conflicts_with = "period"
     )]
-    period: Option<String>,
-    /// The date of the event the period runs from, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", requires = "period")]
-    issued: Option<String>,
+    by: Option<String>,
+    #[command(flatten)]
+    period: super::PeriodDeadline,
     /// The recipient (its designated fax number is used for faxes).
     #[arg(long)]
     to: Option<String>,
@@ -41,14 +37,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let deadline = super::deadline(
-        &rules,
-        args.by.as_deref(),
-        &args.period,
-        &args.issued,
-        "by",
-        None,
-    );
+    let deadline = super::deadline(&rules, args.by.as_deref(), &args.period, "by", None);
     let deadline = match deadline {
         Ok(d) => d,
         Err(code) => return code,

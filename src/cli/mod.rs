@@ -159,14 +159,24 @@ pub(crate) fn print_answer<T: std::fmt::Display + serde::Serialize>(
     }
 }
 
+/// A deadline given as one of the rules' periods: its last instant.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PeriodDeadline {
+    /// Or the deadline of one of the rules' periods (its last instant), with `--issued`.
+    #[arg(long, value_name = "PERIOD", requires = "issued")]
+    pub(crate) period: Option<String>,
+    /// The date of the event the period runs from, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", requires = "period")]
+    pub(crate) issued: Option<String>,
+}
+
 /// The deadline a command is given: an instant (`--FLAG TIME`, moved by the agreement's
 /// `deadline-roll` when its date is not a Business Day), or the last instant of a period
 /// (`--period NAME --issued DATE`). Exit code 1 when it cannot be read.
 pub(crate) fn deadline(
     rules: &Rules,
     text: Option<&str>,
-    period: &Option<String>,
-    issued: &Option<String>,
+    period: &PeriodDeadline,
     flag: &str,
     fold: Option<deemed::time::Fold>,
 ) -> Result<deemed::period::Deadline, ExitCode> {
@@ -174,7 +184,7 @@ pub(crate) fn deadline(
         print_error(e, help);
         ExitCode::from(1)
     };
-    if let (Some(period), Some(issued)) = (period, issued) {
+    if let (Some(period), Some(issued)) = (&period.period, &period.issued) {
         let Ok(anchor) = chrono::NaiveDate::parse_from_str(issued, "%Y-%m-%d") else {
             return Err(fail(
                 &format!("--issued: `{issued}` is not a date"),

@@ -60,19 +60,10 @@ pub(crate) struct Args {
     #[arg(long, value_enum)]
     fold: Option<FoldArg>,
     /// Also say whether the notice is deemed given by this instant, and by how much.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", conflicts_with = "period")]
     deadline: Option<String>,
-    /// Or by the deadline of one of the rules' periods (its last instant), with `--issued`.
-    #[arg(
-        long,
-        value_name = "PERIOD",
-        conflicts_with = "deadline",
-        requires = "issued"
-    )]
-    period: Option<String>,
-    /// The date of the event the period runs from, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", requires = "period")]
-    issued: Option<String>,
+    #[command(flatten)]
+    period: super::PeriodDeadline,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -135,14 +126,13 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
         print_error(&e, e.help());
         ExitCode::from(1)
     })?;
-    let deadline = match (&args.deadline, &args.period) {
+    let deadline = match (&args.deadline, &args.period.period) {
         (None, None) => None,
         _ => {
             let d = super::deadline(
                 rules,
                 args.deadline.as_deref(),
                 &args.period,
-                &args.issued,
                 "deadline",
                 fold,
             )?;

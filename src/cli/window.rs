@@ -46,31 +46,21 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(1);
     };
-    let at = match &args.at {
-        None => None,
-        Some(text) => {
-            let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
-            match parse_instant(text, zone, None) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    print_error(&format!("--at: {e}"), Some(e.help()));
-                    return ExitCode::from(1);
-                }
-            }
-        }
+    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
+    let instant = |flag: &str, text: &Option<String>| match text {
+        None => Ok(None),
+        Some(text) => parse_instant(text, zone, None).map(Some).map_err(|e| {
+            print_error(&format!("--{flag}: {e}"), Some(e.help()));
+            ExitCode::from(1)
+        }),
     };
-    let notice = match &args.notice_given {
-        None => None,
-        Some(text) => {
-            let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
-            match parse_instant(text, zone, None) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    print_error(&format!("--notice-given: {e}"), Some(e.help()));
-                    return ExitCode::from(1);
-                }
-            }
-        }
+    let at = match instant("at", &args.at) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let notice = match instant("notice-given", &args.notice_given) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let window = match rules.window_given(&args.period, anchor, at, notice) {
         Ok(w) => w,

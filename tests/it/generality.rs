@@ -38,9 +38,13 @@ const WINDOW: &str = r#"agreement "Window" {
 "#;
 
 fn window() -> Rules {
+    load("window.rules", WINDOW)
+}
+
+fn load(name: &str, text: &str) -> Rules {
     Rules::from_source(Source {
-        name: "window.rules".into(),
-        text: WINDOW.into(),
+        name: name.into(),
+        text: text.into(),
     })
     .unwrap()
 }
@@ -277,11 +281,7 @@ const SENDER: &str = r#"agreement "Sender's clock" {
 
 #[test]
 fn a_clause_on_the_senders_clock() {
-    let rules = Rules::from_source(Source {
-        name: "sender.rules".into(),
-        text: SENDER.into(),
-    })
-    .unwrap();
+    let rules = load("sender.rules", SENDER);
     let email = |from: Option<&str>| deemed::Event {
         method: "email".into(),
         // Tuesday 16:30 in Tokyo is Tuesday 02:30 in New York.
@@ -379,11 +379,7 @@ const VANCOUVER: &str = r#"agreement "Vancouver" {
 
 #[test]
 fn a_deadline_at_a_time_of_day() {
-    let rules = Rules::from_source(Source {
-        name: "vancouver.rules".into(),
-        text: VANCOUVER.into(),
-    })
-    .unwrap();
+    let rules = load("vancouver.rules", VANCOUVER);
     let expiry = chrono::NaiveDate::from_ymd_opt(2024, 7, 2).unwrap();
     // The Business Day before Tuesday, July 2, 2024 is Friday, June 28: Monday is Canada Day.
     let w = rules.window("expiry-notice", expiry, None).unwrap();
@@ -461,11 +457,7 @@ fn a_deadline_at_a_time_of_day() {
 
 #[test]
 fn a_deadline_that_rolls_says_so() {
-    let rules = Rules::from_source(Source {
-        name: "vancouver.rules".into(),
-        text: VANCOUVER.into(),
-    })
-    .unwrap();
+    let rules = load("vancouver.rules", VANCOUVER);
     // Monday, July 1, 2024 is Canada Day: noon that day rolls to noon on Tuesday.
     let d = rules.deadline_at(at("2024-07-01T12:00:00-07:00")).unwrap();
     assert_eq!(d.by, at("2024-07-02T12:00:00-07:00"));
@@ -532,11 +524,7 @@ const DEPENDENT: &str = r#"agreement "Dependent periods" {
 
 #[test]
 fn periods_that_depend_on_other_periods_and_on_a_notice() {
-    let rules = Rules::from_source(Source {
-        name: "dependent.rules".into(),
-        text: DEPENDENT.into(),
-    })
-    .unwrap();
+    let rules = load("dependent.rules", DEPENDENT);
     let closing = chrono::NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
     // 60 days after January 2, 2024 is Saturday, March 2: the deadline rolls to Monday.
     let deadline = rules.window("notice-deadline", closing, None).unwrap();
@@ -656,11 +644,7 @@ const COMPANION: &str = r#"agreement "Companion" {
 
 #[test]
 fn a_fax_that_needs_a_confirming_copy() {
-    let rules = Rules::from_source(Source {
-        name: "companion.rules".into(),
-        text: COMPANION.into(),
-    })
-    .unwrap();
+    let rules = load("companion.rules", COMPANION);
     let fax = |companions: &[(&str, &str)]| deemed::Event {
         method: "fax".into(),
         sent: Some(at("2024-03-08T10:00:00-05:00")),
