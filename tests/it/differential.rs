@@ -51,7 +51,7 @@ fn instant_strategy() -> impl Strategy<Value = Instant> {
         any::<bool>(),
         proptest::collection::vec((0usize..5, 0usize..5), 0..=2),
         proptest::option::of((0usize..3, proptest::option::of(0usize..3))),
-        0usize..4,
+        0usize..5,
         0usize..4,
     )
         .prop_map(|(received, bounds, day, zone, named)| {
@@ -82,7 +82,8 @@ fn instant_strategy() -> impl Strategy<Value = Instant> {
                 zone: match zone {
                     0 | 1 => Zone::Agreement,
                     2 => Zone::Named(ZONES[named]),
-                    _ => Zone::Recipient,
+                    3 => Zone::Recipient,
+                    _ => Zone::Sender,
                 },
             }
         })
@@ -217,6 +218,8 @@ const DAYS: [(i32, u32, u32); 12] = [
 ];
 
 struct Built {
+    /// The sender: a party now and then, or one the rules do not know.
+    from: Option<String>,
     /// `None` now and then for a notice with a receipt: one known by its receipt alone.
     sent: Option<DateTime<FixedOffset>>,
     received: Option<DateTime<FixedOffset>>,
@@ -242,6 +245,11 @@ fn build(e: &EventSpec, parties: usize) -> Option<Built> {
     let received = e.delay.map(|s| sent + Duration::seconds(s));
     let receipt_only = received.is_some() && e.number == 2 && e.to % 2 == 0;
     Some(Built {
+        from: match (e.to + e.number) % 7 {
+            0 | 1 | 2 => None,
+            6 => Some("stranger".to_string()),
+            n => Some(format!("p{}", (n - 3) % parties.max(1))),
+        },
         sent: (!receipt_only).then_some(sent),
         received,
         method: match e.method {
@@ -366,6 +374,9 @@ fn log_line(n: usize, b: &Built) -> String {
     if let Some(to) = &b.to {
         v["to"] = to.clone().into();
     }
+    if let Some(from) = &b.from {
+        v["from"] = from.clone().into();
+    }
     if let Some(number) = &b.number {
         v["fax_number"] = number.clone().into();
     }
@@ -398,7 +409,7 @@ proptest! {
                 method: &b.method,
                 sent: b.sent,
                 received: b.received,
-                to: b.to.as_deref(), from: None,
+                to: b.to.as_deref(), from: b.from.as_deref(),
                 fax_number: b.number.as_deref(), companions: &[],
             };
             let answer = reference(&spec, &rules, event);

@@ -35,6 +35,7 @@ pub enum Zone {
     Agreement,
     Named(Tz),
     Recipient,
+    Sender,
 }
 
 /// `sent before 20:00:00 and ... on business-day of NAME in ZONE`.
@@ -184,6 +185,7 @@ impl Spec {
                         Zone::Agreement => {}
                         Zone::Named(tz) => c += &format!(" in \"{}\"", tz.name()),
                         Zone::Recipient => c += " in recipient-time",
+                        Zone::Sender => c += " in sender-time",
                     }
                     conds.push(c);
                 }
@@ -292,6 +294,10 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
         Some(name) => Some(&spec.parties[find(&parties, name).ok_or("unknown name")?]),
         None => None,
     };
+    let sender = match ev.from {
+        Some(name) => Some(&spec.parties[find(&parties, name).ok_or("unknown name")?]),
+        None => None,
+    };
     match (ev.sent, ev.received) {
         (None, None) => return Err("no instant"),
         (Some(s), Some(r)) if r < s => return Err("received before sent"),
@@ -306,6 +312,7 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
         Zone::Agreement => spec.tz,
         Zone::Named(tz) => *tz,
         Zone::Recipient => party.and_then(|p| p.tz).unwrap_or(spec.tz),
+        Zone::Sender => sender.and_then(|p| p.tz).unwrap_or(spec.tz),
     };
     let instant = |s: Subject| match s {
         Subject::Sent => ev.sent,
