@@ -28,7 +28,7 @@ impl FoldArg {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// How the notice was sent: one of the agreement's methods (fax, courier, hand, mail, email, ...).
+    /// How the notice was sent: one of the methods of the rules in use (for the reference agreement: fax, courier, hand, mail, email).
     #[arg(long)]
     method: String,
     /// When it was sent: RFC 3339 (`2000-03-03T21:15:00-05:00`), or a local time in the agreement's time zone.
