@@ -1284,6 +1284,10 @@ impl Checker {
             conditions,
             outcome: rule.outcome.node,
             reason: rule.reason.as_ref().map(|r| r.node.as_str().into()),
+            outcome_calendar: match &rule.outcome_calendar {
+                None => None,
+                Some(name) => Some(self.calendar_ref(source, name, calendars)?),
+            },
         };
         // The agreement's own calendar, when it names one (else it is already an error).
         let why = own

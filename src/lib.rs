@@ -93,6 +93,10 @@ pub const BUILTIN_CALENDARS: &[(&str, &str)] = &[
         "rules/calendars/target2.rules",
         include_str!("../rules/calendars/target2.rules"),
     ),
+    (
+        "rules/calendars/us-postal-delivery-days.rules",
+        include_str!("../rules/calendars/us-postal-delivery-days.rules"),
+    ),
 ];
 
 /// The largest rules file read, in bytes: far beyond any agreement's, and small enough that

@@ -90,6 +90,8 @@ pub struct RuleDef {
     pub(crate) outcome: Outcome,
     /// For `no-effect "reason"`: why the notice is not valid.
     pub(crate) reason: Option<std::sync::Arc<str>>,
+    /// The calendar the outcome's Business Days are counted on, when not the agreement's.
+    pub(crate) outcome_calendar: Option<Arc<Calendar>>,
 }
 
 /// A checked condition.

@@ -98,6 +98,8 @@ pub(crate) struct RulePlan {
     pub(crate) outcome: Outcome,
     /// For `no-effect`: why the notice is not valid.
     pub(crate) reason: Option<Arc<str>>,
+    /// The calendar its Business Days are counted on, when not the agreement's.
+    pub(crate) outcome_calendar: Option<Arc<Calendar>>,
 }
 
 /// A compiled condition.
@@ -823,6 +825,7 @@ fn compile_rule(
         },
         outcome: rule.outcome,
         reason: rule.reason.clone(),
+        outcome_calendar: rule.outcome_calendar.clone(),
     }
 }
 

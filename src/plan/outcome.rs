@@ -38,7 +38,10 @@ impl Plan {
         words: bool,
     ) -> Result<Deemed, EvalError> {
         let reason = rule.reason.clone();
-        let cal = &agreement.calendar;
+        let cal = rule
+            .outcome_calendar
+            .as_ref()
+            .unwrap_or(&agreement.calendar);
         let tz = self.outcome_zone(agreement, rule, ends);
         let read_afresh;
         let clock = match self.clock(agreement, tz) {

@@ -307,6 +307,9 @@ pub struct Rule {
     pub outcome: Spanned<Outcome>,
     /// For `no-effect "reason"`: why the notice is not valid.
     pub reason: Option<Spanned<String>>,
+    /// `N business-days of NAME after ...`: the calendar the outcome steps on, when not the
+    /// agreement's.
+    pub outcome_calendar: Option<Name>,
     /// The keyword through the outcome.
     pub span: Span,
 }

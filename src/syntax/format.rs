@@ -324,7 +324,8 @@ fn notice(n: &Notice, comments: &mut Comments<'_>, out: &mut String) {
                 rule.conditions.iter().map(|c| condition(&c.node)).collect();
             push_line(out, 3, &format!("when {}", conditions.join(", ")));
         }
-        let mut then = format!("=> {}", outcome(rule.outcome.node));
+        let calendar = rule.outcome_calendar.as_ref().map(|n| n.node.as_str());
+        let mut then = format!("=> {}", outcome(rule.outcome.node, calendar));
         if let Some(reason) = &rule.reason {
             then.push(' ');
             then.push_str(&quote(&reason.node));
@@ -398,14 +399,17 @@ fn condition(c: &Condition) -> String {
     }
 }
 
-fn outcome(o: Outcome) -> String {
+fn outcome(o: Outcome, calendar: Option<&str>) -> String {
+    let of = calendar.map(|c| format!(" of {c}")).unwrap_or_default();
     match o {
         Outcome::UponReceipt => "upon receipt".into(),
         Outcome::SameDay(Subject::Sent) => "same-day".into(),
         Outcome::SameDay(s) => format!("same-day of {}", subject(s)),
-        Outcome::BusinessDaysAfter(1, Subject::Sent) => "next business-day".into(),
-        Outcome::BusinessDaysAfter(1, s) => format!("next business-day after {}", subject(s)),
-        Outcome::BusinessDaysAfter(n, s) => format!("{n} business-days after {}", subject(s)),
+        Outcome::BusinessDaysAfter(1, Subject::Sent) => format!("next business-day{of}"),
+        Outcome::BusinessDaysAfter(1, s) => format!("next business-day{of} after {}", subject(s)),
+        Outcome::BusinessDaysAfter(n, s) => {
+            format!("{n} business-days{of} after {}", subject(s))
+        }
         Outcome::DaysAfter(1, s) => format!("1 day after {}", subject(s)),
         Outcome::DaysAfter(n, s) => format!("{n} days after {}", subject(s)),
         Outcome::NoEffect => "no-effect".into(),

@@ -871,7 +871,12 @@ impl<'a> Cx<'a> {
                 }
             })
         }))?;
-        let (i, outcome) = commit(self.spanned(i, |i| self.outcome(i)))?;
+        let (i, both) = commit(self.spanned(i, |i| self.outcome(i)))?;
+        let outcome = Spanned {
+            node: both.node.0,
+            span: both.span,
+        };
+        let outcome_calendar = both.node.1;
         let (i, reason) = match outcome.node {
             Outcome::NoEffect => {
                 let (i, reason) = commit(self.string(i))?;
@@ -888,6 +893,7 @@ impl<'a> Cx<'a> {
                 conditions,
                 outcome,
                 reason,
+                outcome_calendar,
                 span: Span::new(start, self.off(i)),
             },
         ))
@@ -1088,7 +1094,7 @@ impl<'a> Cx<'a> {
     //           | "next" "business-day" ("after" subject)?
     //           | integer ("business-day" | "business-days" | "day" | "days") "after" subject
     //           | "no-effect" string                  # the string read by the rule parser
-    fn outcome(&self, i: &'a str) -> Res<'a, Outcome> {
+    fn outcome(&self, i: &'a str) -> Res<'a, (Outcome, Option<Name>)> {
         const EXPECTED: [&str; 5] = [
             "`upon`",
             "`same-day`",
@@ -1106,6 +1112,13 @@ impl<'a> Cx<'a> {
                 ))),
             }
         };
+        // `of NAME` after a count of Business Days: the calendar they are counted on.
+        let calendar_of = |i: &'a str| -> Res<'a, Option<Name>> {
+            match kw!("of")(i) {
+                Ok((r, _)) => commit(self.name(r)).map(|(r, n)| (r, Some(n))),
+                Err(_) => Ok((i, None)),
+            }
+        };
         let i = ws(i);
         if let Ok((r, n)) = integer(i) {
             let (r, unit) = commit(self.spanned(r, |i| match word(i) {
@@ -1116,31 +1129,41 @@ impl<'a> Cx<'a> {
                     &["`business-days`", "`days`"],
                 ))),
             }))?;
-            let (r, _) = commit(kw!("after")(r))?;
+            let (r, calendar) = match unit.node {
+                true => calendar_of(r)?,
+                false => (r, None),
+            };
+            let (r, _) = commit(kw!("after")(r).map_err(|e| {
+                e.map(|e| match unit.node && calendar.is_none() {
+                    true => e.or_expected(ws(r), "`of`"),
+                    false => e,
+                })
+            }))?;
             let (r, s) = commit(subject(r))?;
-            return Ok((
-                r,
-                if unit.node {
-                    Outcome::BusinessDaysAfter(n, s)
-                } else {
-                    Outcome::DaysAfter(n, s)
-                },
-            ));
+            let outcome = if unit.node {
+                Outcome::BusinessDaysAfter(n, s)
+            } else {
+                Outcome::DaysAfter(n, s)
+            };
+            return Ok((r, (outcome, calendar)));
         }
+        let plain = |(r, o): (&'a str, Outcome)| (r, (o, None));
         match word(i) {
-            Ok((r, "upon")) => commit(kw!("receipt")(r)).map(|(r, _)| (r, Outcome::UponReceipt)),
-            Ok((r, "no-effect")) => Ok((r, Outcome::NoEffect)),
+            Ok((r, "upon")) => {
+                commit(kw!("receipt")(r)).map(|(r, _)| plain((r, Outcome::UponReceipt)))
+            }
+            Ok((r, "no-effect")) => Ok(plain((r, Outcome::NoEffect))),
             Ok((r, "same-day")) => match kw!("of")(r) {
-                Ok((r, _)) => commit(subject(r)).map(|(r, s)| (r, Outcome::SameDay(s))),
-                Err(_) => Ok((r, Outcome::SameDay(Subject::Sent))),
+                Ok((r, _)) => commit(subject(r)).map(|(r, s)| plain((r, Outcome::SameDay(s)))),
+                Err(_) => Ok(plain((r, Outcome::SameDay(Subject::Sent)))),
             },
             Ok((r, "next")) => {
                 let (r, _) = commit(kw!("business-day")(r))?;
+                let (r, calendar) = calendar_of(r)?;
                 match kw!("after")(r) {
-                    Ok((r, _)) => {
-                        commit(subject(r)).map(|(r, s)| (r, Outcome::BusinessDaysAfter(1, s)))
-                    }
-                    Err(_) => Ok((r, Outcome::BusinessDaysAfter(1, Subject::Sent))),
+                    Ok((r, _)) => commit(subject(r))
+                        .map(|(r, s)| (r, (Outcome::BusinessDaysAfter(1, s), calendar))),
+                    Err(_) => Ok((r, (Outcome::BusinessDaysAfter(1, Subject::Sent), calendar))),
                 }
             }
             _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),

@@ -335,3 +335,23 @@ fn listed_holidays_show_where_a_rule_moved_them() {
     Tuesday 2021-12-28  Boxing Day (observed)
     ");
 }
+
+#[test]
+fn postal_delivery_days_are_the_banking_holidays_with_saturdays_worked() {
+    let rules = rules();
+    let postal = rules.calendar("us-postal-delivery-days").unwrap();
+    let banking = rules.calendar("us-ny-banking").unwrap();
+    let mut day = d(1971, 1, 1);
+    while day <= d(2050, 12, 31) {
+        let expected = match day.weekday() {
+            Weekday::Sun => false,
+            // Saturday is a delivery day unless a holiday falls on it.
+            Weekday::Sat => !banking.days_off(day).unwrap().iter().any(|o| {
+                matches!(o, DayOff::Holiday { name, .. } if !name.starts_with("Juneteenth") || day.year() > 2021)
+            }),
+            _ => banking.is_business_day(day).unwrap(),
+        };
+        assert_eq!(postal.is_business_day(day).unwrap(), expected, "{day}");
+        day = day.succ_opt().unwrap();
+    }
+}

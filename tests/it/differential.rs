@@ -246,7 +246,7 @@ fn build(e: &EventSpec, parties: usize) -> Option<Built> {
     let receipt_only = received.is_some() && e.number == 2 && e.to % 2 == 0;
     Some(Built {
         from: match (e.to + e.number) % 7 {
-            0 | 1 | 2 => None,
+            0..=2 => None,
             6 => Some("stranger".to_string()),
             n => Some(format!("p{}", (n - 3) % parties.max(1))),
         },

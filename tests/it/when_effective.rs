@@ -248,7 +248,7 @@ fn errors_for_people() {
         @"
     exit 2
     error: unknown calendar `us-ny-bankng`
-    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`
+    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`, `us-postal-delivery-days`
     "
     );
     insta::assert_snapshot!(
@@ -311,7 +311,7 @@ fn a_rules_file_with_a_mistake_points_at_it() {
        |
     23 |   calendar us-ny-bankng
        |            ^^^^^^^^^^^^
-    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`
+    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`, `us-postal-delivery-days`
     ");
     let missing = failure(&[
         "when-effective",

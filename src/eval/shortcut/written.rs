@@ -28,7 +28,8 @@ use super::{Class, ClockRead, Day, Effective, Facts, GapRead, KeyHasher, Quick, 
 use crate::eval::Status;
 use crate::model::Agreement;
 use crate::plan::Ends;
-use crate::syntax::ast::Subject;
+use crate::syntax::ast::{Outcome, Subject};
+use std::sync::Arc;
 
 /// The dates on a page of the table of dates.
 const PAGE: usize = 1 << 10;
@@ -605,15 +606,19 @@ pub(super) struct Outcomes {
 impl Outcomes {
     /// The places of a plan's rules' outcomes.
     pub(super) fn new(plan: &crate::plan::Plan) -> Outcomes {
-        let mut distinct = Vec::new();
+        // An outcome and the calendar it steps on (none: the agreement's).
+        let mut distinct: Vec<(Outcome, Option<*const crate::calendar::Calendar>)> = Vec::new();
         let of_rule = (plan.rules.iter())
-            .map(|r| match distinct.iter().position(|o| *o == r.outcome) {
-                Some(n) => Some(n),
-                None if distinct.len() < OUTCOME_SLOTS => {
-                    distinct.push(r.outcome);
-                    Some(distinct.len() - 1)
+            .map(|r| {
+                let key = (r.outcome, r.outcome_calendar.as_ref().map(Arc::as_ptr));
+                match distinct.iter().position(|o| *o == key) {
+                    Some(n) => Some(n),
+                    None if distinct.len() < OUTCOME_SLOTS => {
+                        distinct.push(key);
+                        Some(distinct.len() - 1)
+                    }
+                    None => None,
                 }
-                None => None,
             })
             .collect();
         Outcomes { of_rule }
