@@ -315,7 +315,12 @@ fn date(i: &str) -> Res<'_, NaiveDate> {
         .map_err(|_: NomErr<PErr<'_>>| {
             NomErr::Error(PErr::expected(i, "a date such as `2000-02-25`"))
         })?;
-    let shape_ok = text.len() == 10 && text.as_bytes().get(4) == Some(&b'-');
+    // digit{4} "-" digit{2} "-" digit{2}: a sign or a short year is not a date.
+    let shape_ok = text.len() == 10
+        && text.bytes().enumerate().all(|(n, b)| match n {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
     match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         Ok(d) if shape_ok => Ok((rest, d)),
         _ => Err(NomErr::Failure(PErr::invalid(

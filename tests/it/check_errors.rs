@@ -352,3 +352,15 @@ fn a_relative_date_rule_needs_its_direction() {
       |                         ^^
     "#);
 }
+
+#[test]
+fn a_date_with_a_sign_or_a_short_year_is_not_a_date() {
+    // Found by the fuzzer: `-007-01-02` was read as the year -7, which `fmt` wrote back as
+    // `-0007-01-02`, which did not parse.
+    for date in ["-007-01-02", "207-01-02x", "2007-1-022"] {
+        let text =
+            format!("calendar c \"c\" {{\n  years 2000 through 2030\n  closed {date} \"x\"\n}}\n");
+        let e = errors(&text);
+        assert!(e.contains("invalid date"), "{date}: {e}");
+    }
+}
