@@ -25,6 +25,7 @@ mod lint_cells;
 mod properties;
 mod reference;
 mod robustness;
+mod shipped;
 mod when_effective;
 mod window;
 
