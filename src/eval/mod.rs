@@ -213,10 +213,11 @@ impl fmt::Display for Status {
 /// When a notice is deemed given and effective, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Resolution {
-    /// The deemed date in the agreement's time zone (`None` while pending).
+    /// The deemed date, on the clock the deciding rule reads (the agreement's time zone
+    /// unless the rule names another); `None` while pending or when not a valid notice.
     pub deemed_date: Option<NaiveDate>,
-    /// The first instant of the deemed date, never before the sending; for actual receipt,
-    /// the receipt instant. In the agreement's time zone.
+    /// The first instant of the deemed date on that clock, never before the instant the
+    /// outcome runs from; for actual receipt, the receipt instant. Shown on that clock.
     pub effective_at: Option<DateTime<FixedOffset>>,
     /// The label of the clause or gap rule that decided.
     pub clause: Option<std::sync::Arc<str>>,
