@@ -1032,6 +1032,7 @@ impl Checker {
             title: p.title.node.clone(),
             faxes: Vec::new(),
             tz: None,
+            addresses: Vec::new(),
         };
         for item in &p.items {
             match item {
@@ -1052,7 +1053,8 @@ impl Checker {
                     });
                 }
                 ast::PartyItem::TimeZone(z) => party.tz = self.time_zone(source, z),
-                ast::PartyItem::Address(_) | ast::PartyItem::Cite(_) => {}
+                ast::PartyItem::Address(a) => party.addresses.push(a.node.clone()),
+                ast::PartyItem::Cite(_) => {}
             }
         }
         party
@@ -1288,6 +1290,7 @@ impl Checker {
                 None => None,
                 Some(name) => Some(self.calendar_ref(source, name, calendars)?),
             },
+            written: crate::syntax::rule_words(rule).into(),
         };
         // The agreement's own calendar, when it names one (else it is already an error).
         let why = own

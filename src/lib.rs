@@ -38,6 +38,7 @@ pub mod lint;
 pub mod model;
 pub mod period;
 pub(crate) mod plan;
+pub mod show;
 pub mod syntax;
 pub mod time;
 mod words;

@@ -62,6 +62,8 @@ pub struct PartyDef {
     pub(crate) title: String,
     pub(crate) faxes: Vec<FaxNumber>,
     pub(crate) tz: Option<Tz>,
+    /// Its addresses for notices, as written.
+    pub(crate) addresses: Vec<String>,
 }
 
 /// A facsimile number as written, with its digits for comparison.
@@ -92,6 +94,8 @@ pub struct RuleDef {
     pub(crate) reason: Option<std::sync::Arc<str>>,
     /// The calendar the outcome's Business Days are counted on, when not the agreement's.
     pub(crate) outcome_calendar: Option<Arc<Calendar>>,
+    /// Its conditions and outcome as the rules file writes them (canonical form).
+    pub(crate) written: Arc<str>,
 }
 
 /// A checked condition.

@@ -9,8 +9,9 @@ use super::{Format, print_error};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The rules file; without it, the embedded rules of the reference agreement.
-    #[arg(value_name = "FILE")]
+    /// The rules file; without it, the file named by DEEMED_RULES, else the embedded rules
+    /// of the reference agreement.
+    #[arg(value_name = "FILE", env = "DEEMED_RULES")]
     file: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -8,6 +8,7 @@ mod fmt;
 mod latest_send;
 mod lint;
 mod output;
+mod show;
 mod when_effective;
 mod window;
 
@@ -84,6 +85,17 @@ enum Command {
     /// Months, holidays and business-day arithmetic on any calendar.
     #[command(after_help = EXIT_CODES)]
     Calendar(calendar::Args),
+    /// What a rules file declares: the agreement, its methods, parties, clauses, periods and
+    /// the calendars available.
+    #[command(after_help = "Examples:
+  deemed show
+  deemed show --rules rules/cetalon-put-notice.rules --format json
+
+Exit codes:
+  0    shown
+  2    the rules could not be read or have mistakes, or the answer could not be written
+  141  standard output was closed before everything was written")]
+    Show(show::Args),
 }
 
 /// How to print an answer.
@@ -98,8 +110,9 @@ pub(crate) enum Format {
 /// The rules and calendar options shared by the subcommands.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RulesArgs {
-    /// A rules file; without it, the embedded rules of the reference agreement.
-    #[arg(long, value_name = "FILE")]
+    /// A rules file; without it, the file named by the DEEMED_RULES environment variable,
+    /// else the embedded rules of the reference agreement.
+    #[arg(long, value_name = "FILE", env = "DEEMED_RULES")]
     rules: Option<PathBuf>,
     /// Use this calendar instead of the agreement's (for example `us-federal-observed`).
     #[arg(long, value_name = "NAME")]
@@ -107,6 +120,19 @@ pub(crate) struct RulesArgs {
 }
 
 impl RulesArgs {
+    /// How the rules are chosen: `--rules`, the `DEEMED_RULES` environment variable, or the
+    /// embedded default.
+    pub(crate) fn chosen_by(&self) -> &'static str {
+        let from_env = std::env::var_os("DEEMED_RULES");
+        match &self.rules {
+            None => "the embedded default rules",
+            Some(path) if from_env.is_some_and(|e| *path == PathBuf::from(e)) => {
+                "from the DEEMED_RULES environment variable"
+            }
+            Some(_) => "from --rules",
+        }
+    }
+
     /// Loads the rules, or prints why not (exit code 2).
     pub(crate) fn load(&self) -> Result<Rules, ExitCode> {
         let loaded = match &self.rules {
@@ -233,5 +259,6 @@ pub fn run() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Window(args) => window::run(&args),
         Command::LatestSend(args) => latest_send::run(&args),
+        Command::Show(args) => show::run(&args),
     }
 }

@@ -296,6 +296,30 @@ fn closing(src: &str, end: usize) -> usize {
     src.len()
 }
 
+/// A rule's `when ...` (when it has conditions) and `=> ...`, in canonical form.
+fn rule_parts(rule: &Rule) -> (Option<String>, String) {
+    let when = (!rule.conditions.is_empty()).then(|| {
+        let conditions: Vec<String> = rule.conditions.iter().map(|c| condition(&c.node)).collect();
+        format!("when {}", conditions.join(", "))
+    });
+    let calendar = rule.outcome_calendar.as_ref().map(|n| n.node.as_str());
+    let mut then = format!("=> {}", outcome(rule.outcome.node, calendar));
+    if let Some(reason) = &rule.reason {
+        then.push(' ');
+        then.push_str(&quote(&reason.node));
+    }
+    (when, then)
+}
+
+/// A rule's conditions and outcome on one line, as `fmt` writes them: `when method fax,
+/// sent before 20:00:00 on business-day => same-day`.
+pub(crate) fn rule_words(rule: &Rule) -> String {
+    match rule_parts(rule) {
+        (Some(when), then) => format!("{when} {then}"),
+        (None, then) => then,
+    }
+}
+
 fn notice(n: &Notice, comments: &mut Comments<'_>, out: &mut String) {
     let combinator = match n.combinator.node {
         Combinator::EarliestOf => "earliest-of",
@@ -319,16 +343,9 @@ fn notice(n: &Notice, comments: &mut Comments<'_>, out: &mut String) {
             2,
             &format!("{kind} {} {}", rule.label.node, quote(&rule.cite.node)),
         );
-        if !rule.conditions.is_empty() {
-            let conditions: Vec<String> =
-                rule.conditions.iter().map(|c| condition(&c.node)).collect();
-            push_line(out, 3, &format!("when {}", conditions.join(", ")));
-        }
-        let calendar = rule.outcome_calendar.as_ref().map(|n| n.node.as_str());
-        let mut then = format!("=> {}", outcome(rule.outcome.node, calendar));
-        if let Some(reason) = &rule.reason {
-            then.push(' ');
-            then.push_str(&quote(&reason.node));
+        let (when, then) = rule_parts(rule);
+        if let Some(when) = when {
+            push_line(out, 3, &when);
         }
         push_line(out, 3, &then);
         last_end = rule.span.end;

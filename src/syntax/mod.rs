@@ -7,4 +7,5 @@ mod parser;
 
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use format::format;
+pub(crate) use format::rule_words;
 pub use parser::parse;

@@ -8,6 +8,7 @@ use crate::deemed;
 /// Runs `deemed batch` with `input` on standard input.
 fn batch(args: &[&str], input: &[u8]) -> (String, String, i32) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_deemed"))
+        .env_remove("DEEMED_RULES")
         .arg("batch")
         .args(args)
         .stdin(Stdio::piped())

@@ -154,6 +154,7 @@ fn a_closed_standard_output_stops_every_command_quietly() {
     let d = dir("closed");
     for args in commands(&d) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_deemed"))
+            .env_remove("DEEMED_RULES")
             .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -193,6 +194,7 @@ fn a_full_standard_output_is_reported_by_every_command() {
                 .unwrap()
         };
         let out = Command::new(env!("CARGO_BIN_EXE_deemed"))
+            .env_remove("DEEMED_RULES")
             .args(&args)
             .stdout(full())
             .output()
@@ -202,6 +204,7 @@ fn a_full_standard_output_is_reported_by_every_command() {
         assert!(stderr.contains("cannot write"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         let both = Command::new(env!("CARGO_BIN_EXE_deemed"))
+            .env_remove("DEEMED_RULES")
             .args(&args)
             .stdout(full())
             .stderr(full())
@@ -211,6 +214,7 @@ fn a_full_standard_output_is_reported_by_every_command() {
     }
     // An error message to a full standard error: the status still says what happened.
     let status = Command::new(env!("CARGO_BIN_EXE_deemed"))
+        .env_remove("DEEMED_RULES")
         .args(["calendar", "2000-13"])
         .stderr(
             std::fs::OpenOptions::new()
