@@ -126,7 +126,7 @@ impl RulesArgs {
         let from_env = std::env::var_os("DEEMED_RULES");
         match &self.rules {
             None => "the embedded default rules",
-            Some(path) if from_env.is_some_and(|e| *path == PathBuf::from(e)) => {
+            Some(path) if from_env.is_some_and(|e| path.as_os_str() == e) => {
                 "from the DEEMED_RULES environment variable"
             }
             Some(_) => "from --rules",
