@@ -440,6 +440,11 @@ impl Checker {
                             CheckErrorKind::Unknown(UnknownName {
                                 what: "calendar",
                                 name: name.node.clone(),
+                                described: all
+                                    .list
+                                    .iter()
+                                    .map(|(_, c)| c.title.node.clone())
+                                    .collect(),
                                 known: all.list.iter().map(|(_, c)| c.name.node.clone()).collect(),
                             }),
                         );
@@ -605,6 +610,7 @@ impl Checker {
                     let kind = CheckErrorKind::Unknown(UnknownName {
                         what: "period",
                         name: named.node.clone(),
+                        described: Vec::new(),
                         known: names.clone(),
                     });
                     self.error(source, named.span, kind);
@@ -1019,6 +1025,7 @@ impl Checker {
                 CheckErrorKind::Unknown(UnknownName {
                     what: "calendar",
                     name: name.node.clone(),
+                    described: calendars.iter().map(|c| c.title().to_string()).collect(),
                     known: calendars.iter().map(|c| c.name().to_string()).collect(),
                 }),
             );
@@ -1119,6 +1126,7 @@ impl Checker {
                     CheckErrorKind::Unknown(UnknownName {
                         what: "method",
                         name: name.node.clone(),
+                        described: methods.iter().map(|m| m.description.clone()).collect(),
                         known: methods.iter().map(|m| m.name.clone()).collect(),
                     }),
                 ),
@@ -1154,6 +1162,7 @@ impl Checker {
                                 CheckErrorKind::Unknown(UnknownName {
                                     what: "clause",
                                     name: label.node.clone(),
+                                    described: Vec::new(),
                                     known: all.iter().filter(|r| r.kind == RuleKind::Clause).fold(
                                         Vec::new(),
                                         |mut known, r| {

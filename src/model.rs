@@ -172,9 +172,13 @@ impl Rules {
 
     /// A calendar by name: the file's own or one of the built-in ones.
     pub fn calendar(&self, name: &str) -> Option<&Calendar> {
-        self.calendars
-            .iter()
-            .find(|c| c.name() == name)
+        // As written, or else whatever its case (`NYSE`).
+        (self.calendars.iter().find(|c| c.name() == name))
+            .or_else(|| {
+                self.calendars
+                    .iter()
+                    .find(|c| c.name().eq_ignore_ascii_case(name))
+            })
             .map(|c| c.as_ref())
     }
 
@@ -183,20 +187,37 @@ impl Rules {
         self.calendars.iter().map(|c| c.name()).collect()
     }
 
-    /// The same rules with the agreement's calendar replaced by `name` (a what-if).
+    /// The error for a calendar the rules do not know, with the names and titles of those
+    /// they do.
+    pub fn unknown_calendar(&self, name: &str) -> UnknownName {
+        UnknownName {
+            what: "calendar",
+            name: name.to_string(),
+            known: self
+                .calendars
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect(),
+            described: self
+                .calendars
+                .iter()
+                .map(|c| c.title().to_string())
+                .collect(),
+        }
+    }
+
+    /// The same rules with the agreement's calendar replaced by `name` (a what-if), as
+    /// written or else whatever its case.
     ///
     /// Conditions that name their own calendar keep it.
     pub fn with_calendar(mut self, name: &str) -> Result<Rules, UnknownName> {
-        let Some(cal) = self.calendars.iter().find(|c| c.name() == name).cloned() else {
-            return Err(UnknownName {
-                what: "calendar",
-                name: name.to_string(),
-                known: self
-                    .calendar_names()
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-            });
+        let found = (self.calendars.iter().find(|c| c.name() == name)).or_else(|| {
+            self.calendars
+                .iter()
+                .find(|c| c.name().eq_ignore_ascii_case(name))
+        });
+        let Some(cal) = found.cloned() else {
+            return Err(self.unknown_calendar(name));
         };
         if let Some(a) = self.agreement.as_mut() {
             a.calendar = cal;
@@ -215,6 +236,9 @@ pub struct UnknownName {
     pub name: String,
     /// The names that exist.
     pub known: Vec<String>,
+    /// What each of `known` is, in words, when the rules say (a method's description, a
+    /// party's title, a calendar's title): a suggestion may come from them.
+    pub described: Vec<String>,
 }
 
 impl std::fmt::Display for UnknownName {
@@ -244,11 +268,127 @@ impl UnknownName {
             "period" => "periods",
             other => other,
         };
-        if names.is_empty() {
+        let known = if names.is_empty() {
             format!("no {plural} are declared")
         } else {
             format!("known {plural}: {}", names.join(", "))
+        };
+        match self.suggestion() {
+            Some(s) => format!("did you mean `{s}`? {known}"),
+            None => known,
         }
+    }
+
+    /// The known name the one given most likely means: one a few edits away (whatever the
+    /// case), or else one whose words say it (`facsimile` for `fax`, "delivered via
+    /// facsimile").
+    pub fn suggestion(&self) -> Option<&str> {
+        let given = self.name.to_lowercase();
+        if given.is_empty() {
+            return None;
+        }
+        let most = (given.chars().count() / 3).max(1);
+        let near = self
+            .known
+            .iter()
+            .map(|k| (edit_distance(&given, &k.to_lowercase()), k))
+            .filter(|(d, _)| *d <= most)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, k)| k.as_str());
+        near.or_else(|| {
+            // A word of the description that is the name given, or that it begins (at
+            // least four letters of it).
+            let says = |words: &str| {
+                words
+                    .split(|c: char| !c.is_alphanumeric())
+                    .map(str::to_lowercase)
+                    .any(|w| w == given || (given.len() >= 4 && w.starts_with(&given)))
+            };
+            (self.known.iter().zip(&self.described))
+                .find(|(_, d)| says(d))
+                .map(|(k, _)| k.as_str())
+        })
+    }
+}
+
+/// The edit distance between two short names: insertions, deletions, substitutions and
+/// swaps of two neighbouring letters (`fxa` is one from `fax`) each count one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let width = b.len() + 1;
+    // d[i][j]: the distance between the first i letters of a and the first j of b.
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            let value = match (i, j) {
+                (0, j) => j,
+                (i, 0) => i,
+                (i, j) => {
+                    let same = a.get(i - 1) == b.get(j - 1);
+                    let get = |i, j| d.get(at(i, j)).copied().unwrap_or(usize::MAX - 1);
+                    let mut best = (get(i - 1, j) + 1)
+                        .min(get(i, j - 1) + 1)
+                        .min(get(i - 1, j - 1) + usize::from(!same));
+                    let swapped = i > 1
+                        && j > 1
+                        && a.get(i - 1) == b.get(j - 2)
+                        && a.get(i - 2) == b.get(j - 1);
+                    if swapped {
+                        best = best.min(get(i - 2, j - 2) + 1);
+                    }
+                    best
+                }
+            };
+            if let Some(cell) = d.get_mut(at(i, j)) {
+                *cell = value;
+            }
+        }
+    }
+    d.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_between_names() {
+        assert_eq!(edit_distance("fax", "fax"), 0);
+        assert_eq!(edit_distance("fxa", "fax"), 1);
+        assert_eq!(edit_distance("compnay", "company"), 1);
+        assert_eq!(edit_distance("hnd", "hand"), 1);
+        assert_eq!(edit_distance("", "mail"), 4);
+        assert_eq!(edit_distance("courier", "fax"), 7);
+    }
+
+    fn unknown(name: &str, known: &[(&str, &str)]) -> UnknownName {
+        UnknownName {
+            what: "method",
+            name: name.into(),
+            known: known.iter().map(|(k, _)| k.to_string()).collect(),
+            described: known.iter().map(|(_, d)| d.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn suggestions_by_edits_and_by_words() {
+        let methods = [
+            ("fax", "delivered via facsimile"),
+            (
+                "courier",
+                "sent by nationally recognized overnight courier service",
+            ),
+            ("email", "sent by electronic mail"),
+        ];
+        assert_eq!(unknown("FAXX", &methods).suggestion(), Some("fax"));
+        assert_eq!(unknown("facsimile", &methods).suggestion(), Some("fax"));
+        assert_eq!(unknown("overnight", &methods).suggestion(), Some("courier"));
+        assert_eq!(unknown("electronic", &methods).suggestion(), Some("email"));
+        assert_eq!(unknown("pigeon", &methods).suggestion(), None);
+        // Words shorter than four letters only match whole.
+        assert_eq!(unknown("via", &methods).suggestion(), Some("fax"));
+        assert_eq!(unknown("se", &methods).suggestion(), None);
     }
 }
 
@@ -340,6 +480,7 @@ impl Agreement {
             what: "method",
             name: name.to_string(),
             known: self.methods.iter().map(|m| m.name.clone()).collect(),
+            described: self.methods.iter().map(|m| m.description.clone()).collect(),
         })
     }
 
@@ -349,6 +490,7 @@ impl Agreement {
             what: "party",
             name: name.to_string(),
             known: self.parties.iter().map(|p| p.name.clone()).collect(),
+            described: self.parties.iter().map(|p| p.title.clone()).collect(),
         })
     }
 }

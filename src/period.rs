@@ -336,6 +336,7 @@ impl Rules {
                 PeriodError::Unknown(UnknownName {
                     what: "period",
                     name: name.to_string(),
+                    described: agreement.periods.iter().map(|p| p.cite.clone()).collect(),
                     known: agreement.periods.iter().map(|p| p.name.clone()).collect(),
                 })
             })?;

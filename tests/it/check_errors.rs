@@ -64,7 +64,7 @@ fn unknown_names_and_duplicates() {
       |
     9 |     clause iv "c" when method other-than (v) => upon receipt
       |                                           ^
-    help: known clauses: `i`, `iv`
+    help: did you mean `i`? known clauses: `i`, `iv`
     "#);
 }
 

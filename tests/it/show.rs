@@ -41,7 +41,11 @@ fn show_in_json_for_a_rules_file() {
     assert_eq!(a["periods"][0]["name"], "prepayment-notice");
     assert_eq!(v["chosen_by"], "from --rules");
     let calendars = v["calendars"].as_array().unwrap();
-    assert!(calendars.iter().any(|c| c["name"] == "gb-eng" && c["first_year"] == 2000));
+    assert!(
+        calendars
+            .iter()
+            .any(|c| c["name"] == "gb-eng" && c["first_year"] == 2000)
+    );
 }
 
 /// A `DEEMED_RULES` file is every command's default, and `show` says where it came from.
@@ -63,7 +67,13 @@ fn the_default_rules_from_the_environment() {
         "rules: rules/example-pacific-notice.rules (from the DEEMED_RULES environment variable)"
     ));
     let (out, code) = run(
-        &["when-effective", "--method", "email", "--sent", "2025-04-17T17:00:00-07:00"],
+        &[
+            "when-effective",
+            "--method",
+            "email",
+            "--sent",
+            "2025-04-17T17:00:00-07:00",
+        ],
         pacific,
     );
     assert_eq!(code, Some(0));
@@ -72,5 +82,8 @@ fn the_default_rules_from_the_environment() {
     assert!(out.contains("a1"), "{out}");
     // --rules wins over the environment.
     let (out, _) = run(&["show", "--rules", "rules/spa-2000-02-25.rules"], pacific);
-    assert!(out.starts_with("rules: rules/spa-2000-02-25.rules (from --rules)"), "{out}");
+    assert!(
+        out.starts_with("rules: rules/spa-2000-02-25.rules (from --rules)"),
+        "{out}"
+    );
 }

@@ -237,10 +237,10 @@ fn errors_for_people() {
     );
     insta::assert_snapshot!(
         failure(&["when-effective", "--method", "fax", "--sent", "2000-03-03T10:00:00Z", "--to", "strong river"]),
-        @r"
+        @"
     exit 1
     error: unknown party `strong river`
-    help: known parties: `company`, `montrose`, `strong-river`, `counsel`
+    help: did you mean `strong-river`? known parties: `company`, `montrose`, `strong-river`, `counsel`
     "
     );
     insta::assert_snapshot!(
@@ -248,7 +248,7 @@ fn errors_for_people() {
         @"
     exit 2
     error: unknown calendar `us-ny-bankng`
-    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`, `us-postal-delivery-days`
+    help: did you mean `us-ny-banking`? known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`, `us-postal-delivery-days`
     "
     );
     insta::assert_snapshot!(
@@ -311,7 +311,7 @@ fn a_rules_file_with_a_mistake_points_at_it() {
        |
     23 |   calendar us-ny-bankng
        |            ^^^^^^^^^^^^
-    help: known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`, `us-postal-delivery-days`
+    help: did you mean `us-ny-banking`? known calendars: `us-ny-banking`, `us-federal-observed`, `us-ny-banking-with-closures`, `nyse`, `ca-bc`, `ca-on`, `gb-eng`, `gb-sct`, `target2`, `us-postal-delivery-days`
     ");
     let missing = failure(&[
         "when-effective",
@@ -335,4 +335,48 @@ fn help_documents_the_exit_codes() {
     assert!(stdout.contains("Exit codes:"));
     assert!(stdout.contains("2    usage error"));
     assert!(stdout.contains("141  standard output was closed"));
+}
+
+#[test]
+fn unknown_names_get_a_suggestion() {
+    for (args, help) in [
+        (
+            vec![
+                "when-effective",
+                "--method",
+                "facsimile",
+                "--sent",
+                "2000-03-03T10:00:00-05:00",
+            ],
+            "help: did you mean `fax`? known methods",
+        ),
+        (
+            vec![
+                "when-effective",
+                "--method",
+                "fax",
+                "--sent",
+                "2000-03-03T10:00:00-05:00",
+                "--to",
+                "Compnay",
+            ],
+            "help: did you mean `company`? known parties",
+        ),
+        (
+            vec!["window", "warant", "--issued", "2000-02-25"],
+            "help: did you mean `warrant`?",
+        ),
+        (
+            vec!["calendar", "2024-12", "--calendar", "nyes"],
+            "help: did you mean `nyse`?",
+        ),
+    ] {
+        let (_, err, code) = crate::deemed(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains(help), "{args:?}: {err}");
+    }
+    // Calendar names match whatever their case.
+    let (out, _, code) = crate::deemed(&["calendar", "2024-12", "--calendar", "NYSE"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("December 2024 (nyse)"), "{out}");
 }
