@@ -348,49 +348,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d.last().copied().unwrap_or(0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edits_between_names() {
-        assert_eq!(edit_distance("fax", "fax"), 0);
-        assert_eq!(edit_distance("fxa", "fax"), 1);
-        assert_eq!(edit_distance("compnay", "company"), 1);
-        assert_eq!(edit_distance("hnd", "hand"), 1);
-        assert_eq!(edit_distance("", "mail"), 4);
-        assert_eq!(edit_distance("courier", "fax"), 7);
-    }
-
-    fn unknown(name: &str, known: &[(&str, &str)]) -> UnknownName {
-        UnknownName {
-            what: "method",
-            name: name.into(),
-            known: known.iter().map(|(k, _)| k.to_string()).collect(),
-            described: known.iter().map(|(_, d)| d.to_string()).collect(),
-        }
-    }
-
-    #[test]
-    fn suggestions_by_edits_and_by_words() {
-        let methods = [
-            ("fax", "delivered via facsimile"),
-            (
-                "courier",
-                "sent by nationally recognized overnight courier service",
-            ),
-            ("email", "sent by electronic mail"),
-        ];
-        assert_eq!(unknown("FAXX", &methods).suggestion(), Some("fax"));
-        assert_eq!(unknown("facsimile", &methods).suggestion(), Some("fax"));
-        assert_eq!(unknown("overnight", &methods).suggestion(), Some("courier"));
-        assert_eq!(unknown("electronic", &methods).suggestion(), Some("email"));
-        assert_eq!(unknown("pigeon", &methods).suggestion(), None);
-        // Words shorter than four letters only match whole.
-        assert_eq!(unknown("via", &methods).suggestion(), Some("fax"));
-        assert_eq!(unknown("se", &methods).suggestion(), None);
-    }
-}
 
 impl std::error::Error for UnknownName {}
 
@@ -512,5 +469,49 @@ pub fn fax_digits(written: &str) -> String {
     match digits.strip_prefix('1') {
         Some(rest) if digits.len() == 11 => rest.to_string(),
         _ => digits,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_between_names() {
+        assert_eq!(edit_distance("fax", "fax"), 0);
+        assert_eq!(edit_distance("fxa", "fax"), 1);
+        assert_eq!(edit_distance("compnay", "company"), 1);
+        assert_eq!(edit_distance("hnd", "hand"), 1);
+        assert_eq!(edit_distance("", "mail"), 4);
+        assert_eq!(edit_distance("courier", "fax"), 7);
+    }
+
+    fn unknown(name: &str, known: &[(&str, &str)]) -> UnknownName {
+        UnknownName {
+            what: "method",
+            name: name.into(),
+            known: known.iter().map(|(k, _)| k.to_string()).collect(),
+            described: known.iter().map(|(_, d)| d.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn suggestions_by_edits_and_by_words() {
+        let methods = [
+            ("fax", "delivered via facsimile"),
+            (
+                "courier",
+                "sent by nationally recognized overnight courier service",
+            ),
+            ("email", "sent by electronic mail"),
+        ];
+        assert_eq!(unknown("FAXX", &methods).suggestion(), Some("fax"));
+        assert_eq!(unknown("facsimile", &methods).suggestion(), Some("fax"));
+        assert_eq!(unknown("overnight", &methods).suggestion(), Some("courier"));
+        assert_eq!(unknown("electronic", &methods).suggestion(), Some("email"));
+        assert_eq!(unknown("pigeon", &methods).suggestion(), None);
+        // Words shorter than four letters only match whole.
+        assert_eq!(unknown("via", &methods).suggestion(), Some("fax"));
+        assert_eq!(unknown("se", &methods).suggestion(), None);
     }
 }
