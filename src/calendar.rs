@@ -370,6 +370,39 @@ impl Calendar {
         }
     }
 
+    /// The `n`th Business Day before `date` (`n` = 1: the previous one), with the days
+    /// stepped over.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// let rules = deemed::Rules::default_rules().unwrap();
+    /// let cal = rules.calendar("us-ny-banking").unwrap();
+    /// let monday = NaiveDate::from_ymd_opt(2000, 3, 6).unwrap();
+    /// let (friday, skipped) = cal.sub_business_days(monday, 1).unwrap();
+    /// assert_eq!(friday, NaiveDate::from_ymd_opt(2000, 3, 3).unwrap());
+    /// assert_eq!(skipped.len(), 2);
+    /// ```
+    pub fn sub_business_days(
+        &self,
+        date: NaiveDate,
+        n: u32,
+    ) -> Result<(NaiveDate, Vec<SkippedDay>), OutOfRange> {
+        self.table(date)?;
+        let mut skipped = Vec::new();
+        let mut day = date;
+        let mut left = n;
+        while left > 0 {
+            day = day.pred_opt().ok_or_else(|| self.out_of_range(day))?;
+            let why = self.days_off(day)?;
+            if why.is_empty() {
+                left -= 1;
+            } else {
+                skipped.push(SkippedDay { date: day, why });
+            }
+        }
+        Ok((day, skipped))
+    }
+
     /// The last Business Day before `date`.
     pub fn business_day_before(&self, date: NaiveDate) -> Result<NaiveDate, OutOfRange> {
         let mut day = date;

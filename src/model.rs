@@ -348,7 +348,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d.last().copied().unwrap_or(0)
 }
 
-
 impl std::error::Error for UnknownName {}
 
 impl Agreement {

@@ -39,20 +39,43 @@ enum Query {
         #[command(flatten)]
         options: Options,
     },
-    /// The Business Day N Business Days after a date (N = 1: the next one).
+    /// The Business Day N Business Days after a date (N = 1: the next one; a negative N
+    /// counts back).
+    #[command(
+        after_help = "Examples:\n  deemed calendar next-business-day 2024-12-24\n  deemed calendar next-business-day 2024-12-24 3 --calendar gb-eng\n  deemed calendar next-business-day 2024-12-27 -- -2\n\nExit codes:\n  0    answered (a date printed that is not a Business Day, with N = 0, says so)\n  1    a bad date, or a date outside the calendar's years\n  2    usage error, or the rules could not be read\n  141  standard output was closed before everything was written"
+    )]
     NextBusinessDay {
         /// The date, as YYYY-MM-DD.
         date: String,
-        /// How many Business Days after.
+        /// How many Business Days after (before, when negative).
+        #[arg(default_value_t = 1, allow_negative_numbers = true)]
+        n: i64,
+        #[command(flatten)]
+        options: Options,
+    },
+    /// The Business Day N Business Days before a date (N = 1: the previous one).
+    #[command(
+        after_help = "Examples:\n  deemed calendar previous-business-day 2024-12-27\n  deemed calendar previous-business-day 2022-06-06 2 --calendar gb-eng\n\nExit codes:\n  0    answered\n  1    a bad date, or a date outside the calendar's years\n  2    usage error, or the rules could not be read\n  141  standard output was closed before everything was written"
+    )]
+    PreviousBusinessDay {
+        /// The date, as YYYY-MM-DD.
+        date: String,
+        /// How many Business Days before.
         #[arg(default_value_t = 1)]
         n: u32,
         #[command(flatten)]
         options: Options,
     },
     /// Whether a date is a Business Day, and if not, why.
+    #[command(
+        after_help = "Examples:\n  deemed calendar is-business-day 2024-12-26 --calendar gb-eng\n  deemed calendar is-business-day 2024-07-04 --fail-if-not && echo open\n\nExit codes:\n  0    answered (with --fail-if-not: it is a Business Day)\n  1    a bad date, or a date outside the calendar's years\n  2    usage error, or the rules could not be read\n  3    with --fail-if-not: it is not a Business Day\n  141  standard output was closed before everything was written"
+    )]
     IsBusinessDay {
         /// The date, as YYYY-MM-DD.
         date: String,
+        /// Exit with code 3 when the date is not a Business Day (for scripts).
+        #[arg(long)]
+        fail_if_not: bool,
         #[command(flatten)]
         options: Options,
     },
@@ -64,10 +87,26 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             with_calendar(options, |cal| holidays(cal, *year, options.format))
         }
         Some(Query::NextBusinessDay { date, n, options }) => with_calendar(options, |cal| {
-            next_business_day(cal, date, *n, options.format)
+            step_business_days(cal, date, *n, options.format)
         }),
-        Some(Query::IsBusinessDay { date, options }) => {
-            with_calendar(options, |cal| is_business_day(cal, date, options.format))
+        Some(Query::PreviousBusinessDay { date, n, options }) => with_calendar(options, |cal| {
+            step_business_days(cal, date, -i64::from(*n), options.format)
+        }),
+        Some(Query::IsBusinessDay {
+            date,
+            fail_if_not,
+            options,
+        }) => {
+            let answer = with_calendar(options, |cal| is_business_day(cal, date, options.format));
+            // The answer, then (when asked) an exit code a script can test.
+            return match answer {
+                Ok((text, business)) => match super::output::stdout(&text) {
+                    Ok(()) if *fail_if_not && !business => ExitCode::from(3),
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(code) => code,
+                },
+                Err(code) => code,
+            };
         }
         None => match &args.month {
             Some(month) => with_calendar(&args.options, |cal| {
@@ -76,7 +115,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             None => {
                 print_error(
                     &"name a month (`deemed calendar 2000-07`) or a query",
-                    Some("queries: `holidays <year>`, `next-business-day <date> [N]`, `is-business-day <date>`".into()),
+                    Some("queries: `holidays <year>`, `next-business-day <date> [N]`, `previous-business-day <date> [N]`, `is-business-day <date>`".into()),
                 );
                 Err(ExitCode::from(2))
             }
@@ -92,10 +131,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 }
 
 /// Loads the rules and runs `f` on the calendar named by `--calendar`, or the agreement's.
-fn with_calendar(
+fn with_calendar<T>(
     options: &Options,
-    f: impl FnOnce(&Calendar) -> Result<String, ExitCode>,
-) -> Result<String, ExitCode> {
+    f: impl FnOnce(&Calendar) -> Result<T, ExitCode>,
+) -> Result<T, ExitCode> {
     let rules: Rules = options.rules.load()?;
     let calendar = match (&options.rules.calendar, rules.agreement()) {
         (Some(name), _) => rules.calendar(name),
@@ -185,18 +224,44 @@ fn holidays(cal: &Calendar, year: i32, format: Format) -> Result<String, ExitCod
     }
 }
 
-fn next_business_day(
+/// The Business Day `n` Business Days after `date` (before it, for a negative `n`); with
+/// `n` = 0, the date itself, said not to be a Business Day when it is not one.
+fn step_business_days(
     cal: &Calendar,
     date: &str,
-    n: u32,
+    n: i64,
     format: Format,
 ) -> Result<String, ExitCode> {
     let from = parse_date(date)?;
-    let (day, skipped) = cal.add_business_days(from, n).map_err(out_of_range)?;
+    let count = u32::try_from(n.unsigned_abs()).map_err(|_| {
+        print_error(
+            &format!("{n} business days is more than any calendar covers"),
+            None,
+        );
+        ExitCode::from(1)
+    })?;
+    let (day, skipped) = match n < 0 {
+        true => cal.sub_business_days(from, count),
+        false => cal.add_business_days(from, count),
+    }
+    .map_err(out_of_range)?;
+    let why = cal.days_off(day).map_err(out_of_range)?;
     match format {
-        Format::Json => to_json(&json!({"from": from, "n": n, "date": day, "skipped": skipped})),
+        Format::Json => to_json(&json!({
+            "from": from, "n": n, "date": day, "business_day": why.is_empty(), "why": why,
+            "skipped": skipped,
+        })),
         Format::Text => {
-            let mut out = format!("{}\n", weekday_date(day));
+            let mut out = weekday_date(day).to_string();
+            if !why.is_empty() {
+                let reasons: Vec<String> = why.iter().map(|w| w.to_string()).collect();
+                out.push_str(&format!(
+                    " (not a business day on {}: {})",
+                    cal.name(),
+                    reasons.join("; ")
+                ));
+            }
+            out.push('\n');
             for s in skipped {
                 out.push_str(&format!("  stepping over {s}\n"));
             }
@@ -205,24 +270,27 @@ fn next_business_day(
     }
 }
 
-fn is_business_day(cal: &Calendar, date: &str, format: Format) -> Result<String, ExitCode> {
+/// The answer, and whether the date is a Business Day.
+fn is_business_day(cal: &Calendar, date: &str, format: Format) -> Result<(String, bool), ExitCode> {
     let day = parse_date(date)?;
     let why = cal.days_off(day).map_err(out_of_range)?;
-    match format {
-        Format::Json => to_json(&json!({"date": day, "business_day": why.is_empty(), "why": why})),
-        Format::Text if why.is_empty() => Ok(format!(
+    let business = why.is_empty();
+    let text = match format {
+        Format::Json => to_json(&json!({"date": day, "business_day": business, "why": why}))?,
+        Format::Text if business => format!(
             "yes: {} is a business day ({})\n",
             weekday_date(day),
             cal.name()
-        )),
+        ),
         Format::Text => {
             let reasons: Vec<String> = why.iter().map(|w| w.to_string()).collect();
-            Ok(format!(
+            format!(
                 "no: {} is not a business day ({}): {}\n",
                 weekday_date(day),
                 cal.name(),
                 reasons.join("; ")
-            ))
+            )
         }
-    }
+    };
+    Ok((text, business))
 }

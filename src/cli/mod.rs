@@ -4,6 +4,7 @@ mod batch;
 mod calendar;
 mod check;
 mod diff;
+mod extras;
 mod fmt;
 mod latest_send;
 mod lint;
@@ -18,22 +19,129 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use deemed::{LoadError, Rules};
 
-/// Exit codes, shown in `--help` and README.md.
-const EXIT_CODES: &str = "\
+/// `deemed when-effective --help`: examples and exit codes.
+const WHEN_EFFECTIVE_HELP: &str = "\
+Examples:
+  deemed when-effective --method fax --sent 2000-03-03T21:15:00-05:00 --to company --fax-number \"(949) 788-6706\"
+  deemed when-effective --method hand --received 2000-03-06T09:30:00-05:00 --to company
+  deemed when-effective --method courier --sent 2000-03-03T10:00:00-05:00 --deadline 2000-03-06T00:00:00-05:00 --fail-if-missed
+  deemed when-effective --rules my-agreement.rules --method email --sent 2025-04-17T17:00:00-07:00 --format json
+
 Exit codes:
-  0    answered (the status may still be `gap` or `pending`: read it)
-  1    the notice could not be evaluated (a bad time, an unknown method or party, a date outside the calendar)
+  0    answered (the status may still be `gap`, `pending` or `invalid`: read it); with --fail-if-missed, the deadline is met
+  1    the notice could not be evaluated (a bad time, an unknown method or party, a date outside the calendar,
+       a receipt before the sending, a sending the deciding rule needs and the notice does not give)
   2    usage error, the rules file could not be read or has mistakes, or the output could not be written
+  3    with --fail-if-missed: the deadline is missed
+  4    with --fail-if-missed: it cannot be told yet (the notice is pending or not valid)
   141  standard output was closed before everything was written (`| head`)";
 
-/// Exit codes of `deemed batch`.
-const BATCH_EXIT_CODES: &str = "\
+/// `deemed batch --help`: examples and exit codes.
+const BATCH_HELP: &str = "\
+Examples:
+  deemed batch notices.jsonl --output answers.jsonl
+  deemed batch log.csv --output-format csv --output answers.csv
+  cat notices.jsonl | deemed batch --trace > answers.jsonl
+  deemed batch --rules my-agreement.rules --threads 2 2024-*.jsonl
+
 Exit codes:
-  0    every record resolved (effective, gap or pending)
+  0    every record resolved (effective, gap, pending or invalid)
   1    some records are `error` (each has its error record; the run went on)
   2    the run could not start (unreadable rules or input, an output that is one of the inputs, an
        unusable CSV header), or the output could not be written; an existing output file is left as it was
   141  standard output was closed before everything was written (`| head`)";
+
+/// `deemed window --help`: examples and exit codes.
+const WINDOW_HELP: &str = "\
+Examples:
+  deemed window warrant --issued 2000-02-25
+  deemed window warrant --issued 2000-02-25 --at 2005-02-25T16:00:00-05:00 --ics warrant.ics
+  deemed window expiry --rules my-agreement.rules --issued 2024-01-02 --notice-given 2024-02-20T10:00:00-05:00
+
+Exit codes:
+  0    answered
+  1    the period could not be worked out (a bad date or time, an unknown period, a date outside the calendar,
+       an end date that does not exist and no policy for it)
+  2    usage error, the rules file could not be read or has mistakes, or the output (or --ics file) could not be written
+  141  standard output was closed before everything was written (`| head`)";
+
+/// `deemed latest-send --help`: examples and exit codes.
+const LATEST_SEND_HELP: &str = "\
+Examples:
+  deemed latest-send --by 2005-02-26T00:00:00-05:00 --to company
+  deemed latest-send --rules my-agreement.rules --period expiry-notice --issued 2024-07-02 --ics latest.ics
+
+Exit codes:
+  0    answered (a method with no instant that works says so)
+  1    the deadline could not be read, or a party is unknown
+  2    usage error, the rules file could not be read or has mistakes, or the output (or --ics file) could not be written
+  141  standard output was closed before everything was written (`| head`)";
+
+/// `deemed calendar --help`: examples and exit codes.
+const CALENDAR_HELP: &str = "\
+Examples:
+  deemed calendar 2024-12
+  deemed calendar 2024-12 --calendar gb-eng
+  deemed calendar holidays 2025 --calendar target2
+  deemed calendar next-business-day 2024-12-24 3
+  deemed calendar previous-business-day 2022-06-06 2 --calendar gb-eng
+  deemed calendar is-business-day 2024-07-04 --fail-if-not
+
+Exit codes:
+  0    answered
+  1    a bad date or month, or one outside the calendar's years
+  2    usage error, an unknown calendar, or the rules could not be read
+  3    is-business-day --fail-if-not: the date is not a Business Day
+  141  standard output was closed before everything was written (`| head`)";
+
+/// `deemed check --help`: examples and exit codes.
+const CHECK_HELP: &str = "\
+Examples:
+  deemed check rules/spa-2000-02-25.rules
+  deemed check my-agreement.rules rules/calendars/*.rules
+
+Exit codes:
+  0    every file is clean
+  1    some file has errors or warnings, or cannot be read
+  2    the report could not be written
+  141  standard output was closed before everything was written";
+
+/// `deemed lint --help`: examples and exit codes.
+const LINT_HELP: &str = "\
+Examples:
+  deemed lint
+  deemed lint my-agreement.rules --format json
+
+Exit codes:
+  0    every gap is filled by a declared gap rule
+  1    some kind of notice is covered by no clause and no gap rule
+  2    the rules could not be read or have mistakes, are too large to tabulate, or the table could not be written
+  141  standard output was closed before everything was written";
+
+/// `deemed diff --help`: examples and exit codes.
+const DIFF_HELP: &str = "\
+Examples:
+  deemed diff old.rules new.rules --events notices.jsonl
+  deemed diff old.rules new.rules --events log.csv --format json
+
+Exit codes:
+  0    no notice changed
+  1    some notice's deemed date, clause or status changed
+  2    it could not run (unreadable or invalid rules, unreadable log) or its output could not be written
+  141  standard output was closed before everything was written";
+
+/// `deemed fmt --help`: examples and exit codes.
+const FMT_HELP: &str = "\
+Examples:
+  deemed fmt my-agreement.rules
+  deemed fmt --check rules/*.rules rules/calendars/*.rules
+  deemed fmt --write my-agreement.rules
+
+Exit codes:
+  0    done (with --check: every file is canonical)
+  1    with --check: some file is not in canonical form
+  2    a file cannot be read, parsed or written (a file rewritten with --write is replaced whole or not at all)
+  141  standard output was closed before everything was written";
 
 /// deemed: when is a notice legally given, and when does a deadline close?
 #[derive(Debug, Parser)]
@@ -43,7 +151,7 @@ Exit codes:
     about,
     after_help = "Each command's `--help` lists its exit codes; README.md explains them all."
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -51,39 +159,31 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// When is a notice deemed given and effective?
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = WHEN_EFFECTIVE_HELP)]
     WhenEffective(when_effective::Args),
     /// Resolve a whole log of notices: one output record per input line, a summary on stderr.
-    #[command(after_help = BATCH_EXIT_CODES)]
+    #[command(after_help = BATCH_HELP)]
     Batch(batch::Args),
     /// When a period, such as the warrants' five years, opens and closes.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = WINDOW_HELP)]
     Window(window::Args),
     /// For every method, the latest instant to send and still be deemed given by a deadline.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = LATEST_SEND_HELP)]
     LatestSend(latest_send::Args),
     /// Parse and validate rules files: every problem with file:line:column and a caret.
-    #[command(
-        after_help = "Exit codes:\n  0    every file is clean\n  1    some file has errors or warnings, or cannot be read\n  2    the report could not be written\n  141  standard output was closed before everything was written"
-    )]
+    #[command(after_help = CHECK_HELP)]
     Check(check::Args),
     /// Static coverage of the notice clause: the gaps no clause covers and the overlaps.
-    #[command(
-        after_help = "Exit codes:\n  0    every gap is filled by a declared gap rule\n  1    some kind of notice is covered by no clause and no gap rule\n  2    the rules could not be read or have mistakes, are too large to tabulate, or the table could not be written\n  141  standard output was closed before everything was written"
-    )]
+    #[command(after_help = LINT_HELP)]
     Lint(lint::Args),
     /// Re-evaluate a notice log under two versions of the rules and list what changed.
-    #[command(
-        after_help = "Exit codes:\n  0    no notice changed\n  1    some notice's deemed date, clause or status changed\n  2    it could not run (unreadable or invalid rules, unreadable log) or its output could not be written\n  141  standard output was closed before everything was written"
-    )]
+    #[command(after_help = DIFF_HELP)]
     Diff(diff::Args),
     /// Print rules files in canonical form; `--check` for CI, `--write` to rewrite them.
-    #[command(
-        after_help = "Exit codes:\n  0    done (with --check: every file is canonical)\n  1    with --check: some file is not in canonical form\n  2    a file cannot be read, parsed or written (a file rewritten with --write is replaced whole or not at all)\n  141  standard output was closed before everything was written"
-    )]
+    #[command(after_help = FMT_HELP)]
     Fmt(fmt::Args),
     /// Months, holidays and business-day arithmetic on any calendar.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = CALENDAR_HELP)]
     Calendar(calendar::Args),
     /// What a rules file declares: the agreement, its methods, parties, clauses, periods and
     /// the calendars available.
@@ -96,14 +196,24 @@ Exit codes:
   2    the rules could not be read or have mistakes, or the answer could not be written
   141  standard output was closed before everything was written")]
     Show(show::Args),
+    /// Write the completion script for a shell (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Examples:\n  deemed completions bash > ~/.local/share/bash-completion/completions/deemed\n  deemed completions zsh > ~/.zfunc/_deemed\n  deemed completions fish > ~/.config/fish/completions/deemed.fish\n\nExit codes:\n  0    written\n  141  standard output was closed before everything was written"
+    )]
+    Completions(extras::CompletionsArgs),
+    /// Write the manual page (roff) to standard output.
+    #[command(
+        after_help = "Examples:\n  deemed man > ~/.local/share/man/man1/deemed.1 && man deemed\n\nExit codes:\n  0    written\n  141  standard output was closed before everything was written"
+    )]
+    Man,
 }
 
 /// How to print an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
-    /// The answer, then the explanation, for people.
+    /// For people: the answer, then the explanation.
     Text,
-    /// One JSON object.
+    /// For programs: JSON (one object; for `diff`, one line per changed notice).
     Json,
 }
 
@@ -246,9 +356,64 @@ pub(crate) fn print_error(message: &dyn std::fmt::Display, help: Option<String>)
     output::stderr(&text);
 }
 
+/// The command line with the help of `--method`, `--to` and `--from` naming the methods and
+/// parties of the rules in use (`--rules FILE` or `DEEMED_RULES`), when they load.
+fn with_names_of_rules(command: clap::Command, args: &[std::ffi::OsString]) -> clap::Command {
+    let given = args.iter().enumerate().find_map(|(n, a)| {
+        let a = a.to_str()?;
+        match a.strip_prefix("--rules=") {
+            Some(path) => Some(PathBuf::from(path)),
+            None if a == "--rules" => args.get(n + 1).map(PathBuf::from),
+            None => None,
+        }
+    });
+    let path = given.or_else(|| std::env::var_os("DEEMED_RULES").map(PathBuf::from));
+    let loaded = match &path {
+        Some(p) => Rules::from_path(p).ok(),
+        None => Rules::default_rules().ok(),
+    };
+    let Some(agreement) = loaded.as_ref().and_then(|r| r.agreement()) else {
+        return command;
+    };
+    let methods = agreement.method_names().join(", ");
+    let parties = agreement.party_names().join(", ");
+    let name = |a: &clap::Arg| a.get_help().map(|h| h.to_string()).unwrap_or_default();
+    let mut command = command;
+    for sub in ["when-effective", "latest-send"] {
+        command = command.mut_subcommand(sub, |c| {
+            let c = c.mut_arg("to", |a| {
+                let help = format!("{}; in these rules: {parties}", name(&a));
+                a.help(help)
+            });
+            match sub {
+                "when-effective" => c
+                    .mut_arg("method", |a| {
+                        let help = format!("{}; in these rules: {methods}", name(&a));
+                        a.help(help)
+                    })
+                    .mut_arg("from", |a| {
+                        let help = format!("{}; in these rules: {parties}", name(&a));
+                        a.help(help)
+                    }),
+                _ => c,
+            }
+        });
+    }
+    command
+}
+
 /// Runs the command line.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut command = <Cli as clap::CommandFactory>::command();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        command = with_names_of_rules(command, &args);
+    }
+    let matches = command.get_matches_from(args);
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match cli.command {
         Command::WhenEffective(args) => when_effective::run(&args),
         Command::Batch(args) => batch::run(&args),
@@ -260,5 +425,7 @@ pub fn run() -> ExitCode {
         Command::Window(args) => window::run(&args),
         Command::LatestSend(args) => latest_send::run(&args),
         Command::Show(args) => show::run(&args),
+        Command::Completions(args) => extras::completions(&args),
+        Command::Man => extras::man(),
     }
 }

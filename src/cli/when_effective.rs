@@ -28,7 +28,7 @@ impl FoldArg {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// How the notice was sent: one of the methods of the rules in use (for the reference agreement: fax, courier, hand, mail, email).
+    /// How the notice was sent: one of the methods of the rules in use
     #[arg(long)]
     method: String,
     /// When it was sent: RFC 3339 (`2000-03-03T21:15:00-05:00`), or a local time in the agreement's time zone.
@@ -64,6 +64,10 @@ pub(crate) struct Args {
     deadline: Option<String>,
     #[command(flatten)]
     period: super::PeriodDeadline,
+    /// With a deadline: exit with code 3 when it is missed, 4 when it cannot be told yet (the
+    /// notice is pending or not valid), for scripts.
+    #[arg(long)]
+    fail_if_missed: bool,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -71,8 +75,20 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if args.fail_if_missed && args.deadline.is_none() && args.period.period.is_none() {
+        super::print_error(
+            &"--fail-if-missed needs a deadline",
+            Some("give `--deadline TIME`, or `--period NAME --issued DATE`".into()),
+        );
+        return ExitCode::from(2);
+    }
     match answer(args, &rules) {
-        Ok(text) => match super::output::stdout(&text) {
+        Ok((text, met)) => match super::output::stdout(&text) {
+            Ok(()) if args.fail_if_missed => match met {
+                Some(true) => ExitCode::SUCCESS,
+                Some(false) => ExitCode::from(3),
+                None => ExitCode::from(4),
+            },
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,
         },
@@ -80,7 +96,8 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
 }
 
-fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
+/// The answer's text, and whether the deadline (when there is one) was met.
+fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode> {
     let Some(agreement) = rules.agreement() else {
         print_error(&format!("`{}` has no agreement", rules.origin()), None);
         return Err(ExitCode::from(2));
@@ -141,7 +158,8 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
             Some(check)
         }
     };
-    Ok(match args.format {
+    let met = deadline.as_ref().and_then(|d| d.met);
+    let text = match args.format {
         Format::Text => {
             let mut text = resolution.to_string();
             if let Some(d) = &deadline {
@@ -166,5 +184,6 @@ fn answer(args: &Args, rules: &Rules) -> Result<String, ExitCode> {
             })?;
             json + "\n"
         }
-    })
+    };
+    Ok((text, met))
 }

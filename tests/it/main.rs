@@ -12,6 +12,7 @@ mod calendar_cli;
 mod calendar_table;
 mod check_errors;
 mod check_lint;
+mod cli_help;
 mod corpus;
 mod diff;
 mod differential;
