@@ -361,6 +361,15 @@ impl Agreement {
         self.dated
     }
 
+    /// The last second of a date on the agreement's clock ("by March 6": by the end of it).
+    pub fn last_instant_of(
+        &self,
+        date: NaiveDate,
+    ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        let next = date.succ_opt()?;
+        Some(self.clock.start_of_day(next)? - chrono::Duration::seconds(1))
+    }
+
     /// The agreement's time zone.
     pub fn time_zone(&self) -> Tz {
         self.tz

@@ -30,6 +30,32 @@ pub enum TimeError {
         /// The text given.
         text: String,
     },
+    /// A date that does not exist (February 30), or a month that does not.
+    NoSuchDate {
+        /// The text given.
+        text: String,
+        /// Why, in words ("February 2000 has 29 days").
+        why: String,
+    },
+    /// A time of day that does not exist (25:00, 9:75).
+    NoSuchTime {
+        /// The text given.
+        text: String,
+        /// Why, in words.
+        why: String,
+    },
+    /// A date written with slashes, whose order of day and month cannot be known.
+    SlashDate {
+        /// The text given.
+        text: String,
+    },
+    /// A date without a time of day, where an instant is needed.
+    DateAlone {
+        /// The text given.
+        text: String,
+        /// The date.
+        date: NaiveDate,
+    },
     /// A local time that happens twice (the clocks went back).
     Ambiguous {
         /// The text given.
@@ -58,6 +84,19 @@ impl fmt::Display for TimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TimeError::Malformed { text } => write!(f, "`{text}` is not a time"),
+            TimeError::NoSuchDate { text, why } => {
+                write!(f, "`{text}` is not a date that exists: {why}")
+            }
+            TimeError::NoSuchTime { text, why } => {
+                write!(f, "`{text}` is not a time of day that exists: {why}")
+            }
+            TimeError::SlashDate { text } => write!(
+                f,
+                "`{text}` does not say which number is the day and which the month"
+            ),
+            TimeError::DateAlone { text, .. } => {
+                write!(f, "`{text}` is a date without a time of day")
+            }
             TimeError::Ambiguous { text, zone, .. } => write!(
                 f,
                 "`{text}` happens twice in {zone}: the clocks went back that night"
@@ -74,10 +113,20 @@ impl TimeError {
     /// What the user can do about it.
     pub fn help(&self) -> String {
         match self {
-            TimeError::Malformed { .. } => {
-                "write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, \
-                 or a local time such as `2000-03-03T21:15:00`"
+            TimeError::Malformed { .. } | TimeError::NoSuchTime { .. } => {
+                "write a time such as `2000-03-03T21:15:00-05:00`, `2000-03-03 21:15`, \
+                 `2000-03-03 9:15 pm`, `20000303T211500Z` or `now`; without an offset it is \
+                 read in the agreement's time zone"
                     .into()
+            }
+            TimeError::NoSuchDate { .. } => "check the day and the month".into(),
+            TimeError::SlashDate { .. } => {
+                "write the date as YYYY-MM-DD: `2000-03-04` is March 4 (in the United States \
+                 03/04/2000; in most other places 04/03/2000)"
+                    .into()
+            }
+            TimeError::DateAlone { date, .. } => {
+                format!("give the time of day too, such as `{date} 17:00`: the rules read it")
             }
             TimeError::Ambiguous { earlier, later, .. }
             | TimeError::Nonexistent { earlier, later, .. } => format!(
@@ -180,33 +229,21 @@ pub fn parse_instant(
     if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
         return Ok(t);
     }
-    let mut normal = trimmed.to_string();
-    if normal.get(10..11) == Some(" ") || normal.get(10..11) == Some("t") {
-        normal.replace_range(10..11, "T");
+    if trimmed.eq_ignore_ascii_case("now") {
+        // The present second, on the zone's clock.
+        let now = chrono::Utc::now().with_timezone(&zone).fixed_offset();
+        return Ok(now.with_nanosecond(0).unwrap_or(now));
     }
-    if normal.ends_with('z') {
-        normal.pop();
-        normal.push('Z');
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(&normal) {
-        return Ok(t);
-    }
-    for format in ["%Y-%m-%dT%H:%M%#z", "%Y-%m-%dT%H:%MZ"] {
-        if let Ok(t) = DateTime::parse_from_str(&normal, format) {
-            return Ok(t);
+    let local = match read_written(trimmed)? {
+        Written::Instant(t) => return Ok(t),
+        Written::Local(local) => local,
+        Written::Date(date) => {
+            return Err(TimeError::DateAlone {
+                text: trimmed.to_string(),
+                date,
+            });
         }
-        if format.ends_with('Z') {
-            if let Ok(n) = NaiveDateTime::parse_from_str(&normal, format) {
-                return Ok(n.and_utc().fixed_offset());
-            }
-        }
-    }
-    let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(&normal, f).ok())
-        .ok_or_else(|| TimeError::Malformed {
-            text: trimmed.to_string(),
-        })?;
+    };
     local_instant(local, zone, fold).map_err(|e| match e {
         LocalError::Ambiguous(earlier, later) => TimeError::Ambiguous {
             text: trimmed.to_string(),
@@ -221,6 +258,218 @@ pub fn parse_instant(
             later,
         },
     })
+}
+
+/// A time as written: an instant (it gave its offset), a local time, or a date alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// With an offset or `Z`.
+    Instant(DateTime<FixedOffset>),
+    /// A date and a time of day without an offset.
+    Local(NaiveDateTime),
+    /// A date without a time of day.
+    Date(NaiveDate),
+}
+
+/// Reads a time as people write it, without reading a local time in a zone:
+///
+/// - the date as `YYYY-MM-DD` or `YYYYMMDD` (ISO 8601's basic form);
+/// - then `T`, `t` or a space, and the time of day: `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff`,
+///   `HHMM` or `HHMMSS` (basic form), on the 24-hour clock or the 12-hour clock with
+///   `am`/`pm` (`a.m.`, `p.m.`, with or without a space: `9:15 pm`, `9pm`);
+/// - then an offset: `Z`, `+05:00`, `-0500` or `-05`, or none (a local time).
+///
+/// A date written with slashes is refused (the order of day and month is not known); a
+/// date or a time of day that does not exist is told apart from text that is not a time.
+///
+/// ```
+/// use deemed::time::{read_written, Written};
+/// let t = read_written("2000-03-03 9:15 pm").unwrap();
+/// assert_eq!(t, Written::Local(chrono::NaiveDate::from_ymd_opt(2000, 3, 3).unwrap().and_hms_opt(21, 15, 0).unwrap()));
+/// assert!(matches!(read_written("20000303T211500-0500"), Ok(Written::Instant(_))));
+/// assert!(matches!(read_written("2000-03-03"), Ok(Written::Date(_))));
+/// assert!(read_written("2000-02-30T10:00").unwrap_err().to_string().contains("February 2000 has 29 days"));
+/// ```
+pub fn read_written(text: &str) -> Result<Written, TimeError> {
+    let text = text.trim();
+    let malformed = || TimeError::Malformed {
+        text: text.to_string(),
+    };
+    if text.contains('/') {
+        return Err(TimeError::SlashDate {
+            text: text.to_string(),
+        });
+    }
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    // The date: YYYY-MM-DD, or YYYYMMDD.
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    let num = |s: &[u8]| -> u32 {
+        s.iter().fold(0u32, |n, b| {
+            n.saturating_mul(10).saturating_add(u32::from(b - b'0'))
+        })
+    };
+    let ymd = |y: &[u8], m: &[u8], d: &[u8]| {
+        (digits(y) && digits(m) && digits(d)).then(|| (num(y), num(m), num(d)))
+    };
+    let dashed = bytes.split_first_chunk::<10>().and_then(|(c, rest)| {
+        let [y0, y1, y2, y3, dash1, m0, m1, dash2, d0, d1] = *c;
+        if dash1 != b'-' || dash2 != b'-' {
+            return None;
+        }
+        let (y, m, d) = ymd(&[y0, y1, y2, y3], &[m0, m1], &[d0, d1])?;
+        Some((y, m, d, rest))
+    });
+    let basic = || {
+        bytes.split_first_chunk::<8>().and_then(|(c, rest)| {
+            let [y0, y1, y2, y3, m0, m1, d0, d1] = *c;
+            let (y, m, d) = ymd(&[y0, y1, y2, y3], &[m0, m1], &[d0, d1])?;
+            Some((y, m, d, rest))
+        })
+    };
+    let (year, month, day, rest) = dashed.or_else(basic).ok_or_else(malformed)?;
+    let date = date_of(year, month, day).map_err(|why| TimeError::NoSuchDate {
+        text: text.to_string(),
+        why,
+    })?;
+    let rest = match rest {
+        [] => return Ok(Written::Date(date)),
+        [b't' | b' ', rest @ ..] => rest,
+        _ => return Err(malformed()),
+    };
+    let rest = std::str::from_utf8(rest)
+        .map_err(|_| malformed())?
+        .trim_start();
+    // The time of day, up to an am/pm or an offset.
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.'))
+        .unwrap_or(rest.len());
+    let (clock, mut tail) = rest.split_at(end);
+    let tail_trim = tail.trim_start();
+    let meridiem = [("am", false), ("a.m.", false), ("pm", true), ("p.m.", true)]
+        .iter()
+        .find(|(w, _)| tail_trim.starts_with(w))
+        .map(|(w, pm)| (*pm, w.len()));
+    if let Some((_, len)) = meridiem {
+        tail = tail_trim.get(len..).unwrap_or("");
+    }
+    let (hms, fraction) = match clock.split_once('.') {
+        Some((hms, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => (hms, f),
+        Some(_) => return Err(malformed()),
+        None => (clock, ""),
+    };
+    let parts: Vec<&str> = hms.split(':').collect();
+    let (h, m, sec) = match parts.as_slice() {
+        // The basic form: HHMM or HHMMSS.
+        [basic] if (basic.len() == 4 || basic.len() == 6) && digits(basic.as_bytes()) => {
+            let (h, ms) = basic.split_at_checked(2).ok_or_else(malformed)?;
+            let (m, sec) = ms.split_at_checked(2).ok_or_else(malformed)?;
+            (h, m, if sec.is_empty() { "0" } else { sec })
+        }
+        [h] if meridiem.is_some() && (1..=2).contains(&h.len()) => (*h, "0", "0"),
+        [h, m] => (*h, *m, "0"),
+        [h, m, s] => (*h, *m, *s),
+        _ => return Err(malformed()),
+    };
+    let ok = |p: &str, most: usize| !p.is_empty() && p.len() <= most && digits(p.as_bytes());
+    if !(ok(h, 2) && ok(m, 2) && ok(sec, 2)) {
+        return Err(malformed());
+    }
+    let (mut hour, minute, second) = (num(h.as_bytes()), num(m.as_bytes()), num(sec.as_bytes()));
+    let no_time = |why: String| TimeError::NoSuchTime {
+        text: text.to_string(),
+        why,
+    };
+    if let Some((pm, _)) = meridiem {
+        if !(1..=12).contains(&hour) {
+            return Err(no_time(format!(
+                "the 12-hour clock runs from 1 to 12, not {hour}"
+            )));
+        }
+        hour = match (hour, pm) {
+            (12, false) => 0,
+            (12, true) => 12,
+            (h, true) => h + 12,
+            (h, false) => h,
+        };
+    }
+    if hour > 23 {
+        return Err(no_time(format!("hours run from 00 to 23, not {hour}")));
+    }
+    if minute > 59 {
+        return Err(no_time(format!("minutes run from 00 to 59, not {minute}")));
+    }
+    if second > 59 {
+        return Err(no_time(format!("seconds run from 00 to 59, not {second}")));
+    }
+    let nanos = format!("{fraction:0<9}")
+        .get(..9)
+        .and_then(|f| f.parse::<u32>().ok())
+        .unwrap_or(0);
+    let local = date
+        .and_hms_nano_opt(hour, minute, second, nanos)
+        .ok_or_else(malformed)?;
+    // The offset, if any.
+    let tail = tail.trim();
+    let offset = match tail.as_bytes() {
+        [] => return Ok(Written::Local(local)),
+        [b'z'] => 0,
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (hh, mm) = match rest {
+                [a, b] => ([*a, *b], [b'0', b'0']),
+                [a, b, c, d] => ([*a, *b], [*c, *d]),
+                [a, b, b':', c, d] => ([*a, *b], [*c, *d]),
+                _ => return Err(malformed()),
+            };
+            if !(digits(&hh) && digits(&mm)) {
+                return Err(malformed());
+            }
+            let (hh, mm) = (num(&hh), num(&mm));
+            if hh > 23 || mm > 59 {
+                return Err(malformed());
+            }
+            let seconds = i32::try_from((hh * 60 + mm) * 60).map_err(|_| malformed())?;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return Err(malformed()),
+    };
+    let zone = FixedOffset::east_opt(offset).ok_or_else(malformed)?;
+    zone.from_local_datetime(&local)
+        .single()
+        .map(Written::Instant)
+        .ok_or_else(malformed)
+}
+
+/// A date from its numbers, or why it does not exist.
+fn date_of(year: u32, month: u32, day: u32) -> Result<NaiveDate, String> {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let y = i32::try_from(year).map_err(|_| "the year is too large".to_string())?;
+    if !(1..=12).contains(&month) {
+        return Err(format!("months run from 01 to 12, not {month:02}"));
+    }
+    if let Some(d) = NaiveDate::from_ymd_opt(y, month, day) {
+        return Ok(d);
+    }
+    let first = NaiveDate::from_ymd_opt(y, month, 1).ok_or("the year is out of range")?;
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .ok_or("the year is out of range")?;
+    let days = (next - first).num_days();
+    let name = MONTHS.get(month as usize - 1).copied().unwrap_or("");
+    Err(format!("{name} {year} has {days} days"))
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, the shape logs use, read directly.
@@ -514,8 +763,54 @@ mod tests {
 
     #[test]
     fn malformed() {
-        insta::assert_snapshot!(show("yesterday", None), @"error: `yesterday` is not a time; help: write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, or a local time such as `2000-03-03T21:15:00`");
-        assert!(show("2000-02-30T10:00:00", None).starts_with("error"));
-        assert!(show("2000-03-03", None).starts_with("error"));
+        insta::assert_snapshot!(show("yesterday", None), @"error: `yesterday` is not a time; help: write a time such as `2000-03-03T21:15:00-05:00`, `2000-03-03 21:15`, `2000-03-03 9:15 pm`, `20000303T211500Z` or `now`; without an offset it is read in the agreement's time zone");
+        insta::assert_snapshot!(show("2000-02-30T10:00:00", None), @"error: `2000-02-30T10:00:00` is not a date that exists: February 2000 has 29 days; help: check the day and the month");
+        insta::assert_snapshot!(show("2001-02-29 10:00", None), @"error: `2001-02-29 10:00` is not a date that exists: February 2001 has 28 days; help: check the day and the month");
+        insta::assert_snapshot!(show("2000-13-01 10:00", None), @"error: `2000-13-01 10:00` is not a date that exists: months run from 01 to 12, not 13; help: check the day and the month");
+        insta::assert_snapshot!(show("2000-03-03 25:00", None), @"error: `2000-03-03 25:00` is not a time of day that exists: hours run from 00 to 23, not 25; help: write a time such as `2000-03-03T21:15:00-05:00`, `2000-03-03 21:15`, `2000-03-03 9:15 pm`, `20000303T211500Z` or `now`; without an offset it is read in the agreement's time zone");
+        insta::assert_snapshot!(show("2000-03-03 9:75", None), @"error: `2000-03-03 9:75` is not a time of day that exists: minutes run from 00 to 59, not 75; help: write a time such as `2000-03-03T21:15:00-05:00`, `2000-03-03 21:15`, `2000-03-03 9:15 pm`, `20000303T211500Z` or `now`; without an offset it is read in the agreement's time zone");
+        insta::assert_snapshot!(show("2000-03-03 13:00 pm", None), @"error: `2000-03-03 13:00 pm` is not a time of day that exists: the 12-hour clock runs from 1 to 12, not 13; help: write a time such as `2000-03-03T21:15:00-05:00`, `2000-03-03 21:15`, `2000-03-03 9:15 pm`, `20000303T211500Z` or `now`; without an offset it is read in the agreement's time zone");
+        insta::assert_snapshot!(show("03/03/2000", None), @"error: `03/03/2000` does not say which number is the day and which the month; help: write the date as YYYY-MM-DD: `2000-03-04` is March 4 (in the United States 03/04/2000; in most other places 04/03/2000)");
+        insta::assert_snapshot!(show("2000-03-03", None), @"error: `2000-03-03` is a date without a time of day; help: give the time of day too, such as `2000-03-03 17:00`: the rules read it");
+        for garbage in [
+            "2000-03-03T",
+            "2000-03-03 21:15:00+5",
+            "2000-03-03 21:15 pmx",
+            "20000303T2115000",
+            "2000-3-3 10:00",
+        ] {
+            assert!(show(garbage, None).starts_with("error: `"), "{garbage}");
+        }
+    }
+
+    /// Times as people write them, each with the instant it means in New York.
+    #[test]
+    fn times_as_people_write_them() {
+        for (written, meant) in [
+            ("2000-03-03 21:15:00", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03 21:15", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03 9:15 pm", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03 9:15pm", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03 9:15 P.M.", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03 9 pm", "2000-03-03T21:00:00-05:00"),
+            ("2000-03-03 12:00 am", "2000-03-03T00:00:00-05:00"),
+            ("2000-03-03 12:30 pm", "2000-03-03T12:30:00-05:00"),
+            ("2000-03-03T09:15:30.25", "2000-03-03T09:15:30.250-05:00"),
+            ("20000303T211500", "2000-03-03T21:15:00-05:00"),
+            ("20000303T2115", "2000-03-03T21:15:00-05:00"),
+            ("20000303T211500Z", "2000-03-03T21:15:00+00:00"),
+            ("20000303T211500-0500", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03T21:15:00-0500", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03T21:15-05", "2000-03-03T21:15:00-05:00"),
+            ("2000-03-03 21:15 +01:00", "2000-03-03T21:15:00+01:00"),
+            ("  2000-03-03t21:15:00z ", "2000-03-03T21:15:00+00:00"),
+        ] {
+            assert_eq!(show(written, None), meant, "{written}");
+        }
+        // `now` is the present second.
+        let now = parse_instant("now", New_York, None).unwrap();
+        let drift = (chrono::Utc::now() - now.with_timezone(&chrono::Utc)).num_seconds();
+        assert!((0..=2).contains(&drift), "{drift}");
+        assert_eq!(now.nanosecond(), 0);
     }
 }

@@ -491,6 +491,7 @@ pub(super) fn eval_error(
         EvalError::Unknown(u) if u.what == "party" => "to",
         EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
         EvalError::ReceivedBeforeSent { .. } => "received",
+        EvalError::TimeOfDayNeeded { subject, .. } => subject,
         EvalError::Calendar(o)
             if event.received.is_some_and(|r| near(r, o.date))
                 && !event.sent.is_some_and(|s| near(s, o.date)) =>

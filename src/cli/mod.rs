@@ -333,9 +333,33 @@ pub(crate) fn deadline(
     }
     let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
     let text = text.unwrap_or_default();
-    let asked = deemed::time::parse_instant(text, zone, fold)
-        .map_err(|e| fail(&format!("--{flag}: {e}"), Some(e.help())))?;
-    rules.deadline_at(asked).map_err(|e| fail(&e, e.help()))
+    let (asked, read_as) = match deemed::time::parse_instant(text, zone, fold) {
+        Ok(t) => (t, None),
+        // A date alone is a deadline at the end of that day.
+        Err(deemed::time::TimeError::DateAlone { date, .. }) => {
+            let end = rules.agreement().and_then(|a| a.last_instant_of(date));
+            let Some(end) = end else {
+                return Err(fail(
+                    &format!("--{flag}: `{text}` is outside the rules' years"),
+                    None,
+                ));
+            };
+            let how = format!(
+                "`{text}` is a date alone: read as the end of that day, {}",
+                end.to_rfc3339()
+            );
+            (end, Some(how))
+        }
+        Err(e) => return Err(fail(&format!("--{flag}: {e}"), Some(e.help()))),
+    };
+    let mut deadline = rules.deadline_at(asked).map_err(|e| fail(&e, e.help()))?;
+    if let Some(read_as) = read_as {
+        deadline.how = Some(match deadline.how {
+            Some(how) => format!("{read_as}; {how}"),
+            None => read_as,
+        });
+    }
+    Ok(deadline)
 }
 
 /// Writes an iCalendar file of `events`; exit code 2 when it cannot be written.

@@ -110,12 +110,28 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
             ExitCode::from(1)
         })
     };
-    let sent = args.sent.as_deref().map(|t| read("sent", t)).transpose()?;
-    let received = args
-        .received
-        .as_deref()
-        .map(|t| read("received", t))
-        .transpose()?;
+    // A sending or receipt may be a date alone (`--sent 2000-03-03` for a courier): answered
+    // when the rules give the same answer at any time of that day.
+    let mut dated: Option<(bool, chrono::NaiveDate)> = None;
+    let mut read_or_date = |flag: &str, text: &str| match parse_instant(text, tz, fold) {
+        Ok(t) => Ok(Some(t)),
+        Err(deemed::time::TimeError::DateAlone { date, .. }) if dated.is_none() => {
+            dated = Some((flag == "received", date));
+            Ok(None)
+        }
+        Err(e) => {
+            print_error(&format!("--{flag}: {e}"), Some(e.help()));
+            Err(ExitCode::from(1))
+        }
+    };
+    let sent = match args.sent.as_deref() {
+        Some(t) => read_or_date("sent", t)?,
+        None => None,
+    };
+    let received = match args.received.as_deref() {
+        Some(t) => read_or_date("received", t)?,
+        None => None,
+    };
     let mut companions = Vec::new();
     for c in &args.companions {
         let Some((method, time)) = c.split_once('=') else {
@@ -139,7 +155,11 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
         fax_number: args.fax_number.clone(),
         companions,
     };
-    let resolution = rules.evaluate(&event).map_err(|e| {
+    let resolution = match dated {
+        None => rules.evaluate(&event),
+        Some((received, date)) => rules.evaluate_on_date(&event, received, date, true),
+    }
+    .map_err(|e| {
         print_error(&e, e.help());
         ExitCode::from(1)
     })?;

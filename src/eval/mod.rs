@@ -15,6 +15,7 @@ use serde::{Serialize, Serializer};
 use crate::calendar::{DayOff, OutOfRange, SkippedDay};
 use crate::model::*;
 
+mod dated;
 mod resolve;
 mod shortcut;
 mod text;
@@ -115,6 +116,13 @@ pub enum EvalError {
     },
     /// Neither a sending nor a receipt is given.
     NoInstant,
+    /// A sending or receipt given as a date alone, where the rules read its time of day.
+    TimeOfDayNeeded {
+        /// `sent` or `received`.
+        subject: &'static str,
+        /// Why the time of day matters.
+        why: String,
+    },
     /// The rule the notice falls under reads the sending instant, which is not given.
     SentNeeded {
         /// The rule's label.
@@ -140,6 +148,10 @@ impl fmt::Display for EvalError {
                 write!(f, "no clause and no gap rule covers this `{method}` notice")
             }
             EvalError::NoInstant => write!(f, "a notice needs when it was sent or received"),
+            EvalError::TimeOfDayNeeded { subject, why } => write!(
+                f,
+                "only the date it was {subject} is given, and the time of day matters: {why}"
+            ),
             EvalError::SentNeeded { rule, reads } => write!(
                 f,
                 "rule `{rule}` reads when the notice was sent ({reads}), which is not given"
@@ -162,6 +174,9 @@ impl EvalError {
             EvalError::NoInstant | EvalError::SentNeeded { .. } => {
                 Some("give the sending instant (`sent`, `--sent`)".into())
             }
+            EvalError::TimeOfDayNeeded { subject, .. } => Some(format!(
+                "give the time it was {subject} too, such as `2000-03-03 17:00`"
+            )),
             EvalError::Calendar(_) => Some(
                 "check the date; or answer on a calendar that covers it (`--calendar`), or extend the calendar's `years` in a rules file of your own".into(),
             ),
@@ -278,6 +293,14 @@ pub enum Warning {
         /// What is missing.
         missing: String,
     },
+    /// The sending or receipt was given as a date alone (the answer is the same at any
+    /// time that day).
+    DateAlone {
+        /// `sent` or `received`.
+        subject: &'static str,
+        /// The date.
+        date: NaiveDate,
+    },
     /// The deciding rule says the notice is not a valid one.
     NotValid {
         /// The rule.
@@ -323,6 +346,10 @@ impl fmt::Display for Warning {
             Warning::AwaitingCompanion { rule, missing } => write!(
                 f,
                 "`{rule}` makes the notice effective only with {missing}, which is not recorded"
+            ),
+            Warning::DateAlone { subject, date } => write!(
+                f,
+                "only the date it was {subject} is given ({date}): the answer is the same at any time of that day"
             ),
             Warning::NotValid { rule, reason } => {
                 write!(f, "not a valid notice under `{rule}`: {reason}")

@@ -231,6 +231,7 @@ pub fn error_kind(e: &EvalError) -> &'static str {
         EvalError::Uncovered { .. } => "uncovered",
         EvalError::NoInstant => "no instant",
         EvalError::SentNeeded { .. } => "sent needed",
+        EvalError::TimeOfDayNeeded { .. } => "time of day needed",
     }
 }
 

@@ -380,3 +380,83 @@ fn unknown_names_get_a_suggestion() {
     assert_eq!(code, 0);
     assert!(out.starts_with("December 2024 (nyse)"), "{out}");
 }
+
+#[test]
+fn times_as_people_write_them_on_the_command_line() {
+    let answer = |sent: &str| {
+        let (out, err, code) = crate::deemed(&[
+            "when-effective",
+            "--method",
+            "fax",
+            "--to",
+            "company",
+            "--sent",
+            sent,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{sent}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        (
+            v["clause"].as_str().unwrap().to_string(),
+            v["deemed_date"].as_str().unwrap().to_string(),
+        )
+    };
+    // 9:15 p.m. on Friday, March 3, 2000, written five ways: clause (ii), Monday.
+    for sent in [
+        "2000-03-03 9:15 pm",
+        "2000-03-03 21:15",
+        "20000303T211500",
+        "2000-03-03T21:15:00-0500",
+        "20000304T021500Z",
+    ] {
+        assert_eq!(answer(sent), ("ii".into(), "2000-03-06".into()), "{sent}");
+    }
+    // A date alone: for a courier, whose clause reads only the date; not for a facsimile.
+    let (out, _, code) = crate::deemed(&[
+        "when-effective",
+        "--method",
+        "courier",
+        "--sent",
+        "2000-03-03",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("Monday 2000-03-06: deemed given and effective under clause iii"),
+        "{out}"
+    );
+    assert!(out.contains("warning: only the date it was sent is given (2000-03-03): the answer is the same at any time of that day"));
+    let (_, err, code) =
+        crate::deemed(&["when-effective", "--method", "fax", "--sent", "2000-03-03"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(err, @"
+    error: only the date it was sent is given, and the time of day matters: at 00:00:00 it is `i`, effective at 2000-03-03T00:00:00-05:00, at 19:59:59 `i`, effective at 2000-03-03T19:59:59-05:00
+    help: give the time it was sent too, such as `2000-03-03 17:00`
+    ");
+    // A deadline given as a date is the end of that day, and the answer says so.
+    let (out, _, _) = crate::deemed(&[
+        "when-effective",
+        "--method",
+        "courier",
+        "--sent",
+        "2000-03-03 10:00",
+        "--deadline",
+        "2000-03-06",
+    ]);
+    assert!(out.ends_with("deadline: made: deemed given 23h 59m 59s before 2000-03-06T23:59:59-05:00 (`2000-03-06` is a date alone: read as the end of that day, 2000-03-06T23:59:59-05:00)\n"), "{out}");
+    // What is not a time, told apart.
+    for (sent, says) in [
+        (
+            "03/03/2000",
+            "does not say which number is the day and which the month",
+        ),
+        ("2000-02-30 10:00", "February 2000 has 29 days"),
+        ("2000-03-03 24:30", "hours run from 00 to 23, not 24"),
+        ("yesterday", "is not a time"),
+    ] {
+        let (_, err, code) =
+            crate::deemed(&["when-effective", "--method", "courier", "--sent", sent]);
+        assert_eq!(code, 1, "{sent}");
+        assert!(err.contains(says), "{sent}: {err}");
+    }
+}
