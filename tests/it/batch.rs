@@ -80,7 +80,7 @@ fn csv_in_and_out() {
     id,line,deemed_date,effective_at,clause,status,warnings,error
     a,2,2000-03-06,2000-03-06T00:00:00-05:00,ii,effective,,
     "b, quoted",3,2000-03-03,2000-03-03T11:00:00-05:00,iv,effective,,
-    c,4,,,,error,,"field `sent`: `not a time` is not a time (write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, or a local time such as `2000-03-03T21:15:00`)"
+    c,4,,,,error,,"field `sent`: `not a time` is not a time (write a time such as `2000-03-03T21:15:00-05:00`, `2000-03-03 21:15`, `2000-03-03 9:15 pm`, `20000303T211500Z` or `now`; without an offset it is read in the agreement's time zone)"
     "#);
     let (_, stderr, code) = batch(&["--input-format", "csv"], b"id,when\n1,2\n");
     assert_eq!(code, 2);

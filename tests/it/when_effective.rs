@@ -276,10 +276,10 @@ fn errors_for_people() {
     );
     insta::assert_snapshot!(
         failure(&["when-effective", "--method", "fax", "--sent", "noon"]),
-        @r"
+        @"
     exit 1
     error: --sent: `noon` is not a time
-    help: write an RFC 3339 time such as `2000-03-03T21:15:00-05:00`, or a local time such as `2000-03-03T21:15:00`
+    help: write a time such as `2000-03-03T21:15:00-05:00`, `2000-03-03 21:15`, `2000-03-03 9:15 pm`, `20000303T211500Z` or `now`; without an offset it is read in the agreement's time zone
     "
     );
 }
