@@ -231,6 +231,39 @@ impl fmt::Display for Diagnostics {
     }
 }
 
+impl Diagnostics {
+    /// The problems for programs: `{"error": {...}, "errors": [{...}, ...]}`, where `error` is
+    /// the first and each names its `file`, `line` and `column` (1-based), `message`, `help`
+    /// and `severity`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut lines: Vec<Option<Lines>> = self.sources.iter().map(|_| None).collect();
+        let mut all = Vec::with_capacity(self.errors.len());
+        for d in &self.errors {
+            let src = self.sources.get(d.source);
+            let place = match (src, lines.get_mut(d.source)) {
+                (Some(src), Some(slot)) => {
+                    let lines = slot.get_or_insert_with(|| Lines::of(&src.text));
+                    Some(lines.place(&src.text, d.span.start))
+                }
+                _ => None,
+            };
+            all.push(serde_json::json!({
+                "severity": match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                "message": d.message(),
+                "help": d.help(),
+                "file": src.map(|s| s.name.clone()),
+                "line": place.map(|p| p.0),
+                "column": place.map(|p| p.1),
+            }));
+        }
+        let first = all.first().cloned().unwrap_or(serde_json::Value::Null);
+        serde_json::json!({ "error": first, "errors": all })
+    }
+}
+
 impl std::error::Error for Diagnostics {}
 
 #[cfg(test)]

@@ -481,28 +481,7 @@ pub(super) fn eval_error(
     field: &dyn Fn(&str) -> String,
     kept: &mut Messages,
 ) -> RecordError {
-    // A date outside the calendar is the receipt's when it is the receipt's date (on some
-    // clock, so within a day of it) and not the sending's.
-    let near = |t: chrono::DateTime<chrono::FixedOffset>, date: chrono::NaiveDate| {
-        (t.date_naive() - date).num_days().abs() <= 1
-    };
-    let which = match e {
-        EvalError::Unknown(u) if u.what == "sender" => "from",
-        EvalError::Unknown(u) if u.what == "party" => "to",
-        EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
-        EvalError::ReceivedBeforeSent { .. } => "received",
-        EvalError::TimeOfDayNeeded { subject, .. } => subject,
-        EvalError::Calendar(o)
-            if event.received.is_some_and(|r| near(r, o.date))
-                && !event.sent.is_some_and(|s| near(s, o.date)) =>
-        {
-            "received"
-        }
-        EvalError::Calendar(_)
-        | EvalError::NoAgreement { .. }
-        | EvalError::NoInstant
-        | EvalError::SentNeeded { .. } => "sent",
-    };
+    let which = e.field(event);
     let message = |e: &EvalError| match e.help() {
         Some(help) => format!("{e} ({help})"),
         None => e.to_string(),

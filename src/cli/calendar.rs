@@ -27,7 +27,7 @@ pub(crate) struct Options {
     rules: RulesArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -79,6 +79,21 @@ enum Query {
         #[command(flatten)]
         options: Options,
     },
+}
+
+impl Args {
+    /// The output format asked for, on whichever query.
+    pub(crate) fn format(&self) -> Format {
+        match &self.query {
+            Some(
+                Query::Holidays { options, .. }
+                | Query::NextBusinessDay { options, .. }
+                | Query::PreviousBusinessDay { options, .. }
+                | Query::IsBusinessDay { options, .. },
+            ) => options.format,
+            None => self.options.format,
+        }
+    }
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {

@@ -21,13 +21,13 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             Ok(rules) if rules.warnings().errors.is_empty() => format!("{}: ok\n", path.display()),
             Ok(rules) => {
                 clean = false;
-                output::stderr(&rules.warnings().to_string());
+                super::print_diagnostics(rules.warnings());
                 let n = rules.warnings().errors.len();
                 format!("{}: {n} warning(s)\n", path.display())
             }
             Err(LoadError::Invalid(d)) => {
                 clean = false;
-                output::stderr(&d.to_string());
+                super::print_diagnostics(&d);
                 format!("{}: {} error(s)\n", path.display(), d.errors.len())
             }
             Err(e) => {

@@ -5,8 +5,8 @@ use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use deemed::Rules;
 use deemed::batch::{BatchError, Change, InputFormat, diff};
-use deemed::{LoadError, Rules};
 use serde_json::json;
 
 use super::batch::RecordFormat;
@@ -28,15 +28,12 @@ pub(crate) struct Args {
     input_format: RecordFormat,
     /// Output format: a table, or one JSON line per changed notice.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
 }
 
 fn load(path: &Path) -> Result<Rules, ExitCode> {
     Rules::from_path(path).map_err(|e| {
-        match e {
-            LoadError::Invalid(d) => super::output::stderr(&d.to_string()),
-            e => print_error(&e, None),
-        }
+        super::print_load_error(&e);
         ExitCode::from(2)
     })
 }

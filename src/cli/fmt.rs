@@ -43,7 +43,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                         kind: deemed::diagnostic::DiagnosticKind::Syntax(e.kind),
                     }],
                 };
-                output::stderr(&d.to_string());
+                super::print_diagnostics(&d);
                 return ExitCode::from(2);
             }
         };

@@ -26,7 +26,7 @@ pub(crate) struct Args {
     rules: RulesArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
     /// Also write the latest instant of each method as an iCalendar (RFC 5545) file.
     #[arg(long, value_name = "FILE")]
     ics: Option<PathBuf>,

@@ -15,7 +15,7 @@ pub(crate) struct Args {
     file: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -25,12 +25,8 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let rules = match loaded {
         Ok(r) => r,
-        Err(LoadError::Invalid(d)) => {
-            super::output::stderr(&d.to_string());
-            return ExitCode::from(2);
-        }
         Err(e) => {
-            print_error(&e, None);
+            super::print_load_error(&e);
             return ExitCode::from(2);
         }
     };

@@ -154,6 +154,50 @@ Exit codes:
 pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How errors are written to standard error (`--format json` implies json): JSON is
+    /// `{"error": {"message", "help", "field" or "file"/"line"/"column"}}`.
+    #[arg(long, value_enum, global = true, value_name = "FORMAT")]
+    error_format: Option<ErrorFormat>,
+}
+
+/// How to write errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ErrorFormat {
+    /// For people: `error: ...`, then a `help:` line.
+    Text,
+    /// For programs: one JSON object on one line.
+    Json,
+}
+
+impl Command {
+    /// Whether the command's answer is JSON (`--format json`).
+    fn answers_in_json(&self) -> bool {
+        let format = match self {
+            Command::WhenEffective(a) => a.format,
+            Command::Window(a) => a.format,
+            Command::LatestSend(a) => a.format,
+            Command::Lint(a) => a.format,
+            Command::Diff(a) => a.format,
+            Command::Show(a) => a.format,
+            Command::Calendar(a) => a.format(),
+            Command::Batch(_)
+            | Command::Check(_)
+            | Command::Fmt(_)
+            | Command::Completions(_)
+            | Command::Man => Format::Text,
+        };
+        format == Format::Json
+    }
+}
+
+/// Whether the command line asks for JSON errors, read before clap has parsed it (for its
+/// own usage errors).
+fn asks_for_json_errors(args: &[std::ffi::OsString]) -> bool {
+    let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    args.iter().enumerate().any(|(n, a)| {
+        matches!(*a, "--format=json" | "--error-format=json")
+            || (matches!(*a, "--format" | "--error-format") && args.get(n + 1) == Some(&"json"))
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -250,7 +294,7 @@ impl RulesArgs {
             None => Rules::default_rules().map_err(LoadError::Invalid),
         };
         let rules = loaded.map_err(|e| {
-            output::stderr(&render_load_error(&e));
+            print_load_error(&e);
             ExitCode::from(2)
         })?;
         match &self.calendar {
@@ -267,10 +311,11 @@ fn load_path(path: &Path) -> Result<Rules, LoadError> {
     Rules::from_path(path)
 }
 
-fn render_load_error(e: &LoadError) -> String {
+/// Prints why rules could not be loaded.
+pub(crate) fn print_load_error(e: &LoadError) {
     match e {
-        LoadError::Invalid(d) => d.to_string(),
-        e => format!("error: {e}\n"),
+        LoadError::Invalid(d) => print_diagnostics(d),
+        e => print_error(e, None),
     }
 }
 
@@ -320,10 +365,15 @@ pub(crate) fn deadline(
         print_error(e, help);
         ExitCode::from(1)
     };
+    let fail_on = |field: &str, e: &dyn std::fmt::Display, help: Option<String>| {
+        print_field_error(field, e, help);
+        ExitCode::from(1)
+    };
     if let (Some(period), Some(issued)) = (&period.period, &period.issued) {
         let Ok(anchor) = chrono::NaiveDate::parse_from_str(issued, "%Y-%m-%d") else {
-            return Err(fail(
-                &format!("--issued: `{issued}` is not a date"),
+            return Err(fail_on(
+                "issued",
+                &format!("`{issued}` is not a date"),
                 Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
             ));
         };
@@ -339,8 +389,9 @@ pub(crate) fn deadline(
         Err(deemed::time::TimeError::DateAlone { date, .. }) => {
             let end = rules.agreement().and_then(|a| a.last_instant_of(date));
             let Some(end) = end else {
-                return Err(fail(
-                    &format!("--{flag}: `{text}` is outside the rules' years"),
+                return Err(fail_on(
+                    flag,
+                    &format!("`{text}` is outside the rules' years"),
                     None,
                 ));
             };
@@ -350,7 +401,7 @@ pub(crate) fn deadline(
             );
             (end, Some(how))
         }
-        Err(e) => return Err(fail(&format!("--{flag}: {e}"), Some(e.help()))),
+        Err(e) => return Err(fail_on(flag, &e, Some(e.help()))),
     };
     let mut deadline = rules.deadline_at(asked).map_err(|e| fail(&e, e.help()))?;
     if let Some(read_as) = read_as {
@@ -371,13 +422,93 @@ pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::Event]) -> Result<()
     })
 }
 
-/// Prints an error for people: the message, then the hint.
+/// Prints an error: for people, the message then the hint; for programs (JSON errors), one
+/// object `{"error": {"message", "help"}}` on one line.
 pub(crate) fn print_error(message: &dyn std::fmt::Display, help: Option<String>) {
-    let mut text = format!("error: {message}\n");
+    report_error(None, false, message, help);
+}
+
+/// Prints an error about one field of the event whose message says which already (`unknown
+/// party ...`): for people as [`print_error`]; for programs with `"field": FIELD`.
+pub(crate) fn print_error_on(field: &str, message: &dyn std::fmt::Display, help: Option<String>) {
+    report_error(Some(field), false, message, help);
+}
+
+/// Prints an error about one flag's value: for people `error: --FLAG: message`; for programs
+/// with `"field": FLAG`.
+pub(crate) fn print_field_error(
+    field: &str,
+    message: &dyn std::fmt::Display,
+    help: Option<String>,
+) {
+    report_error(Some(field), true, message, help);
+}
+
+fn report_error(
+    field: Option<&str>,
+    name_the_flag: bool,
+    message: &dyn std::fmt::Display,
+    help: Option<String>,
+) {
+    if output::json_errors() {
+        let mut error = serde_json::json!({ "message": message.to_string(), "help": help });
+        if let (Some(field), Some(map)) = (field, error.as_object_mut()) {
+            map.insert("field".into(), field.into());
+        }
+        output::stderr_raw(&(serde_json::json!({ "error": error }).to_string() + "\n"));
+        return;
+    }
+    let mut text = match field {
+        Some(field) if name_the_flag => format!("error: --{field}: {message}\n"),
+        _ => format!("error: {message}\n"),
+    };
     if let Some(help) = help {
         text += &format!("help: {help}\n");
     }
     output::stderr(&text);
+}
+
+/// Prints the problems of rules files: for people with excerpts and carets; for programs as
+/// `{"error": {...}, "errors": [...]}` with each one's file, line and column.
+pub(crate) fn print_diagnostics(d: &deemed::Diagnostics) {
+    if output::json_errors() {
+        output::stderr_raw(&(d.to_json().to_string() + "\n"));
+    } else {
+        output::stderr(&d.to_string());
+    }
+}
+
+/// A usage error of clap's: help and version are printed as clap prints them; any other is
+/// written as an error (JSON when asked for), with exit code 2.
+fn usage_error(e: clap::Error, json: bool) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let shown = matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    if !json || shown {
+        e.exit();
+    }
+    let rendered = e.render().to_string();
+    let mut parts = rendered.trim().splitn(2, "\n\n");
+    let message = parts.next().unwrap_or_default();
+    let message = message.strip_prefix("error: ").unwrap_or(message).trim();
+    let help = parts.next().map(|h| h.trim().to_string());
+    // The flag as clap names it (`--sent <SENT>`), without its dashes and value.
+    let flag = |arg: &str| {
+        let arg = arg.split_whitespace().next().unwrap_or(arg);
+        arg.trim_start_matches('-').to_string()
+    };
+    let field = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => Some(flag(arg)),
+        Some(ContextValue::Strings(args)) => args.first().map(|a| flag(a)),
+        _ => None,
+    };
+    output::set_json_errors(true);
+    report_error(field.as_deref(), false, &message, help);
+    ExitCode::from(2)
 }
 
 /// The command line with the help of `--method`, `--to` and `--from` naming the methods and
@@ -433,11 +564,19 @@ pub fn run() -> ExitCode {
     if args.iter().any(|a| a == "-h" || a == "--help") {
         command = with_names_of_rules(command, &args);
     }
-    let matches = command.get_matches_from(args);
-    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+    let json_errors = asks_for_json_errors(&args);
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => return usage_error(e, json_errors),
     };
+    let json = match cli.error_format {
+        Some(format) => format == ErrorFormat::Json,
+        None => cli.command.answers_in_json(),
+    };
+    output::set_json_errors(json);
     match cli.command {
         Command::WhenEffective(args) => when_effective::run(&args),
         Command::Batch(args) => batch::run(&args),

@@ -10,6 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The exit code when standard output is closed before the run has written everything: the
 /// status a shell reports for a process that a closed pipe stops (128 + SIGPIPE).
@@ -64,6 +65,26 @@ pub(crate) fn stderr(text: &str) {
     let _ = err
         .write_all(printable(text).as_bytes())
         .and_then(|()| err.flush());
+}
+
+/// Writes text for programs (a JSON error) to standard error as it is; JSON has escaped
+/// every control character already.
+pub(crate) fn stderr_raw(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
+}
+
+/// Whether errors are written as JSON (`--format json` or `--error-format json`).
+static JSON_ERRORS: AtomicBool = AtomicBool::new(false);
+
+/// Errors from now on are JSON (or text).
+pub(crate) fn set_json_errors(json: bool) {
+    JSON_ERRORS.store(json, Ordering::Relaxed);
+}
+
+/// Whether errors are written as JSON.
+pub(crate) fn json_errors() -> bool {
+    JSON_ERRORS.load(Ordering::Relaxed)
 }
 
 /// Whether two paths name the same file (by device and inode where the system has them).

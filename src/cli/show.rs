@@ -10,7 +10,7 @@ pub(crate) struct Args {
     rules: RulesArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {

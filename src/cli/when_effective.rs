@@ -55,7 +55,7 @@ pub(crate) struct Args {
     rules: RulesArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
     /// Which instant an ambiguous or nonexistent local time means (the nights the clocks change).
     #[arg(long, value_enum)]
     fold: Option<FoldArg>,
@@ -106,7 +106,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
     let fold = args.fold.map(FoldArg::to_fold);
     let read = |flag: &str, text: &str| {
         parse_instant(text, tz, fold).map_err(|e| {
-            print_error(&format!("--{flag}: {e}"), Some(e.help()));
+            super::print_field_error(flag, &e, Some(e.help()));
             ExitCode::from(1)
         })
     };
@@ -120,7 +120,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
             Ok(None)
         }
         Err(e) => {
-            print_error(&format!("--{flag}: {e}"), Some(e.help()));
+            super::print_field_error(flag, &e, Some(e.help()));
             Err(ExitCode::from(1))
         }
     };
@@ -135,8 +135,9 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
     let mut companions = Vec::new();
     for c in &args.companions {
         let Some((method, time)) = c.split_once('=') else {
-            print_error(
-                &format!("--companion: `{c}` is not METHOD=TIME"),
+            super::print_field_error(
+                "companion",
+                &format!("`{c}` is not METHOD=TIME"),
                 Some("write the method and when it was sent, such as `mail=2000-03-06T10:00:00-05:00`".into()),
             );
             return Err(ExitCode::from(1));
@@ -160,7 +161,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
         Some((received, date)) => rules.evaluate_on_date(&event, received, date, true),
     }
     .map_err(|e| {
-        print_error(&e, e.help());
+        super::print_error_on(e.field(&event.as_ref()), &e, e.help());
         ExitCode::from(1)
     })?;
     let deadline = match (&args.deadline, &args.period.period) {

@@ -28,7 +28,7 @@ pub(crate) struct Args {
     rules: RulesArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    pub(crate) format: Format,
     /// Also write the window's last day as an iCalendar (RFC 5545) file.
     #[arg(long, value_name = "FILE")]
     ics: Option<PathBuf>,
@@ -50,7 +50,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let instant = |flag: &str, text: &Option<String>| match text {
         None => Ok(None),
         Some(text) => parse_instant(text, zone, None).map(Some).map_err(|e| {
-            print_error(&format!("--{flag}: {e}"), Some(e.help()));
+            super::print_field_error(flag, &e, Some(e.help()));
             ExitCode::from(1)
         }),
     };

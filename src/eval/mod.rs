@@ -132,6 +132,35 @@ pub enum EvalError {
     },
 }
 
+impl EvalError {
+    /// The field of the event the error is about: `method`, `to`, `from`, `sent` or
+    /// `received` (as a batch record and a command-line flag name them).
+    pub fn field(&self, event: &EventRef<'_>) -> &'static str {
+        // A date outside the calendar is the receipt's when it is the receipt's date (on some
+        // clock, so within a day of it) and not the sending's.
+        let near = |t: DateTime<FixedOffset>, date: chrono::NaiveDate| {
+            (t.date_naive() - date).num_days().abs() <= 1
+        };
+        match self {
+            EvalError::Unknown(u) if u.what == "sender" => "from",
+            EvalError::Unknown(u) if u.what == "party" => "to",
+            EvalError::Unknown(_) | EvalError::Uncovered { .. } => "method",
+            EvalError::ReceivedBeforeSent { .. } => "received",
+            EvalError::TimeOfDayNeeded { subject, .. } => subject,
+            EvalError::Calendar(o)
+                if event.received.is_some_and(|r| near(r, o.date))
+                    && !event.sent.is_some_and(|s| near(s, o.date)) =>
+            {
+                "received"
+            }
+            EvalError::Calendar(_)
+            | EvalError::NoAgreement { .. }
+            | EvalError::NoInstant
+            | EvalError::SentNeeded { .. } => "sent",
+        }
+    }
+}
+
 impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -21,6 +21,7 @@ mod files;
 mod format;
 mod generality;
 mod hostile;
+mod json_errors;
 mod latest_send;
 mod lint_cells;
 mod properties;
