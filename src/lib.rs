@@ -220,16 +220,17 @@ impl Rules {
             text: text.to_string(),
         }));
         let mut files = Vec::with_capacity(sources.len());
+        let mut errors = Vec::new();
         for (n, source) in sources.iter().enumerate() {
-            match syntax::parse(&source.text) {
+            match syntax::parse_all(&source.text) {
                 Ok(file) => files.push(file),
                 Err(e) => {
-                    return Err(Diagnostics {
-                        errors: vec![diagnostic::Diagnostic::syntax(n, e)],
-                        sources,
-                    });
+                    errors.extend(e.into_iter().map(|e| diagnostic::Diagnostic::syntax(n, e)))
                 }
             }
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics { errors, sources });
         }
         let units: Vec<check::Unit<'_>> = files
             .iter()

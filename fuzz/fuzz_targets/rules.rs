@@ -1,5 +1,6 @@
-//! The rules parser, checker, formatter and lint on any text: no panic, and the formatted
-//! text of a file that parses parses to the same tree.
+//! The rules parser, checker, formatter and lint on any text: no panic, the formatted text
+//! of a file that parses parses to the same tree, and reading on after errors ends with the
+//! first error that stopping at it gives.
 
 #![no_main]
 
@@ -9,6 +10,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    match (deemed::syntax::parse(text), deemed::syntax::parse_all(text)) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(first), Err(all)) => assert_eq!(all.first(), Some(&first)),
+        _ => panic!("parse and parse_all disagree on whether the text parses"),
+    }
     if let Ok(file) = deemed::syntax::parse(text) {
         let formatted = deemed::syntax::format(&file, text);
         let again = deemed::syntax::parse(&formatted).expect("the formatted text parses");

@@ -28,20 +28,23 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        let file = match deemed::syntax::parse(&text) {
+        let file = match deemed::syntax::parse_all(&text) {
             Ok(f) => f,
-            Err(e) => {
+            Err(errors) => {
                 let d = deemed::Diagnostics {
                     sources: vec![deemed::Source {
                         name: path.display().to_string(),
                         text: text.clone(),
                     }],
-                    errors: vec![deemed::diagnostic::Diagnostic {
-                        severity: deemed::diagnostic::Severity::Error,
-                        source: 0,
-                        span: e.span,
-                        kind: deemed::diagnostic::DiagnosticKind::Syntax(e.kind),
-                    }],
+                    errors: errors
+                        .into_iter()
+                        .map(|e| deemed::diagnostic::Diagnostic {
+                            severity: deemed::diagnostic::Severity::Error,
+                            source: 0,
+                            span: e.span,
+                            kind: deemed::diagnostic::DiagnosticKind::Syntax(e.kind),
+                        })
+                        .collect(),
                 };
                 super::print_diagnostics(&d);
                 return ExitCode::from(2);

@@ -8,4 +8,4 @@ mod parser;
 pub use error::{SyntaxError, SyntaxErrorKind};
 pub use format::format;
 pub(crate) use format::rule_words;
-pub use parser::parse;
+pub use parser::{parse, parse_all};

@@ -25,19 +25,191 @@ use super::error::{SyntaxError, SyntaxErrorKind};
 /// assert_eq!(file.items.len(), 1);
 /// ```
 pub fn parse(src: &str) -> Result<File, SyntaxError> {
-    let cx = Cx { src };
-    match cx.file(src) {
-        Ok((_, file)) => Ok(file),
-        Err(NomErr::Error(e) | NomErr::Failure(e)) => Err(cx.to_public_error(e)),
+    parse_with(src, false).map_err(|mut errors| errors.swap_remove(0))
+}
+
+/// Parses a whole rules file and reports every syntax error, not only the first: after an
+/// error the parser skips to the next item of the block it was in (a line that starts with
+/// one of its keywords, or its closing `}`; a line that starts with a keyword of an enclosing
+/// block closes it, as a missing `}` would), or at the top level to the next `agreement` or
+/// `calendar`. The first error is the one [`parse`] reports.
+///
+/// ```
+/// let src = "calendar a \"A\" {\n  weekend saturday, sundy\n  years 2000 thru 2001\n}\n";
+/// let errors = deemed::syntax::parse_all(src).unwrap_err();
+/// assert_eq!(errors.len(), 2);
+/// ```
+pub fn parse_all(src: &str) -> Result<File, Vec<SyntaxError>> {
+    parse_with(src, true)
+}
+
+fn parse_with(src: &str, recover: bool) -> Result<File, Vec<SyntaxError>> {
+    let cx = Cx {
+        src,
+        recovery: recover.then(Recovery::default),
+    };
+    let parsed = cx.file(src);
+    let mut errors = cx
+        .recovery
+        .as_ref()
+        .map(|r| r.errors.take())
+        .unwrap_or_default();
+    match parsed {
+        Ok((_, file)) if errors.is_empty() => Ok(file),
+        Ok(_) => Err(errors),
+        Err(NomErr::Error(e) | NomErr::Failure(e)) => {
+            errors.push(cx.to_public_error(e));
+            Err(errors)
+        }
         // INVARIANT: only the `streaming` parsers return Incomplete, and none is used here.
-        Err(NomErr::Incomplete(_)) => Err(SyntaxError {
-            span: Span::new(src.len(), src.len()),
-            kind: SyntaxErrorKind::Expected {
-                expected: vec!["more input"],
-                found: "end of file".into(),
-            },
-        }),
+        Err(NomErr::Incomplete(_)) => {
+            errors.push(SyntaxError {
+                span: Span::new(src.len(), src.len()),
+                kind: SyntaxErrorKind::Expected {
+                    expected: vec!["more input"],
+                    found: "end of file".into(),
+                },
+            });
+            Err(errors)
+        }
     }
+}
+
+/// What the parser keeps when it goes on after errors.
+#[derive(Default)]
+struct Recovery {
+    /// The errors so far, in the order of the text.
+    errors: std::cell::RefCell<Vec<SyntaxError>>,
+    /// The item keywords of the blocks being read, innermost last.
+    blocks: std::cell::RefCell<Vec<&'static [&'static str]>>,
+    /// Skipping after an error ran to the end of the text: every open block ends there
+    /// (the missing `}` is already reported).
+    at_end: std::cell::Cell<bool>,
+}
+
+/// Where reading goes on after an error.
+enum Resync<'a> {
+    /// At an item of the same block, or its closing `}`.
+    Here(&'a str),
+    /// At a line of an enclosing block's: the block ends before it.
+    Closes(&'a str),
+    /// The end of the text.
+    End,
+}
+
+/// The keywords that start an item of each kind of block, for going on after an error.
+const FILE_STARTS: &[&str] = &["agreement", "calendar"];
+const AGREEMENT_STARTS: &[&str] = &[
+    "dated",
+    "time-zone",
+    "calendar",
+    "business-day",
+    "cite",
+    "method",
+    "party",
+    "notice",
+    "period",
+    "deadline-roll",
+];
+const PERIOD_STARTS: &[&str] = &[
+    "anchor",
+    "length",
+    "start",
+    "end",
+    "roll",
+    "nonexistent",
+    "reading",
+    "closes-at",
+    "unless-notice-by",
+];
+const PARTY_STARTS: &[&str] = &["fax", "time-zone", "address", "cite"];
+const NOTICE_STARTS: &[&str] = &["clause", "gap"];
+const CALENDAR_STARTS: &[&str] = &[
+    "source", "years", "weekend", "include", "holiday", "shift", "closed", "open",
+];
+
+/// From an error at `from`, the place to go on reading an item of a block whose items start
+/// with `own` (inside blocks whose items start with `outer`): the first line after the error's
+/// that starts with one of those keywords, outside any `{ ... }` opened after the error and
+/// outside strings and comments, or the block's closing `}`. At the top level (`top`), a
+/// `}` is skipped. A line indented as the failed item was (`indent`, when it began a line)
+/// is an item too, whatever its first word, so that a misspelt keyword is reported rather
+/// than skipped. An error at the first word of its line (`first_on_line`) that starts an
+/// enclosing block's item ends the block there: its `}` is missing.
+fn resync<'a>(
+    from: &'a str,
+    own: &[&str],
+    outer: &[&[&str]],
+    top: bool,
+    first_on_line: bool,
+    indent: Option<usize>,
+) -> Resync<'a> {
+    if first_on_line {
+        let w = from
+            .split(|c: char| !is_word_char(c))
+            .next()
+            .unwrap_or_default();
+        if !own.contains(&w) && outer.iter().any(|keywords| keywords.contains(&w)) {
+            return Resync::Closes(from);
+        }
+    }
+    let mut depth = 0usize;
+    let mut i = from;
+    let mut line_start = false;
+    loop {
+        if line_start && depth == 0 {
+            let t = i.trim_start_matches([' ', '\t', '\r']);
+            if let Some(w) = t
+                .split(|c: char| !is_word_char(c))
+                .next()
+                .filter(|w| !w.is_empty())
+            {
+                if own.contains(&w) {
+                    return Resync::Here(t);
+                }
+                if outer.iter().any(|keywords| keywords.contains(&w)) {
+                    return Resync::Closes(t);
+                }
+                if indent == Some(i.len() - t.len()) {
+                    return Resync::Here(t);
+                }
+            }
+        }
+        line_start = false;
+        let mut chars = i.chars();
+        let Some(c) = chars.next() else {
+            return Resync::End;
+        };
+        match c {
+            '\n' => line_start = true,
+            '{' => depth += 1,
+            '}' if depth > 0 => depth -= 1,
+            '}' if !top => return Resync::Here(i),
+            '"' => {
+                // A string ends at its closing quote (it may run over lines, as the parser
+                // reads it).
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    match d {
+                        '\\' if !escaped => escaped = true,
+                        '"' if !escaped => break,
+                        _ => escaped = false,
+                    }
+                }
+            }
+            '#' => {
+                while chars.clone().next().is_some_and(|d| d != '\n') {
+                    chars.next();
+                }
+            }
+            _ => {}
+        }
+        i = chars.as_str();
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
 /// The parser's internal error: where, and what could have stood there.
@@ -471,11 +643,22 @@ fn shift(i: &str) -> Res<'_, Shift> {
 /// Offsets and spans: every input slice is a suffix of `src`.
 struct Cx<'a> {
     src: &'a str,
+    /// Present when every error is to be reported ([`parse_all`]).
+    recovery: Option<Recovery>,
 }
 
 impl<'a> Cx<'a> {
     fn off(&self, i: &str) -> usize {
         self.src.len().saturating_sub(i.len())
+    }
+
+    /// How far `i` is indented, when it begins its line.
+    fn indent(&self, i: &str) -> Option<usize> {
+        let before = self.src.get(..self.off(i)).unwrap_or_default();
+        let line = before.rsplit('\n').next().unwrap_or_default();
+        line.chars()
+            .all(|c| c == ' ' || c == '\t' || c == '\r')
+            .then_some(line.len())
     }
 
     /// Runs `p` after white space and records the span of what it read.
@@ -523,23 +706,68 @@ impl<'a> Cx<'a> {
     }
 
     // block<item> ::= "{" item* "}"
-    fn block<T>(&self, i: &'a str, mut item: impl FnMut(&'a str) -> Res<'a, T>) -> Res<'a, Vec<T>> {
+    fn block<T>(
+        &self,
+        i: &'a str,
+        starts: &'static [&'static str],
+        mut item: impl FnMut(&'a str) -> Res<'a, T>,
+    ) -> Res<'a, Vec<T>> {
         let (mut i, _) = commit(sym!("{")(i))?;
         let mut items = Vec::new();
-        loop {
+        if let Some(r) = &self.recovery {
+            r.blocks.borrow_mut().push(starts);
+        }
+        let end = loop {
             let j = ws(i);
             if let Some(rest) = j.strip_prefix('}') {
-                return Ok((rest, items));
+                break Ok((rest, items));
             }
-            match item(j) {
+            if j.is_empty() && self.recovery.as_ref().is_some_and(|r| r.at_end.get()) {
+                break Ok((j, items));
+            }
+            let e = match item(j) {
                 Ok((rest, t)) => {
                     items.push(t);
                     i = rest;
+                    continue;
                 }
-                Err(NomErr::Error(e)) => return Err(NomErr::Failure(e.or_expected(j, "`}`"))),
-                Err(other) => return Err(other),
+                Err(NomErr::Error(e)) => e.or_expected(j, "`}`"),
+                Err(NomErr::Failure(e)) => e,
+                Err(other) => break Err(other),
+            };
+            let Some(r) = &self.recovery else {
+                break Err(NomErr::Failure(e));
+            };
+            let from = e.at;
+            r.errors.borrow_mut().push(self.to_public_error(e));
+            let outer: Vec<&[&str]> = {
+                let blocks = r.blocks.borrow();
+                let enclosing = blocks.len().saturating_sub(1);
+                let mut outer: Vec<&[&str]> = blocks.iter().take(enclosing).copied().collect();
+                outer.push(FILE_STARTS);
+                outer
+            };
+            let indent = self.indent(j);
+            match resync(
+                from,
+                starts,
+                &outer,
+                false,
+                self.indent(from).is_some(),
+                indent,
+            ) {
+                Resync::Here(at) => i = at,
+                Resync::Closes(at) => break Ok((at, items)),
+                Resync::End => {
+                    r.at_end.set(true);
+                    break Ok((&from[from.len()..], items));
+                }
             }
+        };
+        if let Some(r) = &self.recovery {
+            r.blocks.borrow_mut().pop();
         }
+        end
     }
 
     // file ::= (agreement | calendar)* EOF
@@ -551,21 +779,34 @@ impl<'a> Cx<'a> {
             if j.is_empty() {
                 return Ok((j, File { items }));
             }
-            let (rest, item) = if peek_kw(j, "agreement") {
-                let (r, a) = self.agreement(j)?;
-                (r, Item::Agreement(a))
+            let parsed = if peek_kw(j, "agreement") {
+                self.agreement(j).map(|(r, a)| (r, Item::Agreement(a)))
             } else if peek_kw(j, "calendar") {
-                let (r, c) = self.calendar(j)?;
-                (r, Item::Calendar(c))
+                self.calendar(j).map(|(r, c)| (r, Item::Calendar(c)))
             } else {
-                return Err(NomErr::Failure(PErr {
+                Err(NomErr::Failure(PErr {
                     at: j,
                     expected: vec!["`agreement`", "`calendar`", "end of file"],
                     complete: None,
-                }));
+                }))
             };
-            items.push(item);
-            i = rest;
+            match parsed {
+                Ok((rest, item)) => {
+                    items.push(item);
+                    i = rest;
+                }
+                Err(NomErr::Error(e) | NomErr::Failure(e)) if self.recovery.is_some() => {
+                    let from = e.at;
+                    if let Some(r) = &self.recovery {
+                        r.errors.borrow_mut().push(self.to_public_error(e));
+                    }
+                    i = match resync(from, FILE_STARTS, &[], true, false, None) {
+                        Resync::Here(at) | Resync::Closes(at) => at,
+                        Resync::End => &from[from.len()..],
+                    };
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
 
@@ -575,7 +816,7 @@ impl<'a> Cx<'a> {
         let start = self.off(i);
         let (i, _) = kw!("agreement")(i)?;
         let (i, title) = commit(self.string(i))?;
-        let (i, items) = self.block(i, |i| self.agreement_item(i))?;
+        let (i, items) = self.block(i, AGREEMENT_STARTS, |i| self.agreement_item(i))?;
         Ok((
             i,
             Agreement {
@@ -647,7 +888,7 @@ impl<'a> Cx<'a> {
         let start = self.off(keyword_at);
         let (i, name) = commit(self.name(i))?;
         let (i, cite) = commit(self.string(i))?;
-        let (i, items) = self.block(i, |i| {
+        let (i, items) = self.block(i, PERIOD_STARTS, |i| {
             const EXPECTED: [&str; 9] = [
                 "`anchor`",
                 "`length`",
@@ -802,7 +1043,7 @@ impl<'a> Cx<'a> {
     fn party(&self, i: &'a str) -> Res<'a, Party> {
         let (i, name) = commit(self.name(i))?;
         let (i, title) = commit(self.string(i))?;
-        let (i, items) = self.block(i, |i| {
+        let (i, items) = self.block(i, PARTY_STARTS, |i| {
             const EXPECTED: [&str; 4] = ["`fax`", "`time-zone`", "`address`", "`cite`"];
             let i = ws(i);
             let Ok((rest, keyword)) = word(i) else {
@@ -833,7 +1074,7 @@ impl<'a> Cx<'a> {
                 _ => Err(NomErr::Error(combinator_expected(i))),
             }
         }))?;
-        let (i, rules) = self.block(i, |i| self.rule(i))?;
+        let (i, rules) = self.block(i, NOTICE_STARTS, |i| self.rule(i))?;
         Ok((
             i,
             Notice {
@@ -1182,7 +1423,7 @@ impl<'a> Cx<'a> {
         let (i, _) = kw!("calendar")(i)?;
         let (i, name) = commit(self.name(i))?;
         let (i, title) = commit(self.string(i))?;
-        let (i, items) = self.block(i, |i| self.calendar_item(i))?;
+        let (i, items) = self.block(i, CALENDAR_STARTS, |i| self.calendar_item(i))?;
         Ok((
             i,
             Calendar {
@@ -1490,6 +1731,62 @@ mod tests {
     fn err(src: &str) -> String {
         let e = parse(src).unwrap_err();
         format!("at `{}`: {}", &src[e.span.start..e.span.end], e.kind)
+    }
+
+    /// Every error [`parse_all`] reports, as the text it points at.
+    fn all_errors(src: &str) -> Vec<String> {
+        let errors = parse_all(src).unwrap_err();
+        assert_eq!(
+            errors[0],
+            parse(src).unwrap_err(),
+            "the first error is parse's"
+        );
+        errors
+            .iter()
+            .map(|e| src[e.span.start..e.span.end].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_item_of_every_block_gets_its_error() {
+        let src = "agreement \"x\" {\n  dated 2000-02-31\n  zone \"UTC\"\n  party p \"P\" {\n    fax 123\n    address \"here\"\n    addres \"there\"\n  }\n  period w \"W\" {\n    length five years\n    roll sideways\n  }\n  notice \"n\" earliest-of {\n    clause i \"a\"\n      when method fax, sent befor 20:00\n      => same-day\n    clause ii \"b\" when method fax => same-dy\n    clause iii \"c\" => next business-day\n  }\n}\ncalendar c \"C\" {\n  weekend saturday, sundy\n  years 2000 thru 2001\n}\n";
+        assert_eq!(
+            all_errors(src),
+            [
+                "2000-02-31",
+                "zone",
+                "123",
+                "addres",
+                "five",
+                "sideways",
+                "befor",
+                "same-dy",
+                "sundy",
+                "thru"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_brace_ends_the_block_at_the_enclosing_blocks_next_item() {
+        let src = "agreement \"x\" {\n  party p \"P\" {\n    fax \"1\"\n  notice \"n\" earliest-of {\n    clause i \"a\" => same-dy\n  }\n}\n";
+        assert_eq!(all_errors(src), ["notice", "same-dy"]);
+        // At the end of the text, one error: the first `}` that is missing.
+        let src = "agreement \"x\" {\n  party p \"P\" {\n    fax \"1\"\n";
+        assert_eq!(all_errors(src), [""]);
+    }
+
+    #[test]
+    fn the_top_level_goes_on_at_the_next_agreement_or_calendar() {
+        let src = "agremeent \"x\" {\n  dated 2000-01-01\n}\ncalendar c \"C\" { weekend sundy }\n}\ncalendar d \"D\" { years 2000 thru 2001 }\n";
+        // The stray `}` is a mistake of its own.
+        assert_eq!(all_errors(src), ["agremeent", "sundy", "}", "thru"]);
+    }
+
+    #[test]
+    fn braces_and_keywords_in_strings_and_comments_do_not_resync() {
+        let src = "agreement \"x\" {\n  method fax 12 \"{\n party\" # } notice\n   cite \"ok\"\n  dated\n}\n";
+        assert_eq!(all_errors(src), ["12", "}"]);
     }
 
     #[test]

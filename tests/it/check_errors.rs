@@ -364,3 +364,91 @@ fn a_date_with_a_sign_or_a_short_year_is_not_a_date() {
         assert!(e.contains("invalid date"), "{date}: {e}");
     }
 }
+
+#[test]
+fn check_reports_every_syntax_error_of_a_file() {
+    let text = "agreement \"A\" {\n  time-zone \"America/New_York\"\n  calender us-ny-banking\n  method fax \"facsimile\"\n  notice \"4.2\" earliest-of {\n    clause i \"words\"\n      when method fax, sent befor 20:00:00\n      => same-day\n    clause ii \"more words\"\n      when method fax\n      => next busines-day\n  }\n}\n";
+    let dir = std::env::temp_dir().join(format!("deemed-check-all-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("three.rules");
+    std::fs::write(&path, text).unwrap();
+    let (out, err, code) = crate::deemed(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(out, format!("{}: 3 error(s)\n", path.display()));
+    let err = err.replace(&path.display().to_string(), "three.rules");
+    insta::assert_snapshot!(err, @"
+    error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `calender`
+     --> three.rules:3:3
+      |
+    3 |   calender us-ny-banking
+      |   ^^^^^^^^
+
+    error: expected `before`, `on-or-before`, `after`, `on-or-after`, `at` or `on`, found `befor`
+     --> three.rules:7:29
+      |
+    7 |       when method fax, sent befor 20:00:00
+      |                             ^^^^^
+
+    error: expected `business-day`, found `busines-day`
+      --> three.rules:11:15
+       |
+    11 |       => next busines-day
+       |               ^^^^^^^^^^^
+    ");
+}
+
+mod recovery {
+    use proptest::prelude::*;
+
+    /// The shipped rules files, each a text to damage.
+    fn shipped() -> Vec<String> {
+        let mut texts = Vec::new();
+        for dir in ["rules", "rules/calendars"] {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "rules") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        texts.sort();
+        texts
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// A shipped file with a piece cut out or something pasted in: reading on after errors
+        /// ends, reports the same first error as stopping at it, and fails exactly when it does.
+        #[test]
+        fn going_on_after_errors_agrees_with_stopping_at_the_first(
+            file in 0usize..64,
+            at in 0.0f64..1.0,
+            cut in 0usize..40,
+            paste in prop::sample::select(vec!["", "}", "{", "\"", "# ", "zone ", "when ", "=> ", "party p \"P\" {", "x"]),
+        ) {
+            let texts = shipped();
+            let text = &texts[file % texts.len()];
+            let mut start = (text.len() as f64 * at) as usize;
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + cut).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let damaged = format!("{}{}{}", &text[..start], paste, &text[end..]);
+            match (deemed::syntax::parse(&damaged), deemed::syntax::parse_all(&damaged)) {
+                (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                (Err(first), Err(all)) => {
+                    prop_assert_eq!(&all[0], &first);
+                    for pair in all.windows(2) {
+                        prop_assert!(pair[0].span.start < pair[1].span.start || pair[1].span.start == damaged.len(),
+                            "errors in the order of the text: {:?}", all);
+                    }
+                }
+                (a, b) => prop_assert!(false, "parse {:?} but parse_all {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
+}
