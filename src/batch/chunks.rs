@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 
 use super::ids::First;
 use super::{
-    Batch, BatchError, CsvColumns, IdIndex, Ids, InputFormat, MAX_LINE, PROGRESS_EVERY, Prints,
-    Summary, csv_record_ends, scan,
+    Batch, BatchError, CsvColumns, IdIndex, Ids, MAX_LINE, PROGRESS_EVERY, Prints, Summary,
+    csv_record_ends, scan,
 };
 
 /// A chunk holds about this many input bytes...
@@ -32,8 +32,15 @@ const CHUNKS_PER_WORKER: usize = 3;
 
 /// Reads an input into chunks: whole lines, the byte-order mark and the CSV header taken
 /// off, the progress reported.
-struct Reader {
+pub(super) struct Reader {
     line_no: u64,
+    /// The input is CSV: its first record is the header.
+    csv: bool,
+    /// For a worksheet: the row number of each CSV record, its header's first (the sheet's
+    /// blank rows have no record); records are numbered by these, not by lines.
+    rows: Option<Vec<u64>>,
+    /// CSV records read so far, the header included.
+    records: usize,
     bytes: u64,
     columns: Option<CsvColumns>,
     ended: bool,
@@ -42,14 +49,23 @@ struct Reader {
 }
 
 impl Reader {
-    fn new() -> Reader {
+    /// A reader of an input in the batch's input format.
+    pub(super) fn new(csv: bool) -> Reader {
         Reader {
             line_no: 0,
+            csv,
+            rows: None,
+            records: 0,
             bytes: 0,
             columns: None,
             notes: Vec::new(),
             ended: false,
         }
+    }
+
+    /// Numbers the records by these rows (a worksheet's), the header's first.
+    pub(super) fn number_by_rows(&mut self, rows: Vec<u64>) {
+        self.rows = Some(rows);
     }
 
     /// Fills a chunk with the next lines; `false` when there were none.
@@ -65,7 +81,7 @@ impl Reader {
             input: name.to_string(),
             error,
         };
-        let csv_input = batch.options.input == InputFormat::Csv;
+        let csv_input = self.csv;
         chunk.clear();
         chunk.first_line = self.line_no + 1;
         while chunk.lines.len() < CHUNK_LINES && chunk.input.len() < CHUNK_BYTES {
@@ -124,18 +140,28 @@ impl Reader {
         })?;
         self.bytes += read.bytes;
         self.ended |= read.ended;
+        let mut last_row = None;
         for (k, record) in &read.records {
+            let number = match &self.rows {
+                Some(rows) => rows.get(self.records).copied().unwrap_or(first + k),
+                None => first + k,
+            };
+            self.records += 1;
+            last_row = Some(number);
             if self.columns.is_none() {
                 let (columns, note) = batch.csv_header(name, record)?;
                 self.columns = Some(columns);
                 self.notes.extend(note);
             } else {
                 chunk.input.extend_from_slice(record);
-                chunk.numbers.push(first + k);
+                chunk.numbers.push(number);
                 chunk.lines.push((chunk.input.len(), read.too_long));
             }
         }
-        self.line_no = first + read.lines;
+        self.line_no = match (&self.rows, last_row) {
+            (Some(_), Some(row)) => row,
+            _ => first + read.lines,
+        };
         Ok(())
     }
 
@@ -247,6 +273,7 @@ impl<'r> Batch<'r> {
     pub(super) fn run_on_threads<R: BufRead, W: Write>(
         &mut self,
         name: &str,
+        reader: Reader,
         mut input: R,
         output: &mut W,
         progress: &mut dyn FnMut(u64),
@@ -283,6 +310,7 @@ impl<'r> Batch<'r> {
             let stopped = || workers.iter().any(|w| w.is_finished());
             let mut result = self.feed(
                 name,
+                reader,
                 &mut input,
                 output,
                 progress,
@@ -307,6 +335,7 @@ impl<'r> Batch<'r> {
     fn feed<R: BufRead, W: Write>(
         &mut self,
         name: &str,
+        mut reader: Reader,
         input: &mut R,
         output: &mut W,
         progress: &mut dyn FnMut(u64),
@@ -317,7 +346,6 @@ impl<'r> Batch<'r> {
             .collect();
         let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
         let (mut sent, mut next) = (0u64, 0u64);
-        let mut reader = Reader::new();
         let mut rewriter = self.worker();
         loop {
             if !reader.ended {
@@ -359,6 +387,7 @@ impl<'r> Batch<'r> {
     pub(super) fn run_in_chunks<R: BufRead, W: Write>(
         &mut self,
         name: &str,
+        mut reader: Reader,
         mut input: R,
         output: &mut W,
         progress: &mut dyn FnMut(u64),
@@ -366,7 +395,6 @@ impl<'r> Batch<'r> {
         let mut worker = self.worker();
         let mut rewriter = self.worker();
         let mut chunk = Chunk::default();
-        let mut reader = Reader::new();
         let mut result = Ok(());
         while !reader.ended {
             match reader.fill(self, name, &mut input, &mut chunk, progress) {

@@ -29,7 +29,7 @@ use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 
 mod chunks;
@@ -39,6 +39,7 @@ mod ids;
 mod records;
 mod scan;
 mod sinks;
+pub mod workbook;
 
 pub use ids::DUPLICATE_CAPACITY;
 use ids::*;
@@ -136,6 +137,13 @@ pub enum BatchError {
         /// The input's name.
         input: String,
     },
+    /// A workbook that cannot be read, or has no such sheet.
+    Workbook {
+        /// The input's name.
+        input: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl fmt::Display for BatchError {
@@ -143,6 +151,7 @@ impl fmt::Display for BatchError {
         match self {
             BatchError::NoAgreement { origin } => write!(f, "`{origin}` has no agreement"),
             BatchError::Read { input, error } => write!(f, "cannot read `{input}`: {error}"),
+            BatchError::Workbook { input, message } => write!(f, "`{input}`: {message}"),
             BatchError::Write(error) => write!(f, "cannot write the output: {error}"),
             BatchError::CsvDuplicateColumn { input, column } => write!(
                 f,
@@ -370,6 +379,32 @@ impl<'r> Batch<'r> {
         output: &mut W,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(), BatchError> {
+        let reader = chunks::Reader::new(self.options.input == InputFormat::Csv);
+        self.run_reader(name, reader, input, output, progress)
+    }
+
+    /// Reads a worksheet ([`workbook::read_sheet`]) as [`Batch::run`] reads a CSV input:
+    /// its header row names the fields, and each record is numbered by its row in the sheet.
+    pub fn run_sheet<W: Write>(
+        &mut self,
+        sheet: &workbook::Sheet,
+        output: &mut W,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), BatchError> {
+        let mut reader = chunks::Reader::new(true);
+        reader.number_by_rows(sheet.rows.clone());
+        let name = sheet.input.clone();
+        self.run_reader(&name, reader, sheet.csv.as_slice(), output, progress)
+    }
+
+    fn run_reader<R: BufRead, W: Write>(
+        &mut self,
+        name: &str,
+        reader: chunks::Reader,
+        input: R,
+        output: &mut W,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), BatchError> {
         self.inputs.push((self.seen_lines + 1, name.to_string()));
         if self.options.output == OutputFormat::Csv && !self.header_written {
             self.out.extend_from_slice(
@@ -378,9 +413,9 @@ impl<'r> Batch<'r> {
             self.header_written = true;
         }
         if self.options.threads > 1 {
-            self.run_on_threads(name, input, output, progress)
+            self.run_on_threads(name, reader, input, output, progress)
         } else {
-            self.run_in_chunks(name, input, output, progress)
+            self.run_in_chunks(name, reader, input, output, progress)
         }
     }
 
@@ -447,7 +482,9 @@ impl<'r> Batch<'r> {
             ..CsvColumns::default()
         };
         for (n, f) in fields.iter().enumerate() {
-            let slot = match f.trim().to_ascii_lowercase().as_str() {
+            // `Fax Number`, `fax-number` and `FAX_NUMBER` are `fax_number`.
+            let column = f.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+            let slot = match column.as_str() {
                 "id" => &mut cols.id,
                 "method" => &mut cols.method,
                 "sent" => &mut cols.sent,
@@ -639,7 +676,7 @@ impl<'r> Batch<'r> {
                 .enumerate()
                 .map(|(n, d)| {
                     let field = |f: &str| field_name(Some(n), f);
-                    let e = self.event(d, &field).ok()?;
+                    let (e, _) = self.event(d, &field).ok()?;
                     Some(Companion {
                         method: e.method.to_string(),
                         at: e.sent.or(e.received)?,
@@ -649,7 +686,7 @@ impl<'r> Batch<'r> {
         };
         for (n, d) in record.deliveries.iter().enumerate() {
             let field = |f: &str| field_name(record.multi.then_some(n), f);
-            let mut event = match self.event(d, &field) {
+            let (mut event, dated) = match self.event(d, &field) {
                 Ok(e) => e,
                 Err(e) => return Outcome::error(e),
             };
@@ -658,10 +695,13 @@ impl<'r> Batch<'r> {
                 .filter_map(|(_, c)| c.clone())
                 .collect();
             event.companions = &others;
-            let answered = if !trace && self.quick {
-                self.shortcuts.evaluate(event)
-            } else {
-                self.rules.evaluate_ref(event, trace).map(Answered::Full)
+            let answered = match dated {
+                Some((received, date)) => self
+                    .rules
+                    .evaluate_on_date(&event.to_event(), received, date, trace)
+                    .map(Answered::Full),
+                None if !trace && self.quick => self.shortcuts.evaluate(event),
+                None => self.rules.evaluate_ref(event, trace).map(Answered::Full),
             };
             let resolution = match answered {
                 Ok(Answered::Quick(quick)) if !record.multi => return Outcome::quick(quick),
@@ -734,11 +774,14 @@ impl<'r> Batch<'r> {
         })
     }
 
+    /// The delivery as an event, and the date of its sending or receipt when that is given
+    /// as a date alone (`2000-03-03` for a courier), which the rules answer only when they
+    /// give the same answer all day ([`Rules::evaluate_on_date`]).
     fn event<'d>(
         &self,
         d: &'d Delivery<'_>,
         field: &dyn Fn(&str) -> String,
-    ) -> Result<EventRef<'d>, RecordError> {
+    ) -> Result<(EventRef<'d>, Option<(bool, NaiveDate)>), RecordError> {
         let method = d
             .method
             .as_deref()
@@ -747,22 +790,33 @@ impl<'r> Batch<'r> {
             let why = "missing (a notice gives `sent`, or `received` alone when the rule it falls under reads no sending)";
             return Err(RecordError::field(field("sent"), why));
         }
-        let time = |name: &str, text: &str| -> Result<DateTime<FixedOffset>, RecordError> {
-            parse_instant(text, self.tz, self.options.fold).map_err(|e| {
-                let help = match &e {
-                    TimeError::Malformed { .. } => e.help(),
-                    _ => e.help().replace("--fold", "batch --fold"),
-                };
-                RecordError::field(field(name), format!("{e} ({help})"))
-            })
+        let mut dated = None;
+        let mut time =
+            |name: &str, text: &str| -> Result<Option<DateTime<FixedOffset>>, RecordError> {
+                match parse_instant(text, self.tz, self.options.fold) {
+                    Ok(t) => Ok(Some(t)),
+                    Err(TimeError::DateAlone { date, .. }) if dated.is_none() => {
+                        dated = Some((name == "received", date));
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        let help = match &e {
+                            TimeError::Malformed { .. } => e.help(),
+                            _ => e.help().replace("--fold", "batch --fold"),
+                        };
+                        Err(RecordError::field(field(name), format!("{e} ({help})")))
+                    }
+                }
+            };
+        let sent = match d.sent.as_deref() {
+            Some(t) => time("sent", t)?,
+            None => None,
         };
-        let sent = d.sent.as_deref().map(|t| time("sent", t)).transpose()?;
-        let received = d
-            .received
-            .as_deref()
-            .map(|t| time("received", t))
-            .transpose()?;
-        Ok(EventRef {
+        let received = match d.received.as_deref() {
+            Some(t) => time("received", t)?,
+            None => None,
+        };
+        let event = EventRef {
             method,
             sent,
             received,
@@ -770,7 +824,8 @@ impl<'r> Batch<'r> {
             from: d.from.as_deref(),
             fax_number: d.fax_number.as_deref(),
             companions: &[],
-        })
+        };
+        Ok((event, dated))
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use deemed::batch::{Batch, BatchError, InputFormat, Options, OutputFormat};
+use deemed::batch::{Batch, BatchError, InputFormat, Options, OutputFormat, workbook};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::when_effective::FoldArg;
@@ -24,7 +24,8 @@ pub(crate) enum RecordFormat {
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Input files, read in order; `-` or none reads standard input. Line numbers restart
-    /// with each file.
+    /// with each file. A workbook (`.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`) is read as a
+    /// CSV file with a header row; its records are numbered by their rows in the sheet.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
     #[command(flatten)]
@@ -33,13 +34,16 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// The input's format; without it, read from the inputs' extensions (`.csv`; `.jsonl`,
-    /// `.ndjson` or any other: JSON Lines).
+    /// `.ndjson` or any other: JSON Lines). Workbooks are read as workbooks.
     #[arg(long, value_enum)]
     input_format: Option<RecordFormat>,
     /// The byte between a CSV input's fields (`,`, `;`, `tab`); without it, found from the
     /// header (a note says so when it is not `,`).
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
+    /// The sheet to read of a workbook input (by name, in any case); without it, the first.
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
     /// The output's format.
     #[arg(long, value_enum, default_value_t = RecordFormat::Jsonl)]
     output_format: RecordFormat,
@@ -65,6 +69,8 @@ pub(crate) struct Args {
 enum Input {
     Stdin,
     File(PathBuf, File, u64),
+    /// A workbook's sheet, read whole before the run.
+    Sheet(PathBuf, Box<workbook::Sheet>),
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -92,6 +98,29 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             inputs.push(Input::Stdin);
             continue;
         }
+        if workbook::is_workbook(&path) {
+            match workbook::read_sheet(&path, args.sheet.as_deref()) {
+                Ok(sheet) => {
+                    if sheet.date_times > 0 {
+                        let zone = rules.agreement().map(|a| a.time_zone().name().to_string());
+                        output::stderr(&format!(
+                            "note: `{}`, sheet `{}`: {} date-time cell(s) read as times in {}, \
+                             the agreement's time zone (a cell holds no zone)\n",
+                            sheet.input,
+                            sheet.sheet,
+                            sheet.date_times,
+                            zone.as_deref().unwrap_or("the agreement's time zone"),
+                        ));
+                    }
+                    inputs.push(Input::Sheet(path, Box::new(sheet)));
+                }
+                Err(e) => {
+                    print_error(&e, None);
+                    return ExitCode::from(2);
+                }
+            }
+            continue;
+        }
         match File::open(&path) {
             Ok(f) => {
                 let size = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -106,7 +135,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     // An output that is one of the inputs would be emptied before it is read.
     if let Some(out) = &args.output {
         let named = inputs.iter().find_map(|i| match i {
-            Input::File(path, ..) if output::same_file(path, out) => Some(path),
+            Input::File(path, ..) | Input::Sheet(path, _) if output::same_file(path, out) => {
+                Some(path)
+            }
             _ => None,
         });
         if let Some(path) = named {
@@ -167,6 +198,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     for input in inputs {
         let result = match input {
             Input::Stdin => batch.run("-", io::stdin().lock(), &mut sink, &mut |_| {}),
+            Input::Sheet(_, sheet) => batch.run_sheet(&sheet, &mut sink, &mut |_| {}),
             Input::File(path, file, size) => {
                 let name = path.display().to_string();
                 let bar = progress_bar(show_progress, size, &name);
@@ -233,7 +265,12 @@ fn input_format(args: &Args) -> Result<RecordFormat, String> {
             RecordFormat::Jsonl
         }
     };
-    let mut formats = args.inputs.iter().filter(|p| p.as_os_str() != "-").map(of);
+    // A workbook is read as a workbook whatever the others are.
+    let mut formats = args
+        .inputs
+        .iter()
+        .filter(|p| p.as_os_str() != "-" && !workbook::is_workbook(p))
+        .map(of);
     let first = formats.next().unwrap_or(RecordFormat::Jsonl);
     match formats.all(|f| f == first) {
         true => Ok(first),

@@ -41,6 +41,7 @@ const BATCH_HELP: &str = "\
 Examples:
   deemed batch notices.jsonl --output answers.jsonl
   deemed batch log.csv --output-format csv --output answers.csv
+  deemed batch notices.xlsx --sheet \"2000 notices\" --output answers.jsonl
   cat notices.jsonl | deemed batch --trace > answers.jsonl
   deemed batch --rules my-agreement.rules --threads 2 2024-*.jsonl
 

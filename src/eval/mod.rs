@@ -90,6 +90,21 @@ impl Event {
     }
 }
 
+impl EventRef<'_> {
+    /// The event with its text copied.
+    pub fn to_event(&self) -> Event {
+        Event {
+            method: self.method.to_string(),
+            sent: self.sent,
+            received: self.received,
+            to: self.to.map(str::to_string),
+            from: self.from.map(str::to_string),
+            fax_number: self.fax_number.map(str::to_string),
+            companions: self.companions.to_vec(),
+        }
+    }
+}
+
 /// An event that could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvalError {

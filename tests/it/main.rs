@@ -31,6 +31,7 @@ mod shipped;
 mod show;
 mod when_effective;
 mod window;
+mod workbook;
 
 use std::process::Command;
 

@@ -1,0 +1,114 @@
+//! Notice logs kept as workbooks: `deemed batch log.xlsx` reads a sheet as a CSV file with a
+//! header row, one record per row that is not blank, numbered by its row in the sheet.
+//! `tests/fixtures/make_workbook.py` writes the workbook.
+
+use crate::deemed;
+
+const BOOK: &str = "tests/fixtures/notices.xlsx";
+
+#[test]
+fn the_first_sheet_is_read_row_by_row() {
+    let (out, err, code) = deemed(&["batch", BOOK]);
+    // One record (`pigeon`) names an unknown method.
+    assert_eq!(code, 1, "{err}");
+    insta::assert_snapshot!(out);
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn a_sheet_by_name_in_any_case() {
+    let (out, err, code) = deemed(&["batch", BOOK, "--sheet", "LATER"]);
+    assert_eq!(code, 0, "{err}");
+    let record: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    // The header is row 1, so the record is row 2; a courier on Friday 2000-03-10 at
+    // 4 p.m. is deemed given on the Business Day after, Monday.
+    assert_eq!(record["line"], 2);
+    assert_eq!(record["deemed_date"], "2000-03-13");
+    assert!(err.contains("sheet `Later`: 1 date-time cell(s) read as times in America/New_York"));
+
+    let (out, err, code) = deemed(&["batch", BOOK, "--sheet", "Summary"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(
+        err,
+        format!("error: `{BOOK}`: no sheet `Summary`; its sheets: `2000 notices`, `Later`\n")
+    );
+}
+
+/// The sheet's cells, typed as text in a CSV file: the same answers, record by record.
+#[test]
+fn a_workbook_answers_as_the_same_log_in_csv() {
+    let dir = std::env::temp_dir().join(format!("deemed-workbook-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("notices.csv");
+    std::fs::write(
+        &csv,
+        "ID,Method,Sent,Received,To,Fax Number\n\
+         n1,fax,2000-03-03T21:15:00,,company,(949) 788-6706\n\
+         n2,Fax,2000-03-03T19:59:59-05:00,,company,9497886706\n\
+         n3,courier,2000-03-03,,company,\n\
+         n4,hand,,2000-03-06T09:30:00,counsel,\n\
+         n5,pigeon,2000-03-03T10:00:00,,company,\n",
+    )
+    .unwrap();
+    let (from_book, _, _) = deemed(&["batch", BOOK, "--trace"]);
+    let (from_csv, _, _) = deemed(&["batch", csv.to_str().unwrap(), "--trace"]);
+    let records = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+                // Rows and lines are numbered differently (a blank first row, a blank row).
+                v.as_object_mut().unwrap().remove("line");
+                if let Some(e) = v["error"].as_object_mut() {
+                    e.remove("line");
+                }
+                v
+            })
+            .collect()
+    };
+    assert_eq!(records(&from_book), records(&from_csv));
+}
+
+#[test]
+fn a_file_that_is_not_a_workbook_stops_the_run_and_keeps_the_output() {
+    let dir = std::env::temp_dir().join(format!("deemed-not-a-book-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fake = dir.join("log.xlsx");
+    std::fs::write(&fake, "method,sent\nfax,2000-03-03T10:00\n").unwrap();
+    let out = dir.join("answers.jsonl");
+    std::fs::write(&out, "kept\n").unwrap();
+    let (_, err, code) = deemed(&[
+        "batch",
+        fake.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("log.xlsx`: not a workbook"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");
+}
+
+#[test]
+fn a_date_alone_answers_in_batch_as_on_the_command_line() {
+    let (cli, _, code) = deemed(&[
+        "when-effective",
+        "--method",
+        "courier",
+        "--sent",
+        "2000-03-03",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let cli: serde_json::Value = serde_json::from_str(&cli).unwrap();
+    let (out, _, _) = deemed(&["batch", BOOK]);
+    let n3: serde_json::Value = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["id"] == "n3")
+        .unwrap();
+    assert_eq!(n3["deemed_date"], cli["deemed_date"]);
+    assert_eq!(n3["effective_at"], cli["effective_at"]);
+    assert_eq!(n3["clause"], cli["clause"]);
+    assert_eq!(n3["warnings"], cli["warnings"]);
+}
