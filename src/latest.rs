@@ -57,6 +57,9 @@ pub struct LatestSend {
     pub deadline: Option<String>,
     /// One answer per method, in the order the rules declare them.
     pub methods: Vec<Latest>,
+    /// What the answers assume and the reader must know (no recipient given, so the
+    /// designated facsimile number condition was not checked), as `when-effective` warns.
+    pub warnings: Vec<String>,
 }
 
 impl Rules {
@@ -93,6 +96,7 @@ impl Rules {
             .map(|f| f.written.clone());
         let candidates = self.candidates(by, party);
         let mut methods = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
         for method in agreement.method_names() {
             let event = |sent: DateTime<FixedOffset>| Event {
                 method: method.to_string(),
@@ -138,6 +142,12 @@ impl Rules {
             let mut note = None;
             let mut latest_is = None;
             if let Some((_, r)) = &literal {
+                for w in &r.warnings {
+                    let w = w.to_string();
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
+                }
                 latest_is = Some("sent");
                 match r.clause.as_deref().and_then(from_receipt) {
                     Some((Some(Subject::Received), _)) => latest_is = Some("received"),
@@ -175,6 +185,7 @@ impl Rules {
             by,
             deadline: None,
             methods,
+            warnings,
         })
     }
 
@@ -282,11 +293,19 @@ impl std::fmt::Display for LatestSend {
         if let Some(how) = &self.deadline {
             writeln!(f, "  (deadline: {how})")?;
         }
+        // The methods' column is as wide as the longest name.
+        let width = self
+            .methods
+            .iter()
+            .map(|m| m.method.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(8);
         for m in &self.methods {
             match (&m.latest, &m.clause, &m.deemed_date) {
                 (Some(t), Some(c), Some(d)) => writeln!(
                     f,
-                    "  {:<8} {} by {} (clause {c}; deemed given {})",
+                    "  {:<width$} {} by {} (clause {c}; deemed given {})",
                     m.method,
                     match m.latest_is {
                         Some("received") => "must be received",
@@ -297,13 +316,16 @@ impl std::fmt::Display for LatestSend {
                 )?,
                 _ => writeln!(
                     f,
-                    "  {:<8} no instant before the deadline works under a clause that applies literally",
+                    "  {:<width$} no instant before the deadline works under a clause that applies literally",
                     m.method
                 )?,
             }
             if let Some(note) = &m.note {
-                writeln!(f, "  {:<8} note: {note}", "")?;
+                writeln!(f, "  {:<width$} note: {note}", "")?;
             }
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
         }
         Ok(())
     }

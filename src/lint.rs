@@ -530,7 +530,10 @@ impl fmt::Display for Coverage {
                 .iter()
                 .map(|c| c.format("%H:%M:%S").to_string())
                 .collect();
-            t.join(", ")
+            match t.is_empty() {
+                true => "none".to_string(),
+                false => t.join(", "),
+            }
         };
         match self.clocks.as_slice() {
             [one] if one.clock == "sent" => writeln!(f, "cut-offs: {}", times(one))?,
@@ -547,13 +550,33 @@ impl fmt::Display for Coverage {
             return Ok(());
         }
         let several = self.clocks.len() > 1;
-        write!(f, "{:<8} {:<10}", "method", "designated")?;
+        // Each column is as wide as its longest entry (long method names, days of named
+        // calendars).
+        let wide = |w: usize, s: &str| w.max(s.chars().count());
+        let method_w = self.rows.iter().fold(8, |w, r| wide(w, &r.method));
+        let designated_w = self.rows.iter().fold(10, |w, r| wide(w, r.designated_fax));
+        let mut day_w = vec![13; self.clocks.len()];
+        let mut time_w = vec![18; self.clocks.len()];
+        let time_of = |reading: &Reading| reading.time.map_or("-".to_string(), |t| t.to_string());
+        for r in &self.rows {
+            for (n, reading) in r.readings.iter().enumerate() {
+                if let (Some(d), Some(t)) = (day_w.get_mut(n), time_w.get_mut(n)) {
+                    *d = wide(*d, &reading.day.to_string());
+                    *t = wide(*t, &time_of(reading));
+                }
+            }
+        }
+        write!(f, "{:<method_w$} {:<designated_w$}", "method", "designated")?;
         for n in 1..=self.clocks.len() {
             let (day, time) = match several {
                 true => (format!("day {n}"), format!("time {n}")),
                 false => ("day".to_string(), "time".to_string()),
             };
-            write!(f, " {day:<13} {time:<18}")?;
+            let (dw, tw) = (
+                day_w.get(n - 1).copied().unwrap_or(13),
+                time_w.get(n - 1).copied().unwrap_or(18),
+            );
+            write!(f, " {day:<dw$} {time:<tw$}")?;
         }
         writeln!(f, " clauses")?;
         for r in &self.rows {
@@ -569,10 +592,23 @@ impl fmt::Display for Coverage {
             } else {
                 r.clauses.join(", ")
             };
-            write!(f, "{:<8} {:<10}", r.method, r.designated_fax)?;
-            for reading in &r.readings {
-                let time = reading.time.map_or("-".to_string(), |t| t.to_string());
-                write!(f, " {:<13} {:<18}", reading.day, time)?;
+            write!(
+                f,
+                "{:<method_w$} {:<designated_w$}",
+                r.method,
+                r.designated_fax.to_string()
+            )?;
+            for (n, reading) in r.readings.iter().enumerate() {
+                let (dw, tw) = (
+                    day_w.get(n).copied().unwrap_or(13),
+                    time_w.get(n).copied().unwrap_or(18),
+                );
+                write!(
+                    f,
+                    " {:<dw$} {:<tw$}",
+                    reading.day.to_string(),
+                    time_of(reading)
+                )?;
             }
             writeln!(f, " {what}")?;
         }

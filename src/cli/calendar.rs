@@ -231,8 +231,13 @@ fn holidays(cal: &Calendar, year: i32, format: Format) -> Result<String, ExitCod
         Format::Json => to_json(&serde_json::to_value(&list).unwrap_or_default()),
         Format::Text => {
             let mut out = format!("{year} ({})\n", cal.name());
-            for h in list {
-                out.push_str(&format!("  {}  {}\n", weekday_date(h.date), h.name));
+            let dates: Vec<String> = list
+                .iter()
+                .map(|h| weekday_date(h.date).to_string())
+                .collect();
+            let width = dates.iter().map(|d| d.chars().count()).max().unwrap_or(0);
+            for (h, date) in list.iter().zip(&dates) {
+                out.push_str(&format!("  {date:<width$}  {}\n", h.name));
             }
             Ok(out)
         }

@@ -61,22 +61,19 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    if args.format == Format::Text {
-        if let Err(e) = writeln!(out, "{:>6}  {:<16} {:<34} new", "line", "id", "old") {
-            return super::output::write_failed(&e, "to standard output");
-        }
-    }
     let as_text = args.format == Format::Text;
+    let mut table = Table::default();
     let mut write = |c: Change| -> io::Result<()> {
         let id = c.id.as_deref().unwrap_or("null");
         if as_text {
-            writeln!(
-                out,
-                "{:>6}  {:<16} {:<34} {}",
-                c.line,
-                id,
-                c.old.to_string(),
-                c.new
+            table.push(
+                &mut out,
+                [
+                    c.line.to_string(),
+                    id.to_string(),
+                    c.old.to_string(),
+                    c.new.to_string(),
+                ],
             )
         } else {
             let id: serde_json::Value = serde_json::from_str(id).unwrap_or_default();
@@ -92,7 +89,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = out.flush() {
+    let finished = match as_text {
+        true if summary.changed == 0 => writeln!(
+            out,
+            "no notice changed: each of the {} gives the same deemed date, clause and status under both rules",
+            summary.records
+        ),
+        true => table.finish(&mut out),
+        false => Ok(()),
+    };
+    if let Err(e) = finished.and_then(|()| out.flush()) {
         return super::output::write_failed(&e, "to standard output");
     }
     super::output::stderr(&format!(
@@ -107,4 +113,64 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The table of changes for people: its columns as wide as the first [`Table::SIZED_BY`]
+/// rows need (later rows widen them only for themselves), so that a long id or clause does
+/// not push the rest out of line, and the memory it holds stays bounded.
+#[derive(Default)]
+struct Table {
+    held: Vec<[String; 4]>,
+    widths: Option<[usize; 3]>,
+}
+
+impl Table {
+    /// How many rows set the widths of the columns.
+    const SIZED_BY: usize = 1000;
+
+    fn push(&mut self, out: &mut dyn Write, row: [String; 4]) -> io::Result<()> {
+        match self.widths {
+            Some(widths) => write_row(out, &row, widths),
+            None => {
+                self.held.push(row);
+                if self.held.len() >= Self::SIZED_BY {
+                    self.flush(out)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes the header and the rows held back.
+    fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let header = ["line", "id", "old", "new"].map(String::from);
+        let mut widths = [6, 16, 34];
+        for row in self.held.iter().chain(std::iter::once(&header)) {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        self.widths = Some(widths);
+        write_row(out, &header, widths)?;
+        for row in std::mem::take(&mut self.held) {
+            write_row(out, &row, widths)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        match self.widths {
+            Some(_) => Ok(()),
+            None => self.flush(out),
+        }
+    }
+}
+
+fn write_row(
+    out: &mut dyn Write,
+    row: &[String; 4],
+    [line, id, old]: [usize; 3],
+) -> io::Result<()> {
+    let [l, i, o, n] = row;
+    writeln!(out, "{l:>line$}  {i:<id$} {o:<old$} {n}")
 }

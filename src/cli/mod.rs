@@ -414,13 +414,20 @@ pub(crate) fn deadline(
     Ok(deadline)
 }
 
-/// Writes an iCalendar file of `events`; exit code 2 when it cannot be written.
+/// Writes an iCalendar file of `events` and says so on standard error; exit code 2 when it
+/// cannot be written.
 pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::Event]) -> Result<(), ExitCode> {
     let text = deemed::ics::calendar(events, deemed::ics::stamp());
     output::write_file(path, text.as_bytes()).map_err(|e| {
         print_error(&format!("cannot write `{}`: {e}", path.display()), None);
         ExitCode::from(2)
-    })
+    })?;
+    let what = match events {
+        [one] => format!("the event `{}`", one.summary),
+        many => format!("{} events", many.len()),
+    };
+    output::stderr(&format!("wrote {what} to `{}`\n", path.display()));
+    Ok(())
 }
 
 /// Prints an error: for people, the message then the hint; for programs (JSON errors), one

@@ -330,9 +330,9 @@ fn listed_holidays_show_where_a_rule_moved_them() {
     let december: Vec<&str> = out.lines().filter(|l| l.contains("2021-12")).collect();
     insta::assert_snapshot!(december.join("\n"), @"
     Saturday 2021-12-25  Christmas Day
-    Sunday 2021-12-26  Boxing Day
-    Monday 2021-12-27  Christmas Day (observed)
-    Tuesday 2021-12-28  Boxing Day (observed)
+    Sunday 2021-12-26    Boxing Day
+    Monday 2021-12-27    Christmas Day (observed)
+    Tuesday 2021-12-28   Boxing Day (observed)
     ");
 }
 

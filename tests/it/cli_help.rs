@@ -158,3 +158,133 @@ fn business_days_both_ways() {
     // The weekend, the Platinum Jubilee and the Spring Bank Holiday.
     assert_eq!(v["skipped"].as_array().unwrap().len(), 4);
 }
+
+/// Small things a newcomer hit.
+mod newcomer {
+    use crate::deemed;
+
+    fn temp(name: &str, text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("deemed-newcomer-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    #[test]
+    fn latest_send_without_a_recipient_warns_as_when_effective_does() {
+        let (out, _, code) = deemed(&["latest-send", "--by", "2000-03-06T00:00:00-05:00"]);
+        assert_eq!(code, 0);
+        let warning = "warning: no recipient given: the designated facsimile number condition of clause `i` was not checked\n";
+        assert!(out.ends_with(warning), "{out}");
+        let (we, _, _) = deemed(&[
+            "when-effective",
+            "--method",
+            "fax",
+            "--sent",
+            "2000-03-03T10:00",
+        ]);
+        assert!(we.contains(warning), "{we}");
+        let (out, _, _) = deemed(&[
+            "latest-send",
+            "--by",
+            "2000-03-06T00:00:00-05:00",
+            "--to",
+            "company",
+        ]);
+        assert!(!out.contains("warning:"), "{out}");
+        let (json, _, _) = deemed(&[
+            "latest-send",
+            "--by",
+            "2000-03-06T00:00:00-05:00",
+            "--format",
+            "json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["warnings"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn ics_says_where_it_wrote() {
+        let path = temp("warrant.ics", "");
+        let (_, err, code) = deemed(&[
+            "window",
+            "warrant",
+            "--issued",
+            "2000-02-25",
+            "--ics",
+            &path,
+        ]);
+        assert_eq!(code, 0);
+        assert_eq!(
+            err,
+            format!("wrote the event `Last day of the warrant window` to `{path}`\n")
+        );
+        let (_, err, _) = deemed(&[
+            "latest-send",
+            "--by",
+            "2000-03-06T00:00:00-05:00",
+            "--to",
+            "company",
+            "--ics",
+            &path,
+        ]);
+        assert_eq!(err, format!("wrote 5 events to `{path}`\n"));
+    }
+
+    #[test]
+    fn diff_with_nothing_changed_says_so() {
+        let spa = "rules/spa-2000-02-25.rules";
+        let (out, err, code) =
+            deemed(&["diff", spa, spa, "--events", "tests/fixtures/notices.jsonl"]);
+        assert_eq!(code, 0);
+        assert_eq!(
+            out,
+            "no notice changed: each of the 26 gives the same deemed date, clause and status under both rules\n"
+        );
+        assert!(err.starts_with("0 of 26 notices changed"));
+    }
+
+    #[test]
+    fn tables_stay_aligned_with_long_names() {
+        // A method and an id longer than the columns were.
+        let rules = temp(
+            "long.rules",
+            "agreement \"A\" {\n  time-zone \"America/New_York\"\n  calendar us-ny-banking\n  method registered-airmail \"registered airmail\"\n  method fax \"facsimile\"\n  notice \"n\" earliest-of {\n    clause i \"words\"\n      when method registered-airmail\n      => next business-day\n    clause ii \"words\"\n      when method fax\n      => upon receipt\n  }\n}\n",
+        );
+        let (out, _, _) = deemed(&["lint", &rules]);
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains(" any ")).collect();
+        // The clauses column: where the last word starts.
+        let column = |l: &str| l.rfind(' ').unwrap();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert_eq!(column(lines[0]), column(lines[1]), "{out}");
+
+        let changed = rules.replace("long.rules", "long2.rules");
+        std::fs::write(
+            &changed,
+            std::fs::read_to_string(&rules)
+                .unwrap()
+                .replace("=> next business-day", "=> same-day"),
+        )
+        .unwrap();
+        let log = temp(
+            "log.jsonl",
+            "{\"id\":\"a-very-long-identifier-of-a-notice-2000-03-03\",\"method\":\"registered-airmail\",\"sent\":\"2000-03-03T10:00\"}\n{\"id\":\"n2\",\"method\":\"registered-airmail\",\"sent\":\"2000-03-03T11:00\"}\n",
+        );
+        let (out, _, code) = deemed(&["diff", &rules, &changed, "--events", &log]);
+        assert_eq!(code, 1);
+        let rows: Vec<&str> = out.lines().collect();
+        assert_eq!(rows.len(), 3, "{out}");
+        let old_at = |l: &str| l.find(" 2000-03-06").unwrap() + 1;
+        assert_eq!(old_at(rows[1]), old_at(rows[2]), "{out}");
+        assert_eq!(rows[0].find("old").unwrap(), old_at(rows[1]), "{out}");
+
+        let (out, _, _) = deemed(&["calendar", "holidays", "2021"]);
+        let names: Vec<usize> = out
+            .lines()
+            .skip(1)
+            .map(|l| l.find("  ").map_or(0, |_| l.rfind("  ").unwrap()))
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] == w[1]), "{out}");
+    }
+}
