@@ -25,6 +25,7 @@ mod json_errors;
 mod latest_send;
 mod lint_cells;
 mod properties;
+mod readme;
 mod reference;
 mod robustness;
 mod shipped;
