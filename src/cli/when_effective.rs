@@ -161,7 +161,9 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
         Some((received, date)) => rules.evaluate_on_date(&event, received, date, true),
     }
     .map_err(|e| {
-        super::print_error_on(e.field(&event.as_ref()), &e, e.help());
+        // The field as the command line's flag names it (`fax_number` is `--fax-number`).
+        let flag = e.field(&event.as_ref()).replace('_', "-");
+        super::print_error_on(&flag, &e, e.help());
         ExitCode::from(1)
     })?;
     let deadline = match (&args.deadline, &args.period.period) {

@@ -145,6 +145,12 @@ pub enum EvalError {
         /// What it reads of the sending.
         reads: String,
     },
+    /// A facsimile number with no digits in it (`n/a`), which cannot be compared with the
+    /// designated ones.
+    FaxNumberWithoutDigits {
+        /// The number as given.
+        given: String,
+    },
 }
 
 impl EvalError {
@@ -172,6 +178,7 @@ impl EvalError {
             | EvalError::NoAgreement { .. }
             | EvalError::NoInstant
             | EvalError::SentNeeded { .. } => "sent",
+            EvalError::FaxNumberWithoutDigits { .. } => "fax_number",
         }
     }
 }
@@ -200,6 +207,9 @@ impl fmt::Display for EvalError {
                 f,
                 "rule `{rule}` reads when the notice was sent ({reads}), which is not given"
             ),
+            EvalError::FaxNumberWithoutDigits { given } => {
+                write!(f, "the facsimile number `{given}` has no digits")
+            }
         }
     }
 }
@@ -218,6 +228,9 @@ impl EvalError {
             EvalError::NoInstant | EvalError::SentNeeded { .. } => {
                 Some("give the sending instant (`sent`, `--sent`)".into())
             }
+            EvalError::FaxNumberWithoutDigits { .. } => Some(
+                "give the number it was sent to, such as `(949) 788-6706`, or leave it out".into(),
+            ),
             EvalError::TimeOfDayNeeded { subject, .. } => Some(format!(
                 "give the time it was {subject} too, such as `2000-03-03 17:00`"
             )),

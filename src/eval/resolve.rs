@@ -107,6 +107,14 @@ impl Rules {
         let method = lookup
             .method(agreement, event.method)
             .map_err(EvalError::Unknown)?;
+        if let Some(number) = event
+            .fax_number
+            .filter(|n| !n.bytes().any(|b| b.is_ascii_digit()))
+        {
+            return Err(EvalError::FaxNumberWithoutDigits {
+                given: number.to_string(),
+            });
+        }
         let party = match event.to {
             Some(name) => Some(lookup.party(agreement, name).map_err(EvalError::Unknown)?),
             None => None,

@@ -184,7 +184,7 @@ fn event_strategy() -> impl Strategy<Value = EventSpec> {
         ]),
         0usize..10,
         0usize..10,
-        0usize..4,
+        0usize..5,
     )
         .prop_map(
             |(day, at, zone, shown, delay, method, to, number)| EventSpec {
@@ -266,6 +266,7 @@ fn build(e: &EventSpec, parties: usize) -> Option<Built> {
         number: match e.number {
             0 => None,
             3 => Some("999".to_string()),
+            4 => Some("n/a".to_string()),
             n => Some(NUMBERS[n - 1].to_string()),
         },
     })

@@ -9,7 +9,10 @@ fn readme() -> String {
 
 /// The text of the fenced block that starts with `first_line`.
 fn block_starting(text: &str, first_line: &str) -> String {
-    let start = text.find(&format!("```\n{first_line}")).expect("the block is in README.md") + 4;
+    let start = text
+        .find(&format!("```\n{first_line}"))
+        .expect("the block is in README.md")
+        + 4;
     let end = start + text[start..].find("\n```").unwrap() + 1;
     text[start..end].to_string()
 }
@@ -17,8 +20,15 @@ fn block_starting(text: &str, first_line: &str) -> String {
 #[test]
 fn the_set_up_answer_is_what_deemed_prints() {
     let (out, _, code) = crate::deemed(&[
-        "when-effective", "--method", "fax", "--sent", "2000-03-03T21:15:00-05:00", "--to",
-        "company", "--fax-number", "(949) 788-6706",
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T21:15:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
     ]);
     assert_eq!(code, 0);
     assert_eq!(block_starting(&readme(), "Monday 2000-03-06"), out);
@@ -28,8 +38,14 @@ fn the_set_up_answer_is_what_deemed_prints() {
 fn the_lint_table_is_what_deemed_prints() {
     let (out, _, _) = crate::deemed(&["lint"]);
     let block = block_starting(&readme(), "cut-offs: 20:00:00, 23:59:00");
-    let unindented: String = block.lines().map(|l| format!("{}\n", l.trim_start_matches("  "))).collect();
-    assert!(block == out || unindented == out, "README:\n{block}\ndeemed:\n{out}");
+    let unindented: String = block
+        .lines()
+        .map(|l| format!("{}\n", l.trim_start_matches("  ")))
+        .collect();
+    assert!(
+        block == out || unindented == out,
+        "README:\n{block}\ndeemed:\n{out}"
+    );
 }
 
 #[test]
@@ -39,7 +55,11 @@ fn every_example_command_runs() {
     let copy = |from: &str, to: &str| std::fs::copy(from, dir.join(to)).unwrap();
     copy("tests/fixtures/notices.jsonl", "notices.jsonl");
     copy("tests/fixtures/notices.xlsx", "notices.xlsx");
-    std::fs::write(dir.join("notices.csv"), "id,method,sent,to\na,fax,2000-03-03T21:15:00-05:00,company\n").unwrap();
+    std::fs::write(
+        dir.join("notices.csv"),
+        "id,method,sent,to\na,fax,2000-03-03T21:15:00-05:00,company\n",
+    )
+    .unwrap();
     copy("rules/spa-2000-02-25.rules", "new.rules");
     // The examples name the shipped rules as `rules/...`, from the top of a checkout.
     let root = std::env::current_dir().unwrap();

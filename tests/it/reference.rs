@@ -232,6 +232,7 @@ pub fn error_kind(e: &EvalError) -> &'static str {
         EvalError::NoInstant => "no instant",
         EvalError::SentNeeded { .. } => "sent needed",
         EvalError::TimeOfDayNeeded { .. } => "time of day needed",
+        EvalError::FaxNumberWithoutDigits { .. } => "fax number without digits",
     }
 }
 
@@ -291,6 +292,13 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
     let methods: Vec<&str> = spec.methods.iter().map(String::as_str).collect();
     let parties: Vec<&str> = spec.parties.iter().map(|p| p.name.as_str()).collect();
     let method = find(&methods, ev.method).ok_or("unknown name")?;
+    // A number is compared by its digits: one with none is no number.
+    if ev
+        .fax_number
+        .is_some_and(|n| !n.chars().any(|c| c.is_ascii_digit()))
+    {
+        return Err("fax number without digits");
+    }
     let party = match ev.to {
         Some(name) => Some(&spec.parties[find(&parties, name).ok_or("unknown name")?]),
         None => None,

@@ -460,3 +460,41 @@ fn times_as_people_write_them_on_the_command_line() {
         assert!(err.contains(says), "{sent}: {err}");
     }
 }
+
+#[test]
+fn a_fax_number_with_no_digits_is_an_error_wherever_it_is_given() {
+    let (_, err, code) = crate::deemed(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T10:00:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "n/a",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: the facsimile number `n/a` has no digits\nhelp: give the number it was sent to, such as `(949) 788-6706`, or leave it out\n"
+    );
+    let dir = std::env::temp_dir().join(format!("deemed-no-digits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("log.jsonl");
+    // The same number twice, so that the memo has seen it once before.
+    let line =
+        r#"{"method":"fax","sent":"2000-03-03T10:00:00-05:00","to":"company","fax_number":"none"}"#;
+    std::fs::write(&log, format!("{line}\n{line}\n")).unwrap();
+    for memo in [None, Some("--no-memo")] {
+        let mut args = vec!["batch", log.to_str().unwrap()];
+        args.extend(memo);
+        let (out, _, code) = crate::deemed(&args);
+        assert_eq!(code, 1);
+        for record in out.lines() {
+            let v: serde_json::Value = serde_json::from_str(record).unwrap();
+            assert_eq!(v["status"], "error");
+            assert_eq!(v["error"]["field"], "fax_number");
+        }
+    }
+}

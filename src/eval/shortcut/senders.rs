@@ -36,7 +36,8 @@ pub(super) struct Sender {
 }
 
 impl Senders {
-    /// What a method, recipient and number resolve to; `None` for an unknown name.
+    /// What a method, recipient and number resolve to; `None` for an unknown name or a
+    /// number with no digits, which the full reading reports.
     pub(super) fn of(
         &mut self,
         names: &mut Names,
@@ -45,6 +46,9 @@ impl Senders {
         to: Option<&str>,
         fax_number: Option<&str>,
     ) -> Option<Sender> {
+        if fax_number.is_some_and(|n| !n.bytes().any(|b| b.is_ascii_digit())) {
+            return None;
+        }
         let texts = [Some(method), to, fax_number];
         let keys = texts.map(|t| t.map_or(NameKey(usize::MAX, 0), NameKey::of));
         let mut hash = KeyHasher::default();
