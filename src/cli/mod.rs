@@ -301,7 +301,7 @@ impl RulesArgs {
         match &self.calendar {
             None => Ok(rules),
             Some(name) => rules.with_calendar(name).map_err(|e| {
-                print_error(&e, Some(e.help()));
+                print_error_on("calendar", &e, Some(e.help()));
                 ExitCode::from(2)
             }),
         }
@@ -378,9 +378,10 @@ pub(crate) fn deadline(
                 Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
             ));
         };
-        return rules
-            .deadline_of(period, anchor)
-            .map_err(|e| fail(&e, e.help()));
+        return rules.deadline_of(period, anchor).map_err(|e| match e {
+            deemed::period::PeriodError::Unknown(_) => fail_on("period", &e, e.help()),
+            _ => fail(&e, e.help()),
+        });
     }
     let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
     let text = text.unwrap_or_default();

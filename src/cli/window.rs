@@ -65,7 +65,12 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let window = match rules.window_given(&args.period, anchor, at, notice) {
         Ok(w) => w,
         Err(e) => {
-            print_error(&e, e.help());
+            match e {
+                deemed::period::PeriodError::Unknown(_) => {
+                    super::print_error_on("period", &e, e.help());
+                }
+                _ => print_error(&e, e.help()),
+            }
             return ExitCode::from(1);
         }
     };

@@ -178,3 +178,61 @@ fn without_json_errors_stay_for_people() {
         "{err}"
     );
 }
+
+/// The texts of the errors a newcomer meets, for people and for programs.
+#[test]
+fn error_texts() {
+    let cases: [&[&str]; 8] = [
+        &[
+            "when-effective",
+            "--method",
+            "facsimile",
+            "--sent",
+            "2000-03-03T10:00",
+        ],
+        &[
+            "when-effective",
+            "--method",
+            "fax",
+            "--sent",
+            "03/03/2000 10:00",
+        ],
+        &[
+            "when-effective",
+            "--method",
+            "fax",
+            "--sent",
+            "2000-02-30T10:00",
+        ],
+        &[
+            "when-effective",
+            "--method",
+            "fax",
+            "--sent",
+            "2000-03-03",
+            "--to",
+            "company",
+        ],
+        &[
+            "when-effective",
+            "--method",
+            "fax",
+            "--sent",
+            "2000-03-03T10:00",
+            "--to",
+            "compnay",
+        ],
+        &["calendar", "holidays", "2025", "--calendar", "NYSE2"],
+        &["window", "warant", "--issued", "2000-02-25"],
+        &["batch", "tests/fixtures/notices.xlsx", "--sheet", "Summary"],
+    ];
+    let mut shown = String::new();
+    for args in cases {
+        let (_, text, _) = deemed(args);
+        let mut json_args = args.to_vec();
+        json_args.extend(["--error-format", "json"]);
+        let (_, json, _) = deemed(&json_args);
+        shown += &format!("$ deemed {}\n{text}{json}\n", args.join(" "));
+    }
+    insta::assert_snapshot!(shown);
+}
