@@ -368,14 +368,11 @@ fn a_date_with_a_sign_or_a_short_year_is_not_a_date() {
 #[test]
 fn check_reports_every_syntax_error_of_a_file() {
     let text = "agreement \"A\" {\n  time-zone \"America/New_York\"\n  calender us-ny-banking\n  method fax \"facsimile\"\n  notice \"4.2\" earliest-of {\n    clause i \"words\"\n      when method fax, sent befor 20:00:00\n      => same-day\n    clause ii \"more words\"\n      when method fax\n      => next busines-day\n  }\n}\n";
-    let dir = std::env::temp_dir().join(format!("deemed-check-all-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("three.rules");
-    std::fs::write(&path, text).unwrap();
-    let (out, err, code) = crate::deemed(&["check", path.to_str().unwrap()]);
+    let path = crate::temp_file("check-all", "three.rules", text);
+    let (out, err, code) = crate::deemed(&["check", &path]);
     assert_eq!(code, 1);
-    assert_eq!(out, format!("{}: 3 error(s)\n", path.display()));
-    let err = err.replace(&path.display().to_string(), "three.rules");
+    assert_eq!(out, format!("{path}: 3 error(s)\n"));
+    let err = err.replace(&path, "three.rules");
     insta::assert_snapshot!(err, @"
     error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `calender`
      --> three.rules:3:3

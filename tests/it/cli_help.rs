@@ -164,11 +164,7 @@ mod newcomer {
     use crate::deemed;
 
     fn temp(name: &str, text: &str) -> String {
-        let dir = std::env::temp_dir().join(format!("deemed-newcomer-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
+        crate::temp_file("newcomer", name, text)
     }
 
     #[test]

@@ -6,11 +6,7 @@ use deemed::{Rules, Source, Status};
 use crate::deemed;
 
 fn temp(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("deemed-generality-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
+    crate::temp_file("generality", name, text)
 }
 
 /// "... the Trading Day on which the notice is received after 4:00 p.m. but prior to 5:30

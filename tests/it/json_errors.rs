@@ -99,11 +99,12 @@ fn usage_errors_are_json_too_and_help_is_not() {
 
 #[test]
 fn mistakes_in_rules_give_file_line_and_column() {
-    let dir = std::env::temp_dir().join(format!("deemed-json-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bad.rules");
-    std::fs::write(&path, "agreement \"x\" {\n  zone \"Nowhere/X\"\n}\n").unwrap();
-    let path = path.to_str().unwrap();
+    let path = crate::temp_file(
+        "json-errors",
+        "bad.rules",
+        "agreement \"x\" {\n  zone \"Nowhere/X\"\n}\n",
+    );
+    let path = path.as_str();
     let runs: [Vec<&str>; 3] = [
         vec!["show", "--rules", path, "--format", "json"],
         vec!["lint", path, "--format", "json"],

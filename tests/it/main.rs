@@ -51,6 +51,21 @@ pub fn deemed(args: &[&str]) -> (String, String, i32) {
     )
 }
 
+/// A folder of the test binary's own under the system's temporary folder, for one group of
+/// tests.
+pub fn temp_dir(group: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("deemed-{group}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A file with `text` in [`temp_dir`]`(group)`; its path.
+pub fn temp_file(group: &str, name: &str, text: &str) -> String {
+    let path = temp_dir(group).join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
 /// The embedded default rules, loaded once for the whole test binary.
 pub fn rules() -> &'static deemed::Rules {
     static RULES: std::sync::OnceLock<deemed::Rules> = std::sync::OnceLock::new();

@@ -50,8 +50,7 @@ fn the_lint_table_is_what_deemed_prints() {
 
 #[test]
 fn every_example_command_runs() {
-    let dir = std::env::temp_dir().join(format!("deemed-readme-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::temp_dir("readme");
     let copy = |from: &str, to: &str| std::fs::copy(from, dir.join(to)).unwrap();
     copy("tests/fixtures/notices.jsonl", "notices.jsonl");
     copy("tests/fixtures/notices.xlsx", "notices.xlsx");

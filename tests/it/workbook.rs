@@ -38,21 +38,18 @@ fn a_sheet_by_name_in_any_case() {
 /// The sheet's cells, typed as text in a CSV file: the same answers, record by record.
 #[test]
 fn a_workbook_answers_as_the_same_log_in_csv() {
-    let dir = std::env::temp_dir().join(format!("deemed-workbook-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let csv = dir.join("notices.csv");
-    std::fs::write(
-        &csv,
+    let csv = crate::temp_file(
+        "workbook",
+        "notices.csv",
         "ID,Method,Sent,Received,To,Fax Number\n\
          n1,fax,2000-03-03T21:15:00,,company,(949) 788-6706\n\
          n2,Fax,2000-03-03T19:59:59-05:00,,company,9497886706\n\
          n3,courier,2000-03-03,,company,\n\
          n4,hand,,2000-03-06T09:30:00,counsel,\n\
          n5,pigeon,2000-03-03T10:00:00,,company,\n",
-    )
-    .unwrap();
+    );
     let (from_book, _, _) = deemed(&["batch", BOOK, "--trace"]);
-    let (from_csv, _, _) = deemed(&["batch", csv.to_str().unwrap(), "--trace"]);
+    let (from_csv, _, _) = deemed(&["batch", &csv, "--trace"]);
     let records = |text: &str| -> Vec<serde_json::Value> {
         text.lines()
             .map(|l| {
@@ -71,8 +68,7 @@ fn a_workbook_answers_as_the_same_log_in_csv() {
 
 #[test]
 fn a_file_that_is_not_a_workbook_stops_the_run_and_keeps_the_output() {
-    let dir = std::env::temp_dir().join(format!("deemed-not-a-book-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::temp_dir("not-a-book");
     let fake = dir.join("log.xlsx");
     std::fs::write(&fake, "method,sent\nfax,2000-03-03T10:00\n").unwrap();
     let out = dir.join("answers.jsonl");
