@@ -442,20 +442,6 @@ pub fn read_written(text: &str) -> Result<Written, TimeError> {
 
 /// A date from its numbers, or why it does not exist.
 fn date_of(year: u32, month: u32, day: u32) -> Result<NaiveDate, String> {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let y = i32::try_from(year).map_err(|_| "the year is too large".to_string())?;
     if !(1..=12).contains(&month) {
         return Err(format!("months run from 01 to 12, not {month:02}"));
@@ -468,7 +454,7 @@ fn date_of(year: u32, month: u32, day: u32) -> Result<NaiveDate, String> {
         .checked_add_months(chrono::Months::new(1))
         .ok_or("the year is out of range")?;
     let days = (next - first).num_days();
-    let name = MONTHS.get(month as usize - 1).copied().unwrap_or("");
+    let name = crate::calendar::month_name(month);
     Err(format!("{name} {year} has {days} days"))
 }
 
