@@ -81,9 +81,7 @@ impl Rules {
         by: DateTime<FixedOffset>,
         to: Option<&str>,
     ) -> Result<LatestSend, EvalError> {
-        let agreement = self.agreement().ok_or_else(|| EvalError::NoAgreement {
-            origin: self.origin.clone(),
-        })?;
+        let agreement = self.agreement_or_error()?;
         let party = match to {
             Some(name) => {
                 let n = agreement.party_index(name).map_err(EvalError::Unknown)?;

@@ -160,6 +160,15 @@ impl Rules {
         self.agreement.as_ref()
     }
 
+    /// The agreement, or the error that says these rules have none.
+    pub(crate) fn agreement_or_error(&self) -> Result<&Agreement, crate::eval::EvalError> {
+        self.agreement
+            .as_ref()
+            .ok_or_else(|| crate::eval::EvalError::NoAgreement {
+                origin: self.origin.clone(),
+            })
+    }
+
     /// Warnings the checker found: the rules work, but these deserve a look.
     pub fn warnings(&self) -> &crate::diagnostic::Diagnostics {
         &self.warnings

@@ -37,12 +37,7 @@ impl Rules {
         date: NaiveDate,
         trace: bool,
     ) -> Result<Resolution, EvalError> {
-        let agreement = self
-            .agreement
-            .as_ref()
-            .ok_or_else(|| EvalError::NoAgreement {
-                origin: self.origin.clone(),
-            })?;
+        let agreement = self.agreement_or_error()?;
         let (subject, word) = match received {
             false => (Subject::Sent, "sent"),
             true => (Subject::Received, "received"),

@@ -98,12 +98,7 @@ impl Rules {
         trace: bool,
         lookup: &mut impl Lookup,
     ) -> Result<Resolved<'a>, EvalError> {
-        let agreement = self
-            .agreement
-            .as_ref()
-            .ok_or_else(|| EvalError::NoAgreement {
-                origin: self.origin.clone(),
-            })?;
+        let agreement = self.agreement_or_error()?;
         let method = lookup
             .method(agreement, event.method)
             .map_err(EvalError::Unknown)?;
