@@ -108,3 +108,33 @@ fn a_date_alone_answers_in_batch_as_on_the_command_line() {
     assert_eq!(n3["clause"], cli["clause"]);
     assert_eq!(n3["warnings"], cli["warnings"]);
 }
+
+/// A damaged workbook (cut short, bytes changed) is an error or is read; never a panic.
+#[test]
+fn damaged_workbooks_never_panic() {
+    let book = std::fs::read(BOOK).unwrap();
+    let dir = crate::temp_dir("damaged-books");
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for k in 0..40 {
+        let mut damaged = book.clone();
+        if k % 2 == 0 {
+            damaged.truncate(next(book.len()));
+        } else {
+            for _ in 0..1 + next(16) {
+                let at = next(damaged.len());
+                damaged[at] = next(256) as u8;
+            }
+        }
+        let path = dir.join(format!("damaged-{k}.xlsx"));
+        std::fs::write(&path, &damaged).unwrap();
+        let (_, err, code) = deemed(&["batch", path.to_str().unwrap()]);
+        assert!(matches!(code, 0..=2), "{k}: exit {code}: {err}");
+        assert!(!err.contains("panicked"), "{k}: {err}");
+    }
+}
