@@ -694,8 +694,14 @@ impl Checker {
         let mut periods: Vec<(crate::period::PeriodDef, Span)> = Vec::new();
         let mut deadline_roll = None;
         let mut deadline_roll_seen = None;
+        let mut id = None;
+        let mut id_seen = None;
         for item in &a.items {
             match item {
+                ast::AgreementItem::Id(name) => {
+                    self.once(source, "`id`", &mut id_seen, name.span);
+                    id = Some(name.node.clone());
+                }
                 ast::AgreementItem::Dated(d) => dated = Some(d.node),
                 ast::AgreementItem::TimeZone(z) => {
                     self.once(source, "`time-zone`", &mut tz_seen, z.span);
@@ -839,6 +845,7 @@ impl Checker {
             notice,
             periods: periods.into_iter().map(|(p, _)| p).collect(),
             deadline_roll,
+            id,
         })
     }
 

@@ -34,6 +34,7 @@ pub mod diagnostic;
 pub mod eval;
 pub mod ics;
 pub mod latest;
+pub mod library;
 pub mod lint;
 pub mod model;
 pub mod period;
@@ -48,6 +49,7 @@ use std::path::Path;
 pub use calendar::{Calendar, DayOff};
 pub use diagnostic::{Diagnostics, Source};
 pub use eval::{EvalError, Event, EventRef, Resolution, Status};
+pub use library::Library;
 pub use model::{Agreement, Rules, UnknownName, fax_digits};
 
 /// The rules file for the reference agreement, embedded as the default.
@@ -131,6 +133,18 @@ pub enum LoadError {
     },
     /// The file has mistakes.
     Invalid(Diagnostics),
+    /// A folder of agreements that holds none.
+    NoAgreements {
+        /// The folder.
+        path: String,
+    },
+    /// Two agreements of a folder with one name.
+    SameName {
+        /// The name.
+        name: String,
+        /// The files that give it.
+        files: [String; 2],
+    },
 }
 
 impl std::fmt::Display for LoadError {
@@ -147,6 +161,19 @@ impl std::fmt::Display for LoadError {
                 "{path}:{line}:{column}: the rules file is not UTF-8 text (a byte here is not part of any character)"
             ),
             LoadError::Invalid(d) => write!(f, "{d}"),
+            LoadError::NoAgreements { path } => {
+                write!(
+                    f,
+                    "the folder `{path}` holds no `*.rules` file with an agreement"
+                )
+            }
+            LoadError::SameName {
+                name,
+                files: [a, b],
+            } => write!(
+                f,
+                "two agreements are named `{name}`: `{a}` and `{b}` (an agreement is named by its file, or by its `id`)"
+            ),
         }
     }
 }
@@ -214,7 +241,14 @@ impl Rules {
     /// assert!(rules.calendar("mine").is_some());
     /// ```
     pub fn from_source(main: Source) -> Result<Rules, Diagnostics> {
+        Rules::from_sources(main, &[])
+    }
+
+    /// Parses and checks a rules text with calendar files beside it (a folder's), and the
+    /// built-in calendars.
+    pub fn from_sources(main: Source, shared: &[Source]) -> Result<Rules, Diagnostics> {
         let mut sources = vec![main];
+        sources.extend(shared.iter().cloned());
         sources.extend(BUILTIN_CALENDARS.iter().map(|(name, text)| Source {
             name: name.to_string(),
             text: text.to_string(),

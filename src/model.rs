@@ -46,6 +46,8 @@ pub struct Agreement {
     pub(crate) deadline_roll: Option<(crate::syntax::ast::Roll, String)>,
     /// The notice clause compiled: what every command reads of it.
     pub(crate) plan: crate::plan::Plan,
+    /// `id NAME`: its name in a folder of agreements, when the file gives one.
+    pub(crate) id: Option<String>,
 }
 
 /// A delivery method the agreement knows.
@@ -275,6 +277,7 @@ impl UnknownName {
             "calendar" => "calendars",
             "clause" => "clauses",
             "period" => "periods",
+            "agreement" => "agreements",
             other => other,
         };
         let known = if names.is_empty() {
@@ -304,7 +307,15 @@ impl UnknownName {
             .filter(|(d, _)| *d <= most)
             .min_by_key(|(d, _)| *d)
             .map(|(_, k)| k.as_str());
-        near.or_else(|| {
+        // The only known name that the one given begins (`spa` for `spa-2000-02-25`).
+        let begun = || {
+            let mut begun = (self.known.iter()).filter(|k| k.to_lowercase().starts_with(&given));
+            match (begun.next(), begun.next()) {
+                (Some(only), None) => Some(only.as_str()),
+                _ => None,
+            }
+        };
+        near.or_else(begun).or_else(|| {
             // A word of the description that is the name given, or that it begins (at
             // least four letters of it).
             let says = |words: &str| {

@@ -9,14 +9,50 @@ use super::output;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The rules files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// The rules files to check, or folders of them (every agreement and shared calendar).
+    #[arg(required = true, value_name = "FILE|DIR")]
     files: Vec<PathBuf>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
     let mut clean = true;
     for path in &args.files {
+        if path.is_dir() {
+            let line = match deemed::Library::from_path(path) {
+                Ok(library) => {
+                    let mut warnings = 0;
+                    for entry in library.entries() {
+                        let w = entry.rules.warnings();
+                        if !w.errors.is_empty() {
+                            super::print_diagnostics(w);
+                            warnings += w.errors.len();
+                        }
+                    }
+                    let n = library.entries().len();
+                    match warnings {
+                        0 => format!("{}: ok ({n} agreement(s))\n", path.display()),
+                        w => {
+                            clean = false;
+                            format!("{}: {w} warning(s) ({n} agreement(s))\n", path.display())
+                        }
+                    }
+                }
+                Err(LoadError::Invalid(d)) => {
+                    clean = false;
+                    super::print_diagnostics(&d);
+                    format!("{}: {} error(s)\n", path.display(), d.errors.len())
+                }
+                Err(e) => {
+                    clean = false;
+                    super::print_error(&e, None);
+                    format!("{}: unreadable\n", path.display())
+                }
+            };
+            if let Err(code) = output::stdout(&line) {
+                return code;
+            }
+            continue;
+        }
         let line = match Rules::from_path(path) {
             Ok(rules) if rules.warnings().errors.is_empty() => format!("{}: ok\n", path.display()),
             Ok(rules) => {

@@ -3,16 +3,19 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use deemed::{LoadError, Rules};
+use deemed::{Library, LoadError};
 
 use super::{Format, print_error};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The rules file; without it, the file named by DEEMED_RULES, else the embedded rules
-    /// of the reference agreement.
-    #[arg(value_name = "FILE", env = "DEEMED_RULES")]
+    /// The rules file, or a folder of them (each agreement in turn); without it, the one
+    /// named by DEEMED_RULES, else the embedded rules of the reference agreement.
+    #[arg(value_name = "FILE|DIR", env = "DEEMED_RULES")]
     file: Option<PathBuf>,
+    /// Only this agreement of a folder.
+    #[arg(long, value_name = "NAME")]
+    agreement: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
@@ -20,39 +23,70 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: &Args) -> ExitCode {
     let loaded = match &args.file {
-        Some(path) => Rules::from_path(path),
-        None => Rules::default_rules().map_err(LoadError::Invalid),
+        Some(path) => Library::from_path(path),
+        None => Library::default_rules().map_err(LoadError::Invalid),
     };
-    let rules = match loaded {
+    let library = match loaded {
         Ok(r) => r,
         Err(e) => {
             super::print_load_error(&e);
             return ExitCode::from(2);
         }
     };
-    let Some(coverage) = rules.coverage() else {
-        print_error(
-            &format!("`{}` has no agreement to lint", rules.origin()),
-            None,
-        );
-        return ExitCode::from(2);
-    };
-    let text = match args.format {
-        Format::Text => coverage.to_string(),
-        Format::Json => match serde_json::to_string_pretty(&coverage) {
-            Ok(json) => json + "\n",
+    let folder = args.file.as_ref().is_some_and(|p| p.is_dir());
+    let chosen: Vec<&deemed::library::Entry> = match &args.agreement {
+        None => library.entries().iter().collect(),
+        Some(name) => match library.position(Some(name)) {
+            Ok(n) => library.entries().get(n).into_iter().collect(),
             Err(e) => {
-                print_error(&e, None);
+                super::print_error_on("agreement", &e, Some(e.help()));
                 return ExitCode::from(2);
             }
         },
     };
+    let mut tables = Vec::new();
+    for entry in chosen {
+        let Some(coverage) = entry.rules.coverage() else {
+            print_error(
+                &format!("`{}` has no agreement to lint", entry.rules.origin()),
+                None,
+            );
+            return ExitCode::from(2);
+        };
+        tables.push((entry.name.as_str(), coverage));
+    }
+    let text = match (args.format, folder) {
+        (Format::Text, false) => tables.iter().map(|(_, c)| c.to_string()).collect(),
+        (Format::Text, true) => {
+            let shown: Vec<String> = (tables.iter())
+                .map(|(name, c)| format!("== agreement `{name}` ==\n{c}"))
+                .collect();
+            shown.join("\n")
+        }
+        (Format::Json, _) => {
+            let value = match (folder, tables.as_slice()) {
+                (false, [(_, c)]) => serde_json::to_value(c),
+                _ => serde_json::to_value(
+                    (tables.iter())
+                        .map(|(name, c)| serde_json::json!({"agreement": name, "lint": c}))
+                        .collect::<Vec<_>>(),
+                ),
+            };
+            match value.and_then(|v| serde_json::to_string_pretty(&v)) {
+                Ok(json) => json + "\n",
+                Err(e) => {
+                    print_error(&e, None);
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
     if let Err(code) = super::output::stdout(&text) {
         return code;
     }
-    if !coverage.complete {
+    if tables.iter().any(|(_, c)| !c.complete) {
         ExitCode::from(2)
-    } else if coverage.uncovered().next().is_some() {
+    } else if tables.iter().any(|(_, c)| c.uncovered().next().is_some()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

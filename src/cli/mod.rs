@@ -265,10 +265,15 @@ pub(crate) enum Format {
 /// The rules and calendar options shared by the subcommands.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RulesArgs {
-    /// A rules file; without it, the file named by the DEEMED_RULES environment variable,
-    /// else the embedded rules of the reference agreement.
-    #[arg(long, value_name = "FILE", env = "DEEMED_RULES")]
+    /// A rules file, or a folder of them (its agreements by name, see `--agreement`);
+    /// without it, the one named by the DEEMED_RULES environment variable, else the embedded
+    /// rules of the reference agreement.
+    #[arg(long, value_name = "FILE|DIR", env = "DEEMED_RULES")]
     rules: Option<PathBuf>,
+    /// Which agreement of a folder of rules (its file's name, or the `id` it declares); not
+    /// needed when the folder holds one.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) agreement: Option<String>,
     /// Use this calendar instead of the agreement's (for example `us-federal-observed`).
     #[arg(long, value_name = "NAME")]
     pub(crate) calendar: Option<String>,
@@ -288,14 +293,29 @@ impl RulesArgs {
         }
     }
 
-    /// Loads the rules, or prints why not (exit code 2).
-    pub(crate) fn load(&self) -> Result<Rules, ExitCode> {
+    /// Loads the agreements, or prints why not (exit code 2).
+    pub(crate) fn library(&self) -> Result<deemed::Library, ExitCode> {
         let loaded = match &self.rules {
-            Some(path) => load_path(path),
-            None => Rules::default_rules().map_err(LoadError::Invalid),
+            Some(path) => deemed::Library::from_path(path),
+            None => deemed::Library::default_rules().map_err(LoadError::Invalid),
         };
-        let rules = loaded.map_err(|e| {
+        loaded.map_err(|e| {
             print_load_error(&e);
+            ExitCode::from(2)
+        })
+    }
+
+    /// Loads the rules of the agreement asked for (`--agreement`, or the only one), or
+    /// prints why not (exit code 2).
+    pub(crate) fn load(&self) -> Result<Rules, ExitCode> {
+        self.select(self.library()?)
+    }
+
+    /// The rules of the agreement asked for, taken out of `library`, on the calendar asked
+    /// for; or why not (exit code 2).
+    pub(crate) fn select(&self, library: deemed::Library) -> Result<Rules, ExitCode> {
+        let rules = library.into_rules(self.agreement.as_deref()).map_err(|e| {
+            print_error_on("agreement", &e, Some(e.help()));
             ExitCode::from(2)
         })?;
         match &self.calendar {
@@ -306,10 +326,6 @@ impl RulesArgs {
             }),
         }
     }
-}
-
-fn load_path(path: &Path) -> Result<Rules, LoadError> {
-    Rules::from_path(path)
 }
 
 /// Prints why rules could not be loaded.

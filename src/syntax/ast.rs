@@ -77,6 +77,9 @@ pub struct Agreement {
 /// One declaration inside an agreement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgreementItem {
+    /// `id spa-2000`: the agreement's name in a folder of agreements (without it, its
+    /// file's name).
+    Id(Name),
     /// `dated 2000-02-25`
     Dated(Spanned<NaiveDate>),
     /// `time-zone "America/New_York"`

@@ -181,6 +181,7 @@ fn agreement(a: &Agreement, comments: &mut Comments<'_>, out: &mut String) {
         let (start, end) = agreement_item_span(item, comments.src);
         comments.before(start, 1, out, last_end);
         match item {
+            AgreementItem::Id(n) => push_line(out, 1, &format!("id {}", n.node)),
             AgreementItem::Dated(d) => push_line(out, 1, &format!("dated {}", d.node)),
             AgreementItem::TimeZone(z) => {
                 push_line(out, 1, &format!("time-zone {}", quote(&z.node)))
@@ -217,7 +218,7 @@ fn agreement_item_span(item: &AgreementItem, src: &str) -> (usize, usize) {
         AgreementItem::TimeZone(s) | AgreementItem::BusinessDay(s) | AgreementItem::Cite(s) => {
             (s.span.start, s.span.end)
         }
-        AgreementItem::Calendar(n) => (n.span.start, n.span.end),
+        AgreementItem::Calendar(n) | AgreementItem::Id(n) => (n.span.start, n.span.end),
         AgreementItem::Method(m) => (m.name.span.start, m.description.span.end),
         AgreementItem::Party(p) => {
             let last = p.items.last().map_or(p.title.span.end, party_item_end);

@@ -100,6 +100,7 @@ enum Resync<'a> {
 /// The keywords that start an item of each kind of block, for going on after an error.
 const FILE_STARTS: &[&str] = &["agreement", "calendar"];
 const AGREEMENT_STARTS: &[&str] = &[
+    "id",
     "dated",
     "time-zone",
     "calendar",
@@ -827,11 +828,12 @@ impl<'a> Cx<'a> {
         ))
     }
 
-    // agreement-item ::= "dated" date | "time-zone" string | "calendar" name
+    // agreement-item ::= "id" name | "dated" date | "time-zone" string | "calendar" name
     //                  | "business-day" string | "cite" string
     //                  | "method" name string | party | notice
     fn agreement_item(&self, i: &'a str) -> Res<'a, AgreementItem> {
-        const EXPECTED: [&str; 10] = [
+        const EXPECTED: [&str; 11] = [
+            "`id`",
             "`dated`",
             "`time-zone`",
             "`calendar`",
@@ -848,6 +850,7 @@ impl<'a> Cx<'a> {
             return Err(NomErr::Error(expected_any(i, &EXPECTED)));
         };
         match keyword {
+            "id" => commit(self.name(rest)).map(|(r, n)| (r, AgreementItem::Id(n))),
             "dated" => commit(self.spanned(rest, date)).map(|(r, d)| (r, AgreementItem::Dated(d))),
             "time-zone" => commit(self.string(rest)).map(|(r, s)| (r, AgreementItem::TimeZone(s))),
             "calendar" => commit(self.name(rest)).map(|(r, n)| (r, AgreementItem::Calendar(n))),
@@ -1862,7 +1865,7 @@ mod tests {
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest { } }"), @"at `earliest`: expected `earliest-of`, `latest-of` or `first-of`, found `earliest`");
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 25:00 => same-day } }"), @"at `25:00`: invalid time `25:00`: expected HH:MM or HH:MM:SS on a 24-hour clock, from 00:00:00 to 23:59:59");
         insta::assert_snapshot!(err("agreement \"x\" { notice \"n\" earliest-of { clause i \"c\" when sent before 20:00 same-day } }"), @"at `same-day`: expected `=>` or `,`, found `same-day`");
-        insta::assert_snapshot!(err("agreement \"x\" { colour blue }"), @"at `colour`: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `colour`");
+        insta::assert_snapshot!(err("agreement \"x\" { colour blue }"), @"at `colour`: expected `id`, `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `colour`");
         insta::assert_snapshot!(err("agreement \"x"), @r#"at `"`: unterminated string"#);
         insta::assert_snapshot!(err("calendar x \"t\" { holiday \"h\" on february 30 }"), @"at `30`: invalid day of the month `30`: that month has no such day");
         insta::assert_snapshot!(err("agreement \"x\" { party p \"P\" { fax \"1\" "), @"at ``: expected `fax`, `time-zone`, `address`, `cite` or `}`, found end of file");

@@ -21,7 +21,7 @@ const HEAD: &str = r#"agreement "A" {
 #[test]
 fn syntax_error() {
     insta::assert_snapshot!(errors("agreement \"A\" {\n  time-zone \"America/New_York\"\n  calender us-ny-banking\n}\n"), @"
-    error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `calender`
+    error: expected `id`, `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `calender`
      --> test.rules:3:3
       |
     3 |   calender us-ny-banking
@@ -374,7 +374,7 @@ fn check_reports_every_syntax_error_of_a_file() {
     assert_eq!(out, format!("{path}: 3 error(s)\n"));
     let err = err.replace(&path, "three.rules");
     insta::assert_snapshot!(err, @"
-    error: expected `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `calender`
+    error: expected `id`, `dated`, `time-zone`, `calendar`, `business-day`, `cite`, `method`, `party`, `notice`, `period`, `deadline-roll` or `}`, found `calender`
      --> three.rules:3:3
       |
     3 |   calender us-ny-banking

@@ -23,6 +23,7 @@ mod generality;
 mod hostile;
 mod json_errors;
 mod latest_send;
+mod library;
 mod lint_cells;
 mod properties;
 mod readme;

@@ -1,0 +1,221 @@
+//! A folder of agreements: each by its file's name or its `id`, calendars shared, and the
+//! commands that answer on one of them.
+
+use deemed::{Library, LoadError};
+
+use crate::deemed;
+
+fn folder(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = crate::temp_dir("library").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    for (file, text) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+const AGREEMENT: &str = "agreement \"A\" {\n  time-zone \"America/New_York\"\n  calendar CAL\n  method fax \"facsimile\"\n  notice \"n\" earliest-of {\n    clause i \"words\"\n      when method fax, sent before 17:00:00 on business-day\n      => same-day\n    gap rest \"the rest\"\n      when method fax\n      => next business-day\n  }\n}\n";
+
+fn agreement(calendar: &str) -> String {
+    AGREEMENT.replace("CAL", calendar)
+}
+
+#[test]
+fn the_shipped_folder_names_each_agreement_by_its_file() {
+    let library = Library::from_path(std::path::Path::new("rules")).unwrap();
+    assert_eq!(
+        library.names(),
+        [
+            "cetalon-put-notice",
+            "drawdown-notice-email",
+            "example-pacific-notice",
+            "facility-drawdown-deadline",
+            "redwood-city-notice",
+            "spa-2000-02-25",
+        ]
+    );
+    assert!(
+        library
+            .calendar_files()
+            .iter()
+            .any(|f| f.ends_with("nyse.rules"))
+    );
+    // Each agreement's rules are those of its own file.
+    let spa = library.get(Some("SPA-2000-02-25")).unwrap();
+    assert!(spa.origin().ends_with("spa-2000-02-25.rules"));
+    let e = library.get(None).unwrap_err();
+    assert!(e.help().contains("`cetalon-put-notice`"), "{}", e.help());
+    let e = library.get(Some("spa")).unwrap_err();
+    assert!(
+        e.help().starts_with("did you mean `spa-2000-02-25`?"),
+        "{}",
+        e.help()
+    );
+}
+
+#[test]
+fn an_id_names_the_agreement_and_calendars_are_shared() {
+    let cal = "calendar office \"the office's days\" {\n  years 2000 through 2030\n  weekend saturday, sunday\n  closed 2024-07-05 \"a bridge day\"\n}\n";
+    let dir = folder(
+        "shared",
+        &[
+            (
+                "one.rules",
+                &agreement("office").replace("{\n  time-zone", "{\n  id first\n  time-zone"),
+            ),
+            ("two.rules", &agreement("us-ny-banking")),
+            ("calendars/office.rules", cal),
+        ],
+    );
+    let library = Library::from_path(&dir).unwrap();
+    assert_eq!(library.names(), ["first", "two"]);
+    // The office calendar closes Friday 2024-07-05: a fax that day before 5 p.m. is not on
+    // a Business Day under `first`, and is under `two`.
+    let dir = dir.to_str().unwrap();
+    let ask = |agreement: &str| {
+        let (out, err, code) = deemed(&[
+            "when-effective",
+            "--rules",
+            dir,
+            "--agreement",
+            agreement,
+            "--method",
+            "fax",
+            "--sent",
+            "2024-07-05T10:00:00-04:00",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    assert_eq!(ask("first")["deemed_date"], "2024-07-08");
+    assert_eq!(ask("two")["deemed_date"], "2024-07-05");
+}
+
+#[test]
+fn a_folder_that_cannot_be_used_says_why() {
+    let same = folder(
+        "same",
+        &[
+            (
+                "a.rules",
+                &agreement("nyse").replace("{\n  time-zone", "{\n  id b\n  time-zone"),
+            ),
+            ("b.rules", &agreement("nyse")),
+        ],
+    );
+    match Library::from_path(&same) {
+        Err(LoadError::SameName { name, .. }) => assert_eq!(name, "b"),
+        other => panic!("{other:?}"),
+    }
+    let none = folder(
+        "none",
+        &[(
+            "cal.rules",
+            "calendar c \"C\" {\n  years 2000 through 2001\n  weekend sunday\n}\n",
+        )],
+    );
+    assert!(matches!(
+        Library::from_path(&none),
+        Err(LoadError::NoAgreements { .. })
+    ));
+    // A mistake in a shared calendar is reported once, not with every agreement.
+    let bad = folder(
+        "bad-calendar",
+        &[
+            ("a.rules", &agreement("c")),
+            ("b.rules", &agreement("c")),
+            (
+                "calendars/c.rules",
+                "calendar c \"C\" {\n  years 2000 thru 2001\n}\n",
+            ),
+        ],
+    );
+    let (_, err, code) = deemed(&["check", bad.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert_eq!(err.matches("expected `through`").count(), 1, "{err}");
+}
+
+#[test]
+fn a_command_on_a_folder_of_several_needs_an_agreement() {
+    let (_, err, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        "rules",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T10:00",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: `rules` holds 6 agreements: say which\n"),
+        "{err}"
+    );
+    let (out, _, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        "rules",
+        "--agreement",
+        "spa-2000-02-25",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T21:15:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("Monday 2000-03-06: deemed given and effective under clause ii"));
+}
+
+#[test]
+fn check_lint_and_show_take_a_folder() {
+    let (out, _, code) = deemed(&["check", "rules"]);
+    assert_eq!((out.as_str(), code), ("rules: ok (6 agreement(s))\n", 0));
+    let (out, _, code) = deemed(&["lint", "rules"]);
+    assert_eq!(code, 0);
+    let headings: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("== agreement"))
+        .collect();
+    assert_eq!(headings.len(), 6, "{out}");
+    // Each table is the one its file gives alone.
+    let (alone, _, _) = deemed(&["lint", "rules/cetalon-put-notice.rules"]);
+    assert!(
+        out.contains(&format!("== agreement `cetalon-put-notice` ==\n{alone}")),
+        "{out}"
+    );
+    let (json, _, _) = deemed(&[
+        "lint",
+        "rules",
+        "--agreement",
+        "spa-2000-02-25",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["agreement"], "spa-2000-02-25");
+    assert_eq!(v.as_array().unwrap().len(), 1);
+
+    let (json, _, code) = deemed(&["show", "--rules", "rules", "--format", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["agreements"].as_array().unwrap().len(), 6);
+    let (one, _, _) = deemed(&[
+        "show",
+        "--rules",
+        "rules",
+        "--agreement",
+        "redwood-city-notice",
+    ]);
+    assert!(
+        one.starts_with("rules: rules/redwood-city-notice.rules (from --rules)\n"),
+        "{one}"
+    );
+}
