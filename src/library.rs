@@ -240,6 +240,18 @@ impl Library {
             })
     }
 
+    /// The library with every agreement answering on the calendar `name` (a what-if).
+    pub fn with_calendar(self, name: &str) -> Result<Library, UnknownName> {
+        let mut entries = Vec::with_capacity(self.entries.len());
+        for e in self.entries {
+            entries.push(Entry {
+                name: e.name,
+                rules: e.rules.with_calendar(name)?,
+            });
+        }
+        Ok(Library { entries, ..self })
+    }
+
     /// The agreement named `name`, or the only one, taken out of the library.
     pub fn into_rules(mut self, name: Option<&str>) -> Result<Rules, AgreementError> {
         let n = self.position(name)?;

@@ -242,7 +242,7 @@ impl<'r> Batch<'r> {
         Batch {
             header_written: true,
             quick: self.quick,
-            ..Batch::build(self.rules, self.tz, self.options, None)
+            ..self.fresh()
         }
     }
 
@@ -501,6 +501,9 @@ impl<'r> Batch<'r> {
             mine.errors += s.errors;
             for (clause, n) in s.by_clause {
                 *mine.by_clause.entry(clause).or_default() += n;
+            }
+            for (agreement, n) in s.by_agreement {
+                *mine.by_agreement.entry(agreement).or_default() += n;
             }
             errors.extend(s.first_errors);
         }

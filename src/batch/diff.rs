@@ -147,8 +147,8 @@ pub fn diff<R: BufRead>(
             let (id, a) = before.resolve_line(&record, too_long, columns.as_ref());
             let (_, b) = after.resolve_line(&record, too_long, columns.as_ref());
             let (a, b) = (
-                Side::of(&before.shortcuts, &a),
-                Side::of(&after.shortcuts, &b),
+                Side::of(&before.lane.shortcuts, &a),
+                Side::of(&after.lane.shortcuts, &b),
             );
             if a.differs(&b) {
                 summary.changed += 1;

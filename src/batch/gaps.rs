@@ -131,22 +131,22 @@ impl Batch<'_> {
         method: &str,
         number: Option<&str>,
     ) -> bool {
-        let Some((template, read)) = self.shortcuts.gap_words(quick) else {
+        let Some((template, read)) = self.lane.shortcuts.gap_words(quick) else {
             return false;
         };
         // Per gap plan, dated and pending.
         let slot = 2 * quick.plan + usize::from(!quick.is_dated());
-        let gaps = &mut self.gaps;
+        let gaps = &mut self.lane.gaps;
         if gaps.tails.len() <= slot {
             gaps.tails.resize_with(slot + 1, || None);
         }
         if matches!(gaps.tails.get(slot), Some(None)) {
-            let clause = self.shortcuts.label(quick);
+            let clause = self.lane.shortcuts.label(quick);
             let mut head = Vec::new();
             let tail = super::Tail {
                 clause,
                 status: status_word(Status::Gap),
-                warnings: self.shortcuts.warnings(quick),
+                warnings: self.lane.shortcuts.warnings(quick),
                 extra: &[],
                 error: None,
                 line,
@@ -178,12 +178,12 @@ impl Batch<'_> {
                 });
             }
             let mut end = b"\"".to_vec();
-            if let Some(after) = self.shortcuts.after_gap(quick) {
+            if let Some(after) = self.lane.shortcuts.after_gap(quick) {
                 end.push(b',');
                 self.rendered.write(&mut end, &after);
             }
             end.extend_from_slice(b"],\"error\":null}\n");
-            let clause = clause.map(|c| super::counted(&mut self.by_clause, c));
+            let clause = clause.map(|c| super::counted(&mut self.lane.by_clause, c));
             if let Some(kept) = gaps.tails.get_mut(slot) {
                 *kept = Some(GapTail {
                     head,
@@ -200,7 +200,7 @@ impl Batch<'_> {
         let line = self.line_text.of(line);
         match (quick.is_dated(), quick.written()) {
             (true, Some(written)) => {
-                super::json_start(&mut self.out, id, line);
+                super::json_start(&mut self.out, id, line, &self.lane.json_name);
                 super::json_dates(&mut self.out, written);
             }
             (dated, _) => {
@@ -208,7 +208,8 @@ impl Batch<'_> {
                 if dated && (date.is_none() || at.is_none()) {
                     return false;
                 }
-                super::json_head(&mut self.out, id, line, date, at, None);
+                let head = (id, line, self.lane.json_name.as_slice());
+                super::json_head(&mut self.out, head, date, at, None);
             }
         }
         self.out.extend_from_slice(&tail.head);
@@ -231,10 +232,11 @@ impl Batch<'_> {
         }
         super::count(
             &mut self.summary,
-            &mut self.by_clause,
+            &mut self.lane.by_clause,
             Some(Status::Gap),
             tail.clause,
         );
+        self.lane.records += 1;
         true
     }
 }
@@ -254,8 +256,8 @@ mod tests {
         for (n, line) in lines.iter().enumerate() {
             batch.process("log", n as u64 + 1, line.as_bytes(), false, None);
         }
-        let templates = batch.gaps.tails.iter().flatten().count();
-        let days = batch.gaps.days.iter().map(|(_, d)| d.len()).max();
+        let templates = batch.lane.gaps.tails.iter().flatten().count();
+        let days = batch.lane.gaps.days.iter().map(|(_, d)| d.len()).max();
         (
             String::from_utf8(batch.out).unwrap(),
             templates,

@@ -48,6 +48,7 @@ use sinks::*;
 
 pub use diff::{Change, DiffSummary, Side, diff};
 
+use crate::Library;
 use crate::eval::{Answered, Companion, EventRef, Quick, Resolution, Shortcuts, Status};
 use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
@@ -192,6 +193,8 @@ pub struct Summary {
     pub errors: u64,
     /// Records per deciding clause or gap rule.
     pub by_clause: BTreeMap<String, u64>,
+    /// Records per agreement, in a run over several.
+    pub by_agreement: BTreeMap<String, u64>,
     /// Records whose id appeared before.
     pub duplicate_ids: u64,
     /// Whether the duplicate-id index filled up and a later id may repeat one it did not
@@ -227,6 +230,13 @@ impl fmt::Display for Summary {
                 .map(|(c, n)| format!("{c} {n}"))
                 .collect();
             writeln!(f, "by clause: {}", by.join(", "))?;
+        }
+        if !self.by_agreement.is_empty() {
+            let by: Vec<String> = (self.by_agreement.iter())
+                .filter(|(_, n)| **n > 0)
+                .map(|(a, n)| format!("{a} {n}"))
+                .collect();
+            writeln!(f, "by agreement: {}", by.join(", "))?;
         }
         if self.duplicate_ids > 0 {
             writeln!(f, "duplicate ids: {}", self.duplicate_ids)?;
@@ -282,29 +292,25 @@ struct FullOutcome<'r> {
 
 /// A batch run over one or more inputs.
 pub struct Batch<'r> {
-    rules: &'r Rules,
-    tz: Tz,
+    /// The agreement of the record being read: its rules and what the run has learnt of
+    /// them (the others wait in `lanes`).
+    lane: Box<Lane<'r>>,
+    /// Every agreement's lane, by its place in the library; the current one's place holds
+    /// `None` while it is out in `lane`.
+    lanes: Vec<Option<Box<Lane<'r>>>>,
+    /// The library of several agreements the records choose from (`None`: one agreement).
+    library: Option<&'r Library>,
+    /// The current record's agreement could not be found: its output names none.
+    unresolved: bool,
     options: Options,
     summary: Summary,
     /// The table of ids seen, in the batch that writes the records (not in its workers).
     index: Option<IdIndex>,
     ids: Ids,
-    /// Which clauses apply, per class of events, learnt as the run goes.
-    shortcuts: Shortcuts<'r>,
     /// Whether to take the fast line and the shortcuts (the tests compare both ways).
     quick: bool,
-    /// Whether a rule asks for a companion delivery, so that each delivery of a record is
-    /// read with the others.
-    asks_companions: bool,
-    /// Records per deciding clause, gathered into the summary at the end.
-    by_clause: Vec<(Arc<str>, u64)>,
     rendered: Rendered,
     messages: Messages,
-    /// The end of a JSON record resolved by shortcut, per plan and status, and within them
-    /// per deciding clause (see [`Batch::write_quick`]).
-    tails: Vec<Vec<(usize, QuickTail)>>,
-    /// What gap records are written with (see [`Batch::write_gap`]).
-    gaps: gaps::Gaps,
     /// The line number being written, in decimal.
     line_text: LineText,
     out: Vec<u8>,
@@ -314,6 +320,62 @@ pub struct Batch<'r> {
     seen_lines: u64,
     /// Each input's name, with the number its first line has across every input.
     inputs: Vec<(u64, String)>,
+}
+
+/// One agreement's rules in a run, and what the run has learnt of them.
+struct Lane<'r> {
+    rules: &'r Rules,
+    tz: Tz,
+    /// Its place in the library.
+    place: usize,
+    /// `,"agreement":"name"` for its JSON records in a run over several agreements, else
+    /// empty.
+    json_name: Vec<u8>,
+    /// Its name as a CSV field, in a run over several agreements.
+    csv_name: String,
+    /// Records written under it.
+    records: u64,
+    /// Its records per deciding clause, gathered into the summary at the end.
+    by_clause: Vec<(Arc<str>, u64)>,
+    /// Which clauses apply, per class of events, learnt as the run goes.
+    shortcuts: Shortcuts<'r>,
+    /// Whether a rule asks for a companion delivery, so that each delivery of a record is
+    /// read with the others.
+    asks_companions: bool,
+    /// The end of a JSON record resolved by shortcut, per plan and status, and within them
+    /// per deciding clause (see [`Batch::write_quick`]).
+    tails: Vec<Vec<(usize, QuickTail)>>,
+    /// What gap records are written with (see [`Batch::write_gap`]).
+    gaps: gaps::Gaps,
+}
+
+impl<'r> Lane<'r> {
+    fn new(rules: &'r Rules, place: usize, name: Option<&str>) -> Option<Lane<'r>> {
+        let agreement = rules.agreement()?;
+        let (json_name, csv_name) = match name {
+            Some(name) => {
+                let quoted = serde_json::to_string(name).unwrap_or_default();
+                (
+                    format!(",\"agreement\":{quoted}").into_bytes(),
+                    name.to_string(),
+                )
+            }
+            None => (Vec::new(), String::new()),
+        };
+        Some(Lane {
+            rules,
+            tz: agreement.time_zone(),
+            place,
+            json_name,
+            csv_name,
+            records: 0,
+            by_clause: Vec::new(),
+            shortcuts: Shortcuts::new(rules),
+            asks_companions: !agreement.plan.companions.is_empty(),
+            tails: Vec::new(),
+            gaps: gaps::Gaps::default(),
+        })
+    }
 }
 
 /// The end of a JSON record resolved by shortcut: the same for every record of a plan and
@@ -328,41 +390,163 @@ struct QuickTail {
 impl<'r> Batch<'r> {
     /// Prepares a run with these rules.
     pub fn new(rules: &'r Rules, options: Options) -> Result<Batch<'r>, BatchError> {
-        let agreement = rules.agreement().ok_or_else(|| BatchError::NoAgreement {
+        let lane = Lane::new(rules, 0, None).ok_or_else(|| BatchError::NoAgreement {
             origin: rules.origin().to_string(),
         })?;
         Ok(Batch::build(
-            rules,
-            agreement.time_zone(),
+            Box::new(lane),
+            Vec::new(),
+            None,
             options,
             Some(IdIndex::new()),
         ))
     }
 
-    fn build(rules: &'r Rules, tz: Tz, options: Options, index: Option<IdIndex>) -> Batch<'r> {
+    /// Prepares a run over the agreements of a library: each record names its own with the
+    /// field `agreement` (or, when the library holds one, may leave it out), and each output
+    /// record names it.
+    pub fn over(library: &'r Library, options: Options) -> Result<Batch<'r>, BatchError> {
+        if library.entries().len() == 1 {
+            let rules = &library
+                .entries()
+                .first()
+                .map(|e| &e.rules)
+                .into_iter()
+                .next();
+            if let Some(rules) = rules {
+                return Batch::new(rules, options);
+            }
+        }
+        let (lane, lanes) = Batch::lanes_of(library)?;
+        Ok(Batch::build(
+            lane,
+            lanes,
+            Some(library),
+            options,
+            Some(IdIndex::new()),
+        ))
+    }
+
+    /// A lane for each agreement of a library, the first out.
+    #[allow(clippy::type_complexity)]
+    fn lanes_of(
+        library: &'r Library,
+    ) -> Result<(Box<Lane<'r>>, Vec<Option<Box<Lane<'r>>>>), BatchError> {
+        let mut lanes = Vec::with_capacity(library.entries().len());
+        for (n, e) in library.entries().iter().enumerate() {
+            let lane =
+                Lane::new(&e.rules, n, Some(&e.name)).ok_or_else(|| BatchError::NoAgreement {
+                    origin: e.rules.origin().to_string(),
+                })?;
+            lanes.push(Some(Box::new(lane)));
+        }
+        let first =
+            lanes
+                .first_mut()
+                .and_then(Option::take)
+                .ok_or_else(|| BatchError::NoAgreement {
+                    origin: library.origin().to_string(),
+                })?;
+        Ok((first, lanes))
+    }
+
+    fn build(
+        lane: Box<Lane<'r>>,
+        lanes: Vec<Option<Box<Lane<'r>>>>,
+        library: Option<&'r Library>,
+        options: Options,
+        index: Option<IdIndex>,
+    ) -> Batch<'r> {
         Batch {
-            rules,
-            tz,
+            lane,
+            lanes,
+            library,
+            unresolved: false,
             options,
             summary: Summary::default(),
             index,
             ids: Ids::Deferred(Prints::default()),
-            shortcuts: Shortcuts::new(rules),
             quick: !options.no_memo,
-            asks_companions: rules
-                .agreement()
-                .is_some_and(|a| !a.plan.companions.is_empty()),
-            by_clause: Vec::new(),
             rendered: Rendered::default(),
             messages: Messages::default(),
-            tails: Vec::new(),
-            gaps: gaps::Gaps::default(),
             line_text: LineText::default(),
             out: Vec::with_capacity(1 << 16),
             header_written: false,
             seen_lines: 0,
             inputs: Vec::new(),
         }
+    }
+
+    /// A batch like this one for a worker thread: the same rules, nothing learnt yet.
+    fn fresh(&self) -> Batch<'r> {
+        let (lane, lanes) = match self.library.map(Batch::lanes_of) {
+            Some(Ok(lanes)) => lanes,
+            _ => {
+                let lane = Lane::new(self.lane.rules, self.lane.place, None);
+                match lane {
+                    Some(lane) => (Box::new(lane), Vec::new()),
+                    // INVARIANT: the batch's lane was built from the same rules.
+                    None => (Box::new(self.lane_copy()), Vec::new()),
+                }
+            }
+        };
+        Batch::build(lane, lanes, self.library, self.options, None)
+    }
+
+    /// A lane of the current rules with nothing learnt (for [`Batch::fresh`]).
+    fn lane_copy(&self) -> Lane<'r> {
+        Lane {
+            rules: self.lane.rules,
+            tz: self.lane.tz,
+            place: self.lane.place,
+            json_name: self.lane.json_name.clone(),
+            csv_name: self.lane.csv_name.clone(),
+            records: 0,
+            by_clause: Vec::new(),
+            shortcuts: Shortcuts::new(self.lane.rules),
+            asks_companions: self.lane.asks_companions,
+            tails: Vec::new(),
+            gaps: gaps::Gaps::default(),
+        }
+    }
+
+    /// Makes the agreement named `name` (in any case) the current one; in a run over one
+    /// agreement, any name or none is that one. `Err` with the record's error when the name
+    /// is missing or unknown.
+    fn choose(&mut self, name: Option<&str>) -> Result<(), RecordError> {
+        let Some(library) = self.library else {
+            return Ok(());
+        };
+        let place = match library.position(name) {
+            Ok(place) => place,
+            Err(e) => {
+                let message =
+                    self.messages
+                        .message("agreement", name.unwrap_or(""), || match name {
+                            None => format!("missing: {e} ({})", e.help()),
+                            Some(_) => format!("{e} ({})", e.help()),
+                        });
+                return Err(RecordError::field("agreement", message));
+            }
+        };
+        self.unresolved = false;
+        if place == self.lane.place {
+            return Ok(());
+        }
+        let Some(next) = self.lanes.get_mut(place).and_then(Option::take) else {
+            return Ok(());
+        };
+        let old = std::mem::replace(&mut self.lane, next);
+        let at = old.place;
+        if let Some(slot) = self.lanes.get_mut(at) {
+            *slot = Some(old);
+        }
+        Ok(())
+    }
+
+    /// Every lane, the current one first.
+    fn every_lane(&self) -> impl Iterator<Item = &Lane<'r>> {
+        std::iter::once(&*self.lane).chain(self.lanes.iter().flatten().map(|l| &**l))
     }
 
     /// Reads every line of `input`, writing one output record per line to `output`.
@@ -407,9 +591,13 @@ impl<'r> Batch<'r> {
     ) -> Result<(), BatchError> {
         self.inputs.push((self.seen_lines + 1, name.to_string()));
         if self.options.output == OutputFormat::Csv && !self.header_written {
-            self.out.extend_from_slice(
-                b"id,line,deemed_date,effective_at,clause,status,warnings,error\n",
-            );
+            let header: &[u8] = match self.library {
+                None => b"id,line,deemed_date,effective_at,clause,status,warnings,error\n",
+                Some(_) => {
+                    b"id,line,agreement,deemed_date,effective_at,clause,status,warnings,error\n"
+                }
+            };
+            self.out.extend_from_slice(header);
             self.header_written = true;
         }
         if self.options.threads > 1 {
@@ -428,6 +616,8 @@ impl<'r> Batch<'r> {
         too_long: bool,
         columns: Option<&CsvColumns>,
     ) {
+        // Until the record names an agreement the run knows, it is under none.
+        self.unresolved = self.library.is_some();
         let (id, outcome) = match self.fast_line(line_no, line, too_long, columns.is_some()) {
             Some(Fast::Written) => return,
             Some(Fast::Answered(id, outcome)) => (id.map(Cow::Borrowed), outcome),
@@ -438,9 +628,28 @@ impl<'r> Batch<'r> {
 
     /// The counts so far.
     pub fn finish(self) -> Summary {
+        let several = self.library.is_some();
+        let mut by_agreement = BTreeMap::new();
+        let mut by_clause: BTreeMap<String, u64> = BTreeMap::new();
+        for lane in self.every_lane() {
+            if several {
+                by_agreement.insert(lane.csv_name.clone(), lane.records);
+            }
+            for (clause, n) in &lane.by_clause {
+                // Over several agreements, a clause is named with its agreement's name.
+                let key = match several {
+                    true => format!("{}:{clause}", lane.csv_name),
+                    false => clause.to_string(),
+                };
+                *by_clause.entry(key).or_default() += n;
+            }
+        }
         let mut summary = self.summary;
-        for (clause, n) in self.by_clause {
-            *summary.by_clause.entry(clause.to_string()).or_default() += n;
+        for (name, n) in by_agreement {
+            *summary.by_agreement.entry(name).or_default() += n;
+        }
+        for (clause, n) in by_clause {
+            *summary.by_clause.entry(clause).or_default() += n;
         }
         summary
     }
@@ -492,6 +701,7 @@ impl<'r> Batch<'r> {
                 "to" => &mut cols.to,
                 "from" => &mut cols.from,
                 "fax_number" => &mut cols.fax_number,
+                "agreement" => &mut cols.agreement,
                 _ => continue,
             };
             if slot.is_some() {
@@ -551,6 +761,9 @@ impl<'r> Batch<'r> {
             }
             Some(_) => Err(()),
         };
+        let agreement = plain(f.agreement, scan::Fields::PLAIN_AGREEMENT).ok()?;
+        // An agreement missing or unknown is the general reading's to report.
+        self.choose(agreement).ok()?;
         let method = plain(f.method, scan::Fields::PLAIN_METHOD).ok()??;
         let sent = plain(f.sent, scan::Fields::PLAIN_SENT).ok()?;
         let received = plain(f.received, scan::Fields::PLAIN_RECEIVED).ok()?;
@@ -570,7 +783,7 @@ impl<'r> Batch<'r> {
         // The answer read from the text knows neither a sender nor a notice without a sending.
         let by_text = match (sent, from) {
             (Some(sent), None) => {
-                (self.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
+                (self.lane.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
             }
             _ => None,
         };
@@ -582,7 +795,7 @@ impl<'r> Batch<'r> {
                 return Some(Fast::Written);
             }
         }
-        let time = |text| parse_instant(text, self.tz, self.options.fold).ok();
+        let time = |text| parse_instant(text, self.lane.tz, self.options.fold).ok();
         let event = EventRef {
             method,
             sent: match sent {
@@ -598,7 +811,7 @@ impl<'r> Batch<'r> {
             fax_number,
             companions: &[],
         };
-        let outcome = match self.shortcuts.evaluate(event) {
+        let outcome = match self.lane.shortcuts.evaluate(event) {
             Ok(Answered::Quick(quick)) => Outcome::quick(quick),
             Ok(Answered::Full(resolution)) => Outcome::full(FullOutcome {
                 resolution: Some(resolution),
@@ -651,10 +864,13 @@ impl<'r> Batch<'r> {
                 };
                 match record {
                     Err((id, e)) => (id, Outcome::error(e)),
-                    Ok(record) => {
-                        let outcome = self.evaluate(&record);
-                        (record.id, outcome)
-                    }
+                    Ok(record) => match self.choose(record.agreement.as_deref()) {
+                        Err(e) => (record.id, Outcome::error(e)),
+                        Ok(()) => {
+                            let outcome = self.evaluate(&record);
+                            (record.id, outcome)
+                        }
+                    },
                 }
             }
         }
@@ -668,7 +884,7 @@ impl<'r> Batch<'r> {
         let mut all = Vec::new();
         // A rule may ask for a companion among the record's other deliveries: each delivery
         // is read with the others (by method, and when sent or else received).
-        let companions: Vec<Option<Companion>> = match record.multi && self.asks_companions {
+        let companions: Vec<Option<Companion>> = match record.multi && self.lane.asks_companions {
             false => Vec::new(),
             true => record
                 .deliveries
@@ -697,16 +913,21 @@ impl<'r> Batch<'r> {
             event.companions = &others;
             let answered = match dated {
                 Some((received, date)) => self
+                    .lane
                     .rules
                     .evaluate_on_date(&event.to_event(), received, date, trace)
                     .map(Answered::Full),
-                None if !trace && self.quick => self.shortcuts.evaluate(event),
-                None => self.rules.evaluate_ref(event, trace).map(Answered::Full),
+                None if !trace && self.quick => self.lane.shortcuts.evaluate(event),
+                None => self
+                    .lane
+                    .rules
+                    .evaluate_ref(event, trace)
+                    .map(Answered::Full),
             };
             let resolution = match answered {
                 Ok(Answered::Quick(quick)) if !record.multi => return Outcome::quick(quick),
                 // One delivery of several: its answer is weighed against the others'.
-                Ok(Answered::Quick(quick)) => Ok(self.shortcuts.resolution(&quick)),
+                Ok(Answered::Quick(quick)) => Ok(self.lane.shortcuts.resolution(&quick)),
                 Ok(Answered::Full(r)) => Ok(r),
                 Err(e) => Err(e),
             };
@@ -757,6 +978,7 @@ impl<'r> Batch<'r> {
                 .into_iter()
                 .map(|(n, r)| {
                     let method = self
+                        .lane
                         .rules
                         .agreement()
                         .and_then(|a| {
@@ -793,7 +1015,7 @@ impl<'r> Batch<'r> {
         let mut dated = None;
         let mut time =
             |name: &str, text: &str| -> Result<Option<DateTime<FixedOffset>>, RecordError> {
-                match parse_instant(text, self.tz, self.options.fold) {
+                match parse_instant(text, self.lane.tz, self.options.fold) {
                     Ok(t) => Ok(Some(t)),
                     Err(TimeError::DateAlone { date, .. }) if dated.is_none() => {
                         dated = Some((name == "received", date));

@@ -88,6 +88,8 @@ impl<'a> std::ops::Deref for Deliveries<'a> {
 /// A record as read: its id (JSON text) and deliveries.
 pub(super) struct Record<'a> {
     pub(super) id: Option<Cow<'a, str>>,
+    /// The agreement it names, in a run over several.
+    pub(super) agreement: Option<Cow<'a, str>>,
     pub(super) deliveries: Deliveries<'a>,
     /// Whether the record used `deliveries: [...]` (field names then carry an index).
     pub(super) multi: bool,
@@ -111,6 +113,8 @@ pub(super) struct RawRecord<'a> {
     #[serde(borrow, default)]
     pub(super) fax_number: Option<&'a RawValue>,
     #[serde(borrow, default)]
+    pub(super) agreement: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     pub(super) deliveries: Option<&'a RawValue>,
 }
 
@@ -124,6 +128,7 @@ impl<'a> RawRecord<'a> {
             to: self.to.map(RawValue::get),
             from: self.from.map(RawValue::get),
             fax_number: self.fax_number.map(RawValue::get),
+            agreement: self.agreement.map(RawValue::get),
             deliveries: self.deliveries.map(RawValue::get),
             plain: 0,
         }
@@ -272,9 +277,17 @@ pub(super) fn parse_json_line(
             Err(e) => return Err((Some(Cow::Owned(safe_id(v))), e)),
         },
     };
+    let agreement = string_field(
+        raw.agreement,
+        raw.plain & scan::Fields::PLAIN_AGREEMENT != 0,
+        None,
+        "agreement",
+    )
+    .map_err(|e| (id.clone(), e))?;
     fields(raw)
         .map(|(deliveries, multi)| Record {
             id: id.clone(),
+            agreement,
             deliveries,
             multi,
         })
@@ -402,6 +415,7 @@ pub(super) struct CsvColumns {
     pub(super) to: Option<usize>,
     pub(super) from: Option<usize>,
     pub(super) fax_number: Option<usize>,
+    pub(super) agreement: Option<usize>,
     /// The byte between fields: `,` unless given or found otherwise.
     pub(super) delimiter: u8,
 }
@@ -462,6 +476,7 @@ pub(super) fn parse_csv_line<'a>(
         .map(|s| Cow::Owned(serde_json::to_string(s.as_ref()).unwrap_or_else(|_| "null".into())));
     Ok(Record {
         id,
+        agreement: take(cols.agreement),
         deliveries: Deliveries::One(Delivery {
             method: take(cols.method),
             sent: take(cols.sent),

@@ -15,6 +15,8 @@ pub(crate) struct Fields<'a> {
     pub to: Option<&'a str>,
     pub from: Option<&'a str>,
     pub fax_number: Option<&'a str>,
+    /// The agreement the record is under, in a run over several.
+    pub agreement: Option<&'a str>,
     pub deliveries: Option<&'a str>,
     /// Which fields are strings without escapes (a bit per [`Fields::PLAIN_METHOD`]...), whose
     /// text is then the bytes between the quotes. Zero says nothing is known.
@@ -28,6 +30,7 @@ impl Fields<'_> {
     pub const PLAIN_RECEIVED: u8 = 1 << 3;
     pub const PLAIN_TO: u8 = 1 << 4;
     pub const PLAIN_FAX_NUMBER: u8 = 1 << 5;
+    pub const PLAIN_AGREEMENT: u8 = 1 << 6;
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
@@ -91,6 +94,7 @@ enum Key {
     To,
     From,
     FaxNumber,
+    Agreement,
     Deliveries,
     /// Any other key: its value is checked and skipped.
     Other,
@@ -140,6 +144,9 @@ pub(crate) fn compact(text: &str) -> Option<Fields<'_>> {
             b't' if at.starts_with(b"\"to\":\"") => (&mut f.to, Fields::PLAIN_TO, 6),
             b'f' if at.starts_with(b"\"fax_number\":\"") => {
                 (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER, 14)
+            }
+            b'a' if at.starts_with(b"\"agreement\":\"") => {
+                (&mut f.agreement, Fields::PLAIN_AGREEMENT, 13)
             }
             _ => return None,
         };
@@ -242,6 +249,7 @@ impl<'a> Scanner<'a> {
             b'f' if self.is_key(b"from\"") => Key::From,
             b'f' if self.is_key(b"fax_number\"") => Key::FaxNumber,
             b'd' if self.is_key(b"deliveries\"") => Key::Deliveries,
+            b'a' if self.is_key(b"agreement\"") => Key::Agreement,
             _ => return None,
         };
         Some(key)
@@ -270,6 +278,7 @@ impl<'a> Scanner<'a> {
                         "to" => Key::To,
                         "from" => Key::From,
                         "fax_number" => Key::FaxNumber,
+                        "agreement" => Key::Agreement,
                         "deliveries" => Key::Deliveries,
                         // Keys with escapes are left to serde_json.
                         k if k.contains('\\') => return None,
@@ -296,6 +305,7 @@ impl<'a> Scanner<'a> {
                 Key::To => (&mut f.to, Fields::PLAIN_TO),
                 Key::From => (&mut f.from, Fields::PLAIN_FROM),
                 Key::FaxNumber => (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER),
+                Key::Agreement => (&mut f.agreement, Fields::PLAIN_AGREEMENT),
                 Key::Deliveries => (&mut f.deliveries, 0),
                 Key::Other => (&mut None, 0),
             };

@@ -23,28 +23,28 @@ impl Batch<'_> {
         }
         let pending = quick.status == Status::Pending;
         let slot = 2 * quick.plan + usize::from(pending);
-        if self.tails.len() <= slot {
-            self.tails.resize_with(slot + 1, Vec::new);
+        if self.lane.tails.len() <= slot {
+            self.lane.tails.resize_with(slot + 1, Vec::new);
         }
-        let Some(kept) = self.tails.get_mut(slot) else {
+        let Some(kept) = self.lane.tails.get_mut(slot) else {
             return false;
         };
         let at = match kept.iter().position(|(clause, _)| *clause == quick.clause) {
             Some(at) => at,
             None => {
-                let clause = self.shortcuts.label(quick);
+                let clause = self.lane.shortcuts.label(quick);
                 let mut bytes = Vec::new();
                 let tail = Tail {
                     clause,
                     status: status_word(quick.status),
-                    warnings: self.shortcuts.warnings(quick),
+                    warnings: self.lane.shortcuts.warnings(quick),
                     extra: &[],
                     error: None,
                     line,
                 };
                 json_tail(&mut bytes, &mut self.rendered, &tail);
                 bytes.extend_from_slice(b"}\n");
-                let clause = clause.map(|c| counted(&mut self.by_clause, c));
+                let clause = clause.map(|c| counted(&mut self.lane.by_clause, c));
                 kept.push((quick.clause, QuickTail { bytes, clause }));
                 kept.len() - 1
             }
@@ -58,25 +58,26 @@ impl Batch<'_> {
         let clause = tail.clause;
         count(
             &mut self.summary,
-            &mut self.by_clause,
+            &mut self.lane.by_clause,
             Some(quick.status),
             clause,
         );
-        let Some((_, tail)) = self.tails.get(slot).and_then(|kept| kept.get(at)) else {
+        let Some((_, tail)) = self.lane.tails.get(slot).and_then(|kept| kept.get(at)) else {
             return false;
         };
         let out = &mut self.out;
+        // A record answered by shortcut has found its agreement.
+        let agreement = &self.lane.json_name;
         match (quick.is_dated(), quick.written()) {
             (true, Some(text)) => {
-                json_start(out, id, self.line_text.of(line));
+                json_start(out, id, self.line_text.of(line), agreement);
                 json_dates(out, text);
             }
             _ => {
                 let line = self.line_text.of(line);
                 json_head(
                     out,
-                    id,
-                    line,
+                    (id, line, agreement),
                     quick.deemed_date(),
                     quick.effective_at(),
                     None,
@@ -84,6 +85,7 @@ impl Batch<'_> {
             }
         }
         out.extend_from_slice(&tail.bytes);
+        self.lane.records += 1;
         true
     }
 
@@ -115,23 +117,39 @@ impl Batch<'_> {
             self.summary.duplicate_ids += 1;
             extra.push(format!("duplicate id {id}: first seen on {first}"));
         }
-        let answer = Answer::of(&self.shortcuts, &outcome);
+        let answer = Answer::of(&self.lane.shortcuts, &outcome);
         let error = outcome.record_error();
         let status = match error {
             Some(_) => None,
             None => answer.status,
         };
-        let clause = answer.clause.map(|c| counted(&mut self.by_clause, c));
-        count(&mut self.summary, &mut self.by_clause, status, clause);
+        let clause = answer.clause.map(|c| counted(&mut self.lane.by_clause, c));
+        count(&mut self.summary, &mut self.lane.by_clause, status, clause);
+        if !self.unresolved {
+            self.lane.records += 1;
+        }
         if let Some(e) = error {
             if self.summary.first_errors.len() < ERRORS_LISTED {
                 let first = (input.to_string(), line, e.to_string());
                 self.summary.first_errors.push(first);
             }
         }
+        // In a run over several agreements, each record names its own (none when it could
+        // not be found).
+        let agreement = match (self.library.is_some(), self.unresolved) {
+            (false, _) => None,
+            (true, true) => Some(""),
+            (true, false) => Some(self.lane.csv_name.as_str()),
+        };
+        let agreement_json: &[u8] = match agreement {
+            Some("") => b",\"agreement\":null",
+            _ => &self.lane.json_name,
+        };
         let record = OutRecord {
             id,
             line,
+            agreement,
+            agreement_json,
             answer,
             status: status.map_or("error", status_word),
             extra: &extra,
@@ -179,6 +197,10 @@ pub(super) fn count(
 struct OutRecord<'a> {
     id: Option<&'a str>,
     line: u64,
+    /// The record's agreement, in a run over several (empty when it could not be found).
+    agreement: Option<&'a str>,
+    /// The same as the JSON record's field, or nothing in a run over one agreement.
+    agreement_json: &'a [u8],
     answer: Answer<'a>,
     /// The status as written (`error` for an error).
     status: &'a str,
@@ -199,8 +221,7 @@ fn jsonl_record(
     let line = line_text.of(record.line);
     json_head(
         out,
-        record.id,
-        line,
+        (record.id, line, record.agreement_json),
         answer.deemed_date,
         answer.effective_at,
         answer.written,
@@ -254,6 +275,10 @@ fn csv_record(out: &mut Vec<u8>, record: &OutRecord<'_>) {
     out.push(b',');
     write_u64(out, record.line);
     out.push(b',');
+    if let Some(agreement) = record.agreement {
+        write_csv_field(out, agreement);
+        out.push(b',');
+    }
     if let Some(d) = answer.deemed_date {
         write_date(out, d);
     }
@@ -295,11 +320,12 @@ pub(super) fn status_word(status: Status) -> &'static str {
 }
 
 /// The JSON record's id and line (in decimal).
-pub(super) fn json_start(out: &mut Vec<u8>, id: Option<&str>, line: &[u8]) {
+pub(super) fn json_start(out: &mut Vec<u8>, id: Option<&str>, line: &[u8], agreement: &[u8]) {
     out.extend_from_slice(b"{\"id\":");
     out.extend_from_slice(id.unwrap_or("null").as_bytes());
     out.extend_from_slice(b",\"line\":");
     out.extend_from_slice(line);
+    out.extend_from_slice(agreement);
 }
 
 /// The deemed date and effective instant of the common answer, where the date is the
@@ -321,13 +347,12 @@ pub(super) fn json_dates(out: &mut Vec<u8>, instant: &Written) {
 /// The JSON record up to its answer: id, line, deemed date and effective instant.
 pub(super) fn json_head(
     out: &mut Vec<u8>,
-    id: Option<&str>,
-    line: &[u8],
+    (id, line, agreement): (Option<&str>, &[u8], &[u8]),
     deemed_date: Option<NaiveDate>,
     effective_at: Option<DateTime<FixedOffset>>,
     written: Option<Written>,
 ) {
-    json_start(out, id, line);
+    json_start(out, id, line, agreement);
     // The instant's text, whose first ten bytes are usually the deemed date too.
     let instant = written.or_else(|| effective_at.and_then(rfc3339_bytes));
     if let (Some(d), Some(t), Some(bytes)) = (deemed_date, effective_at, instant) {

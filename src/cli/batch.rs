@@ -73,10 +73,58 @@ enum Input {
     Sheet(PathBuf, Box<workbook::Sheet>),
 }
 
+/// The rules a run answers on: one agreement, or a folder's several, each record naming
+/// its own.
+enum Loaded {
+    One(Box<deemed::Rules>),
+    Many(deemed::Library),
+}
+
+impl Loaded {
+    /// The agreements' time zone, when they share one, for a note.
+    fn zone(&self) -> Option<String> {
+        let zones: Vec<String> = match self {
+            Loaded::One(rules) => rules
+                .agreement()
+                .map(|a| a.time_zone().name().to_string())
+                .into_iter()
+                .collect(),
+            Loaded::Many(library) => library
+                .entries()
+                .iter()
+                .filter_map(|e| {
+                    e.rules
+                        .agreement()
+                        .map(|a| a.time_zone().name().to_string())
+                })
+                .collect(),
+        };
+        let first = zones.first()?;
+        zones.iter().all(|z| z == first).then(|| first.clone())
+    }
+}
+
 pub(crate) fn run(args: &Args) -> ExitCode {
-    let rules = match args.rules.load() {
-        Ok(r) => r,
+    let library = match args.rules.library() {
+        Ok(l) => l,
         Err(code) => return code,
+    };
+    let loaded = if args.rules.agreement.is_some() || library.entries().len() == 1 {
+        match args.rules.select(library) {
+            Ok(r) => Loaded::One(Box::new(r)),
+            Err(code) => return code,
+        }
+    } else {
+        match &args.rules.calendar {
+            None => Loaded::Many(library),
+            Some(name) => match library.with_calendar(name) {
+                Ok(l) => Loaded::Many(l),
+                Err(e) => {
+                    super::print_error_on("calendar", &e, Some(e.help()));
+                    return ExitCode::from(2);
+                }
+            },
+        }
     };
     if args.trace && args.output_format == RecordFormat::Csv {
         print_error(
@@ -102,14 +150,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             match workbook::read_sheet(&path, args.sheet.as_deref()) {
                 Ok(sheet) => {
                     if sheet.date_times > 0 {
-                        let zone = rules.agreement().map(|a| a.time_zone().name().to_string());
+                        let zone = match loaded.zone() {
+                            Some(zone) => format!("{zone}, the agreement's time zone"),
+                            None => "each record's agreement's time zone".to_string(),
+                        };
                         output::stderr(&format!(
-                            "note: `{}`, sheet `{}`: {} date-time cell(s) read as times in {}, \
-                             the agreement's time zone (a cell holds no zone)\n",
-                            sheet.input,
-                            sheet.sheet,
-                            sheet.date_times,
-                            zone.as_deref().unwrap_or("the agreement's time zone"),
+                            "note: `{}`, sheet `{}`: {} date-time cell(s) read as times in {zone} \
+                             (a cell holds no zone)\n",
+                            sheet.input, sheet.sheet, sheet.date_times,
                         ));
                     }
                     inputs.push(Input::Sheet(path, Box::new(sheet)));
@@ -174,7 +222,11 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         },
         no_memo: args.no_memo,
     };
-    let mut batch = match Batch::new(&rules, options) {
+    let started = match &loaded {
+        Loaded::One(rules) => Batch::new(rules, options),
+        Loaded::Many(library) => Batch::over(library, options),
+    };
+    let mut batch = match started {
         Ok(b) => b,
         Err(e) => {
             print_error(&e, None);

@@ -18,6 +18,7 @@ mod diff;
 mod differential;
 mod edges;
 mod files;
+mod folder_batch;
 mod format;
 mod generality;
 mod hostile;

@@ -1,0 +1,188 @@
+//! A log over a folder of agreements: each record on its own agreement's rules, the same
+//! answer as a run on that agreement alone, whatever the threads, the memo or the format.
+
+use crate::deemed;
+
+/// The shipped agreements, each with its corpus: `(name, lines)`, each line's id prefixed
+/// with the agreement's name so that ids stay distinct across the folder.
+fn corpora() -> Vec<(String, Vec<String>)> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir("tests/corpus").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let lines = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.replacen("{\"id\":\"", &format!("{{\"id\":\"{name}/"), 1))
+            .collect();
+        all.push((name, lines));
+    }
+    all.sort();
+    all
+}
+
+/// The lines of every corpus, interleaved, each naming its agreement; and for each output
+/// line, which agreement and which line of its own corpus it is.
+fn mixed() -> (String, Vec<(usize, usize)>) {
+    let corpora = corpora();
+    let longest = corpora.iter().map(|(_, l)| l.len()).max().unwrap();
+    let (mut log, mut origin) = (String::new(), Vec::new());
+    for k in 0..longest {
+        for (a, (name, lines)) in corpora.iter().enumerate() {
+            if let Some(line) = lines.get(k) {
+                let named = line.replacen('{', &format!("{{\"agreement\":\"{name}\","), 1);
+                log.push_str(&named);
+                log.push('\n');
+                origin.push((a, k));
+            }
+        }
+    }
+    (log, origin)
+}
+
+fn without(mut v: serde_json::Value, keys: &[&str]) -> serde_json::Value {
+    for k in keys {
+        v.as_object_mut().unwrap().remove(*k);
+    }
+    if let Some(e) = v["error"].as_object_mut() {
+        e.remove("line");
+    }
+    v
+}
+
+#[test]
+fn each_record_is_answered_as_its_agreement_alone_answers_it() {
+    let corpora = corpora();
+    let (log, origin) = mixed();
+    let path = crate::temp_file("folder-batch", "mixed.jsonl", &log);
+    // Each agreement alone, on its own corpus.
+    let alone: Vec<Vec<serde_json::Value>> = corpora
+        .iter()
+        .map(|(name, lines)| {
+            let own = crate::temp_file(
+                "folder-batch",
+                &format!("{name}.jsonl"),
+                &(lines.join("\n") + "\n"),
+            );
+            let rules = format!("rules/{name}.rules");
+            let (out, _, _) = deemed(&[
+                "batch",
+                "--rules",
+                &rules,
+                &own,
+                "--trace",
+                "--threads",
+                "1",
+            ]);
+            out.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        })
+        .collect();
+    for extra in [
+        &["--threads", "1"][..],
+        &["--threads", "2"],
+        &["--threads", "1", "--no-memo"],
+        &["--threads", "2", "--trace"],
+    ] {
+        let mut args = vec!["batch", "--rules", "rules", &path];
+        args.extend(extra);
+        let (out, err, _) = deemed(&args);
+        let records: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(records.len(), origin.len(), "{extra:?}: {err}");
+        let traced = extra.contains(&"--trace");
+        for (record, (a, k)) in records.iter().zip(&origin) {
+            assert_eq!(record["agreement"], corpora[*a].0.as_str(), "{extra:?}");
+            let mut expected = alone[*a][*k].clone();
+            if !traced {
+                expected.as_object_mut().unwrap().remove("trace");
+            }
+            assert_eq!(
+                without(record.clone(), &["line", "agreement"]),
+                without(expected, &["line"]),
+                "{extra:?}: line {} of {}",
+                k + 1,
+                corpora[*a].0
+            );
+        }
+        // The summary counts each agreement's records.
+        for (name, lines) in &corpora {
+            assert!(
+                err.contains(&format!("{name} {}", lines.len())),
+                "{extra:?}: {err}"
+            );
+        }
+    }
+}
+
+/// The golden corpus of the folder: every shipped agreement's notices in one log.
+#[test]
+fn the_folder_corpus() {
+    let (log, _) = mixed();
+    let path = crate::temp_file("folder-batch", "golden.jsonl", &log);
+    let (out, err, _) = deemed(&["batch", "--rules", "rules", &path]);
+    insta::assert_snapshot!(out);
+    insta::assert_snapshot!(err.replace(&path, "mixed.jsonl"));
+}
+
+#[test]
+fn a_record_without_its_agreement_is_an_error_that_names_them() {
+    let log = crate::temp_file(
+        "folder-batch",
+        "unnamed.jsonl",
+        "{\"id\":\"a\",\"method\":\"fax\",\"sent\":\"2000-03-03T10:00:00-05:00\"}\n{\"id\":\"b\",\"agreement\":\"spa\",\"method\":\"fax\",\"sent\":\"2000-03-03T10:00:00-05:00\"}\nmethod,sent\n",
+    );
+    let (out, _, code) = deemed(&["batch", "--rules", "rules", &log]);
+    assert_eq!(code, 1);
+    let v: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[0]["error"]["field"], "agreement");
+    assert!(
+        v[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("missing: `rules` holds 6 agreements")
+    );
+    assert!(
+        v[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `spa-2000-02-25`?")
+    );
+    // A line that is no record names no agreement.
+    assert_eq!(v[2]["agreement"], serde_json::Value::Null);
+    // With --agreement, every record is under that one and the field is not written.
+    let (out, _, _) = deemed(&[
+        "batch",
+        "--rules",
+        "rules",
+        "--agreement",
+        "spa-2000-02-25",
+        &log,
+    ]);
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["clause"], "i");
+    assert!(first.get("agreement").is_none());
+}
+
+#[test]
+fn csv_logs_name_their_agreement_in_a_column() {
+    let log = crate::temp_file(
+        "folder-batch",
+        "mixed.csv",
+        "id,agreement,method,sent,received\na,spa-2000-02-25,courier,2000-03-03T10:00:00-05:00,\nb,cetalon-put-notice,email,,2024-03-04T11:00:00-08:00\n",
+    );
+    let (out, _, code) = deemed(&["batch", "--rules", "rules", &log, "--output-format", "csv"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out, @r"
+    id,line,agreement,deemed_date,effective_at,clause,status,warnings,error
+    a,2,spa-2000-02-25,2000-03-06,2000-03-06T00:00:00-05:00,iii,effective,,
+    b,3,cetalon-put-notice,2024-03-04,2024-03-04T11:00:00-08:00,i,effective,,
+    ");
+}
