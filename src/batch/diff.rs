@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::chunks::{read_csv_records, read_line};
 use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome};
+use crate::Library;
 use crate::eval::Shortcuts;
 use crate::model::Rules;
 
@@ -91,7 +92,7 @@ pub fn diff<R: BufRead>(
     old: &Rules,
     new: &Rules,
     name: &str,
-    mut input: R,
+    input: R,
     format: InputFormat,
     on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
 ) -> Result<DiffSummary, BatchError> {
@@ -99,8 +100,39 @@ pub fn diff<R: BufRead>(
         input: format,
         ..Options::default()
     };
-    let mut before = Batch::new(old, options)?;
-    let mut after = Batch::new(new, options)?;
+    let before = Batch::new(old, options)?;
+    let after = Batch::new(new, options)?;
+    diff_batches(before, after, name, input, format, on_change)
+}
+
+/// [`diff`] over two folders of agreements: each record is evaluated under the agreement
+/// its `agreement` field names in each (agreements are matched by name; a record whose
+/// agreement one side lacks is an error on that side).
+pub fn diff_libraries<R: BufRead>(
+    old: &Library,
+    new: &Library,
+    name: &str,
+    input: R,
+    format: InputFormat,
+    on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
+) -> Result<DiffSummary, BatchError> {
+    let options = Options {
+        input: format,
+        ..Options::default()
+    };
+    let before = Batch::over(old, options)?;
+    let after = Batch::over(new, options)?;
+    diff_batches(before, after, name, input, format, on_change)
+}
+
+fn diff_batches<R: BufRead>(
+    mut before: Batch<'_>,
+    mut after: Batch<'_>,
+    name: &str,
+    mut input: R,
+    format: InputFormat,
+    on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
+) -> Result<DiffSummary, BatchError> {
     let mut summary = DiffSummary::default();
     let mut line = Vec::new();
     let mut columns = None;

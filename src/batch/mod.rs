@@ -46,7 +46,7 @@ use ids::*;
 use records::*;
 use sinks::*;
 
-pub use diff::{Change, DiffSummary, Side, diff};
+pub use diff::{Change, DiffSummary, Side, diff, diff_libraries};
 
 use crate::Library;
 use crate::eval::{Answered, Companion, EventRef, Quick, Resolution, Shortcuts, Status};

@@ -5,8 +5,8 @@ use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use deemed::Rules;
-use deemed::batch::{BatchError, Change, InputFormat, diff};
+use deemed::Library;
+use deemed::batch::{BatchError, Change, InputFormat, diff, diff_libraries};
 use serde_json::json;
 
 use super::batch::RecordFormat;
@@ -14,10 +14,11 @@ use super::{Format, print_error};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The rules before the change.
+    /// The rules before the change: a file, or a folder of agreements.
     #[arg(value_name = "OLD")]
     old: PathBuf,
-    /// The rules after the change.
+    /// The rules after the change: a file, or a folder (its agreements matched to the old
+    /// folder's by name; a log's records name theirs with `agreement`).
     #[arg(value_name = "NEW")]
     new: PathBuf,
     /// The notice log to evaluate under both (`-` for standard input).
@@ -31,18 +32,54 @@ pub(crate) struct Args {
     pub(crate) format: Format,
 }
 
-fn load(path: &Path) -> Result<Rules, ExitCode> {
-    Rules::from_path(path).map_err(|e| {
+fn load(path: &Path) -> Result<Library, ExitCode> {
+    Library::from_path(path).map_err(|e| {
         super::print_load_error(&e);
         ExitCode::from(2)
     })
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
+    let folders = (args.old.is_dir(), args.new.is_dir());
+    if folders.0 != folders.1 {
+        print_error(
+            &"compare a rules file with a rules file, or a folder with a folder",
+            Some(format!(
+                "`{}` is a {} and `{}` a {}",
+                args.old.display(),
+                if folders.0 { "folder" } else { "file" },
+                args.new.display(),
+                if folders.1 { "folder" } else { "file" },
+            )),
+        );
+        return ExitCode::from(2);
+    }
     let (old, new) = match (load(&args.old), load(&args.new)) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(code), _) | (_, Err(code)) => return code,
     };
+    if folders.0 {
+        // Agreements are matched by name: say which are only on one side.
+        let (old_names, new_names) = (old.names(), new.names());
+        let removed: Vec<&String> = old_names
+            .iter()
+            .filter(|n| !new_names.contains(n))
+            .collect();
+        let added: Vec<&String> = new_names
+            .iter()
+            .filter(|n| !old_names.contains(n))
+            .collect();
+        let list = |names: &[&String]| {
+            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            quoted.join(", ")
+        };
+        if !removed.is_empty() {
+            super::output::stderr(&format!("agreements removed: {}\n", list(&removed)));
+        }
+        if !added.is_empty() {
+            super::output::stderr(&format!("agreements added: {}\n", list(&added)));
+        }
+    }
     let name = args.events.display().to_string();
     let input: Box<dyn io::BufRead> = if args.events.as_os_str() == "-" {
         Box::new(io::stdin().lock())
@@ -81,7 +118,11 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             writeln!(out, "{line}")
         }
     };
-    let summary = match diff(&old, &new, &name, input, format, &mut write) {
+    let compared = match (folders.0, old.entries(), new.entries()) {
+        (false, [old], [new]) => diff(&old.rules, &new.rules, &name, input, format, &mut write),
+        _ => diff_libraries(&old, &new, &name, input, format, &mut write),
+    };
+    let summary = match compared {
         Ok(s) => s,
         Err(BatchError::Write(e)) => return super::output::write_failed(&e, "to standard output"),
         Err(e) => {

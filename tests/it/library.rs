@@ -219,3 +219,67 @@ fn check_lint_and_show_take_a_folder() {
         "{one}"
     );
 }
+
+#[test]
+fn diff_compares_folders_agreement_by_agreement() {
+    let old = folder(
+        "diff-old",
+        &[
+            ("a.rules", &agreement("us-ny-banking")),
+            ("b.rules", &agreement("us-ny-banking")),
+            ("gone.rules", &agreement("nyse")),
+        ],
+    );
+    let new = folder(
+        "diff-new",
+        &[
+            (
+                "a.rules",
+                &agreement("us-ny-banking").replace("17:00:00", "16:00:00"),
+            ),
+            ("b.rules", &agreement("us-ny-banking")),
+            ("fresh.rules", &agreement("nyse")),
+        ],
+    );
+    let log = crate::temp_file(
+        "library",
+        "diff.jsonl",
+        "{\"id\":\"a1\",\"agreement\":\"a\",\"method\":\"fax\",\"sent\":\"2024-07-03T16:30:00-04:00\"}\n{\"id\":\"b1\",\"agreement\":\"b\",\"method\":\"fax\",\"sent\":\"2024-07-03T16:30:00-04:00\"}\n{\"id\":\"g1\",\"agreement\":\"gone\",\"method\":\"fax\",\"sent\":\"2024-07-03T10:00:00-04:00\"}\n",
+    );
+    let (out, err, code) = deemed(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--events",
+        &log,
+    ]);
+    assert_eq!(code, 1, "{err}");
+    // Only `a` changed its cut-off; `gone` is no longer there.
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows[0].contains("\"a1\"")
+            && rows[0].contains("2024-07-03 i effective")
+            && rows[0].contains("2024-07-05 rest gap"),
+        "{out}"
+    );
+    assert!(
+        rows[1].contains("\"g1\"") && rows[1].ends_with("error"),
+        "{out}"
+    );
+    assert!(
+        err.contains("agreements removed: `gone`\nagreements added: `fresh`\n"),
+        "{err}"
+    );
+    let (_, err, code) = deemed(&[
+        "diff",
+        old.to_str().unwrap(),
+        "rules/spa-2000-02-25.rules",
+        "--events",
+        &log,
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("error: compare a rules file with a rules file, or a folder with a folder")
+    );
+}
