@@ -114,6 +114,13 @@ pub enum CheckErrorKind {
         /// The number as written.
         written: String,
     },
+    /// A number in force until before it comes into force.
+    UntilBeforeFrom {
+        /// When it comes into force, as written.
+        from: String,
+        /// When it goes out, as written.
+        until: String,
+    },
     /// More methods than the evaluator's method sets hold.
     TooManyMethods,
     /// Calendars that include calendars that include calendars, too deep.
@@ -187,6 +194,10 @@ impl fmt::Display for CheckErrorKind {
             CheckErrorKind::FaxWithoutDigits { written } => {
                 write!(f, "facsimile number `{written}` has no digits")
             }
+            CheckErrorKind::UntilBeforeFrom { from, until } => write!(
+                f,
+                "the number is in force until {until}, before it comes into force ({from})"
+            ),
             CheckErrorKind::NoRoundingPolicy { period } => write!(
                 f,
                 "period `{period}` counts years or months but does not say what a date that does not exist means"
@@ -239,6 +250,18 @@ impl fmt::Display for CheckError {
 }
 
 impl std::error::Error for CheckError {}
+
+/// Whether a number's `until` comes before its `from`: a date is its whole day, so a
+/// number from and until one day is in force that day.
+fn until_before(until: ast::When, from: ast::When) -> bool {
+    use ast::When;
+    match (until, from) {
+        (When::Date(u), When::Date(f)) => u < f,
+        (When::Instant(u), When::Instant(f)) => u < f,
+        (When::Date(u), When::Instant(f)) => u < f.date_naive(),
+        (When::Instant(u), When::Date(f)) => u.date_naive() < f,
+    }
+}
 
 /// Checks parsed files into [`Rules`]; the second part are warnings, findings that do not
 /// stop the rules from working.
@@ -1050,7 +1073,19 @@ impl Checker {
         };
         for item in &p.items {
             match item {
-                ast::PartyItem::Fax(f) => {
+                ast::PartyItem::Fax(f, in_force) => {
+                    if let (Some(from), Some(until)) = (&in_force.from, &in_force.until) {
+                        if until_before(until.node, from.node) {
+                            self.error(
+                                source,
+                                until.span,
+                                CheckErrorKind::UntilBeforeFrom {
+                                    from: from.node.to_string(),
+                                    until: until.node.to_string(),
+                                },
+                            );
+                        }
+                    }
                     let digits = fax_digits(&f.node);
                     if digits.is_empty() {
                         self.error(
@@ -1064,6 +1099,8 @@ impl Checker {
                     party.faxes.push(FaxNumber {
                         written: f.node.clone(),
                         digits,
+                        from: in_force.from.as_ref().map(|w| w.node),
+                        until: in_force.until.as_ref().map(|w| w.node),
                     });
                 }
                 ast::PartyItem::TimeZone(z) => party.tz = self.time_zone(source, z),

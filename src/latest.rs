@@ -89,9 +89,11 @@ impl Rules {
             }
             None => None,
         };
-        let fax_number = party
-            .and_then(|p| p.faxes.first())
-            .map(|f| f.written.clone());
+        // The recipient's first number in force at an instant (its numbers may be dated).
+        let tz = agreement.tz;
+        let number_at = |t: DateTime<FixedOffset>| -> Option<String> {
+            party.and_then(|p| p.numbers_at(Some(t), tz).into_iter().next())
+        };
         let candidates = self.candidates(by, party);
         let mut methods = Vec::new();
         let mut warnings: Vec<String> = Vec::new();
@@ -104,7 +106,7 @@ impl Rules {
                 // that runs from receipt is given its best case.
                 received: Some(sent),
                 to: to.map(str::to_string),
-                fax_number: fax_number.clone(),
+                fax_number: number_at(sent),
                 companions: Vec::new(),
             };
             let mut literal = None;
@@ -174,7 +176,7 @@ impl Rules {
                 latest_is,
                 clause,
                 deemed_date,
-                fax_number: fax_number.clone(),
+                fax_number: number_at(latest.unwrap_or(by)),
                 latest_by_gap,
                 note,
             });
@@ -240,6 +242,17 @@ impl Rules {
             for t in offset_changes(*tz, from, by) {
                 out.push(t.fixed_offset());
                 out.push((t - second).fixed_offset());
+            }
+        }
+        // Where a dated number comes into or goes out of force at an instant, whether the
+        // number is designated changes there (a dated day changes with the days above).
+        if let Some(p) = party {
+            for f in &p.faxes {
+                for when in [f.from, f.until].into_iter().flatten() {
+                    if let crate::syntax::ast::When::Instant(t) = when {
+                        out.extend([t, t - second, t + second]);
+                    }
+                }
             }
         }
         out.retain(|t| *t <= by);

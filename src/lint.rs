@@ -413,6 +413,15 @@ impl Rules {
                 without.join(", ")
             ));
         }
+        // Dated numbers: which rows a fax falls in depends on when it is sent.
+        for p in a.parties.iter().filter(|p| p.dated_numbers()) {
+            let numbers: Vec<String> = p.faxes.iter().map(|f| f.with_period()).collect();
+            notes.push(format!(
+                "`{}`'s numbers are dated: {}; a fax to one of them is in the `designated yes` rows only while it is in force, and a fax sent when none is, in the `designated no` rows",
+                p.name,
+                numbers.join("; ")
+            ));
+        }
         for axis in &plan.companions {
             let names: Vec<String> = axis
                 .methods

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
@@ -73,6 +73,81 @@ pub struct PartyDef {
 pub struct FaxNumber {
     pub(crate) written: String,
     pub(crate) digits: String,
+    /// From when it is in force (`None`: from the start).
+    pub(crate) from: Option<crate::syntax::ast::When>,
+    /// Until when it is in force (`None`: to the end).
+    pub(crate) until: Option<crate::syntax::ast::When>,
+}
+
+impl FaxNumber {
+    /// Whether the number is dated (`from` or `until`).
+    pub(crate) fn dated(&self) -> bool {
+        self.from.is_some() || self.until.is_some()
+    }
+
+    /// Whether it is in force at `at`, read in `tz` for dates (the first and last days
+    /// inclusive); an undated number always is, and so is every number at no instant.
+    pub(crate) fn in_force(&self, at: Option<DateTime<FixedOffset>>, tz: Tz) -> bool {
+        use crate::syntax::ast::When;
+        let Some(at) = at else { return true };
+        let day = at.with_timezone(&tz).date_naive();
+        let after_from = match self.from {
+            None => true,
+            Some(When::Date(d)) => day >= d,
+            Some(When::Instant(t)) => at >= t,
+        };
+        let before_until = match self.until {
+            None => true,
+            Some(When::Date(d)) => day <= d,
+            Some(When::Instant(t)) => at <= t,
+        };
+        after_from && before_until
+    }
+
+    /// The number with the days it is in force: `(949) 788-6706 until 2001-06-30`.
+    pub(crate) fn with_period(&self) -> String {
+        let mut text = self.written.clone();
+        if let Some(f) = &self.from {
+            text.push_str(&format!(" from {f}"));
+        }
+        if let Some(u) = &self.until {
+            text.push_str(&format!(" until {u}"));
+        }
+        text
+    }
+}
+
+impl PartyDef {
+    /// Whether a number given is one designated for the party at `at`.
+    pub(crate) fn designates(
+        &self,
+        number: &str,
+        at: Option<DateTime<FixedOffset>>,
+        tz: Tz,
+    ) -> bool {
+        self.faxes
+            .iter()
+            .any(|f| f.in_force(at, tz) && same_number(&f.digits, number))
+    }
+
+    /// Whether some number is designated for the party at `at`.
+    pub(crate) fn has_number_at(&self, at: Option<DateTime<FixedOffset>>, tz: Tz) -> bool {
+        self.faxes.iter().any(|f| f.in_force(at, tz))
+    }
+
+    /// Whether any of its numbers is dated, so that whether one is designated depends on
+    /// the instant.
+    pub(crate) fn dated_numbers(&self) -> bool {
+        self.faxes.iter().any(FaxNumber::dated)
+    }
+
+    /// The numbers in force at `at`, as written.
+    pub(crate) fn numbers_at(&self, at: Option<DateTime<FixedOffset>>, tz: Tz) -> Vec<String> {
+        (self.faxes.iter())
+            .filter(|f| f.in_force(at, tz))
+            .map(|f| f.written.clone())
+            .collect()
+    }
 }
 
 /// The notice clause: its rules and how they combine.
@@ -447,6 +522,14 @@ impl Agreement {
             .map(|p| p.faxes.iter().map(|f| f.written.as_str()).collect())
     }
 
+    /// The numbers designated for a party at an instant: those in force then.
+    pub fn party_faxes_at(&self, name: &str, at: DateTime<FixedOffset>) -> Option<Vec<String>> {
+        self.parties
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.numbers_at(Some(at), self.tz))
+    }
+
     /// The notice section's title.
     pub fn notice_title(&self) -> &str {
         &self.notice.title
@@ -485,6 +568,15 @@ fn find_name<'a, I: Iterator<Item = &'a str>>(names: impl Fn() -> I, name: &str)
     names()
         .position(|n| n == name)
         .or_else(|| names().position(|n| n.eq_ignore_ascii_case(name)))
+}
+
+/// Whether a number as given has the designated digits (as [`crate::fax_digits`] reads it),
+/// without building the digit string.
+pub(crate) fn same_number(designated_digits: &str, given: &str) -> bool {
+    let digits = || given.bytes().filter(u8::is_ascii_digit);
+    let count = digits().count();
+    let skip = usize::from(count == 11 && digits().next() == Some(b'1'));
+    count - skip == designated_digits.len() && digits().skip(skip).eq(designated_digits.bytes())
 }
 
 /// The digits of a telephone number, without a leading North American country code `1`.

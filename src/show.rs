@@ -182,7 +182,7 @@ fn agreement_shown(a: &Agreement) -> AgreementShown {
             .map(|p| PartyShown {
                 name: p.name.clone(),
                 title: p.title.clone(),
-                faxes: p.faxes.iter().map(|f| f.written.clone()).collect(),
+                faxes: p.faxes.iter().map(|f| f.with_period()).collect(),
                 time_zone: p.tz.map(|tz| tz.name().to_string()),
                 addresses: p.addresses.clone(),
             })

@@ -535,8 +535,11 @@ pub enum Test {
         to: Option<String>,
         /// The number used, if given.
         number: Option<String>,
-        /// The recipient's designated numbers.
+        /// The recipient's numbers designated at the instant (those in force).
         designated: Vec<String>,
+        /// When the recipient's numbers are dated: each with the days it is in force.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        dated: Vec<String>,
         /// The outcome.
         holds: bool,
         /// True when the test could not be made and was assumed to hold (see the warnings).

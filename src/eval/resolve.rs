@@ -24,9 +24,16 @@ pub(crate) trait Lookup {
         agreement.party_index(name)
     }
 
-    /// Whether a fax number is one designated for a party.
-    fn designated(&mut self, party: &PartyDef, number: &str) -> bool {
-        party.faxes.iter().any(|f| same_number(&f.digits, number))
+    /// Whether a fax number is one designated for a party at `at` (a dated number only
+    /// while it is in force, its dates read in `tz`).
+    fn designated(
+        &mut self,
+        party: &PartyDef,
+        number: &str,
+        at: Option<DateTime<FixedOffset>>,
+        tz: chrono_tz::Tz,
+    ) -> bool {
+        party.designates(number, at, tz)
     }
 }
 
@@ -136,10 +143,14 @@ impl Rules {
             _ => {}
         }
         let recipient = party.and_then(|p| agreement.parties.get(p));
+        // A number is designated while it is in force: at the sending (or, for a notice
+        // known by its receipt alone, the receipt).
+        let at = event.sent.or(event.received);
         let designated = match (recipient, event.fax_number) {
-            (Some(p), Some(number)) => lookup.designated(p, number),
+            (Some(p), Some(number)) => lookup.designated(p, number, at, agreement.tz),
             _ => false,
         };
+        let none_in_force = recipient.is_some_and(|p| !p.has_number_at(at, agreement.tz));
         Ok(Resolved {
             agreement,
             event,
@@ -147,7 +158,12 @@ impl Rules {
             party,
             sender,
             companions,
-            fax: Fax::of(recipient, event.fax_number.is_some(), designated),
+            fax: Fax::of(
+                recipient,
+                event.fax_number.is_some(),
+                designated,
+                none_in_force,
+            ),
             trace,
         })
     }
@@ -502,16 +518,25 @@ impl<'a> Resolved<'a> {
                 to: None,
                 number,
                 designated: Vec::new(),
+                dated: Vec::new(),
                 holds,
                 assumed: true,
             },
-            Some(party) => Test::DesignatedFax {
-                to: Some(party.name.clone()),
-                number,
-                designated: party.faxes.iter().map(|f| f.written.clone()).collect(),
-                holds,
-                assumed: self.fax == Fax::NotGiven,
-            },
+            Some(party) => {
+                let at = self.event.sent.or(self.event.received);
+                let dated = match party.dated_numbers() {
+                    true => party.faxes.iter().map(|f| f.with_period()).collect(),
+                    false => Vec::new(),
+                };
+                Test::DesignatedFax {
+                    to: Some(party.name.clone()),
+                    number,
+                    designated: party.numbers_at(at, self.agreement.tz),
+                    dated,
+                    holds,
+                    assumed: self.fax == Fax::NotGiven,
+                }
+            }
         }
     }
 
@@ -633,13 +658,4 @@ pub(crate) fn finish(
         warnings,
         trace,
     }
-}
-
-/// Whether a number as given has the designated digits (as [`crate::fax_digits`] reads it),
-/// without building the digit string.
-pub(crate) fn same_number(designated_digits: &str, given: &str) -> bool {
-    let digits = || given.bytes().filter(u8::is_ascii_digit);
-    let count = digits().count();
-    let skip = usize::from(count == 11 && digits().next() == Some(b'1'));
-    count - skip == designated_digits.len() && digits().skip(skip).eq(designated_digits.bytes())
 }

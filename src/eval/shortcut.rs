@@ -119,7 +119,17 @@ impl Lookup for Names {
         remembered(&mut self.parties, name, || agreement.party_index(name))
     }
 
-    fn designated(&mut self, party: &PartyDef, number: &str) -> bool {
+    fn designated(
+        &mut self,
+        party: &PartyDef,
+        number: &str,
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+        tz: chrono_tz::Tz,
+    ) -> bool {
+        // Whether a dated number is designated depends on the instant: not kept.
+        if party.dated_numbers() {
+            return party.designates(number, at, tz);
+        }
         let address = std::ptr::from_ref(party) as usize;
         let key = NameKey::of(number);
         let known = (self.numbers.iter()).find(|(p, k, n, _)| {
@@ -128,10 +138,7 @@ impl Lookup for Names {
         if let Some((_, _, _, designated)) = known {
             return *designated;
         }
-        let designated = party
-            .faxes
-            .iter()
-            .any(|f| super::resolve::same_number(&f.digits, number));
+        let designated = party.designates(number, None, tz);
         if self.numbers.len() < MAX_NAMES {
             self.numbers.push((address, key, number.into(), designated));
         }

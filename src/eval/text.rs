@@ -72,6 +72,20 @@ impl Piece for OrList<'_> {
     }
 }
 
+/// `a`, `a; b`: the items of a list that may hold commas of their own.
+struct AndList<'a>(&'a [String]);
+
+impl Piece for AndList<'_> {
+    fn put(&self, out: &mut String) {
+        for (n, item) in self.0.iter().enumerate() {
+            if n > 0 {
+                out.push_str("; ");
+            }
+            out.push_str(item);
+        }
+    }
+}
+
 display_by_render!(Test, Miss);
 
 impl Render for Test {
@@ -220,18 +234,32 @@ impl Test {
                     &"`",
                 ],
             ),
-            Test::DesignatedFax { to, designated, .. } if designated.is_empty() => put(
-                out.text(),
-                &[
-                    &"`",
-                    &to.as_deref().unwrap_or(""),
-                    &"` has no designated facsimile number",
-                ],
-            ),
+            Test::DesignatedFax {
+                to,
+                designated,
+                dated,
+                ..
+            } if designated.is_empty() => {
+                put(
+                    out.text(),
+                    &[
+                        &"`",
+                        &to.as_deref().unwrap_or(""),
+                        &"` has no designated facsimile number",
+                    ],
+                );
+                if !dated.is_empty() {
+                    put(
+                        out.text(),
+                        &[&" in force then (its numbers: ", &AndList(dated), &")"],
+                    );
+                }
+            }
             Test::DesignatedFax {
                 to,
                 number,
                 designated,
+                dated,
                 holds,
                 ..
             } => {
@@ -248,7 +276,13 @@ impl Test {
                         &OrList(designated),
                         &")",
                     ],
-                )
+                );
+                if !dated.is_empty() {
+                    put(
+                        out.text(),
+                        &[&", in force then (its numbers: ", &AndList(dated), &")"],
+                    );
+                }
             }
             Test::TimeOfDay {
                 subject,

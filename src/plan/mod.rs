@@ -196,10 +196,18 @@ pub(crate) enum Fax {
 impl Fax {
     /// What is known, from the recipient, whether a number is given, and whether it is one
     /// designated for the recipient.
-    pub(crate) fn of(party: Option<&PartyDef>, given: bool, designated: bool) -> Fax {
+    ///
+    /// `none_in_force`: the recipient has no number in force at the instant (dated numbers
+    /// all out of force), as if it had none.
+    pub(crate) fn of(
+        party: Option<&PartyDef>,
+        given: bool,
+        designated: bool,
+        none_in_force: bool,
+    ) -> Fax {
         match party {
             None => Fax::NoRecipient,
-            Some(p) if p.faxes.is_empty() => Fax::NoneDesignated,
+            Some(p) if p.faxes.is_empty() || none_in_force => Fax::NoneDesignated,
             Some(_) if !given => Fax::NotGiven,
             Some(_) if designated => Fax::Designated,
             Some(_) => Fax::NotDesignated,

@@ -254,14 +254,43 @@ pub struct Party {
 /// One notice detail of a party.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PartyItem {
-    /// `fax "(949) 788-6706"`: a designated facsimile number.
-    Fax(Spanned<String>),
+    /// `fax "(949) 788-6706"`: a designated facsimile number, with the days it is in force
+    /// when the file gives them (`from 2001-07-01`, `until 2001-06-30`).
+    Fax(Spanned<String>, InForce),
     /// `time-zone "America/Los_Angeles"`: the recipient's own time.
     TimeZone(Spanned<String>),
     /// `address "..."`
     Address(Spanned<String>),
     /// `cite "..."`
     Cite(Spanned<String>),
+}
+
+/// When a designated number is in force: from and until a date (in the agreement's time
+/// zone, both days inclusive) or an instant; either may be left open.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InForce {
+    /// `from WHEN`
+    pub from: Option<Spanned<When>>,
+    /// `until WHEN`
+    pub until: Option<Spanned<When>>,
+}
+
+/// A day, or an instant, that a number comes into or goes out of force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// A date in the agreement's time zone: from its first instant, or until its last.
+    Date(NaiveDate),
+    /// An instant in RFC 3339.
+    Instant(chrono::DateTime<chrono::FixedOffset>),
+}
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            When::Date(d) => write!(f, "{d}"),
+            When::Instant(t) => write!(f, "{}", t.to_rfc3339()),
+        }
+    }
 }
 
 /// `notice "title" combinator { rule* }`

@@ -244,14 +244,21 @@ fn roll_word(r: Roll) -> &'static str {
 
 fn party_item_span(item: &PartyItem) -> &Spanned<String> {
     match item {
-        PartyItem::Fax(s) | PartyItem::TimeZone(s) | PartyItem::Address(s) | PartyItem::Cite(s) => {
-            s
-        }
+        PartyItem::Fax(s, _)
+        | PartyItem::TimeZone(s)
+        | PartyItem::Address(s)
+        | PartyItem::Cite(s) => s,
     }
 }
 
 fn party_item_end(item: &PartyItem) -> usize {
-    party_item_span(item).span.end
+    match item {
+        PartyItem::Fax(_, in_force) => {
+            let last = in_force.until.as_ref().or(in_force.from.as_ref());
+            last.map_or(party_item_span(item).span.end, |w| w.span.end)
+        }
+        _ => party_item_span(item).span.end,
+    }
 }
 
 fn party(p: &Party, comments: &mut Comments<'_>, out: &mut String) {
@@ -264,14 +271,21 @@ fn party(p: &Party, comments: &mut Comments<'_>, out: &mut String) {
     for item in &p.items {
         let s = party_item_span(item);
         comments.before(s.span.start, 2, out, last_end);
-        let keyword = match item {
-            PartyItem::Fax(_) => "fax",
-            PartyItem::TimeZone(_) => "time-zone",
-            PartyItem::Address(_) => "address",
-            PartyItem::Cite(_) => "cite",
+        let (keyword, in_force) = match item {
+            PartyItem::Fax(_, in_force) => ("fax", Some(in_force)),
+            PartyItem::TimeZone(_) => ("time-zone", None),
+            PartyItem::Address(_) => ("address", None),
+            PartyItem::Cite(_) => ("cite", None),
         };
-        push_line(out, 2, &format!("{keyword} {}", quote(&s.node)));
-        last_end = s.span.end;
+        let mut line = format!("{keyword} {}", quote(&s.node));
+        if let Some(f) = in_force.and_then(|f| f.from.as_ref()) {
+            line.push_str(&format!(" from {}", f.node));
+        }
+        if let Some(u) = in_force.and_then(|f| f.until.as_ref()) {
+            line.push_str(&format!(" until {}", u.node));
+        }
+        push_line(out, 2, &line);
+        last_end = party_item_end(item);
     }
     let end = p.items.last().map_or(p.title.span.end, party_item_end);
     comments.rest(closing(comments.src, end), 2, out);

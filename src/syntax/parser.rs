@@ -505,6 +505,32 @@ fn date(i: &str) -> Res<'_, NaiveDate> {
     }
 }
 
+// when ::= date | instant        (an instant in RFC 3339: `2001-07-01T09:00:00-04:00`)
+fn when(i: &str) -> Res<'_, When> {
+    let i = ws(i);
+    let token_len = i
+        .find(|c: char| c.is_whitespace() || c == '}' || c == '#')
+        .unwrap_or(i.len());
+    let token = i.get(..token_len).unwrap_or(i);
+    if token.len() > 10
+        && token
+            .as_bytes()
+            .get(10)
+            .is_some_and(|b| *b == b'T' || *b == b't')
+    {
+        return match chrono::DateTime::parse_from_rfc3339(token) {
+            Ok(t) => Ok((i.get(token_len..).unwrap_or(""), When::Instant(t))),
+            Err(_) => Err(NomErr::Failure(PErr::invalid(
+                i,
+                token_len,
+                "instant",
+                "expected an instant in RFC 3339, such as `2001-07-01T09:00:00-04:00`",
+            ))),
+        };
+    }
+    date(i).map(|(r, d)| (r, When::Date(d)))
+}
+
 // time ::= digit{2} ":" digit{2} (":" digit{2})?
 fn time(i: &str) -> Res<'_, NaiveTime> {
     let i = ws(i);
@@ -1042,7 +1068,7 @@ impl<'a> Cx<'a> {
     }
 
     // party ::= "party" name string "{" party-item* "}"
-    // party-item ::= "fax" string | "time-zone" string | "address" string | "cite" string
+    // party-item ::= "fax" string ("from" when)? ("until" when)? | "time-zone" string | "address" string | "cite" string
     fn party(&self, i: &'a str) -> Res<'a, Party> {
         let (i, name) = commit(self.name(i))?;
         let (i, title) = commit(self.string(i))?;
@@ -1052,8 +1078,22 @@ impl<'a> Cx<'a> {
             let Ok((rest, keyword)) = word(i) else {
                 return Err(NomErr::Error(expected_any(i, &EXPECTED)));
             };
+            if keyword == "fax" {
+                let (mut r, number) = commit(self.string(rest))?;
+                let mut in_force = InForce::default();
+                if let Ok((after, _)) = kw!("from")(r) {
+                    let (after, when) = commit(self.spanned(after, when))?;
+                    in_force.from = Some(when);
+                    r = after;
+                }
+                if let Ok((after, _)) = kw!("until")(r) {
+                    let (after, when) = commit(self.spanned(after, when))?;
+                    in_force.until = Some(when);
+                    r = after;
+                }
+                return Ok((r, PartyItem::Fax(number, in_force)));
+            }
             let wrap: fn(Spanned<String>) -> PartyItem = match keyword {
-                "fax" => PartyItem::Fax,
                 "time-zone" => PartyItem::TimeZone,
                 "address" => PartyItem::Address,
                 "cite" => PartyItem::Cite,

@@ -119,7 +119,14 @@ pub fn spec_strategy() -> impl Strategy<Value = Spec> {
     (
         0usize..4,
         0usize..3,
-        proptest::collection::vec((proptest::option::of(0usize..4), 0usize..3), 1..=3),
+        proptest::collection::vec(
+            (
+                proptest::option::of(0usize..4),
+                0usize..3,
+                proptest::option::weighted(0.3, 0usize..DAYS.len()),
+            ),
+            1..=3,
+        ),
         0usize..3,
         proptest::collection::vec(rule_strategy(), 1..=4),
         proptest::collection::vec(rule_strategy(), 0..=3),
@@ -138,10 +145,16 @@ pub fn spec_strategy() -> impl Strategy<Value = Spec> {
                 parties: parties
                     .into_iter()
                     .enumerate()
-                    .map(|(n, (tz, faxes))| Party {
+                    .map(|(n, (tz, faxes, until))| Party {
                         name: format!("p{n}"),
                         tz: tz.map(|z| ZONES[z]),
                         faxes: NUMBERS.iter().take(faxes).map(|f| f.to_string()).collect(),
+                        // The first number in force until one of the events' days, the
+                        // second from the day after.
+                        until: until.filter(|_| faxes > 0).and_then(|d| {
+                            let (y, m, day) = DAYS[d];
+                            NaiveDate::from_ymd_opt(y, m, day)
+                        }),
                     })
                     .collect(),
                 combinator: [

@@ -106,11 +106,17 @@ fn event_in(
         (false, Some(_)) => return None,
         (false, None) => Some(sent + Duration::hours(30)),
     };
+    // A designated number is one in force at the sending; a `yes` row cannot be drawn on
+    // a day the recipient has none.
     let number = match (row.designated_fax, to) {
         ("no", _) => Some("000".to_string()),
-        (_, Some(p)) => agreement
-            .party_faxes(p)
-            .and_then(|f| f.first().map(|n| n.to_string())),
+        (designated, Some(p)) => {
+            let in_force = agreement.party_faxes_at(p, sent).unwrap_or_default();
+            if designated == "yes" && in_force.is_empty() {
+                return None;
+            }
+            in_force.first().cloned()
+        }
         _ => None,
     };
     Some((sent, received, number))

@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+mod addresses;
 mod batch;
 mod calendar_cli;
 mod calendar_table;

@@ -71,6 +71,23 @@ pub struct Party {
     pub name: String,
     pub tz: Option<Tz>,
     pub faxes: Vec<String>,
+    /// Dated numbers: the first is in force until this day (inclusive, in the agreement's
+    /// zone), the second from the day after; the others always.
+    pub until: Option<chrono::NaiveDate>,
+}
+
+impl Party {
+    /// The numbers in force on a day.
+    fn numbers_on(&self, day: chrono::NaiveDate) -> Vec<&String> {
+        (self.faxes.iter().enumerate())
+            .filter(|(n, _)| match (self.until, n) {
+                (Some(until), 0) => day <= until,
+                (Some(until), 1) => day > until,
+                _ => true,
+            })
+            .map(|(_, f)| f)
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,8 +156,13 @@ impl Spec {
             if let Some(tz) = p.tz {
                 t += &format!(" time-zone \"{}\"", tz.name());
             }
-            for f in &p.faxes {
+            for (n, f) in p.faxes.iter().enumerate() {
                 t += &format!(" fax \"{f}\"");
+                match (p.until, n) {
+                    (Some(until), 0) => t += &format!(" until {until}"),
+                    (Some(until), 1) => t += &format!(" from {}", until.succ_opt().unwrap()),
+                    _ => {}
+                }
             }
             t += " }\n";
         }
@@ -347,13 +369,25 @@ fn read(spec: &Spec, rules: &Rules, ev: EventRef<'_>) -> Result<Answer, &'static
             }
         }
         if rule.designated {
+            // A dated number is designated on the days it is in force: those of the
+            // sending (or of the receipt, for a notice known by it alone).
+            let day = ev
+                .sent
+                .or(ev.received)
+                .map(|t| t.with_timezone(&spec.tz).date_naive());
             let ok = match party {
                 None => true,
-                Some(p) if p.faxes.is_empty() => false,
-                Some(p) => match ev.fax_number {
-                    None => true,
-                    Some(n) => p.faxes.iter().any(|f| digits(f) == digits(n)),
-                },
+                Some(p) => {
+                    let numbers = match day {
+                        Some(day) => p.numbers_on(day),
+                        None => p.faxes.iter().collect(),
+                    };
+                    match (numbers.is_empty(), ev.fax_number) {
+                        (true, _) => false,
+                        (false, None) => true,
+                        (false, Some(n)) => numbers.iter().any(|f| digits(f) == digits(n)),
+                    }
+                }
             };
             if !ok {
                 return false;

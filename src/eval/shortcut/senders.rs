@@ -4,7 +4,7 @@ use std::hash::Hasher;
 
 use super::{KeyHasher, NameKey, Names};
 use crate::eval::Lookup;
-use crate::model::Agreement;
+use crate::model::{Agreement, PartyDef};
 
 /// The most senders kept (by method, recipient and number as written).
 const SENDERS: usize = 64;
@@ -37,7 +37,8 @@ pub(super) struct Sender {
 
 impl Senders {
     /// What a method, recipient and number resolve to; `None` for an unknown name or a
-    /// number with no digits, which the full reading reports.
+    /// number with no digits, which the full reading reports, and for a recipient whose
+    /// numbers are dated.
     pub(super) fn of(
         &mut self,
         names: &mut Names,
@@ -74,8 +75,14 @@ impl Senders {
             Some(name) => Some(names.party(agreement, name).ok()?),
             None => None,
         };
-        let designated = match (party.and_then(|p| agreement.parties.get(p)), fax_number) {
-            (Some(p), Some(number)) => names.designated(p, number),
+        let recipient = party.and_then(|p| agreement.parties.get(p));
+        // A recipient whose numbers are dated: whether one is designated depends on the
+        // instant, which the full reading weighs.
+        if recipient.is_some_and(PartyDef::dated_numbers) {
+            return None;
+        }
+        let designated = match (recipient, fax_number) {
+            (Some(p), Some(number)) => names.designated(p, number, None, agreement.tz),
             _ => false,
         };
         let sender = Sender {

@@ -664,7 +664,8 @@ impl Shortcuts<'_> {
         let facts = Facts {
             method,
             party,
-            fax: crate::plan::Fax::of(recipient, fax_number.is_some(), designated),
+            // The recipient's numbers are not dated (or `senders` declines).
+            fax: crate::plan::Fax::of(recipient, fax_number.is_some(), designated, false),
             received: received.is_some(),
         };
         let key = self.key_of(facts, |clock, n| {
