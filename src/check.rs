@@ -251,6 +251,28 @@ impl fmt::Display for CheckError {
 
 impl std::error::Error for CheckError {}
 
+/// The calendar a spec builds, built once per process: the agreements of a folder name the
+/// same calendars (the built-in ones above all), and building one is most of loading rules.
+/// A spec is known by its whole text, so only an identical one is shared.
+fn built_calendar(spec: &crate::calendar::CalendarSpec) -> Arc<Calendar> {
+    use std::sync::{Mutex, OnceLock};
+    static BUILT: OnceLock<Mutex<HashMap<String, Arc<Calendar>>>> = OnceLock::new();
+    /// Past this many distinct calendars, new ones are built and not kept.
+    const KEPT: usize = 256;
+    let key = format!("{spec:?}");
+    let built = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(calendar) = built.lock().ok().and_then(|b| b.get(&key).cloned()) {
+        return calendar;
+    }
+    let calendar = Arc::new(Calendar::build(spec));
+    if let Ok(mut b) = built.lock() {
+        if b.len() < KEPT {
+            b.insert(key, Arc::clone(&calendar));
+        }
+    }
+    calendar
+}
+
 /// Whether a number's `until` comes before its `from`: a date is its whole day, so a
 /// number from and until one day is in force that day.
 fn until_before(until: ast::When, from: ast::When) -> bool {
@@ -402,7 +424,7 @@ impl Checker {
         let mut built = Vec::new();
         for (source, decl) in &decls {
             if let Some(spec) = self.flatten(*source, decl, &mut all) {
-                built.push(Arc::new(Calendar::build(&spec)));
+                built.push(built_calendar(&spec));
             }
         }
         built
