@@ -3,6 +3,8 @@
 //! ```sh
 //! cargo run --release --example gen_log -- 1000000 > log.jsonl
 //! cargo run --release --example gen_log -- 1000000 edge-heavy > edges.jsonl
+//! # Over a folder of 100 agreements `spa-1` ... `spa-100`, each record naming one in turn:
+//! cargo run --release --example gen_log -- 1000000 realistic 100 > many.jsonl
 //! ```
 
 #![allow(
@@ -30,6 +32,10 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let agreements: u64 = std::env::args()
+        .nth(3)
+        .map(|a| a.parse().expect("a number of agreements"))
+        .unwrap_or(0);
     let mut rng = generator::Rng::new(generator::SEED);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -37,6 +43,10 @@ fn main() {
     for n in 1..=count {
         buf.clear();
         generator::record(&mut rng, mix, n, &mut buf);
+        if agreements > 0 && buf.starts_with('{') {
+            let named = format!("{{\"agreement\":\"spa-{}\",", n % agreements + 1);
+            buf.replace_range(..1, &named);
+        }
         out.write_all(buf.as_bytes()).unwrap();
     }
     out.flush().unwrap();

@@ -28,6 +28,8 @@ pub struct Library {
     entries: Vec<Entry>,
     /// The files of calendars shared by a folder's agreements.
     calendar_files: Vec<String>,
+    /// Each agreement's place by its name in lower case, for the records of a log.
+    by_name: std::collections::HashMap<String, usize>,
 }
 
 /// A library asked for an agreement it cannot give.
@@ -80,11 +82,11 @@ impl Library {
             .agreement()
             .and_then(|a| a.id.clone())
             .unwrap_or_else(|| name.to_string());
-        Library {
-            origin: rules.origin().to_string(),
-            entries: vec![Entry { name, rules }],
-            calendar_files: Vec::new(),
-        }
+        Library::of(
+            rules.origin().to_string(),
+            vec![Entry { name, rules }],
+            Vec::new(),
+        )
     }
 
     /// The embedded rules of the reference agreement.
@@ -176,11 +178,23 @@ impl Library {
                 }
             }
         }
-        Ok(Library {
+        Ok(Library::of(
             origin,
-            entries: entries.into_iter().map(|(e, _)| e).collect(),
-            calendar_files: shared.into_iter().map(|s| s.name).collect(),
-        })
+            entries.into_iter().map(|(e, _)| e).collect(),
+            shared.into_iter().map(|s| s.name).collect(),
+        ))
+    }
+
+    fn of(origin: String, entries: Vec<Entry>, calendar_files: Vec<String>) -> Library {
+        let by_name = (entries.iter().enumerate())
+            .map(|(n, e)| (e.name.to_ascii_lowercase(), n))
+            .collect();
+        Library {
+            origin,
+            entries,
+            calendar_files,
+            by_name,
+        }
     }
 
     /// Where the agreements came from.
@@ -212,9 +226,10 @@ impl Library {
                 known: self.names(),
             }),
             Some(name) => self
-                .entries
-                .iter()
-                .position(|e| e.name.eq_ignore_ascii_case(name))
+                .by_name
+                .get(name)
+                .or_else(|| self.by_name.get(&name.to_ascii_lowercase()))
+                .copied()
                 .ok_or_else(|| {
                     AgreementError::Unknown(UnknownName {
                         what: "agreement",
@@ -249,7 +264,7 @@ impl Library {
                 rules: e.rules.with_calendar(name)?,
             });
         }
-        Ok(Library { entries, ..self })
+        Ok(Library::of(self.origin, entries, self.calendar_files))
     }
 
     /// The agreement named `name`, or the only one, taken out of the library.
