@@ -108,6 +108,7 @@ impl Rules {
                 to: to.map(str::to_string),
                 fax_number: number_at(sent),
                 companions: Vec::new(),
+                designation: None,
             };
             let mut literal = None;
             let mut by_gap = None;

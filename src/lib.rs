@@ -19,7 +19,7 @@
 //!     received: None,
 //!     to: Some("montrose".into()),
 //!     from: None,
-//!     fax_number: None, companions: Vec::new(),
+//!     fax_number: None, companions: Vec::new(), designation: None,
 //! };
 //! let resolution = rules.evaluate(&event).unwrap();
 //! // Clause iii: the Business Day following the date of mailing; Christmas Day is skipped.

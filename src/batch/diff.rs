@@ -176,8 +176,9 @@ fn diff_batches<R: BufRead>(
                 continue;
             }
             summary.records += 1;
-            let (id, a) = before.resolve_line(&record, too_long, columns.as_ref());
-            let (_, b) = after.resolve_line(&record, too_long, columns.as_ref());
+            let at = (name, number);
+            let (id, a) = before.resolve_line(at, &record, too_long, columns.as_ref());
+            let (_, b) = after.resolve_line(at, &record, too_long, columns.as_ref());
             let (a, b) = (
                 Side::of(&before.lane.shortcuts, &a),
                 Side::of(&after.lane.shortcuts, &b),

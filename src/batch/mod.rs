@@ -32,6 +32,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 
+mod changes;
 mod chunks;
 mod diff;
 mod gaps;
@@ -46,6 +47,7 @@ use ids::*;
 use records::*;
 use sinks::*;
 
+pub use changes::ChangeLine;
 pub use diff::{Change, DiffSummary, Side, diff, diff_libraries};
 
 use crate::Library;
@@ -302,6 +304,8 @@ pub struct Batch<'r> {
     library: Option<&'r Library>,
     /// The current record's agreement could not be found: its output names none.
     unresolved: bool,
+    /// What each notice of change read ahead designated, by input and line, for its record.
+    change_notes: Arc<std::collections::HashMap<(String, u64), String>>,
     options: Options,
     summary: Summary,
     /// The table of ids seen, in the batch that writes the records (not in its workers).
@@ -347,6 +351,9 @@ struct Lane<'r> {
     tails: Vec<Vec<(usize, QuickTail)>>,
     /// What gap records are written with (see [`Batch::write_gap`]).
     gaps: gaps::Gaps,
+    /// The numbers notices of change designated (read before the run, then shared with
+    /// the workers).
+    book: Arc<changes::AddressBook>,
 }
 
 impl<'r> Lane<'r> {
@@ -374,6 +381,7 @@ impl<'r> Lane<'r> {
             asks_companions: !agreement.plan.companions.is_empty(),
             tails: Vec::new(),
             gaps: gaps::Gaps::default(),
+            book: Arc::default(),
         })
     }
 }
@@ -462,6 +470,7 @@ impl<'r> Batch<'r> {
             lanes,
             library,
             unresolved: false,
+            change_notes: Arc::default(),
             options,
             summary: Summary::default(),
             index,
@@ -490,7 +499,19 @@ impl<'r> Batch<'r> {
                 }
             }
         };
-        Batch::build(lane, lanes, self.library, self.options, None)
+        let mut batch = Batch::build(lane, lanes, self.library, self.options, None);
+        // What notices of change designated, read before the run, holds in every worker.
+        batch.change_notes = Arc::clone(&self.change_notes);
+        for mine in self.every_lane() {
+            let theirs = match batch.lane.place == mine.place {
+                true => Some(&mut batch.lane),
+                false => batch.lanes.get_mut(mine.place).and_then(Option::as_mut),
+            };
+            if let Some(theirs) = theirs {
+                theirs.book = Arc::clone(&mine.book);
+            }
+        }
+        batch
     }
 
     /// A lane of the current rules with nothing learnt (for [`Batch::fresh`]).
@@ -507,6 +528,7 @@ impl<'r> Batch<'r> {
             asks_companions: self.lane.asks_companions,
             tails: Vec::new(),
             gaps: gaps::Gaps::default(),
+            book: Arc::clone(&self.lane.book),
         }
     }
 
@@ -621,7 +643,7 @@ impl<'r> Batch<'r> {
         let (id, outcome) = match self.fast_line(line_no, line, too_long, columns.is_some()) {
             Some(Fast::Written) => return,
             Some(Fast::Answered(id, outcome)) => (id.map(Cow::Borrowed), outcome),
-            None => self.resolve_line(line, too_long, columns),
+            None => self.resolve_line((name, line_no), line, too_long, columns),
         };
         self.write_record(name, line_no, id.as_deref(), outcome);
     }
@@ -750,7 +772,8 @@ impl<'r> Batch<'r> {
             None if text.contains("\"deliveries\"") => return None,
             None => scan::record(text)?,
         };
-        if f.deliveries.is_some() {
+        // A notice sent several ways, or a notice of change, takes the general reading.
+        if f.deliveries.is_some() || f.changes.is_some() {
             return None;
         }
         // A field's text when it is absent or a string without escapes; `Err` otherwise.
@@ -778,6 +801,14 @@ impl<'r> Batch<'r> {
         // An id a strict parser could not read back takes the general reading, which says so.
         if id.is_some_and(|id| checked_id(id).is_err()) {
             return None;
+        }
+        // A notice with no sender to a party whose numbers a notice of change designated:
+        // the general reading says that the change is not applied.
+        if from.is_none() {
+            let agreement = self.lane.rules.agreement()?;
+            if self.lane.book.unapplied(agreement, to, None).is_some() {
+                return None;
+            }
         }
         let gaps = self.writes_quick(id);
         // The answer read from the text knows neither a sender nor a notice without a sending.
@@ -810,6 +841,12 @@ impl<'r> Batch<'r> {
             from,
             fax_number,
             companions: &[],
+            designation: None,
+        };
+        let agreement = self.lane.rules.agreement()?;
+        let event = EventRef {
+            designation: self.lane.book.for_event(agreement, &event),
+            ..event
         };
         let outcome = match self.lane.shortcuts.evaluate(event) {
             Ok(Answered::Quick(quick)) => Outcome::quick(quick),
@@ -836,6 +873,7 @@ impl<'r> Batch<'r> {
     /// Reads and evaluates one input line (without its end of line).
     fn resolve_line<'l>(
         &mut self,
+        (input, line_no): (&str, u64),
         line: &'l [u8],
         too_long: bool,
         columns: Option<&CsvColumns>,
@@ -867,7 +905,20 @@ impl<'r> Batch<'r> {
                     Ok(record) => match self.choose(record.agreement.as_deref()) {
                         Err(e) => (record.id, Outcome::error(e)),
                         Ok(()) => {
-                            let outcome = self.evaluate(&record);
+                            let mut outcome = self.evaluate(&record);
+                            if record.changes.is_some() {
+                                let note = self.change_note(input, line_no);
+                                outcome = self.with_note(outcome, note);
+                            }
+                            let first = record.deliveries.first();
+                            let unapplied = self.lane.rules.agreement().and_then(|a| {
+                                let to = first.and_then(|d| d.to.as_deref());
+                                let from = first.and_then(|d| d.from.as_deref());
+                                self.lane.book.unapplied(a, to, from)
+                            });
+                            if let Some(note) = unapplied {
+                                outcome = self.with_note(outcome, note);
+                            }
                             (record.id, outcome)
                         }
                     },
@@ -911,6 +962,9 @@ impl<'r> Batch<'r> {
                 .filter_map(|(_, c)| c.clone())
                 .collect();
             event.companions = &others;
+            if let Some(agreement) = self.lane.rules.agreement() {
+                event.designation = self.lane.book.for_event(agreement, &event);
+            }
             let answered = match dated {
                 Some((received, date)) => self
                     .lane
@@ -1046,6 +1100,7 @@ impl<'r> Batch<'r> {
             from: d.from.as_deref(),
             fax_number: d.fax_number.as_deref(),
             companions: &[],
+            designation: None,
         };
         Ok((event, dated))
     }

@@ -90,9 +90,52 @@ pub(super) struct Record<'a> {
     pub(super) id: Option<Cow<'a, str>>,
     /// The agreement it names, in a run over several.
     pub(super) agreement: Option<Cow<'a, str>>,
+    /// A notice of change: the party whose details it changes, and its new numbers.
+    pub(super) changes: Option<Changes>,
     pub(super) deliveries: Deliveries<'a>,
     /// Whether the record used `deliveries: [...]` (field names then carry an index).
     pub(super) multi: bool,
+}
+
+/// A notice of change's new details: `"changes": {"party": "company", "fax": ["..."]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Changes {
+    /// The party whose details change.
+    pub(super) party: String,
+    /// Its new facsimile numbers (none: it has none from then on).
+    #[serde(default)]
+    pub(super) fax: Vec<String>,
+    /// Its new address, in words (kept in the notes; it decides nothing).
+    #[serde(default)]
+    pub(super) address: Option<String>,
+}
+
+impl Changes {
+    /// The `changes` field's JSON, or why it is not one.
+    fn read(text: &str) -> Result<Changes, RecordError> {
+        let changes: Changes = serde_json::from_str(text).map_err(|e| {
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            RecordError::field(
+                "changes",
+                format!("expected {{\"party\": NAME, \"fax\": [NUMBER, ...]}}: {message}"),
+            )
+        })?;
+        if let Some(bad) = changes
+            .fax
+            .iter()
+            .find(|n| !n.bytes().any(|b| b.is_ascii_digit()))
+        {
+            return Err(RecordError::field(
+                "changes.fax",
+                format!("the facsimile number `{bad}` has no digits"),
+            ));
+        }
+        Ok(changes)
+    }
 }
 
 /// The serde_json form of a record, for the lines the fast scanner leaves to it.
@@ -115,6 +158,8 @@ pub(super) struct RawRecord<'a> {
     #[serde(borrow, default)]
     pub(super) agreement: Option<&'a RawValue>,
     #[serde(borrow, default)]
+    pub(super) changes: Option<&'a RawValue>,
+    #[serde(borrow, default)]
     pub(super) deliveries: Option<&'a RawValue>,
 }
 
@@ -129,6 +174,7 @@ impl<'a> RawRecord<'a> {
             from: self.from.map(RawValue::get),
             fax_number: self.fax_number.map(RawValue::get),
             agreement: self.agreement.map(RawValue::get),
+            changes: self.changes.map(RawValue::get),
             deliveries: self.deliveries.map(RawValue::get),
             plain: 0,
         }
@@ -284,10 +330,15 @@ pub(super) fn parse_json_line(
         "agreement",
     )
     .map_err(|e| (id.clone(), e))?;
+    let changes = match raw.changes.filter(|c| *c != "null") {
+        None => None,
+        Some(text) => Some(Changes::read(text).map_err(|e| (id.clone(), e))?),
+    };
     fields(raw)
         .map(|(deliveries, multi)| Record {
             id: id.clone(),
             agreement,
+            changes,
             deliveries,
             multi,
         })
@@ -477,6 +528,7 @@ pub(super) fn parse_csv_line<'a>(
     Ok(Record {
         id,
         agreement: take(cols.agreement),
+        changes: None,
         deliveries: Deliveries::One(Delivery {
             method: take(cols.method),
             sent: take(cols.sent),

@@ -17,6 +17,8 @@ pub(crate) struct Fields<'a> {
     pub fax_number: Option<&'a str>,
     /// The agreement the record is under, in a run over several.
     pub agreement: Option<&'a str>,
+    /// A notice of change's new details (`{"party": ..., "fax": [...]}`).
+    pub changes: Option<&'a str>,
     pub deliveries: Option<&'a str>,
     /// Which fields are strings without escapes (a bit per [`Fields::PLAIN_METHOD`]...), whose
     /// text is then the bytes between the quotes. Zero says nothing is known.
@@ -95,6 +97,7 @@ enum Key {
     From,
     FaxNumber,
     Agreement,
+    Changes,
     Deliveries,
     /// Any other key: its value is checked and skipped.
     Other,
@@ -279,6 +282,7 @@ impl<'a> Scanner<'a> {
                         "from" => Key::From,
                         "fax_number" => Key::FaxNumber,
                         "agreement" => Key::Agreement,
+                        "changes" => Key::Changes,
                         "deliveries" => Key::Deliveries,
                         // Keys with escapes are left to serde_json.
                         k if k.contains('\\') => return None,
@@ -306,6 +310,7 @@ impl<'a> Scanner<'a> {
                 Key::From => (&mut f.from, Fields::PLAIN_FROM),
                 Key::FaxNumber => (&mut f.fax_number, Fields::PLAIN_FAX_NUMBER),
                 Key::Agreement => (&mut f.agreement, Fields::PLAIN_AGREEMENT),
+                Key::Changes => (&mut f.changes, 0),
                 Key::Deliveries => (&mut f.deliveries, 0),
                 Key::Other => (&mut None, 0),
             };

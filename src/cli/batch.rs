@@ -1,12 +1,12 @@
 //! `deemed batch`: a whole log of notices, one output record per input line.
 
 use std::fs::File;
-use std::io::{self, BufReader, IsTerminal, Write};
+use std::io::{self, BufReader, IsTerminal, Seek, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use deemed::batch::{Batch, BatchError, InputFormat, Options, OutputFormat, workbook};
+use deemed::batch::{Batch, BatchError, ChangeLine, InputFormat, Options, OutputFormat, workbook};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::when_effective::FoldArg;
@@ -64,6 +64,11 @@ pub(crate) struct Args {
     /// (slower; the output is the same, byte for byte).
     #[arg(long)]
     no_memo: bool,
+    /// Notices of change (JSON Lines records with `changes`) to read before the log: each is
+    /// resolved under the clause and designates its numbers from when it is deemed given.
+    /// Those in the input files are read ahead too; one in standard input is not.
+    #[arg(long, value_name = "FILE")]
+    addresses: Option<PathBuf>,
 }
 
 enum Input {
@@ -246,6 +251,46 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             }
         },
     };
+    // Notices of change, read ahead: those of --addresses, and those in the JSON Lines
+    // input files (found by a search for `"changes"`, then the file is read again).
+    let mut changes = Vec::new();
+    if let Some(path) = &args.addresses {
+        let found = File::open(path)
+            .and_then(|f| ChangeLine::find_in(&path.display().to_string(), BufReader::new(f)));
+        match found {
+            Ok(found) => changes.extend(found),
+            Err(e) => {
+                print_error(&format!("cannot read `{}`: {e}", path.display()), None);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if options.input == InputFormat::Jsonl {
+        for input in &mut inputs {
+            let Input::File(path, file, _) = input else {
+                continue;
+            };
+            // A pipe cannot be read twice: its notices of change are not read ahead.
+            if !file.metadata().is_ok_and(|m| m.is_file()) {
+                continue;
+            }
+            let name = path.display().to_string();
+            let found = ChangeLine::find_in(&name, &*file).and_then(|found| {
+                file.seek(io::SeekFrom::Start(0))?;
+                Ok(found)
+            });
+            match found {
+                Ok(found) => changes.extend(found),
+                Err(e) => {
+                    print_error(&format!("cannot read `{name}`: {e}"), None);
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    }
+    if !changes.is_empty() {
+        batch.learn_changes(&changes);
+    }
     let show_progress = !args.quiet && io::stderr().is_terminal();
     for input in inputs {
         let result = match input {

@@ -155,6 +155,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
         from: args.from.clone(),
         fax_number: args.fax_number.clone(),
         companions,
+        designation: None,
     };
     let resolution = match dated {
         None => rules.evaluate(&event),

@@ -20,7 +20,7 @@ impl Rules {
     /// let rules = deemed::Rules::default_rules().unwrap();
     /// let mut event = deemed::Event {
     ///     method: "courier".into(), sent: None, received: None, to: None, from: None,
-    ///     fax_number: None, companions: Vec::new(),
+    ///     fax_number: None, companions: Vec::new(), designation: None,
     /// };
     /// let friday = NaiveDate::from_ymd_opt(2000, 3, 3).unwrap();
     /// let r = rules.evaluate_on_date(&event, false, friday, false).unwrap();

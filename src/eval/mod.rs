@@ -45,6 +45,42 @@ pub struct Event {
     /// The other deliveries of the same notice (a confirming copy by mail), which
     /// `companion` conditions read.
     pub companions: Vec<Companion>,
+    /// The recipient's numbers as designated by a notice of change given to the sender, in
+    /// effect when this one was sent (see [`crate::addresses`]); `None`: the rules' numbers.
+    pub designation: Option<std::sync::Arc<Designation>>,
+}
+
+/// Facsimile numbers designated by a notice of change ("or such other address as may be
+/// designated in writing hereafter, in the same manner"), in place of the rules' numbers
+/// for notices from the party it was given to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Designation {
+    /// The numbers as written, with their digits.
+    pub numbers: Vec<(String, String)>,
+    /// Where they come from: the notice of change and when it was deemed given.
+    pub why: String,
+}
+
+impl Designation {
+    /// Numbers designated by a notice, `why` in words.
+    pub fn new(numbers: &[String], why: String) -> Designation {
+        Designation {
+            numbers: (numbers.iter())
+                .map(|n| (n.clone(), crate::fax_digits(n)))
+                .collect(),
+            why,
+        }
+    }
+
+    /// Whether a number given is one of them.
+    pub(crate) fn has(&self, number: &str) -> bool {
+        (self.numbers.iter()).any(|(_, digits)| crate::model::same_number(digits, number))
+    }
+
+    /// The numbers as written.
+    pub(crate) fn written(&self) -> Vec<String> {
+        self.numbers.iter().map(|(n, _)| n.clone()).collect()
+    }
 }
 
 /// Another delivery of the same notice, as a `companion` condition reads it.
@@ -73,6 +109,8 @@ pub struct EventRef<'a> {
     pub fax_number: Option<&'a str>,
     /// The other deliveries of the same notice.
     pub companions: &'a [Companion],
+    /// The recipient's numbers as a notice of change designated them for the sender.
+    pub designation: Option<&'a Designation>,
 }
 
 impl Event {
@@ -86,6 +124,7 @@ impl Event {
             from: self.from.as_deref(),
             fax_number: self.fax_number.as_deref(),
             companions: &self.companions,
+            designation: self.designation.as_deref(),
         }
     }
 }
@@ -101,6 +140,7 @@ impl EventRef<'_> {
             from: self.from.map(str::to_string),
             fax_number: self.fax_number.map(str::to_string),
             companions: self.companions.to_vec(),
+            designation: self.designation.map(|d| std::sync::Arc::new(d.clone())),
         }
     }
 }
@@ -540,6 +580,9 @@ pub enum Test {
         /// When the recipient's numbers are dated: each with the days it is in force.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         dated: Vec<String>,
+        /// When a notice of change designated the numbers: which, and when it took effect.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        changed_by: Option<String>,
         /// The outcome.
         holds: bool,
         /// True when the test could not be made and was assumed to hold (see the warnings).
@@ -675,7 +718,7 @@ impl DeadlineCheck {
     /// let rules = deemed::Rules::default_rules().unwrap();
     /// let event = deemed::Event { method: "courier".into(),
     ///     sent: Some(DateTime::parse_from_rfc3339("2005-02-24T18:00:00-05:00").unwrap()),
-    ///     received: None, to: None, from: None, fax_number: None, companions: Vec::new() };
+    ///     received: None, to: None, from: None, fax_number: None, companions: Vec::new(), designation: None };
     /// let r = rules.evaluate(&event).unwrap();
     /// let by = DateTime::parse_from_rfc3339("2005-02-26T00:00:00-05:00").unwrap();
     /// let check = deemed::eval::DeadlineCheck::new(&r, by);

@@ -71,7 +71,7 @@ impl Rules {
     ///     received: None,
     ///     to: Some("company".into()),
     ///     from: None,
-    ///     fax_number: Some("(949) 788-6706".into()), companions: Vec::new(),
+    ///     fax_number: Some("(949) 788-6706".into()), companions: Vec::new(), designation: None,
     /// };
     /// let r = rules.evaluate(&event).unwrap();
     /// assert_eq!(r.deemed_date.unwrap().to_string(), "2000-03-06");
@@ -146,11 +146,21 @@ impl Rules {
         // A number is designated while it is in force: at the sending (or, for a notice
         // known by its receipt alone, the receipt).
         let at = event.sent.or(event.received);
-        let designated = match (recipient, event.fax_number) {
-            (Some(p), Some(number)) => lookup.designated(p, number, at, agreement.tz),
-            _ => false,
+        // A notice of change given to the sender designates the recipient's numbers in
+        // place of the rules' (see `crate::addresses`).
+        let (designated, none_in_force) = match (recipient, event.designation) {
+            (None, _) => (false, false),
+            (Some(_), Some(d)) => (
+                event.fax_number.is_some_and(|n| d.has(n)),
+                d.numbers.is_empty(),
+            ),
+            (Some(p), None) => (
+                event
+                    .fax_number
+                    .is_some_and(|n| lookup.designated(p, n, at, agreement.tz)),
+                !p.has_number_at(at, agreement.tz),
+            ),
         };
-        let none_in_force = recipient.is_some_and(|p| !p.has_number_at(at, agreement.tz));
         Ok(Resolved {
             agreement,
             event,
@@ -519,20 +529,27 @@ impl<'a> Resolved<'a> {
                 number,
                 designated: Vec::new(),
                 dated: Vec::new(),
+                changed_by: None,
                 holds,
                 assumed: true,
             },
             Some(party) => {
                 let at = self.event.sent.or(self.event.received);
-                let dated = match party.dated_numbers() {
-                    true => party.faxes.iter().map(|f| f.with_period()).collect(),
-                    false => Vec::new(),
+                let (designated, dated) = match self.event.designation {
+                    // The numbers a notice of change designated.
+                    Some(d) => (d.written(), Vec::new()),
+                    None if party.dated_numbers() => (
+                        party.numbers_at(at, self.agreement.tz),
+                        party.faxes.iter().map(|f| f.with_period()).collect(),
+                    ),
+                    None => (party.numbers_at(at, self.agreement.tz), Vec::new()),
                 };
                 Test::DesignatedFax {
                     to: Some(party.name.clone()),
                     number,
-                    designated: party.numbers_at(at, self.agreement.tz),
+                    designated,
                     dated,
+                    changed_by: self.event.designation.map(|d| d.why.clone()),
                     holds,
                     assumed: self.fax == Fax::NotGiven,
                 }

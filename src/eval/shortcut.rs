@@ -878,6 +878,7 @@ mod tests {
                 from: None,
                 fax_number: numbers[number % numbers.len()],
                 companions: &[],
+                designation: None,
             };
             let event = match near {
                 Some(near) => near_bound(rules, event, near),

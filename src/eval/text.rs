@@ -238,6 +238,7 @@ impl Test {
                 to,
                 designated,
                 dated,
+                changed_by,
                 ..
             } if designated.is_empty() => {
                 put(
@@ -254,12 +255,16 @@ impl Test {
                         &[&" in force then (its numbers: ", &AndList(dated), &")"],
                     );
                 }
+                if let Some(why) = changed_by {
+                    put(out.text(), &[&", as designated by ", why]);
+                }
             }
             Test::DesignatedFax {
                 to,
                 number,
                 designated,
                 dated,
+                changed_by,
                 holds,
                 ..
             } => {
@@ -282,6 +287,9 @@ impl Test {
                         out.text(),
                         &[&", in force then (its numbers: ", &AndList(dated), &")"],
                     );
+                }
+                if let Some(why) = changed_by {
+                    put(out.text(), &[&", as designated by ", why]);
                 }
             }
             Test::TimeOfDay {

@@ -87,6 +87,7 @@ fn a_generated_log_agrees_with_evaluating_both_rule_sets_one_by_one() {
                 from: None,
                 fax_number: Some("(949) 788-6706".into()),
                 companions: Vec::new(),
+                designation: None,
             };
             let (a, b) = (old.evaluate(&event).unwrap(), new.evaluate(&event).unwrap());
             (a.deemed_date, a.clause, a.status) != (b.deemed_date, b.clause, b.status)

@@ -424,7 +424,7 @@ proptest! {
                 sent: b.sent,
                 received: b.received,
                 to: b.to.as_deref(), from: b.from.as_deref(),
-                fax_number: b.number.as_deref(), companions: &[],
+                fax_number: b.number.as_deref(), companions: &[], designation: None,
             };
             let answer = reference(&spec, &rules, event);
             prop_assert_eq!(&engine(&rules, event, true), &answer, "{}\n{:?}", spec.text(), event);
@@ -466,6 +466,7 @@ fn outcomes_are_read_on_the_recipients_clock() {
         from: None,
         fax_number: None,
         companions: &[],
+        designation: None,
     };
     let r = pacific.evaluate_ref(event, true).unwrap();
     assert_eq!(r.deemed_date.unwrap().to_string(), "2025-04-22");
@@ -505,6 +506,7 @@ fn outcomes_are_read_on_the_recipients_clock() {
         from: None,
         fax_number: None,
         companions: &[],
+        designation: None,
     };
     let r = rules.evaluate_ref(event, true).unwrap();
     assert_eq!(r.deemed_date.unwrap().to_string(), "2025-04-22", "{r}");
@@ -563,6 +565,7 @@ fn dates_outside_a_calendar_are_the_same_error_everywhere() {
             from: None,
             fax_number: None,
             companions: &[],
+            designation: None,
         };
         assert!(rules.evaluate_ref(event, true).is_err(), "{line}");
         assert!(rules.evaluate_ref(event, false).is_err(), "{line}");

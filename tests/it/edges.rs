@@ -23,6 +23,7 @@ fn eval_full(
         from: None,
         fax_number: fax.map(String::from),
         companions: Vec::new(),
+        designation: None,
     };
     rules().evaluate(&event).unwrap()
 }

@@ -55,6 +55,7 @@ fn event(method: &str, received: Option<&str>) -> deemed::Event {
         from: None,
         fax_number: None,
         companions: Vec::new(),
+        designation: None,
     }
 }
 
@@ -173,6 +174,7 @@ fn a_notice_known_by_its_receipt_alone() {
         from: None,
         fax_number: None,
         companions: Vec::new(),
+        designation: None,
     };
     // Clause (iv) reads only the receipt.
     let r = rules.evaluate(&receipt_only("hand")).unwrap();
@@ -287,6 +289,7 @@ fn a_clause_on_the_senders_clock() {
         from: from.map(String::from),
         fax_number: None,
         companions: Vec::new(),
+        designation: None,
     };
     let r = rules.evaluate(&email(Some("tokyo"))).unwrap();
     assert_eq!(r.clause.as_deref(), Some("a"));
@@ -655,6 +658,7 @@ fn a_fax_that_needs_a_confirming_copy() {
                 at: at(t),
             })
             .collect(),
+        designation: None,
     };
     // None recorded: pending, and the answer names what is missing.
     let r = rules.evaluate(&fax(&[])).unwrap();

@@ -125,7 +125,7 @@ proptest! {
                 sent: Some(sent),
                 received: Some(sent),
                 to: Some(to.to_string()), from: None,
-                fax_number: m.fax_number.clone(), companions: Vec::new(),
+                fax_number: m.fax_number.clone(), companions: Vec::new(), designation: None,
             };
             let r = rules.evaluate_with(&event(latest), false).unwrap();
             prop_assert_eq!(r.status, Status::Effective);

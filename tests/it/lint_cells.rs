@@ -150,6 +150,7 @@ fn agree(rules: &Rules, recipients: &[&str]) -> Result<usize, String> {
                 from: None,
                 fax_number: number.as_deref(),
                 companions: &[],
+                designation: None,
             };
             let answer = rules.evaluate_ref(event, false);
             let ok = match (&answer, row.clauses.as_slice(), &row.gap_rule) {

@@ -11,6 +11,7 @@ mod addresses;
 mod batch;
 mod calendar_cli;
 mod calendar_table;
+mod changes;
 mod check_errors;
 mod check_lint;
 mod cli_help;

@@ -45,6 +45,7 @@ fn event(
         from: None,
         fax_number: fax_number.map(String::from),
         companions: Vec::new(),
+        designation: None,
     }
 }
 

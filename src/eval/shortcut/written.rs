@@ -922,6 +922,7 @@ mod tests {
             from: None,
             fax_number: Some("(949) 788-6706"),
             companions: &[],
+            designation: None,
         };
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
             panic!("{text}: no shortcut");
@@ -1056,6 +1057,7 @@ mod tests {
             from: None,
             fax_number: None,
             companions: &[],
+            designation: None,
         };
         let Ok(Answered::Quick(learnt)) = shortcuts.evaluate(event) else {
             panic!("no shortcut");
