@@ -225,13 +225,21 @@ impl fmt::Display for Summary {
             write!(f, ", invalid {}", self.invalid)?;
         }
         writeln!(f, ", error {}", self.errors)?;
-        if !self.by_clause.is_empty() {
+        // Over many agreements, their clauses are too many to list on a line.
+        const CLAUSES_LISTED: usize = 48;
+        if !self.by_clause.is_empty() && self.by_clause.len() <= CLAUSES_LISTED {
             let by: Vec<String> = self
                 .by_clause
                 .iter()
                 .map(|(c, n)| format!("{c} {n}"))
                 .collect();
             writeln!(f, "by clause: {}", by.join(", "))?;
+        } else if !self.by_clause.is_empty() {
+            writeln!(
+                f,
+                "by clause: {} clauses and gap rules decided (too many to list here)",
+                self.by_clause.len()
+            )?;
         }
         if !self.by_agreement.is_empty() {
             let by: Vec<String> = (self.by_agreement.iter())
