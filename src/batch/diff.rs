@@ -5,6 +5,7 @@ use std::io::BufRead;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
+use super::ChangeLine;
 use super::chunks::{read_csv_records, read_line};
 use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome};
 use crate::Library;
@@ -88,12 +89,14 @@ pub struct DiffSummary {
 
 /// Evaluates every notice of `input` under `old` and `new`, calling `on_change` for each
 /// whose deemed date, clause or status differs. Streams: memory does not grow with the log.
+/// `changes`: the log's notices of change, read ahead (see [`ChangeLine::find_in`]); each
+/// side resolves them under its own rules.
 pub fn diff<R: BufRead>(
-    old: &Rules,
-    new: &Rules,
+    (old, new): (&Rules, &Rules),
     name: &str,
     input: R,
     format: InputFormat,
+    changes: &[ChangeLine],
     on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
 ) -> Result<DiffSummary, BatchError> {
     let options = Options {
@@ -102,18 +105,18 @@ pub fn diff<R: BufRead>(
     };
     let before = Batch::new(old, options)?;
     let after = Batch::new(new, options)?;
-    diff_batches(before, after, name, input, format, on_change)
+    diff_batches((before, after), name, input, format, changes, on_change)
 }
 
 /// [`diff`] over two folders of agreements: each record is evaluated under the agreement
 /// its `agreement` field names in each (agreements are matched by name; a record whose
 /// agreement one side lacks is an error on that side).
 pub fn diff_libraries<R: BufRead>(
-    old: &Library,
-    new: &Library,
+    (old, new): (&Library, &Library),
     name: &str,
     input: R,
     format: InputFormat,
+    changes: &[ChangeLine],
     on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
 ) -> Result<DiffSummary, BatchError> {
     let options = Options {
@@ -122,17 +125,21 @@ pub fn diff_libraries<R: BufRead>(
     };
     let before = Batch::over(old, options)?;
     let after = Batch::over(new, options)?;
-    diff_batches(before, after, name, input, format, on_change)
+    diff_batches((before, after), name, input, format, changes, on_change)
 }
 
 fn diff_batches<R: BufRead>(
-    mut before: Batch<'_>,
-    mut after: Batch<'_>,
+    (mut before, mut after): (Batch<'_>, Batch<'_>),
     name: &str,
     mut input: R,
     format: InputFormat,
+    changes: &[ChangeLine],
     on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
 ) -> Result<DiffSummary, BatchError> {
+    if !changes.is_empty() {
+        before.learn_changes(changes);
+        after.learn_changes(changes);
+    }
     let mut summary = DiffSummary::default();
     let mut line = Vec::new();
     let mut columns = None;

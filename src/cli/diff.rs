@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use deemed::Library;
-use deemed::batch::{BatchError, Change, InputFormat, diff, diff_libraries};
+use deemed::batch::{BatchError, Change, ChangeLine, InputFormat, diff, diff_libraries};
 use serde_json::json;
 
 use super::batch::RecordFormat;
@@ -81,6 +81,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     }
     let name = args.events.display().to_string();
+    // The log's notices of change, read ahead when it is a file of JSON Lines.
+    let mut changes = Vec::new();
+    let regular = std::fs::metadata(&args.events).is_ok_and(|m| m.is_file());
+    if args.input_format == RecordFormat::Jsonl && args.events.as_os_str() != "-" && regular {
+        match File::open(&args.events).and_then(|f| ChangeLine::find_in(&name, BufReader::new(f))) {
+            Ok(found) => changes = found,
+            Err(e) => {
+                print_error(&format!("cannot read `{name}`: {e}"), None);
+                return ExitCode::from(2);
+            }
+        }
+    }
     let input: Box<dyn io::BufRead> = if args.events.as_os_str() == "-" {
         Box::new(io::stdin().lock())
     } else {
@@ -119,8 +131,15 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     };
     let compared = match (folders.0, old.entries(), new.entries()) {
-        (false, [old], [new]) => diff(&old.rules, &new.rules, &name, input, format, &mut write),
-        _ => diff_libraries(&old, &new, &name, input, format, &mut write),
+        (false, [old], [new]) => diff(
+            (&old.rules, &new.rules),
+            &name,
+            input,
+            format,
+            &changes,
+            &mut write,
+        ),
+        _ => diff_libraries((&old, &new), &name, input, format, &changes, &mut write),
     };
     let summary = match compared {
         Ok(s) => s,

@@ -241,3 +241,37 @@ fn a_malformed_change_is_an_error_on_its_field() {
             .contains("which the agreement does not name")
     );
 }
+
+#[test]
+fn diff_reads_notices_of_change_ahead_under_each_side() {
+    // Under the new rules a notice by hand takes effect the Business Day after its
+    // receipt: the change to the new number holds from Tuesday, not Monday 10:00.
+    let spa = std::fs::read_to_string("rules/spa-2000-02-25.rules").unwrap();
+    let later = spa.replacen(
+        "      when method other-than (i, ii, iii)\n      => upon receipt",
+        "      when method other-than (i, ii, iii)\n      => next business-day after received",
+        1,
+    );
+    assert_ne!(later, spa);
+    let new = crate::temp_file("changes", "later.rules", &later);
+    let monday = fax(
+        "monday-new",
+        "2001-07-02T11:00:00-04:00",
+        Some("montrose"),
+        NEW,
+    );
+    let log = crate::temp_file("changes", "diff.jsonl", &format!("{monday}\n{CHANGE}\n"));
+    let (out, err, code) = deemed(&["diff", "rules/spa-2000-02-25.rules", &new, "--events", &log]);
+    assert_eq!(code, 1, "{err}");
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(
+        rows[0].contains("\"monday-new\"") && rows[0].contains("2001-07-02 i effective"),
+        "{out}"
+    );
+    assert!(rows[0].contains("not-designated-number gap"), "{out}");
+    assert!(
+        rows[1].contains("\"change\"") && rows[1].contains("2001-07-03"),
+        "{out}"
+    );
+}
