@@ -290,6 +290,34 @@ impl Batch<'_> {
         }
     }
 
+    /// The numbers notices of change (read with [`Batch::learn_changes`]) designate for an
+    /// event (of the run's only agreement, or the one named): what `when-effective
+    /// --addresses` gives the event, so that it is answered as a batch answers it.
+    pub fn designation_for(
+        &mut self,
+        agreement: Option<&str>,
+        event: &EventRef<'_>,
+    ) -> Option<Arc<Designation>> {
+        self.choose(agreement).ok()?;
+        let rules = self.lane.rules.agreement()?;
+        self.lane
+            .book
+            .for_event(rules, event)
+            .map(|d| Arc::new(d.clone()))
+    }
+
+    /// The warning for an event that names no sender, when notices of change designated
+    /// its recipient's numbers for some parties.
+    pub fn unapplied_changes(
+        &mut self,
+        agreement: Option<&str>,
+        event: &EventRef<'_>,
+    ) -> Option<String> {
+        self.choose(agreement).ok()?;
+        let rules = self.lane.rules.agreement()?;
+        self.lane.book.unapplied(rules, event.to, event.from)
+    }
+
     /// The current agreement's address book, to change (before the run).
     fn lane_book(&mut self) -> &mut AddressBook {
         Arc::make_mut(&mut self.lane.book)

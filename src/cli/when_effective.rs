@@ -68,6 +68,11 @@ pub(crate) struct Args {
     /// notice is pending or not valid), for scripts.
     #[arg(long)]
     fail_if_missed: bool,
+    /// Notices of change (JSON Lines records with `changes`, as `batch --addresses` reads
+    /// them): the recipient's numbers they designate for the sender hold from when each is
+    /// deemed given.
+    #[arg(long, value_name = "FILE")]
+    addresses: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -147,7 +152,7 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
             at: read("companion", time.trim())?,
         });
     }
-    let event = Event {
+    let mut event = Event {
         method: args.method.clone(),
         sent,
         received,
@@ -157,6 +162,28 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
         companions,
         designation: None,
     };
+    // Notices of change, resolved as a batch resolves them: the numbers they designate.
+    let mut unapplied = None;
+    if let Some(path) = &args.addresses {
+        let lines = std::fs::File::open(path).and_then(|f| {
+            deemed::batch::ChangeLine::find_in(
+                &path.display().to_string(),
+                std::io::BufReader::new(f),
+            )
+        });
+        let lines = lines.map_err(|e| {
+            print_error(&format!("cannot read `{}`: {e}", path.display()), None);
+            ExitCode::from(2)
+        })?;
+        let mut batch = deemed::batch::Batch::new(rules, deemed::batch::Options::default())
+            .map_err(|e| {
+                print_error(&e, None);
+                ExitCode::from(2)
+            })?;
+        batch.learn_changes(&lines);
+        event.designation = batch.designation_for(None, &event.as_ref());
+        unapplied = batch.unapplied_changes(None, &event.as_ref());
+    }
     let resolution = match dated {
         None => rules.evaluate(&event),
         Some((received, date)) => rules.evaluate_on_date(&event, received, date, true),
@@ -186,6 +213,9 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
     let text = match args.format {
         Format::Text => {
             let mut text = resolution.to_string();
+            if let Some(note) = &unapplied {
+                text.push_str(&format!("warning: {note}\n"));
+            }
             if let Some(d) = &deadline {
                 text.push_str(&format!("deadline: {d}\n"));
             }
@@ -196,6 +226,9 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
                 print_error(&e, None);
                 ExitCode::from(1)
             })?;
+            if let (Some(note), Some(list)) = (&unapplied, value["warnings"].as_array_mut()) {
+                list.push(note.clone().into());
+            }
             if let (Some(d), Some(map)) = (&deadline, value.as_object_mut()) {
                 map.insert(
                     "deadline".into(),

@@ -275,3 +275,56 @@ fn diff_reads_notices_of_change_ahead_under_each_side() {
         "{out}"
     );
 }
+
+/// when-effective --addresses answers each notice as the batch does.
+#[test]
+fn when_effective_with_the_changes_answers_as_the_batch() {
+    // The change given apart, so that both name it by the same file and line.
+    let lines: Vec<String> = the_log()
+        .into_iter()
+        .filter(|l| !l.contains("\"changes\""))
+        .collect();
+    let addresses = crate::temp_file(
+        "changes",
+        "parity-addresses.jsonl",
+        &(CHANGE.to_string() + "\n"),
+    );
+    let (batch, _) = run("parity.jsonl", &lines, &["--addresses", &addresses]);
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let mut args = vec![
+            "when-effective",
+            "--method",
+            "fax",
+            "--format",
+            "json",
+            "--addresses",
+            &addresses,
+        ];
+        let flags = [
+            ("sent", "--sent"),
+            ("to", "--to"),
+            ("from", "--from"),
+            ("fax_number", "--fax-number"),
+        ];
+        for (key, flag) in flags {
+            if let Some(value) = v[key].as_str() {
+                args.extend([flag, value]);
+            }
+        }
+        let (out, err, code) = deemed(&args);
+        assert_eq!(code, 0, "{err}");
+        let cli: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let id = v["id"].as_str().unwrap();
+        let b = &batch[id];
+        for key in [
+            "deemed_date",
+            "effective_at",
+            "clause",
+            "status",
+            "warnings",
+        ] {
+            assert_eq!(cli[key], b[key], "{id}: {key}");
+        }
+    }
+}
