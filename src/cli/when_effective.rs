@@ -226,7 +226,8 @@ fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode
                 print_error(&e, None);
                 ExitCode::from(1)
             })?;
-            if let (Some(note), Some(list)) = (&unapplied, value["warnings"].as_array_mut()) {
+            let list = value.get_mut("warnings").and_then(|w| w.as_array_mut());
+            if let (Some(note), Some(list)) = (&unapplied, list) {
                 list.push(note.clone().into());
             }
             if let (Some(d), Some(map)) = (&deadline, value.as_object_mut()) {
