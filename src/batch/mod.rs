@@ -310,6 +310,9 @@ pub struct Batch<'r> {
     lanes: Vec<Option<Box<Lane<'r>>>>,
     /// The library of several agreements the records choose from (`None`: one agreement).
     library: Option<&'r Library>,
+    /// Per group of lanes (by the place of its first), the lane that holds its table of
+    /// dates (see [`Lane::days_group`]).
+    days_holders: Vec<usize>,
     /// The current record's agreement could not be found: its output names none.
     unresolved: bool,
     /// What each notice of change read ahead designated, by input and line, for its record.
@@ -362,6 +365,9 @@ struct Lane<'r> {
     /// The numbers notices of change designated (read before the run, then shared with
     /// the workers).
     book: Arc<changes::AddressBook>,
+    /// Its group: the lanes whose memos may share one table of dates (the same zone,
+    /// calendars, clocks and outcomes); the table is held by one lane of the group at a time.
+    days_group: usize,
 }
 
 impl<'r> Lane<'r> {
@@ -390,6 +396,7 @@ impl<'r> Lane<'r> {
             tails: Vec::new(),
             gaps: gaps::Gaps::default(),
             book: Arc::default(),
+            days_group: place,
         })
     }
 }
@@ -456,6 +463,17 @@ impl<'r> Batch<'r> {
                 })?;
             lanes.push(Some(Box::new(lane)));
         }
+        // Lanes whose memos' tables of dates would hold the same share one: a group is
+        // named by its first lane.
+        let mut keys: Vec<(String, usize)> = Vec::new();
+        for lane in lanes.iter_mut().flatten() {
+            if let Some(key) = lane.shortcuts.days_key() {
+                match keys.iter().find(|(k, _)| *k == key) {
+                    Some((_, group)) => lane.days_group = *group,
+                    None => keys.push((key, lane.place)),
+                }
+            }
+        }
         let first =
             lanes
                 .first_mut()
@@ -475,6 +493,7 @@ impl<'r> Batch<'r> {
     ) -> Batch<'r> {
         Batch {
             lane,
+            days_holders: (0..lanes.len().max(1)).collect(),
             lanes,
             library,
             unresolved: false,
@@ -537,6 +556,7 @@ impl<'r> Batch<'r> {
             tails: Vec::new(),
             gaps: gaps::Gaps::default(),
             book: Arc::clone(&self.lane.book),
+            days_group: self.lane.days_group,
         }
     }
 
@@ -563,9 +583,24 @@ impl<'r> Batch<'r> {
         if place == self.lane.place {
             return Ok(());
         }
-        let Some(next) = self.lanes.get_mut(place).and_then(Option::take) else {
+        let Some(mut next) = self.lanes.get_mut(place).and_then(Option::take) else {
             return Ok(());
         };
+        // The table of dates of the next lane's group comes to it from the lane that holds
+        // it (the current one, or one parked).
+        let group = next.days_group;
+        if let Some(holder) = self.days_holders.get(group).copied() {
+            if holder != place {
+                if holder == self.lane.place {
+                    self.lane.shortcuts.trade_days(&mut next.shortcuts);
+                } else if let Some(Some(other)) = self.lanes.get_mut(holder) {
+                    other.shortcuts.trade_days(&mut next.shortcuts);
+                }
+                if let Some(h) = self.days_holders.get_mut(group) {
+                    *h = place;
+                }
+            }
+        }
         let old = std::mem::replace(&mut self.lane, next);
         let at = old.place;
         if let Some(slot) = self.lanes.get_mut(at) {

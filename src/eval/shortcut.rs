@@ -433,6 +433,39 @@ impl Quick {
     }
 }
 
+impl Shortcuts<'_> {
+    /// What this memo's table of dates depends on: the agreement's zone and calendar, the
+    /// plan's clocks (instant, zone, cut-offs, calendars), each rule's outcome (with its
+    /// calendar and clock) and the parties' zones. Memos of the same key (the agreements of
+    /// one form in a folder) may hand the table to one another ([`Shortcuts::trade_days`]).
+    pub(crate) fn days_key(&self) -> Option<String> {
+        use std::fmt::Write;
+        let a = self.rules.agreement.as_ref()?;
+        let mut key = format!("{}|{:p}|", a.tz.name(), Arc::as_ptr(&a.calendar));
+        for c in &a.plan.clocks {
+            let _ = write!(key, "{:?}/{:?}/{:?}/", c.subject, c.zone, c.cutoffs);
+            for cal in &c.calendars {
+                let _ = write!(key, "{:p},", Arc::as_ptr(cal));
+            }
+            key.push('|');
+        }
+        for r in &a.plan.rules {
+            let calendar = r.outcome_calendar.as_ref().map(Arc::as_ptr);
+            let _ = write!(key, "{:?}/{calendar:?}/{:?}|", r.outcome, r.outcome_clock);
+        }
+        for p in &a.parties {
+            let _ = write!(key, "{:?}|", p.tz.map(|t| t.name()));
+        }
+        Some(key)
+    }
+
+    /// Hands this memo's table of dates to another of the same [`Shortcuts::days_key`], and
+    /// takes its (empty, or its own).
+    pub(crate) fn trade_days(&mut self, other: &mut Shortcuts<'_>) {
+        std::mem::swap(&mut self.days, &mut other.days);
+    }
+}
+
 impl<'r> Shortcuts<'r> {
     /// A memo for the rules' plan: the layout of its cells as keys.
     pub(crate) fn new(rules: &'r Rules) -> Shortcuts<'r> {

@@ -186,3 +186,86 @@ fn csv_logs_name_their_agreement_in_a_column() {
     b,3,cetalon-put-notice,2024-03-04,2024-03-04T11:00:00-08:00,i,effective,,
     ");
 }
+
+/// Agreements of one form share what their memos learn of dates: answers stay each
+/// agreement's own, record by record, the memo on or off.
+#[test]
+fn agreements_of_one_form_answer_as_each_alone() {
+    let spa = std::fs::read_to_string("rules/spa-2000-02-25.rules").unwrap();
+    let dir = crate::temp_dir("one-form");
+    let forms = [
+        ("a", spa.clone()),
+        ("b", spa.clone()),
+        (
+            "c",
+            spa.replace("calendar us-ny-banking", "calendar us-federal-observed"),
+        ),
+        (
+            "d",
+            spa.replace(
+                "    fax \"(949) 788-6706\"\n",
+                "    fax \"(949) 788-6706\"\n    time-zone \"America/Los_Angeles\"\n",
+            ),
+        ),
+    ];
+    for (name, text) in &forms {
+        std::fs::write(dir.join(format!("{name}.rules")), text).unwrap();
+    }
+    let corpus = std::fs::read_to_string("tests/corpus/spa-2000-02-25.jsonl").unwrap();
+    let lines: Vec<&str> = corpus.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut log = String::new();
+    for round in 0..3 {
+        for line in &lines {
+            for (name, _) in &forms {
+                let named = line.replacen(
+                    "{\"id\":\"",
+                    &format!("{{\"agreement\":\"{name}\",\"id\":\"{name}{round}/"),
+                    1,
+                );
+                log.push_str(&named);
+                log.push('\n');
+            }
+        }
+    }
+    let path = crate::temp_file("one-form", "log.jsonl", &log);
+    let folder = dir.to_str().unwrap();
+    let (all, _, _) = deemed(&["batch", "--rules", folder, &path, "--threads", "1"]);
+    let (no_memo, _, _) = deemed(&[
+        "batch",
+        "--rules",
+        folder,
+        &path,
+        "--threads",
+        "1",
+        "--no-memo",
+    ]);
+    assert_eq!(all, no_memo);
+    for (name, _) in &forms {
+        let own: String = log
+            .lines()
+            .filter(|l| l.starts_with(&format!("{{\"agreement\":\"{name}\"")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let own_path = crate::temp_file("one-form", &format!("{name}.jsonl"), &own);
+        let rules = dir.join(format!("{name}.rules"));
+        let (alone, _, _) = deemed(&[
+            "batch",
+            "--rules",
+            rules.to_str().unwrap(),
+            &own_path,
+            "--threads",
+            "1",
+        ]);
+        let mine: Vec<serde_json::Value> = all
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["agreement"] == *name)
+            .map(|v| without(v, &["line", "agreement"]))
+            .collect();
+        let theirs: Vec<serde_json::Value> = alone
+            .lines()
+            .map(|l| without(serde_json::from_str(l).unwrap(), &["line"]))
+            .collect();
+        assert_eq!(mine, theirs, "{name}");
+    }
+}
