@@ -881,7 +881,7 @@ impl Checker {
             plan: crate::plan::Plan::compile(&notice, &calendar, tz, &parties),
             title: a.title.node.clone(),
             dated,
-            clock: crate::clock::Clock::new(tz),
+            clock: crate::clock::Clock::shared(tz),
             tz,
             calendar,
             business_day,

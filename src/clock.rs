@@ -129,6 +129,21 @@ fn read_year(tz: Tz, year: i32) -> Option<Year> {
 }
 
 impl Clock {
+    /// The clock of a zone, one per zone in the process: what it has read of the years
+    /// serves every agreement, plan and answer on that zone.
+    pub(crate) fn shared(tz: Tz) -> std::sync::Arc<Clock> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex};
+        static CLOCKS: OnceLock<Mutex<HashMap<Tz, Arc<Clock>>>> = OnceLock::new();
+        let clocks = CLOCKS.get_or_init(|| Mutex::new(HashMap::new()));
+        match clocks.lock() {
+            Ok(mut clocks) => {
+                Arc::clone(clocks.entry(tz).or_insert_with(|| Arc::new(Clock::new(tz))))
+            }
+            Err(_) => Arc::new(Clock::new(tz)),
+        }
+    }
+
     pub(crate) fn new(tz: Tz) -> Clock {
         let years = (FIRST_YEAR..=LAST_YEAR).map(|_| OnceLock::new()).collect();
         let starts = (FIRST_YEAR..=LAST_YEAR + 1)

@@ -35,7 +35,7 @@ pub struct Agreement {
     pub(crate) dated: Option<NaiveDate>,
     pub(crate) tz: Tz,
     /// The agreement's zone, its offsets kept year by year.
-    pub(crate) clock: crate::clock::Clock,
+    pub(crate) clock: Arc<crate::clock::Clock>,
     pub(crate) calendar: Arc<Calendar>,
     pub(crate) business_day: Option<String>,
     pub(crate) methods: Vec<MethodDef>,

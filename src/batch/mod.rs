@@ -24,7 +24,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
@@ -315,6 +315,8 @@ pub struct Batch<'r> {
     days_holders: Vec<usize>,
     /// The current record's agreement could not be found: its output names none.
     unresolved: bool,
+    /// Agreement names as the records write them, with their lanes' places (bounded).
+    names_seen: HashMap<Box<str>, usize, std::hash::BuildHasherDefault<crate::eval::KeyHasher>>,
     /// What each notice of change read ahead designated, by input and line, for its record.
     change_notes: Arc<std::collections::HashMap<(String, u64), String>>,
     options: Options,
@@ -497,6 +499,7 @@ impl<'r> Batch<'r> {
             lanes,
             library,
             unresolved: false,
+            names_seen: HashMap::default(),
             change_notes: Arc::default(),
             options,
             summary: Summary::default(),
@@ -567,8 +570,15 @@ impl<'r> Batch<'r> {
         let Some(library) = self.library else {
             return Ok(());
         };
-        let place = match library.position(name) {
-            Ok(place) => place,
+        // A name the records wrote before: its place is known.
+        let seen = name.and_then(|n| self.names_seen.get(n).copied());
+        let place = match seen.map_or_else(|| library.position(name), Ok) {
+            Ok(place) => {
+                if let Some(n) = name.filter(|_| seen.is_none() && self.names_seen.len() < 4096) {
+                    self.names_seen.insert(n.into(), place);
+                }
+                place
+            }
             Err(e) => {
                 let message =
                     self.messages

@@ -24,7 +24,7 @@ pub use resolve::Miss;
 pub(crate) use resolve::{Lookup, Resolved};
 pub(crate) use text::{Words, day_words_on, put};
 
-pub(crate) use shortcut::{Answered, GapPiece, GapRead, Quick, Shortcuts, Written};
+pub(crate) use shortcut::{Answered, GapPiece, GapRead, KeyHasher, Quick, Shortcuts, Written};
 
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]

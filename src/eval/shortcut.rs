@@ -760,7 +760,7 @@ fn layout_of(agreement: &Agreement) -> Option<Vec<u32>> {
 /// A hasher for the keys: each word folded in by a 128-bit multiply, which spreads every
 /// bit of the key over the whole hash (the table reads both its low and high bits).
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(crate) struct KeyHasher(u64);
 
 impl KeyHasher {
     fn fold(&mut self, word: u64) {
@@ -775,8 +775,20 @@ impl Hasher for KeyHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.fold(u64::from(b));
+        // Eight bytes a word (the last padded with zeros).
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.fold(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            for (w, b) in word.iter_mut().zip(rest) {
+                *w = *b;
+            }
+            self.fold(u64::from_le_bytes(word));
         }
     }
 

@@ -48,7 +48,7 @@ pub(crate) struct Plan {
     /// How the clauses that apply combine.
     pub(crate) combinator: Combinator,
     /// A clock per zone other than the agreement's that a rule may read.
-    zones: Vec<Clock>,
+    zones: Vec<std::sync::Arc<Clock>>,
     /// The companion deliveries the conditions ask for, each once.
     pub(crate) companions: Vec<CompanionAxis>,
 }
@@ -361,14 +361,14 @@ impl Plan {
             .chain(&notice.gaps)
             .map(|rule| compile_rule(calendar, &mut clocks, &mut companions, rule))
             .collect();
-        let mut zones: Vec<Clock> = Vec::new();
+        let mut zones: Vec<std::sync::Arc<Clock>> = Vec::new();
         let fixed = clocks.iter().filter_map(|c| match c.zone {
             ZoneSel::Fixed(tz) => Some(tz),
             _ => None,
         });
         for other in fixed.chain(parties.iter().filter_map(|p| p.tz)) {
             if other != tz && !zones.iter().any(|z| z.tz == other) {
-                zones.push(Clock::new(other));
+                zones.push(Clock::shared(other));
             }
         }
         Plan {
@@ -585,7 +585,7 @@ impl Plan {
         if tz == agreement.tz {
             return Some(&agreement.clock);
         }
-        self.zones.iter().find(|z| z.tz == tz)
+        self.zones.iter().find(|z| z.tz == tz).map(|z| &**z)
     }
 
     /// An instant's wall-clock time on a zone.

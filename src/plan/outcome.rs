@@ -47,8 +47,8 @@ impl Plan {
         let clock = match self.clock(agreement, tz) {
             Some(clock) => clock,
             None => {
-                read_afresh = crate::clock::Clock::new(tz);
-                &read_afresh
+                read_afresh = crate::clock::Clock::shared(tz);
+                &*read_afresh
             }
         };
         let anchor_of = |s: Subject| match s {
