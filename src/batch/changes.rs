@@ -50,6 +50,12 @@ impl AddressBook {
         list.get(before.checked_sub(1)?).map(|(_, d)| &**d)
     }
 
+    /// Whether no notice of change designated anything (the common case: checked first).
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The parties told of a change of `recipient`'s numbers.
     fn told_about(&self, recipient: usize) -> Vec<usize> {
         let mut told: Vec<usize> = (self.entries.keys())
@@ -134,7 +140,10 @@ impl ChangeLine {
         let finder = memchr::memmem::Finder::new(b"\"changes\"");
         let mut found = Vec::new();
         // The bytes read and not yet searched whole: the end of the last line, unfinished.
-        let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
+        // The bytes read and not yet searched whole (the end of the last line, unfinished)
+        // are `buf[..held]`; the buffer is zeroed once, not for every block.
+        let mut buf: Vec<u8> = vec![0; BLOCK * 2];
+        let mut held = 0;
         let mut line_no: u64 = 1;
         let mut ended = false;
         // The bytes of `buf` from `from` to `to` (empty when out of range).
@@ -143,22 +152,24 @@ impl ChangeLine {
         };
         let newlines = |bytes: &[u8]| memchr::memchr_iter(b'\n', bytes).count() as u64;
         while !ended {
-            let start = buf.len();
-            buf.resize(start + BLOCK, 0);
-            let n = match buf.get_mut(start..) {
+            if buf.len() < held + BLOCK {
+                buf.resize(held + BLOCK, 0);
+            }
+            let n = match buf.get_mut(held..held + BLOCK) {
                 Some(free) => reader.read(free)?,
                 None => 0,
             };
-            buf.truncate(start + n);
+            held += n;
             ended = n == 0;
+            let buf_held = buf.get(..held).unwrap_or_default();
             // The complete lines: up to the last line end (or everything, at the end).
-            let whole = match (ended, memchr::memrchr(b'\n', &buf)) {
-                (true, _) => buf.len(),
+            let whole = match (ended, memchr::memrchr(b'\n', buf_held)) {
+                (true, _) => held,
                 (false, Some(end)) => end + 1,
                 (false, None) => {
                     // A line longer than any record: what is held of it can be dropped.
-                    if buf.len() > 2 * super::MAX_LINE {
-                        buf.clear();
+                    if held > 2 * super::MAX_LINE {
+                        held = 0;
                     }
                     continue;
                 }
@@ -191,7 +202,9 @@ impl ChangeLine {
                 at = end.min(whole);
             }
             line_no += newlines(complete.get(at..).unwrap_or_default());
-            buf.drain(..whole);
+            // What is left of an unfinished line goes to the front.
+            buf.copy_within(whole..held, 0);
+            held -= whole;
         }
         Ok(found)
     }

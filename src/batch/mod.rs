@@ -566,10 +566,16 @@ impl<'r> Batch<'r> {
     /// Makes the agreement named `name` (in any case) the current one; in a run over one
     /// agreement, any name or none is that one. `Err` with the record's error when the name
     /// is missing or unknown.
+    #[inline]
     fn choose(&mut self, name: Option<&str>) -> Result<(), RecordError> {
-        let Some(library) = self.library else {
-            return Ok(());
-        };
+        match self.library {
+            None => Ok(()),
+            Some(library) => self.choose_in(library, name),
+        }
+    }
+
+    /// [`Batch::choose`] in a run over several agreements.
+    fn choose_in(&mut self, library: &'r Library, name: Option<&str>) -> Result<(), RecordError> {
         // A name the records wrote before: its place is known.
         let seen = name.and_then(|n| self.names_seen.get(n).copied());
         let place = match seen.map_or_else(|| library.position(name), Ok) {
@@ -857,7 +863,7 @@ impl<'r> Batch<'r> {
         }
         // A notice with no sender to a party whose numbers a notice of change designated:
         // the general reading says that the change is not applied.
-        if from.is_none() {
+        if from.is_none() && !self.lane.book.is_empty() {
             let agreement = self.lane.rules.agreement()?;
             if self.lane.book.unapplied(agreement, to, None).is_some() {
                 return None;

@@ -325,7 +325,9 @@ pub(super) fn json_start(out: &mut Vec<u8>, id: Option<&str>, line: &[u8], agree
     out.extend_from_slice(id.unwrap_or("null").as_bytes());
     out.extend_from_slice(b",\"line\":");
     out.extend_from_slice(line);
-    out.extend_from_slice(agreement);
+    if !agreement.is_empty() {
+        out.extend_from_slice(agreement);
+    }
 }
 
 /// The deemed date and effective instant of the common answer, where the date is the
