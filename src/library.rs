@@ -30,6 +30,8 @@ pub struct Library {
     calendar_files: Vec<String>,
     /// Each agreement's place by its name in lower case, for the records of a log.
     by_name: std::collections::HashMap<String, usize>,
+    /// Whether it is a folder's (whose records name their agreement, even of one).
+    folder: bool,
 }
 
 /// A library asked for an agreement it cannot give.
@@ -178,11 +180,13 @@ impl Library {
                 }
             }
         }
-        Ok(Library::of(
+        let mut library = Library::of(
             origin,
             entries.into_iter().map(|(e, _)| e).collect(),
             shared.into_iter().map(|s| s.name).collect(),
-        ))
+        );
+        library.folder = true;
+        Ok(library)
     }
 
     fn of(origin: String, entries: Vec<Entry>, calendar_files: Vec<String>) -> Library {
@@ -194,7 +198,13 @@ impl Library {
             entries,
             calendar_files,
             by_name,
+            folder: false,
         }
+    }
+
+    /// Whether the agreements are a folder's.
+    pub fn is_folder(&self) -> bool {
+        self.folder
     }
 
     /// Where the agreements came from.
@@ -264,7 +274,9 @@ impl Library {
                 rules: e.rules.with_calendar(name)?,
             });
         }
-        Ok(Library::of(self.origin, entries, self.calendar_files))
+        let mut library = Library::of(self.origin, entries, self.calendar_files);
+        library.folder = self.folder;
+        Ok(library)
     }
 
     /// The agreement named `name`, or the only one, taken out of the library.

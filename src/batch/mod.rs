@@ -429,9 +429,10 @@ impl<'r> Batch<'r> {
 
     /// Prepares a run over the agreements of a library: each record names its own with the
     /// field `agreement` (or, when the library holds one, may leave it out), and each output
-    /// record names it.
+    /// record of a folder's names it.
     pub fn over(library: &'r Library, options: Options) -> Result<Batch<'r>, BatchError> {
-        if library.entries().len() == 1 {
+        // One agreement of a file is a run over it; a folder's names it on every record.
+        if library.entries().len() == 1 && !library.is_folder() {
             let rules = &library
                 .entries()
                 .first()

@@ -114,7 +114,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let loaded = if args.rules.agreement.is_some() || library.entries().len() == 1 {
+    let loaded = if args.rules.agreement.is_some() || !library.is_folder() {
         match args.rules.select(library) {
             Ok(r) => Loaded::One(Box::new(r)),
             Err(code) => return code,
