@@ -283,3 +283,31 @@ fn diff_compares_folders_agreement_by_agreement() {
         err.starts_with("error: compare a rules file with a rules file, or a folder with a folder")
     );
 }
+
+#[test]
+fn a_folder_of_one_needs_no_names_and_names_it_on_every_record() {
+    let dir = folder("one", &[("only.rules", &agreement("us-ny-banking"))]);
+    let log = crate::temp_file(
+        "library",
+        "one.jsonl",
+        "{\"method\":\"fax\",\"sent\":\"2024-07-03T10:00:00-04:00\"}\n",
+    );
+    let (out, err, code) = deemed(&["batch", "--rules", dir.to_str().unwrap(), &log]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        (v["agreement"].as_str(), v["clause"].as_str()),
+        (Some("only"), Some("i"))
+    );
+    let (out, _, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        dir.to_str().unwrap(),
+        "--method",
+        "fax",
+        "--sent",
+        "2024-07-03T10:00:00-04:00",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("under clause i"), "{out}");
+}
