@@ -99,13 +99,17 @@ pub fn diff<R: BufRead>(
     changes: &[ChangeLine],
     on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
 ) -> Result<DiffSummary, BatchError> {
-    let options = Options {
+    let options = diff_options(format);
+    let sides = (Batch::new(old, options)?, Batch::new(new, options)?);
+    diff_batches(sides, name, input, format, changes, on_change)
+}
+
+/// How a diff reads its log.
+fn diff_options(format: InputFormat) -> Options {
+    Options {
         input: format,
         ..Options::default()
-    };
-    let before = Batch::new(old, options)?;
-    let after = Batch::new(new, options)?;
-    diff_batches((before, after), name, input, format, changes, on_change)
+    }
 }
 
 /// [`diff`] over two folders of agreements: each record is evaluated under the agreement
@@ -119,13 +123,9 @@ pub fn diff_libraries<R: BufRead>(
     changes: &[ChangeLine],
     on_change: &mut dyn FnMut(Change) -> std::io::Result<()>,
 ) -> Result<DiffSummary, BatchError> {
-    let options = Options {
-        input: format,
-        ..Options::default()
-    };
-    let before = Batch::over(old, options)?;
-    let after = Batch::over(new, options)?;
-    diff_batches((before, after), name, input, format, changes, on_change)
+    let options = diff_options(format);
+    let sides = (Batch::over(old, options)?, Batch::over(new, options)?);
+    diff_batches(sides, name, input, format, changes, on_change)
 }
 
 fn diff_batches<R: BufRead>(

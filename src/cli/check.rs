@@ -17,49 +17,36 @@ pub(crate) struct Args {
 pub(crate) fn run(args: &Args) -> ExitCode {
     let mut clean = true;
     for path in &args.files {
-        if path.is_dir() {
-            let line = match deemed::Library::from_path(path) {
-                Ok(library) => {
-                    let mut warnings = 0;
-                    for entry in library.entries() {
-                        let w = entry.rules.warnings();
-                        if !w.errors.is_empty() {
-                            super::print_diagnostics(w);
-                            warnings += w.errors.len();
-                        }
+        // A file is checked with the built-in calendars; a folder, every agreement in it
+        // with the calendars it shares.
+        let (loaded, of) = match path.is_dir() {
+            true => (deemed::Library::from_path(path), "agreement(s)"),
+            false => (
+                Rules::from_path(path).map(|r| deemed::Library::one("", r)),
+                "",
+            ),
+        };
+        let line = match loaded {
+            Ok(library) => {
+                let mut warnings = 0;
+                for entry in library.entries() {
+                    let w = entry.rules.warnings();
+                    if !w.errors.is_empty() {
+                        super::print_diagnostics(w);
+                        warnings += w.errors.len();
                     }
-                    let n = library.entries().len();
-                    match warnings {
-                        0 => format!("{}: ok ({n} agreement(s))\n", path.display()),
-                        w => {
-                            clean = false;
-                            format!("{}: {w} warning(s) ({n} agreement(s))\n", path.display())
-                        }
+                }
+                let count = match of {
+                    "" => String::new(),
+                    of => format!(" ({} {of})", library.entries().len()),
+                };
+                match warnings {
+                    0 => format!("{}: ok{count}\n", path.display()),
+                    w => {
+                        clean = false;
+                        format!("{}: {w} warning(s){count}\n", path.display())
                     }
                 }
-                Err(LoadError::Invalid(d)) => {
-                    clean = false;
-                    super::print_diagnostics(&d);
-                    format!("{}: {} error(s)\n", path.display(), d.errors.len())
-                }
-                Err(e) => {
-                    clean = false;
-                    super::print_error(&e, None);
-                    format!("{}: unreadable\n", path.display())
-                }
-            };
-            if let Err(code) = output::stdout(&line) {
-                return code;
-            }
-            continue;
-        }
-        let line = match Rules::from_path(path) {
-            Ok(rules) if rules.warnings().errors.is_empty() => format!("{}: ok\n", path.display()),
-            Ok(rules) => {
-                clean = false;
-                super::print_diagnostics(rules.warnings());
-                let n = rules.warnings().errors.len();
-                format!("{}: {n} warning(s)\n", path.display())
             }
             Err(LoadError::Invalid(d)) => {
                 clean = false;
