@@ -39,6 +39,7 @@ pub mod lint;
 pub mod model;
 pub mod period;
 pub(crate) mod plan;
+pub mod query;
 pub mod show;
 pub mod syntax;
 pub mod time;

@@ -378,57 +378,23 @@ pub(crate) fn deadline(
     flag: &str,
     fold: Option<deemed::time::Fold>,
 ) -> Result<deemed::period::Deadline, ExitCode> {
-    let fail = |e: &dyn std::fmt::Display, help: Option<String>| {
-        print_error(e, help);
-        ExitCode::from(1)
-    };
-    let fail_on = |field: &str, e: &dyn std::fmt::Display, help: Option<String>| {
-        print_field_error(field, e, help);
-        ExitCode::from(1)
-    };
-    if let (Some(period), Some(issued)) = (&period.period, &period.issued) {
-        let Ok(anchor) = chrono::NaiveDate::parse_from_str(issued, "%Y-%m-%d") else {
-            return Err(fail_on(
-                "issued",
-                &format!("`{issued}` is not a date"),
-                Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
-            ));
-        };
-        return rules.deadline_of(period, anchor).map_err(|e| match e {
-            deemed::period::PeriodError::Unknown(_) => fail_on("period", &e, e.help()),
-            _ => fail(&e, e.help()),
-        });
+    let asked = (period.period.as_deref(), period.issued.as_deref());
+    deemed::query::read_deadline(rules, text, asked, flag, fold).map_err(|e| print_query_error(&e))
+}
+
+/// Prints a query's error (on its flag, the flag named as the command line writes it);
+/// exit code 1, or 2 for rules without an agreement.
+pub(crate) fn print_query_error(e: &deemed::query::QueryError) -> ExitCode {
+    let flag = e.field.as_deref().map(|f| f.replace('_', "-"));
+    match (&flag, e.names_field) {
+        (Some(flag), false) => print_field_error(flag, &e.message, e.help.clone()),
+        (Some(flag), true) => print_error_on(flag, &e.message, e.help.clone()),
+        (None, _) => print_error(&e.message, e.help.clone()),
     }
-    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
-    let text = text.unwrap_or_default();
-    let (asked, read_as) = match deemed::time::parse_instant(text, zone, fold) {
-        Ok(t) => (t, None),
-        // A date alone is a deadline at the end of that day.
-        Err(deemed::time::TimeError::DateAlone { date, .. }) => {
-            let end = rules.agreement().and_then(|a| a.last_instant_of(date));
-            let Some(end) = end else {
-                return Err(fail_on(
-                    flag,
-                    &format!("`{text}` is outside the rules' years"),
-                    None,
-                ));
-            };
-            let how = format!(
-                "`{text}` is a date alone: read as the end of that day, {}",
-                end.to_rfc3339()
-            );
-            (end, Some(how))
-        }
-        Err(e) => return Err(fail_on(flag, &e, Some(e.help()))),
-    };
-    let mut deadline = rules.deadline_at(asked).map_err(|e| fail(&e, e.help()))?;
-    if let Some(read_as) = read_as {
-        deadline.how = Some(match deadline.how {
-            Some(how) => format!("{read_as}; {how}"),
-            None => read_as,
-        });
+    match e.kind {
+        deemed::query::QueryErrorKind::NoAgreement => ExitCode::from(2),
+        _ => ExitCode::from(1),
     }
-    Ok(deadline)
 }
 
 /// Writes an iCalendar file of `events` and says so on standard error; exit code 2 when it

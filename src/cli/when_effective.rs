@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use deemed::time::{Fold, parse_instant};
-use deemed::{Event, Rules};
+use deemed::query::Query;
+use deemed::time::Fold;
 
 use super::{Format, RulesArgs, print_error};
 
@@ -87,161 +87,59 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    match answer(args, &rules) {
-        Ok((text, met)) => match super::output::stdout(&text) {
-            Ok(()) if args.fail_if_missed => match met {
-                Some(true) => ExitCode::SUCCESS,
-                Some(false) => ExitCode::from(3),
-                None => ExitCode::from(4),
-            },
-            Ok(()) => ExitCode::SUCCESS,
-            Err(code) => code,
-        },
-        Err(code) => code,
-    }
-}
-
-/// The answer's text, and whether the deadline (when there is one) was met.
-fn answer(args: &Args, rules: &Rules) -> Result<(String, Option<bool>), ExitCode> {
-    let Some(agreement) = rules.agreement() else {
-        print_error(&format!("`{}` has no agreement", rules.origin()), None);
-        return Err(ExitCode::from(2));
-    };
-    let tz = agreement.time_zone();
-    let fold = args.fold.map(FoldArg::to_fold);
-    let read = |flag: &str, text: &str| {
-        parse_instant(text, tz, fold).map_err(|e| {
-            super::print_field_error(flag, &e, Some(e.help()));
-            ExitCode::from(1)
-        })
-    };
-    // A sending or receipt may be a date alone (`--sent 2000-03-03` for a courier): answered
-    // when the rules give the same answer at any time of that day.
-    let mut dated: Option<(bool, chrono::NaiveDate)> = None;
-    let mut read_or_date = |flag: &str, text: &str| match parse_instant(text, tz, fold) {
-        Ok(t) => Ok(Some(t)),
-        Err(deemed::time::TimeError::DateAlone { date, .. }) if dated.is_none() => {
-            dated = Some((flag == "received", date));
-            Ok(None)
-        }
-        Err(e) => {
-            super::print_field_error(flag, &e, Some(e.help()));
-            Err(ExitCode::from(1))
+    let changes = match &args.addresses {
+        None => Vec::new(),
+        Some(path) => {
+            let found = std::fs::File::open(path).and_then(|f| {
+                deemed::batch::ChangeLine::find_in(
+                    &path.display().to_string(),
+                    std::io::BufReader::new(f),
+                )
+            });
+            match found {
+                Ok(found) => found,
+                Err(e) => {
+                    print_error(&format!("cannot read `{}`: {e}", path.display()), None);
+                    return ExitCode::from(2);
+                }
+            }
         }
     };
-    let sent = match args.sent.as_deref() {
-        Some(t) => read_or_date("sent", t)?,
-        None => None,
-    };
-    let received = match args.received.as_deref() {
-        Some(t) => read_or_date("received", t)?,
-        None => None,
-    };
-    let mut companions = Vec::new();
-    for c in &args.companions {
-        let Some((method, time)) = c.split_once('=') else {
-            super::print_field_error(
-                "companion",
-                &format!("`{c}` is not METHOD=TIME"),
-                Some("write the method and when it was sent, such as `mail=2000-03-06T10:00:00-05:00`".into()),
-            );
-            return Err(ExitCode::from(1));
-        };
-        companions.push(deemed::eval::Companion {
-            method: method.trim().to_string(),
-            at: read("companion", time.trim())?,
-        });
-    }
-    let mut event = Event {
+    let query = Query {
         method: args.method.clone(),
-        sent,
-        received,
+        sent: args.sent.clone(),
+        received: args.received.clone(),
         to: args.to.clone(),
         from: args.from.clone(),
         fax_number: args.fax_number.clone(),
-        companions,
-        designation: None,
+        companions: args.companions.clone(),
+        deadline: args.deadline.clone(),
+        period: args.period.period.clone(),
+        issued: args.period.issued.clone(),
+        agreement: args.rules.agreement.clone(),
+        fold: args.fold.map(FoldArg::to_fold),
     };
-    // Notices of change, resolved as a batch resolves them: the numbers they designate.
-    let mut unapplied = None;
-    if let Some(path) = &args.addresses {
-        let lines = std::fs::File::open(path).and_then(|f| {
-            deemed::batch::ChangeLine::find_in(
-                &path.display().to_string(),
-                std::io::BufReader::new(f),
-            )
-        });
-        let lines = lines.map_err(|e| {
-            print_error(&format!("cannot read `{}`: {e}", path.display()), None);
-            ExitCode::from(2)
-        })?;
-        let mut batch = deemed::batch::Batch::new(rules, deemed::batch::Options::default())
-            .map_err(|e| {
-                print_error(&e, None);
-                ExitCode::from(2)
-            })?;
-        batch.learn_changes(&lines);
-        event.designation = batch.designation_for(None, &event.as_ref());
-        unapplied = batch.unapplied_changes(None, &event.as_ref());
-    }
-    let resolution = match dated {
-        None => rules.evaluate(&event),
-        Some((received, date)) => rules.evaluate_on_date(&event, received, date, true),
-    }
-    .map_err(|e| {
-        // The field as the command line's flag names it (`fax_number` is `--fax-number`).
-        let flag = e.field(&event.as_ref()).replace('_', "-");
-        super::print_error_on(&flag, &e, e.help());
-        ExitCode::from(1)
-    })?;
-    let deadline = match (&args.deadline, &args.period.period) {
-        (None, None) => None,
-        _ => {
-            let d = super::deadline(
-                rules,
-                args.deadline.as_deref(),
-                &args.period,
-                "deadline",
-                fold,
-            )?;
-            let mut check = deemed::eval::DeadlineCheck::new(&resolution, d.by);
-            check.how = d.how;
-            Some(check)
-        }
+    let answer = match deemed::query::when_effective(&rules, &query, &changes) {
+        Ok(a) => a,
+        Err(e) => return super::print_query_error(&e),
     };
-    let met = deadline.as_ref().and_then(|d| d.met);
     let text = match args.format {
-        Format::Text => {
-            let mut text = resolution.to_string();
-            if let Some(note) = &unapplied {
-                text.push_str(&format!("warning: {note}\n"));
-            }
-            if let Some(d) = &deadline {
-                text.push_str(&format!("deadline: {d}\n"));
-            }
-            text
-        }
-        Format::Json => {
-            let mut value = serde_json::to_value(&resolution).map_err(|e| {
+        Format::Text => answer.to_string(),
+        Format::Json => match serde_json::to_string_pretty(&answer.to_json()) {
+            Ok(json) => json + "\n",
+            Err(e) => {
                 print_error(&e, None);
-                ExitCode::from(1)
-            })?;
-            let list = value.get_mut("warnings").and_then(|w| w.as_array_mut());
-            if let (Some(note), Some(list)) = (&unapplied, list) {
-                list.push(note.clone().into());
+                return ExitCode::from(1);
             }
-            if let (Some(d), Some(map)) = (&deadline, value.as_object_mut()) {
-                map.insert(
-                    "deadline".into(),
-                    serde_json::to_value(d).unwrap_or_default(),
-                );
-            }
-            let json = serde_json::to_string_pretty(&value).map_err(|e| {
-                print_error(&e, None);
-                ExitCode::from(1)
-            })?;
-            json + "\n"
-        }
+        },
     };
-    Ok((text, met))
+    match super::output::stdout(&text) {
+        Ok(()) if args.fail_if_missed => match answer.met() {
+            Some(true) => ExitCode::SUCCESS,
+            Some(false) => ExitCode::from(3),
+            None => ExitCode::from(4),
+        },
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
 }

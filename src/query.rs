@@ -1,0 +1,324 @@
+//! One notice asked about as people and programs ask: its fields as written (the command
+//! line's flags, an HTTP request's JSON), read and answered here, so that every way of asking
+//! gives the same answer and the same errors.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::Rules;
+use crate::batch::{Batch, ChangeLine, Options};
+use crate::eval::{Companion, DeadlineCheck, EvalError, Event, Resolution};
+use crate::period::Deadline;
+use crate::time::{Fold, TimeError, parse_instant};
+
+/// A notice as written: `when-effective`'s flags, or `POST /v1/when-effective`'s body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Query {
+    /// How it was sent.
+    pub method: String,
+    /// When it was sent, as people write times.
+    #[serde(default)]
+    pub sent: Option<String>,
+    /// When it was received.
+    #[serde(default)]
+    pub received: Option<String>,
+    /// The recipient.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The sender.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The facsimile number it was sent to.
+    #[serde(default)]
+    pub fax_number: Option<String>,
+    /// Other deliveries of the same notice, each `METHOD=TIME`.
+    #[serde(default)]
+    pub companions: Vec<String>,
+    /// A deadline: a time (a date alone is the end of that day).
+    #[serde(default)]
+    pub deadline: Option<String>,
+    /// Or a period's last instant, with `issued`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// The date the period runs from.
+    #[serde(default)]
+    pub issued: Option<String>,
+    /// Which agreement of a folder (read by whoever chose the rules).
+    #[serde(default)]
+    pub agreement: Option<String>,
+    /// Which instant a local time the clocks make ambiguous means.
+    #[serde(skip)]
+    pub fold: Option<Fold>,
+}
+
+/// What went wrong with a query, on which field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    /// The field (`sent`, `fax_number`...), when the error is about one.
+    pub field: Option<String>,
+    /// Whether the message names the field itself (an unknown party) or needs it named
+    /// (a time that is not one).
+    pub names_field: bool,
+    /// What was wrong.
+    pub message: String,
+    /// What to do.
+    pub help: Option<String>,
+    /// The kind: the notice could not be evaluated, or a name is unknown.
+    pub kind: QueryErrorKind,
+}
+
+/// Kinds of [`QueryError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryErrorKind {
+    /// A value that cannot be read (a time, a date, a companion).
+    Invalid,
+    /// A method, party, period or agreement the rules do not know.
+    Unknown,
+    /// The rules have no agreement.
+    NoAgreement,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+impl QueryError {
+    fn on(field: &str, message: impl Into<String>, help: Option<String>) -> QueryError {
+        QueryError {
+            field: Some(field.to_string()),
+            names_field: false,
+            message: message.into(),
+            help,
+            kind: QueryErrorKind::Invalid,
+        }
+    }
+
+    fn eval(e: &EvalError, field: &str) -> QueryError {
+        QueryError {
+            field: Some(field.to_string()),
+            names_field: true,
+            message: e.to_string(),
+            help: e.help(),
+            kind: match e {
+                EvalError::Unknown(_) => QueryErrorKind::Unknown,
+                EvalError::NoAgreement { .. } => QueryErrorKind::NoAgreement,
+                _ => QueryErrorKind::Invalid,
+            },
+        }
+    }
+}
+
+/// The answer to a query: the resolution, what notices of change left unapplied, and the
+/// deadline when one was asked about.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The resolution with its trace.
+    pub resolution: Resolution,
+    /// A warning that notices of change were not applied (no sender given).
+    pub unapplied: Option<String>,
+    /// The deadline, when one was given.
+    pub deadline: Option<DeadlineCheck>,
+}
+
+impl Answer {
+    /// The answer as `when-effective --format json` prints it: the resolution's fields, and
+    /// `deadline` when one was asked about.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(&self.resolution).unwrap_or_default();
+        let list = value.get_mut("warnings").and_then(|w| w.as_array_mut());
+        if let (Some(note), Some(list)) = (&self.unapplied, list) {
+            list.push(note.clone().into());
+        }
+        if let (Some(d), Some(map)) = (&self.deadline, value.as_object_mut()) {
+            map.insert(
+                "deadline".into(),
+                serde_json::to_value(d).unwrap_or_default(),
+            );
+        }
+        value
+    }
+
+    /// Whether the deadline was met (`None`: no deadline, or not known yet).
+    pub fn met(&self) -> Option<bool> {
+        self.deadline.as_ref().and_then(|d| d.met)
+    }
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.resolution)?;
+        if let Some(note) = &self.unapplied {
+            writeln!(f, "warning: {note}")?;
+        }
+        if let Some(d) = &self.deadline {
+            writeln!(f, "deadline: {d}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Answers a query on `rules`, with the notices of change `changes` (read as `batch`
+/// reads them) in effect.
+pub fn when_effective(
+    rules: &Rules,
+    q: &Query,
+    changes: &[ChangeLine],
+) -> Result<Answer, QueryError> {
+    let agreement = rules
+        .agreement_or_error()
+        .map_err(|e| QueryError::eval(&e, "rules"))?;
+    let tz = agreement.time_zone();
+    let fold = q.fold;
+    // A sending or receipt may be a date alone (`2000-03-03` for a courier): answered when
+    // the rules give the same answer at any time of that day.
+    let mut dated: Option<(bool, NaiveDate)> = None;
+    let mut read_or_date = |field: &str, text: &str| match parse_instant(text, tz, fold) {
+        Ok(t) => Ok(Some(t)),
+        Err(TimeError::DateAlone { date, .. }) if dated.is_none() => {
+            dated = Some((field == "received", date));
+            Ok(None)
+        }
+        Err(e) => Err(QueryError::on(field, e.to_string(), Some(e.help()))),
+    };
+    let sent = match q.sent.as_deref() {
+        Some(t) => read_or_date("sent", t)?,
+        None => None,
+    };
+    let received = match q.received.as_deref() {
+        Some(t) => read_or_date("received", t)?,
+        None => None,
+    };
+    if sent.is_none() && received.is_none() && dated.is_none() {
+        return Err(QueryError::eval(&EvalError::NoInstant, "sent"));
+    }
+    let mut companions = Vec::new();
+    for c in &q.companions {
+        let Some((method, time)) = c.split_once('=') else {
+            return Err(QueryError::on(
+                "companion",
+                format!("`{c}` is not METHOD=TIME"),
+                Some("write the method and when it was sent, such as `mail=2000-03-06T10:00:00-05:00`".into()),
+            ));
+        };
+        let at = parse_instant(time.trim(), tz, fold)
+            .map_err(|e| QueryError::on("companion", e.to_string(), Some(e.help())))?;
+        companions.push(Companion {
+            method: method.trim().to_string(),
+            at,
+        });
+    }
+    let mut event = Event {
+        method: q.method.clone(),
+        sent,
+        received,
+        to: q.to.clone(),
+        from: q.from.clone(),
+        fax_number: q.fax_number.clone(),
+        companions,
+        designation: None,
+    };
+    // Notices of change, resolved as a batch resolves them: the numbers they designate.
+    let mut unapplied = None;
+    if !changes.is_empty() {
+        let mut batch = Batch::new(rules, Options::default())
+            .map_err(|e| QueryError::on("rules", e.to_string(), None))?;
+        batch.learn_changes(changes);
+        event.designation = batch.designation_for(None, &event.as_ref());
+        unapplied = batch.unapplied_changes(None, &event.as_ref());
+    }
+    let resolution = match dated {
+        None => rules.evaluate(&event),
+        Some((received, date)) => rules.evaluate_on_date(&event, received, date, true),
+    }
+    .map_err(|e| QueryError::eval(&e, e.field(&event.as_ref())))?;
+    let deadline = match (&q.deadline, &q.period) {
+        (None, None) => None,
+        _ => {
+            let d = read_deadline(
+                rules,
+                q.deadline.as_deref(),
+                (q.period.as_deref(), q.issued.as_deref()),
+                "deadline",
+                fold,
+            )?;
+            let mut check = DeadlineCheck::new(&resolution, d.by);
+            check.how = d.how;
+            Some(check)
+        }
+    };
+    Ok(Answer {
+        resolution,
+        unapplied,
+        deadline,
+    })
+}
+
+/// The deadline a query gives: an instant (`field`'s text; a date alone is the end of that
+/// day; moved by the agreement's `deadline-roll` when its date is not a Business Day), or
+/// the last instant of a period (`period`, from the date `issued`).
+pub fn read_deadline(
+    rules: &Rules,
+    text: Option<&str>,
+    (period, issued): (Option<&str>, Option<&str>),
+    field: &str,
+    fold: Option<Fold>,
+) -> Result<Deadline, QueryError> {
+    let from = |e: crate::period::PeriodError, field: &str| QueryError {
+        field: Some(field.to_string()),
+        names_field: true,
+        message: e.to_string(),
+        help: e.help(),
+        kind: match e {
+            crate::period::PeriodError::Unknown(_) => QueryErrorKind::Unknown,
+            _ => QueryErrorKind::Invalid,
+        },
+    };
+    if let Some(period) = period {
+        let issued = issued.unwrap_or_default();
+        let Ok(anchor) = NaiveDate::parse_from_str(issued, "%Y-%m-%d") else {
+            return Err(QueryError::on(
+                "issued",
+                format!("`{issued}` is not a date"),
+                Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
+            ));
+        };
+        return rules
+            .deadline_of(period, anchor)
+            .map_err(|e| from(e, "period"));
+    }
+    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
+    let text = text.unwrap_or_default();
+    let (asked, read_as) = match parse_instant(text, zone, fold) {
+        Ok(t) => (t, None),
+        // A date alone is a deadline at the end of that day.
+        Err(TimeError::DateAlone { date, .. }) => {
+            let end = rules.agreement().and_then(|a| a.last_instant_of(date));
+            let Some(end) = end else {
+                return Err(QueryError::on(
+                    field,
+                    format!("`{text}` is outside the rules' years"),
+                    None,
+                ));
+            };
+            let how = format!(
+                "`{text}` is a date alone: read as the end of that day, {}",
+                end.to_rfc3339()
+            );
+            (end, Some(how))
+        }
+        Err(e) => return Err(QueryError::on(field, e.to_string(), Some(e.help()))),
+    };
+    let mut deadline = rules.deadline_at(asked).map_err(|e| from(e, field))?;
+    if let Some(read_as) = read_as {
+        deadline.how = Some(match deadline.how {
+            Some(how) => format!("{read_as}; {how}"),
+            None => read_as,
+        });
+    }
+    Ok(deadline)
+}
