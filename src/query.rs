@@ -322,3 +322,101 @@ pub fn read_deadline(
     }
     Ok(deadline)
 }
+
+/// `latest-send` as written: `--by` or `--period` with `--issued`, and `--to`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatestQuery {
+    /// The deadline.
+    #[serde(default)]
+    pub by: Option<String>,
+    /// Or a period's last instant, with `issued`.
+    #[serde(default)]
+    pub period: Option<String>,
+    /// The date the period runs from.
+    #[serde(default)]
+    pub issued: Option<String>,
+    /// The recipient.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Which agreement of a folder (read by whoever chose the rules).
+    #[serde(default)]
+    pub agreement: Option<String>,
+}
+
+/// For every method, the latest instant to send and still be deemed given by the deadline.
+pub fn latest_send(
+    rules: &Rules,
+    q: &LatestQuery,
+) -> Result<crate::latest::LatestSend, QueryError> {
+    if q.by.is_none() && q.period.is_none() {
+        return Err(QueryError::on(
+            "by",
+            "a deadline is needed",
+            Some("give `by` (a time), or `period` with `issued`".into()),
+        ));
+    }
+    let deadline = read_deadline(
+        rules,
+        q.by.as_deref(),
+        (q.period.as_deref(), q.issued.as_deref()),
+        "by",
+        None,
+    )?;
+    let mut answer = rules
+        .latest_send(deadline.by, q.to.as_deref())
+        .map_err(|e| QueryError::eval(&e, "to"))?;
+    answer.deadline = deadline.how;
+    Ok(answer)
+}
+
+/// `window` as written: the period, the date it runs from, and instants to place in it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowQuery {
+    /// The period's name.
+    pub period: String,
+    /// The date of the event it runs from, YYYY-MM-DD.
+    pub issued: String,
+    /// An instant to place inside the window or not.
+    #[serde(default)]
+    pub at: Option<String>,
+    /// When a notice that cuts the period short was given.
+    #[serde(default)]
+    pub notice_given: Option<String>,
+    /// Which agreement of a folder (read by whoever chose the rules).
+    #[serde(default)]
+    pub agreement: Option<String>,
+}
+
+/// When a period opens and closes.
+pub fn window(rules: &Rules, q: &WindowQuery) -> Result<crate::period::Window, QueryError> {
+    let Ok(anchor) = NaiveDate::parse_from_str(&q.issued, "%Y-%m-%d") else {
+        return Err(QueryError::on(
+            "issued",
+            format!("`{}` is not a date", q.issued),
+            Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
+        ));
+    };
+    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
+    let instant = |field: &str, text: &Option<String>| match text {
+        None => Ok(None),
+        Some(text) => parse_instant(text, zone, None)
+            .map(Some)
+            .map_err(|e| QueryError::on(field, e.to_string(), Some(e.help()))),
+    };
+    let at = instant("at", &q.at)?;
+    let notice = instant("notice-given", &q.notice_given)?;
+    rules
+        .window_given(&q.period, anchor, at, notice)
+        .map_err(|e| QueryError {
+            field: Some("period".into()),
+            names_field: true,
+            message: e.to_string(),
+            help: e.help(),
+            kind: match e {
+                crate::period::PeriodError::Unknown(_) => QueryErrorKind::Unknown,
+                _ => QueryErrorKind::Invalid,
+            },
+        })
+}

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use deemed::ics;
 
-use super::{Format, RulesArgs, print_answer, print_error, write_ics};
+use super::{Format, RulesArgs, print_answer, write_ics};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -37,22 +37,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let deadline = super::deadline(&rules, args.by.as_deref(), &args.period, "by", None);
-    let deadline = match deadline {
-        Ok(d) => d,
-        Err(code) => return code,
+    let query = deemed::query::LatestQuery {
+        by: args.by.clone(),
+        period: args.period.period.clone(),
+        issued: args.period.issued.clone(),
+        to: args.to.clone(),
+        agreement: args.rules.agreement.clone(),
     };
-    let by = deadline.by;
-    let answer = match rules.latest_send(by, args.to.as_deref()) {
-        Ok(mut a) => {
-            a.deadline = deadline.how;
-            a
-        }
-        Err(e) => {
-            print_error(&e, e.help());
-            return ExitCode::from(1);
-        }
+    let answer = match deemed::query::latest_send(&rules, &query) {
+        Ok(a) => a,
+        Err(e) => return super::print_query_error(&e),
     };
+    let by = answer.by;
     if let Some(path) = &args.ics {
         let events: Vec<ics::Event> = answer
             .methods

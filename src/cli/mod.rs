@@ -368,20 +368,6 @@ pub(crate) struct PeriodDeadline {
     pub(crate) issued: Option<String>,
 }
 
-/// The deadline a command is given: an instant (`--FLAG TIME`, moved by the agreement's
-/// `deadline-roll` when its date is not a Business Day), or the last instant of a period
-/// (`--period NAME --issued DATE`). Exit code 1 when it cannot be read.
-pub(crate) fn deadline(
-    rules: &Rules,
-    text: Option<&str>,
-    period: &PeriodDeadline,
-    flag: &str,
-    fold: Option<deemed::time::Fold>,
-) -> Result<deemed::period::Deadline, ExitCode> {
-    let asked = (period.period.as_deref(), period.issued.as_deref());
-    deemed::query::read_deadline(rules, text, asked, flag, fold).map_err(|e| print_query_error(&e))
-}
-
 /// Prints a query's error (on its flag, the flag named as the command line writes it);
 /// exit code 1, or 2 for rules without an agreement.
 pub(crate) fn print_query_error(e: &deemed::query::QueryError) -> ExitCode {

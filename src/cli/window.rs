@@ -3,12 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::NaiveDate;
 use deemed::calendar::weekday_date;
 use deemed::ics;
-use deemed::time::parse_instant;
 
-use super::{Format, RulesArgs, print_answer, print_error, write_ics};
+use super::{Format, RulesArgs, print_answer, write_ics};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -39,41 +37,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let Ok(anchor) = NaiveDate::parse_from_str(&args.anchor, "%Y-%m-%d") else {
-        print_error(
-            &format!("`{}` is not a date", args.anchor),
-            Some("write it as YYYY-MM-DD, such as `2000-02-25`".into()),
-        );
-        return ExitCode::from(1);
+    let query = deemed::query::WindowQuery {
+        period: args.period.clone(),
+        issued: args.anchor.clone(),
+        at: args.at.clone(),
+        notice_given: args.notice_given.clone(),
+        agreement: args.rules.agreement.clone(),
     };
-    let zone = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
-    let instant = |flag: &str, text: &Option<String>| match text {
-        None => Ok(None),
-        Some(text) => parse_instant(text, zone, None).map(Some).map_err(|e| {
-            super::print_field_error(flag, &e, Some(e.help()));
-            ExitCode::from(1)
-        }),
-    };
-    let at = match instant("at", &args.at) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let notice = match instant("notice-given", &args.notice_given) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    let window = match rules.window_given(&args.period, anchor, at, notice) {
+    let window = match deemed::query::window(&rules, &query) {
         Ok(w) => w,
-        Err(e) => {
-            match e {
-                deemed::period::PeriodError::Unknown(_) => {
-                    super::print_error_on("period", &e, e.help());
-                }
-                _ => print_error(&e, e.help()),
-            }
-            return ExitCode::from(1);
-        }
+        Err(e) => return super::print_query_error(&e),
     };
+    let anchor = args.anchor.as_str();
     if let Some(path) = &args.ics {
         // A period that closes at a time of day is an instant in the calendar; one that
         // runs to the end of its last day, that whole day.
