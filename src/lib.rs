@@ -40,6 +40,7 @@ pub mod model;
 pub mod period;
 pub(crate) mod plan;
 pub mod query;
+pub mod serve;
 pub mod show;
 pub mod syntax;
 pub mod time;

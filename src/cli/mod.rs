@@ -9,6 +9,7 @@ mod fmt;
 mod latest_send;
 mod lint;
 mod output;
+mod serve;
 mod show;
 mod when_effective;
 mod window;
@@ -185,6 +186,7 @@ impl Command {
             | Command::Check(_)
             | Command::Fmt(_)
             | Command::Completions(_)
+            | Command::Serve(_)
             | Command::Man => Format::Text,
         };
         format == Format::Json
@@ -241,6 +243,11 @@ Exit codes:
   2    the rules could not be read or have mistakes, or the answer could not be written
   141  standard output was closed before everything was written")]
     Show(show::Args),
+    /// Answer over HTTP: the same answers as the commands, as JSON (see /openapi.json).
+    #[command(
+        after_help = "Examples:\n  deemed serve\n  deemed serve --rules agreements/ --addr 127.0.0.1:9000\n  curl -s localhost:8080/v1/when-effective -d '{\"method\":\"fax\",\"sent\":\"2000-03-03T21:15:00-05:00\",\"to\":\"company\"}'\n\nExit codes:\n  0    stopped by SIGTERM or Ctrl-C (requests in flight finish first)\n  2    the rules could not be read, or the address cannot be listened on"
+    )]
+    Serve(serve::Args),
     /// Write the completion script for a shell (bash, zsh, fish, powershell, elvish).
     #[command(
         after_help = "Examples:\n  deemed completions bash > ~/.local/share/bash-completion/completions/deemed\n  deemed completions zsh > ~/.zfunc/_deemed\n  deemed completions fish > ~/.config/fish/completions/deemed.fish\n\nExit codes:\n  0    written\n  141  standard output was closed before everything was written"
@@ -565,6 +572,7 @@ pub fn run() -> ExitCode {
         Command::Window(args) => window::run(&args),
         Command::LatestSend(args) => latest_send::run(&args),
         Command::Show(args) => show::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Completions(args) => extras::completions(&args),
         Command::Man => extras::man(),
     }

@@ -32,6 +32,7 @@ mod properties;
 mod readme;
 mod reference;
 mod robustness;
+mod serve;
 mod shipped;
 mod show;
 mod when_effective;

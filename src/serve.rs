@@ -1,0 +1,475 @@
+//! `deemed serve`: the same answers over HTTP, for the systems that hold notices.
+//!
+//! Every route answers through the library's one reading ([`crate::query`], [`crate::batch`],
+//! [`Rules::show`]): the JSON is the command line's `--format json`, field for field. Errors
+//! are JSON too, `{"error": {"message", "help", "field"}}`, with their status: 400 for a body
+//! that is not the JSON asked for, 422 for a value the rules cannot use (an unknown method,
+//! party or agreement, with the known names; a time that is not one), 413 for a body over
+//! [`BODY_LIMIT`], 404 for an unknown route, 503 when [`BATCHES_AT_ONCE`] batches already run,
+//! 504 past [`REQUEST_TIMEOUT`]. A panic in a handler is answered 500, never a dropped
+//! connection.
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::Library;
+use crate::batch::{Batch, Options};
+use crate::query::{self, QueryError, QueryErrorKind};
+
+/// The most a single query's body may hold (a batch's body is streamed, line by line).
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// How long a single query may take before it is answered 504.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many `POST /v1/batch` requests run at once; another is answered 503.
+pub const BATCHES_AT_ONCE: usize = 4;
+
+/// What every handler reads.
+#[derive(Clone)]
+struct Served {
+    library: Arc<Library>,
+    batches: Arc<Semaphore>,
+}
+
+/// An error answered as JSON with its status.
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    help: Option<String>,
+    field: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            help: None,
+            field: None,
+        }
+    }
+
+    fn help(mut self, help: impl Into<String>) -> ApiError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> ApiError {
+        let status = match e.kind {
+            QueryErrorKind::NoAgreement => StatusCode::INTERNAL_SERVER_ERROR,
+            QueryErrorKind::Unknown | QueryErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError {
+            status,
+            message: e.message,
+            help: e.help,
+            field: e.field,
+        }
+    }
+}
+
+impl From<crate::library::AgreementError> for ApiError {
+    fn from(e: crate::library::AgreementError) -> ApiError {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: e.to_string(),
+            help: Some(e.help()),
+            field: Some("agreement".into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({ "message": self.message, "help": self.help });
+        if let (Some(field), Some(map)) = (self.field, error.as_object_mut()) {
+            map.insert("field".into(), field.into());
+        }
+        (self.status, axum::Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// Answers `value` as the command line prints it (pretty JSON and a line end), byte for
+/// byte.
+fn answer<T: serde::Serialize>(value: T) -> Response {
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default() + "\n";
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// A request's body read whole (at most [`BODY_LIMIT`]) and read as `T`.
+async fn body_of<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {BODY_LIMIT} bytes"),
+        )
+        .help("send one notice a request, or a log to POST /v1/batch")
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not the JSON asked for: {e}"),
+        )
+        .help("see GET /openapi.json for each route's fields")
+    })
+}
+
+/// Starts the server on `addr` and answers until SIGTERM or Ctrl-C; requests in flight
+/// finish first. Says where it listens on standard error.
+pub fn serve(library: Library, addr: SocketAddr) -> io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let _ = writeln!(io::stderr(), "deemed serve: listening on http://{local}");
+        let app = router(library);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown())
+            .await
+    })
+}
+
+/// The routes.
+fn router(library: Library) -> Router {
+    let served = Served {
+        library: Arc::new(library),
+        batches: Arc::new(Semaphore::new(BATCHES_AT_ONCE)),
+    };
+    let quick = Router::new()
+        .route(
+            "/healthz",
+            get(|| async { answer(json!({ "status": "ok" })) }),
+        )
+        .route("/openapi.json", get(|| async { answer(openapi()) }))
+        .route("/v1/rules", get(rules))
+        .route("/v1/calendar/{name}/{year}", get(calendar))
+        .route("/v1/when-effective", post(when_effective))
+        .route("/v1/latest-send", post(latest_send))
+        .route("/v1/window", post(window))
+        .layer(axum::middleware::from_fn(within_time));
+    Router::new()
+        .merge(quick)
+        .route("/v1/batch", post(batch))
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "no such route").help("see GET /openapi.json")
+        })
+        .layer(axum::middleware::from_fn(no_panic))
+        .with_state(served)
+}
+
+/// A request that takes longer than [`REQUEST_TIMEOUT`] is answered 504.
+async fn within_time(request: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            ApiError::new(StatusCode::GATEWAY_TIMEOUT, "the request took too long").into_response()
+        }
+    }
+}
+
+/// A handler that panics is answered 500 with a JSON error; the server goes on.
+async fn no_panic(request: Request, next: Next) -> Response {
+    let handled = tokio::spawn(next.run(request)).await;
+    match handled {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the request could not be answered",
+        )
+        .into_response(),
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// `GET /v1/rules`: what `deemed show --format json` prints (for a folder of several, each
+/// agreement in turn).
+async fn rules(State(s): State<Served>) -> Response {
+    /// Every agreement of a folder, as `deemed show --rules DIR --format json` prints them.
+    #[derive(serde::Serialize)]
+    struct All {
+        agreements: Vec<crate::show::Show>,
+    }
+    let mut shown: Vec<crate::show::Show> = (s.library.entries().iter())
+        .map(|e| {
+            let mut shown = e.rules.show();
+            shown.chosen_by = Some(format!(
+                "agreement `{}` of `{}`",
+                e.name,
+                s.library.origin()
+            ));
+            shown
+        })
+        .collect();
+    match shown.len() {
+        1 => answer(shown.swap_remove(0)),
+        _ => answer(All { agreements: shown }),
+    }
+}
+
+/// `GET /v1/calendar/{name}/{year}`: what `deemed calendar holidays YEAR --calendar NAME
+/// --format json` prints.
+async fn calendar(State(s): State<Served>, Path((name, year)): Path<(String, String)>) -> Response {
+    let Ok(year) = year.parse::<i32>() else {
+        return ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("`{year}` is not a year"),
+        )
+        .into_response();
+    };
+    let rules = s.library.entries().first().map(|e| &e.rules);
+    let Some(cal) = rules.and_then(|r| r.calendar(&name)) else {
+        let known = rules.map(|r| r.unknown_calendar(&name));
+        let mut e = ApiError::new(StatusCode::NOT_FOUND, format!("unknown calendar `{name}`"));
+        e.help = known.map(|u| u.help());
+        e.field = Some("name".into());
+        return e.into_response();
+    };
+    match cal.holidays(year) {
+        Ok(list) => answer(serde_json::to_value(&list).unwrap_or_default()),
+        Err(e) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response(),
+    }
+}
+
+/// `POST /v1/when-effective`: what `when-effective --format json` prints.
+async fn when_effective(State(s): State<Served>, body: Body) -> Result<Response, ApiError> {
+    let q: query::Query = body_of(body).await?;
+    let rules = s.library.get(q.agreement.as_deref())?;
+    let a = query::when_effective(rules, &q, &[])?;
+    Ok(answer(a.to_json()))
+}
+
+/// `POST /v1/latest-send`: what `latest-send --format json` prints.
+async fn latest_send(State(s): State<Served>, body: Body) -> Result<Response, ApiError> {
+    let q: query::LatestQuery = body_of(body).await?;
+    let rules = s.library.get(q.agreement.as_deref())?;
+    Ok(answer(query::latest_send(rules, &q)?))
+}
+
+/// `POST /v1/window`: what `window --format json` prints.
+async fn window(State(s): State<Served>, body: Body) -> Result<Response, ApiError> {
+    let q: query::WindowQuery = body_of(body).await?;
+    let rules = s.library.get(q.agreement.as_deref())?;
+    Ok(answer(query::window(rules, &q)?))
+}
+
+/// `POST /v1/batch`: a JSON Lines body in, the records `deemed batch` writes out, both
+/// streamed: the body is read a chunk at a time by a batch run on a blocking thread, whose
+/// records go out as they are written; a few chunks at most wait either way.
+async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError> {
+    let Ok(permit) = Arc::clone(&s.batches).try_acquire_owned() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("{BATCHES_AT_ONCE} batches are running already"),
+        )
+        .help("try again when one has finished"));
+    };
+    let (to_reader, from_body) = mpsc::channel::<Bytes>(4);
+    let (to_client, records) = mpsc::channel::<Result<Bytes, io::Error>>(4);
+    // The body, chunk by chunk, to the batch.
+    tokio::spawn(async move {
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { break };
+            if to_reader.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    let library = Arc::clone(&s.library);
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let options = Options {
+            threads: 1,
+            ..Options::default()
+        };
+        let mut out = ChannelWriter {
+            tx: to_client.clone(),
+            buf: Vec::new(),
+        };
+        let run = Batch::over(&library, options).and_then(|mut b| {
+            let reader = io::BufReader::new(ChannelReader {
+                rx: from_body,
+                chunk: Bytes::new(),
+            });
+            b.run("request", reader, &mut out, &mut |_| {})
+        });
+        let flushed = out.flush();
+        if let Err(e) = run
+            .map_err(|e| io::Error::other(e.to_string()))
+            .and(flushed)
+        {
+            let _ = to_client.blocking_send(Err(e));
+        }
+    });
+    let stream = futures_util::stream::unfold(records, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// The request body as the batch reads it, from the chunks the server receives.
+struct ChannelReader {
+    rx: mpsc::Receiver<Bytes>,
+    chunk: Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(chunk) => self.chunk = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        let head = self.chunk.split_to(n);
+        if let Some(dst) = buf.get_mut(..n) {
+            dst.copy_from_slice(&head);
+        }
+        Ok(n)
+    }
+}
+
+/// The records the batch writes, sent to the client a chunk at a time.
+struct ChannelWriter {
+    tx: mpsc::Sender<Result<Bytes, io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= 1 << 16 {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buf));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client has gone"))
+    }
+}
+
+/// `GET /openapi.json`: the routes, their fields and their errors.
+fn openapi() -> Value {
+    let error = json!({ "$ref": "#/components/schemas/Error" });
+    let json_body = |props: Value, required: Value| {
+        json!({ "required": true, "content": { "application/json": { "schema": {
+            "type": "object", "properties": props, "required": required, "additionalProperties": false } } } })
+    };
+    let ok = |what: &str| json!({ "description": what, "content": { "application/json": { "schema": { "type": "object" } } } });
+    let errors = json!({
+        "400": { "description": "the body is not the JSON asked for", "content": { "application/json": { "schema": error } } },
+        "413": { "description": format!("the body is larger than {BODY_LIMIT} bytes"), "content": { "application/json": { "schema": error } } },
+        "422": { "description": "a value the rules cannot use: an unknown method, party, period or agreement (the known names in `help`), a time that is not one", "content": { "application/json": { "schema": error } } }
+    });
+    let with = |mut responses: Value, ok: Value| {
+        if let Some(map) = responses.as_object_mut() {
+            map.insert("200".into(), ok);
+        }
+        responses
+    };
+    let text = |d: &str| json!({ "type": "string", "description": d });
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": "deemed", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "When is a notice legally given, and when does a deadline close? The same answers as the command line's --format json." },
+        "paths": {
+            "/healthz": { "get": { "summary": "Whether the server answers", "responses": { "200": ok("`{\"status\": \"ok\"}`") } } },
+            "/openapi.json": { "get": { "summary": "This description", "responses": { "200": ok("the OpenAPI document") } } },
+            "/v1/rules": { "get": { "summary": "What the rules declare: `deemed show --format json`", "responses": { "200": ok("the agreement, or `{\"agreements\": [...]}` for a folder") } } },
+            "/v1/calendar/{name}/{year}": { "get": {
+                "summary": "A calendar's holidays and closures of a year: `deemed calendar holidays YEAR --calendar NAME --format json`",
+                "parameters": [
+                    { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "year", "in": "path", "required": true, "schema": { "type": "integer" } } ],
+                "responses": { "200": ok("the list"), "404": { "description": "unknown calendar", "content": { "application/json": { "schema": error } } } } } },
+            "/v1/when-effective": { "post": {
+                "summary": "When a notice is deemed given and effective: `deemed when-effective --format json`",
+                "requestBody": json_body(json!({
+                    "method": text("how it was sent: one of the rules' methods"),
+                    "sent": text("when it was sent, as people write times (RFC 3339, `2000-03-03 9:15 pm`, a date alone where the rules read only the date)"),
+                    "received": text("when it was received"),
+                    "to": text("the recipient: one of the rules' parties"),
+                    "from": text("the sender"),
+                    "fax_number": text("the facsimile number it was sent to"),
+                    "companions": { "type": "array", "items": { "type": "string" }, "description": "other deliveries of the notice, each `METHOD=TIME`" },
+                    "deadline": text("a deadline to compare with (a date alone: the end of that day)"),
+                    "period": text("or a period's last instant as the deadline, with `issued`"),
+                    "issued": text("the date the period runs from, YYYY-MM-DD"),
+                    "agreement": text("which agreement of a folder")
+                }), json!(["method"])),
+                "responses": with(errors.clone(), ok("the answer, with `deadline` when one was given")) } },
+            "/v1/latest-send": { "post": {
+                "summary": "For every method, the latest instant to send: `deemed latest-send --format json`",
+                "requestBody": json_body(json!({
+                    "by": text("the deadline"), "period": text("or a period's last instant, with `issued`"),
+                    "issued": text("YYYY-MM-DD"), "to": text("the recipient"), "agreement": text("which agreement of a folder")
+                }), json!([])),
+                "responses": with(errors.clone(), ok("the answer")) } },
+            "/v1/window": { "post": {
+                "summary": "When a period opens and closes: `deemed window PERIOD --issued DATE --format json`",
+                "requestBody": json_body(json!({
+                    "period": text("the period's name"), "issued": text("the date it runs from, YYYY-MM-DD"),
+                    "at": text("an instant to place in it"), "notice_given": text("when a notice that cuts it short was given"),
+                    "agreement": text("which agreement of a folder")
+                }), json!(["period", "issued"])),
+                "responses": with(errors, ok("the window")) } },
+            "/v1/batch": { "post": {
+                "summary": "A log of notices, JSON Lines in and out, streamed both ways: the records `deemed batch` writes",
+                "requestBody": { "required": true, "content": { "application/x-ndjson": { "schema": { "type": "string" } } } },
+                "responses": {
+                    "200": { "description": "one record per line", "content": { "application/x-ndjson": { "schema": { "type": "string" } } } },
+                    "503": { "description": format!("{BATCHES_AT_ONCE} batches are running already"), "content": { "application/json": { "schema": error } } } } } }
+        },
+        "components": { "schemas": { "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": {
+            "message": { "type": "string" }, "help": { "type": "string", "nullable": true }, "field": { "type": "string" } } } } } } }
+    })
+}

@@ -1,0 +1,297 @@
+//! `deemed serve`: every route answers as the command line does, and refuses bad requests
+//! with JSON errors and their status. The server is the real binary on a free port.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use crate::deemed;
+
+/// A server on a free port of the loopback address, stopped when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(rules: Option<&str>) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_deemed"));
+        command.args(["serve", "--addr", "127.0.0.1:0"]);
+        if let Some(rules) = rules {
+            command.args(["--rules", rules]);
+        }
+        let mut child = command
+            .env_remove("DEEMED_RULES")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+        Server { child, addr }
+    }
+
+    /// One request; the status and the body.
+    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let response = String::from_utf8(response).unwrap();
+        let (head, rest) = response.split_once("\r\n\r\n").unwrap();
+        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = match head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            true => unchunk(rest),
+            false => rest.to_string(),
+        };
+        (status, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A chunked body's bytes.
+fn unchunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&after[..n]);
+        rest = &after[n + 2..];
+    }
+    out
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[test]
+fn every_route_answers_as_the_command_line() {
+    let server = Server::start(None);
+    let (status, body) = server.request("GET", "/healthz", "");
+    assert_eq!(
+        (status, json(&body)),
+        (200, serde_json::json!({"status": "ok"}))
+    );
+
+    let notice = r#"{"method":"fax","sent":"2000-03-03T21:15:00-05:00","to":"company","fax_number":"(949) 788-6706","deadline":"2000-03-06"}"#;
+    let (status, body) = server.request("POST", "/v1/when-effective", notice);
+    let (cli, _, _) = deemed(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T21:15:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+        "--deadline",
+        "2000-03-06",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((status, body), (200, cli));
+
+    let (status, body) = server.request(
+        "POST",
+        "/v1/latest-send",
+        r#"{"by":"2005-02-26T00:00:00-05:00","to":"company"}"#,
+    );
+    let (cli, _, _) = deemed(&[
+        "latest-send",
+        "--by",
+        "2005-02-26T00:00:00-05:00",
+        "--to",
+        "company",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((status, body), (200, cli));
+
+    let (status, body) = server.request(
+        "POST",
+        "/v1/window",
+        r#"{"period":"warrant","issued":"2000-02-25","at":"2005-02-25T16:00:00-05:00"}"#,
+    );
+    let (cli, _, _) = deemed(&[
+        "window",
+        "warrant",
+        "--issued",
+        "2000-02-25",
+        "--at",
+        "2005-02-25T16:00:00-05:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((status, body), (200, cli));
+
+    let (status, body) = server.request("GET", "/v1/calendar/nyse/2025", "");
+    let (cli, _, _) = deemed(&[
+        "calendar",
+        "holidays",
+        "2025",
+        "--calendar",
+        "nyse",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((status, body), (200, cli));
+
+    let (status, body) = server.request("GET", "/v1/rules", "");
+    let (cli, _, _) = deemed(&["show", "--format", "json"]);
+    let (mut served, mut shown) = (json(&body), json(&cli));
+    // Only how the rules were chosen is said otherwise.
+    served.as_object_mut().unwrap().remove("chosen_by");
+    shown.as_object_mut().unwrap().remove("chosen_by");
+    assert_eq!((status, served), (200, shown));
+
+    let (status, body) = server.request("GET", "/openapi.json", "");
+    assert_eq!(status, 200);
+    let api = json(&body);
+    for path in [
+        "/v1/when-effective",
+        "/v1/batch",
+        "/v1/latest-send",
+        "/v1/window",
+        "/v1/rules",
+        "/v1/calendar/{name}/{year}",
+        "/healthz",
+    ] {
+        assert!(api["paths"].get(path).is_some(), "{path}");
+    }
+}
+
+#[test]
+fn batch_streams_the_records_deemed_batch_writes() {
+    let server = Server::start(None);
+    let log = std::fs::read_to_string("tests/fixtures/notices.jsonl").unwrap();
+    // Long enough to take several chunks each way.
+    let log = log.repeat(400);
+    let path = crate::temp_file("serve", "log.jsonl", &log);
+    let (cli, _, _) = deemed(&["batch", &path, "--quiet"]);
+    let (status, body) = server.request("POST", "/v1/batch", &log);
+    assert_eq!(status, 200);
+    assert!(
+        body == cli,
+        "the records differ ({} and {} bytes)",
+        body.len(),
+        cli.len()
+    );
+}
+
+#[test]
+fn a_folder_answers_for_the_agreement_named() {
+    let server = Server::start(Some("rules"));
+    let q = r#"{"agreement":"cetalon-put-notice","method":"email","received":"2024-03-04T11:00:00-08:00"}"#;
+    let (status, body) = server.request("POST", "/v1/when-effective", q);
+    let (cli, _, _) = deemed(&[
+        "when-effective",
+        "--rules",
+        "rules",
+        "--agreement",
+        "cetalon-put-notice",
+        "--method",
+        "email",
+        "--received",
+        "2024-03-04T11:00:00-08:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((status, body), (200, cli));
+    let (status, body) = server.request(
+        "POST",
+        "/v1/when-effective",
+        r#"{"method":"fax","sent":"2000-03-03T10:00"}"#,
+    );
+    assert_eq!(status, 422);
+    assert_eq!(json(&body)["error"]["field"], "agreement");
+    let (_, body) = server.request("GET", "/v1/rules", "");
+    let (cli, _, _) = deemed(&["show", "--rules", "rules", "--format", "json"]);
+    assert_eq!(body, cli);
+}
+
+#[test]
+fn bad_requests_get_json_errors_with_their_status() {
+    let server = Server::start(None);
+    let cases: [(&str, &str, String, u16, Option<&str>); 6] = [
+        (
+            "POST",
+            "/v1/when-effective",
+            r#"{"method":"facsimile","sent":"2000-03-03T10:00"}"#.into(),
+            422,
+            Some("method"),
+        ),
+        (
+            "POST",
+            "/v1/when-effective",
+            r#"{"method":"fax","sent":"2000-02-30T10:00"}"#.into(),
+            422,
+            Some("sent"),
+        ),
+        (
+            "POST",
+            "/v1/when-effective",
+            r#"{"method":"#.into(),
+            400,
+            None,
+        ),
+        (
+            "POST",
+            "/v1/when-effective",
+            r#"{"method":"fax","sent":"2000-03-03T10:00","colour":"blue"}"#.into(),
+            400,
+            None,
+        ),
+        (
+            "POST",
+            "/v1/when-effective",
+            format!(r#"{{"method":"{}"}}"#, "x".repeat(100_000)),
+            413,
+            None,
+        ),
+        ("GET", "/v2/nothing", String::new(), 404, None),
+    ];
+    for (method, path, body, status, field) in cases {
+        let (got, text) = server.request(method, path, &body);
+        assert_eq!(got, status, "{path}: {text}");
+        let v = json(&text);
+        assert!(v["error"]["message"].is_string(), "{text}");
+        if let Some(field) = field {
+            assert_eq!(v["error"]["field"], field, "{text}");
+        }
+    }
+    // The server is still there.
+    assert_eq!(server.request("GET", "/healthz", "").0, 200);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_it_cleanly() {
+    let mut server = Server::start(None);
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
