@@ -300,8 +300,8 @@ async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError
         )
         .help("try again when one has finished"));
     };
-    let (to_reader, from_body) = mpsc::channel::<Bytes>(4);
-    let (to_client, records) = mpsc::channel::<Result<Bytes, io::Error>>(4);
+    let (to_reader, from_body) = mpsc::channel::<Bytes>(64);
+    let (to_client, records) = mpsc::channel::<Result<Bytes, io::Error>>(16);
     // The body, chunk by chunk, to the batch.
     tokio::spawn(async move {
         let mut stream = body.into_data_stream();
@@ -324,10 +324,13 @@ async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError
             buf: Vec::new(),
         };
         let run = Batch::over(&library, options).and_then(|mut b| {
-            let reader = io::BufReader::new(ChannelReader {
-                rx: from_body,
-                chunk: Bytes::new(),
-            });
+            let reader = io::BufReader::with_capacity(
+                1 << 16,
+                ChannelReader {
+                    rx: from_body,
+                    chunk: Bytes::new(),
+                },
+            );
             b.run("request", reader, &mut out, &mut |_| {})
         });
         let flushed = out.flush();
