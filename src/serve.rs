@@ -29,6 +29,9 @@ use crate::Library;
 use crate::batch::{Batch, Options};
 use crate::query::{self, QueryError, QueryErrorKind};
 
+/// The page at `/`: a form for people, served from the binary with everything it needs.
+const PAGE: &str = include_str!("serve_page.html");
+
 /// The most a single query's body may hold (a batch's body is streamed, line by line).
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// How long a single query may take before it is answered 504.
@@ -137,10 +140,13 @@ pub fn serve(library: Library, addr: SocketAddr) -> io::Result<()> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
+        // The signals are watched before the server says it listens: a SIGTERM from then on
+        // stops it cleanly.
+        let stop = shutdown()?;
         let _ = writeln!(io::stderr(), "deemed serve: listening on http://{local}");
         let app = router(library);
         axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
+            .with_graceful_shutdown(stop)
             .await
     })
 }
@@ -159,7 +165,14 @@ fn router(library: Library) -> Router {
         .route("/openapi.json", get(|| async { answer(openapi()) }))
         .route("/v1/rules", get(rules))
         .route("/v1/calendar/{name}/{year}", get(calendar))
+        .route(
+            "/",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], PAGE).into_response()
+            }),
+        )
         .route("/v1/when-effective", post(when_effective))
+        .route("/v1/explain", post(explain))
         .route("/v1/latest-send", post(latest_send))
         .route("/v1/window", post(window))
         .layer(axum::middleware::from_fn(within_time));
@@ -196,25 +209,25 @@ async fn no_panic(request: Request, next: Next) -> Response {
     }
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves on SIGTERM or Ctrl-C, watching both from now on.
+fn shutdown() -> io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -273,6 +286,18 @@ async fn when_effective(State(s): State<Served>, body: Body) -> Result<Response,
     let rules = s.library.get(q.agreement.as_deref())?;
     let a = query::when_effective(rules, &q, &[])?;
     Ok(answer(a.to_json()))
+}
+
+/// `POST /v1/explain`: the same query, answered as `when-effective` prints it for people.
+async fn explain(State(s): State<Served>, body: Body) -> Result<Response, ApiError> {
+    let q: query::Query = body_of(body).await?;
+    let rules = s.library.get(q.agreement.as_deref())?;
+    let a = query::when_effective(rules, &q, &[])?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        a.to_string(),
+    )
+        .into_response())
 }
 
 /// `POST /v1/latest-send`: what `latest-send --format json` prints.
@@ -450,6 +475,10 @@ fn openapi() -> Value {
                     "agreement": text("which agreement of a folder")
                 }), json!(["method"])),
                 "responses": with(errors.clone(), ok("the answer, with `deadline` when one was given")) } },
+            "/v1/explain": { "post": {
+                "summary": "The same as /v1/when-effective, answered for people: `deemed when-effective` (text)",
+                "responses": { "200": { "description": "the answer and its explanation", "content": { "text/plain": { "schema": { "type": "string" } } } } } } },
+            "/": { "get": { "summary": "A page with a form, for people", "responses": { "200": { "description": "HTML", "content": { "text/html": { "schema": { "type": "string" } } } } } } },
             "/v1/latest-send": { "post": {
                 "summary": "For every method, the latest instant to send: `deemed latest-send --format json`",
                 "requestBody": json_body(json!({

@@ -295,3 +295,49 @@ fn sigterm_stops_it_cleanly() {
     let status = server.child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn the_page_needs_nothing_from_elsewhere_and_labels_every_field() {
+    let server = Server::start(None);
+    let (status, page) = server.request("GET", "/", "");
+    assert_eq!(status, 200);
+    // No outside assets: no script, style, font or image from another address.
+    for needle in ["src=\"http", "href=\"http", "url(http", "@import", "//cdn"] {
+        assert!(!page.contains(needle), "{needle}");
+    }
+    for field in [
+        "method",
+        "sent",
+        "received",
+        "to",
+        "fax_number",
+        "deadline",
+        "agreement",
+    ] {
+        assert!(
+            page.contains(&format!("name=\"{field}\"")),
+            "no field {field}"
+        );
+        assert!(
+            page.contains(&format!("<label for=\"{field}\"")),
+            "no label for {field}"
+        );
+    }
+    assert!(page.contains("id=\"answer\""));
+    assert!(page.contains("name=\"viewport\""));
+    // What the page shows for people is when-effective's text.
+    let q = r#"{"method":"fax","sent":"2000-03-03 9:15 pm","to":"company","fax_number":"(949) 788-6706"}"#;
+    let (status, text) = server.request("POST", "/v1/explain", q);
+    let (cli, _, _) = deemed(&[
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03 9:15 pm",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+    ]);
+    assert_eq!((status, text), (200, cli));
+}
