@@ -28,6 +28,7 @@ mod json_errors;
 mod latest_send;
 mod library;
 mod lint_cells;
+mod page;
 mod properties;
 mod readme;
 mod reference;
