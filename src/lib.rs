@@ -42,6 +42,7 @@ pub(crate) mod plan;
 pub mod query;
 pub mod serve;
 pub mod show;
+pub mod sorted_json;
 pub mod syntax;
 pub mod time;
 mod words;

@@ -125,22 +125,52 @@ pub struct Answer {
     pub deadline: Option<DeadlineCheck>,
 }
 
+/// The answer as JSON: the resolution's fields (its warnings and the unapplied note), and
+/// `deadline` when one was asked about.
+impl serde::Serialize for Answer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct};
+        /// The resolution's warnings, then the note.
+        struct Warnings<'a>(&'a [crate::eval::Warning], Option<&'a String>);
+        impl serde::Serialize for Warnings<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq =
+                    s.serialize_seq(Some(self.0.len() + usize::from(self.1.is_some())))?;
+                for w in self.0 {
+                    seq.serialize_element(w)?;
+                }
+                if let Some(note) = self.1 {
+                    seq.serialize_element(note)?;
+                }
+                seq.end()
+            }
+        }
+        // The fields of `Resolution`, as it serializes them.
+        let r = &self.resolution;
+        let mut st = s.serialize_struct("Answer", 7)?;
+        st.serialize_field("deemed_date", &r.deemed_date)?;
+        st.serialize_field("effective_at", &r.effective_at)?;
+        st.serialize_field("clause", &r.clause)?;
+        st.serialize_field("status", &r.status)?;
+        st.serialize_field("warnings", &Warnings(&r.warnings, self.unapplied.as_ref()))?;
+        st.serialize_field("trace", &r.trace)?;
+        if let Some(d) = &self.deadline {
+            st.serialize_field("deadline", d)?;
+        }
+        st.end()
+    }
+}
+
 impl Answer {
-    /// The answer as `when-effective --format json` prints it: the resolution's fields, and
-    /// `deadline` when one was asked about.
+    /// The answer as a JSON value.
     pub fn to_json(&self) -> serde_json::Value {
-        let mut value = serde_json::to_value(&self.resolution).unwrap_or_default();
-        let list = value.get_mut("warnings").and_then(|w| w.as_array_mut());
-        if let (Some(note), Some(list)) = (&self.unapplied, list) {
-            list.push(note.clone().into());
-        }
-        if let (Some(d), Some(map)) = (&self.deadline, value.as_object_mut()) {
-            map.insert(
-                "deadline".into(),
-                serde_json::to_value(d).unwrap_or_default(),
-            );
-        }
-        value
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    /// The answer as `when-effective --format json` prints it: pretty, keys sorted (as a
+    /// `serde_json::Value` writes them), written straight from the answer.
+    pub fn to_json_text(&self) -> String {
+        crate::sorted_json::to_string_pretty(self).unwrap_or_default() + "\n"
     }
 
     /// Whether the deadline was met (`None`: no deadline, or not known yet).

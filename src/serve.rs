@@ -285,7 +285,11 @@ async fn when_effective(State(s): State<Served>, body: Body) -> Result<Response,
     let q: query::Query = body_of(body).await?;
     let rules = s.library.get(q.agreement.as_deref())?;
     let a = query::when_effective(rules, &q, &[])?;
-    Ok(answer(a.to_json()))
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        a.to_json_text(),
+    )
+        .into_response())
 }
 
 /// `POST /v1/explain`: the same query, answered as `when-effective` prints it for people.

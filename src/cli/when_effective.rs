@@ -125,13 +125,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let text = match args.format {
         Format::Text => answer.to_string(),
-        Format::Json => match serde_json::to_string_pretty(&answer.to_json()) {
-            Ok(json) => json + "\n",
-            Err(e) => {
-                print_error(&e, None);
-                return ExitCode::from(1);
-            }
-        },
+        Format::Json => answer.to_json_text(),
     };
     match super::output::stdout(&text) {
         Ok(()) if args.fail_if_missed => match answer.met() {

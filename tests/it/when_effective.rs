@@ -498,3 +498,40 @@ fn a_fax_number_with_no_digits_is_an_error_wherever_it_is_given() {
         }
     }
 }
+
+/// The answer's JSON, written straight from the answer, is the text a `serde_json::Value`
+/// of it writes, for every notice of every shipped corpus, with and without a deadline.
+#[test]
+fn the_json_written_straight_is_the_values_text() {
+    for entry in std::fs::read_dir("tests/corpus").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let rules =
+            deemed::Rules::from_path(std::path::Path::new(&format!("rules/{name}.rules"))).unwrap();
+        for line in std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let text = |k: &str| v[k].as_str().map(str::to_string);
+            for deadline in [None, Some("2024-03-05".to_string())] {
+                let q = deemed::query::Query {
+                    method: text("method").unwrap_or_default(),
+                    sent: text("sent"),
+                    received: text("received"),
+                    to: text("to"),
+                    from: text("from"),
+                    fax_number: text("fax_number"),
+                    deadline,
+                    ..Default::default()
+                };
+                let Ok(answer) = deemed::query::when_effective(&rules, &q, &[]) else {
+                    continue;
+                };
+                let through_value = serde_json::to_string_pretty(&answer.to_json()).unwrap() + "\n";
+                assert_eq!(answer.to_json_text(), through_value, "{name}: {line}");
+            }
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! Pretty JSON with every object's keys in sorted order, written straight from a value's
+//! `Serialize`: the same bytes as `serde_json::to_string_pretty(&serde_json::to_value(v)?)`
+//! (the form the commands print), without building the `serde_json::Value` in between,
+//! whose maps and strings cost a query most of its time (see benches/README.md).
+
+use serde::ser::{self, Serialize};
+
+/// The error of a value that cannot be written as JSON (a map key that is not a string).
+#[derive(Debug)]
+pub struct Error(String);
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+/// `value` as pretty JSON, every object's keys sorted.
+pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+    let mut out = Vec::with_capacity(4096);
+    value.serialize(Writer {
+        out: &mut out,
+        depth: 0,
+    })?;
+    String::from_utf8(out).map_err(|e| Error(e.to_string()))
+}
+
+/// Writes one value at an indentation depth.
+struct Writer<'a> {
+    out: &'a mut Vec<u8>,
+    depth: usize,
+}
+
+fn indent(out: &mut Vec<u8>, depth: usize) {
+    for _ in 0..depth {
+        out.extend_from_slice(b"  ");
+    }
+}
+
+fn string(out: &mut Vec<u8>, s: &str) {
+    // serde_json's own escaping.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// The entries of an object being written: each key with where its value's text lies in
+/// `bodies`; written sorted by key when the object ends.
+struct Object<'a> {
+    out: &'a mut Vec<u8>,
+    depth: usize,
+    entries: Vec<(std::borrow::Cow<'static, str>, std::ops::Range<usize>)>,
+    bodies: Vec<u8>,
+    /// For a map: the key of the entry whose value comes next.
+    key: Option<String>,
+    /// For a variant written as `{"Variant": {...}}`: its name.
+    variant: Option<&'static str>,
+}
+
+impl<'a> Object<'a> {
+    fn new(out: &'a mut Vec<u8>, depth: usize, variant: Option<&'static str>) -> Object<'a> {
+        Object {
+            out,
+            depth,
+            entries: Vec::new(),
+            bodies: Vec::new(),
+            key: None,
+            variant,
+        }
+    }
+
+    fn entry<T: Serialize + ?Sized>(
+        &mut self,
+        key: std::borrow::Cow<'static, str>,
+        value: &T,
+    ) -> Result<(), Error> {
+        let start = self.bodies.len();
+        let depth = self.depth + 1 + usize::from(self.variant.is_some());
+        value.serialize(Writer {
+            out: &mut self.bodies,
+            depth,
+        })?;
+        let end = self.bodies.len();
+        // A key given twice keeps its last value, as a map does.
+        self.entries.retain(|(k, _)| *k != key);
+        self.entries.push((key, start..end));
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), Error> {
+        let (out, depth) = (self.out, self.depth);
+        let inner = match self.variant {
+            Some(name) => {
+                out.extend_from_slice(b"{\n");
+                indent(out, depth + 1);
+                string(out, name);
+                out.extend_from_slice(b": ");
+                depth + 1
+            }
+            None => depth,
+        };
+        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        if self.entries.is_empty() {
+            out.extend_from_slice(b"{}");
+        } else {
+            out.push(b'{');
+            for (n, (key, range)) in self.entries.iter().enumerate() {
+                out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+                indent(out, inner + 1);
+                string(out, key);
+                out.extend_from_slice(b": ");
+                out.extend_from_slice(self.bodies.get(range.clone()).unwrap_or_default());
+            }
+            out.push(b'\n');
+            indent(out, inner);
+            out.push(b'}');
+        }
+        if self.variant.is_some() {
+            out.push(b'\n');
+            indent(out, depth);
+            out.push(b'}');
+        }
+        Ok(())
+    }
+}
+
+/// The items of an array being written.
+struct Array<'a> {
+    out: &'a mut Vec<u8>,
+    depth: usize,
+    items: usize,
+    variant: Option<&'static str>,
+}
+
+impl<'a> Array<'a> {
+    fn new(out: &'a mut Vec<u8>, depth: usize, variant: Option<&'static str>) -> Array<'a> {
+        if let Some(name) = variant {
+            out.extend_from_slice(b"{\n");
+            indent(out, depth + 1);
+            string(out, name);
+            out.extend_from_slice(b": ");
+        }
+        out.push(b'[');
+        Array {
+            out,
+            depth: depth + usize::from(variant.is_some()),
+            items: 0,
+            variant,
+        }
+    }
+
+    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.out
+            .extend_from_slice(if self.items == 0 { b"\n" } else { b",\n" });
+        indent(self.out, self.depth + 1);
+        value.serialize(Writer {
+            out: self.out,
+            depth: self.depth + 1,
+        })?;
+        self.items += 1;
+        Ok(())
+    }
+
+    fn finish(self) -> Result<(), Error> {
+        if self.items > 0 {
+            self.out.push(b'\n');
+            indent(self.out, self.depth);
+        }
+        self.out.push(b']');
+        if self.variant.is_some() {
+            self.out.push(b'\n');
+            indent(self.out, self.depth - 1);
+            self.out.push(b'}');
+        }
+        Ok(())
+    }
+}
+
+impl<'a> ser::Serializer for Writer<'a> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Array<'a>;
+    type SerializeTuple = Array<'a>;
+    type SerializeTupleStruct = Array<'a>;
+    type SerializeTupleVariant = Array<'a>;
+    type SerializeMap = Object<'a>;
+    type SerializeStruct = Object<'a>;
+    type SerializeStructVariant = Object<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out
+            .extend_from_slice(if v { b"true" } else { b"false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.out.extend_from_slice(v.to_string().as_bytes());
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.out.extend_from_slice(v.to_string().as_bytes());
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.serialize_f64(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        // As a `Value` writes a number: not finite is null.
+        let number = serde_json::Number::from_f64(v).map(serde_json::Value::Number);
+        let _ = serde_json::to_writer(&mut *self.out, &number.unwrap_or(serde_json::Value::Null));
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        self.serialize_str(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        string(self.out, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        let mut seq = Array::new(self.out, self.depth, None);
+        for b in v {
+            ser::SerializeSeq::serialize_element(&mut seq, b)?;
+        }
+        seq.finish()
+    }
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        let mut object = Object::new(self.out, self.depth, None);
+        object.entry(std::borrow::Cow::Borrowed(variant), value)?;
+        object.finish()
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<Array<'a>, Error> {
+        Ok(Array::new(self.out, self.depth, None))
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Array<'a>, Error> {
+        Ok(Array::new(self.out, self.depth, None))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Array<'a>, Error> {
+        Ok(Array::new(self.out, self.depth, None))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Array<'a>, Error> {
+        Ok(Array::new(self.out, self.depth, Some(variant)))
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Object<'a>, Error> {
+        Ok(Object::new(self.out, self.depth, None))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Object<'a>, Error> {
+        Ok(Object::new(self.out, self.depth, None))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> Result<Object<'a>, Error> {
+        Ok(Object::new(self.out, self.depth, Some(variant)))
+    }
+}
+
+macro_rules! array_parts {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Array<'_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.item(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        }
+    )*};
+}
+
+array_parts!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+impl ser::SerializeStruct for Object<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.entry(std::borrow::Cow::Borrowed(key), value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStructVariant for Object<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.entry(std::borrow::Cow::Borrowed(key), value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeMap for Object<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        // A key is written as a `Value` map's: a string, or a number or bool as its text.
+        let text = serde_json::to_value(key).map_err(|e| Error(e.to_string()))?;
+        self.key = Some(match text {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            other => return Err(Error(format!("a map key must be a string, not {other}"))),
+        });
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let key = self.key.take().unwrap_or_default();
+        self.entry(std::borrow::Cow::Owned(key), value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_string_pretty;
+    use serde_json::json;
+
+    fn as_value_would<T: serde::Serialize>(v: &T) -> String {
+        serde_json::to_string_pretty(&serde_json::to_value(v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn writes_what_a_value_writes() {
+        #[derive(serde::Serialize)]
+        #[serde(tag = "step", rename_all = "kebab-case")]
+        enum Step {
+            Event {
+                zebra: u32,
+                apple: Option<String>,
+                list: Vec<u8>,
+            },
+            Empty {},
+        }
+        #[derive(serde::Serialize)]
+        enum Plain {
+            Unit,
+            Newtype(i64),
+            Tuple(u8, bool),
+            Struct { b: f64, a: f64 },
+        }
+        #[derive(serde::Serialize)]
+        struct All {
+            z: Vec<Step>,
+            m: std::collections::BTreeMap<String, Vec<u8>>,
+            p: Vec<Plain>,
+            e: Vec<u8>,
+            s: &'static str,
+            n: Option<u8>,
+            f: f64,
+        }
+        let all = All {
+            z: vec![
+                Step::Event {
+                    zebra: 1,
+                    apple: Some("\"quoted\"\n\u{1b}".into()),
+                    list: vec![],
+                },
+                Step::Empty {},
+            ],
+            m: [("b".to_string(), vec![1, 2]), ("a".to_string(), vec![])]
+                .into_iter()
+                .collect(),
+            p: vec![
+                Plain::Unit,
+                Plain::Newtype(-3),
+                Plain::Tuple(1, true),
+                Plain::Struct {
+                    b: 1.5,
+                    a: f64::NAN,
+                },
+            ],
+            e: vec![],
+            s: "é",
+            n: None,
+            f: 0.1,
+        };
+        assert_eq!(to_string_pretty(&all).unwrap(), as_value_would(&all));
+        let v = json!({"b": [{}, [], {"y": 1, "x": [null]}], "a": "x"});
+        assert_eq!(to_string_pretty(&v).unwrap(), as_value_would(&v));
+    }
+}
