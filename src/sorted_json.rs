@@ -25,17 +25,31 @@ impl ser::Error for Error {
 
 /// `value` as pretty JSON, every object's keys sorted.
 pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
-    let mut out = Vec::with_capacity(4096);
+    let mut cx = Context {
+        out: Vec::with_capacity(4096),
+        scratch: Vec::new(),
+        entries: Vec::new(),
+    };
     value.serialize(Writer {
-        out: &mut out,
+        cx: &mut cx,
         depth: 0,
     })?;
-    String::from_utf8(out).map_err(|e| Error(e.to_string()))
+    String::from_utf8(cx.out).map_err(|e| Error(e.to_string()))
+}
+
+/// What a write shares: the text, a scratch buffer an object's entries are reordered
+/// through, and the stack of the open objects' entries (so that nothing is allocated an
+/// object).
+struct Context {
+    out: Vec<u8>,
+    scratch: Vec<u8>,
+    /// Each entry's key, and where its value's text lies in `out` while its object is open.
+    entries: Vec<(std::borrow::Cow<'static, str>, usize, usize)>,
 }
 
 /// Writes one value at an indentation depth.
 struct Writer<'a> {
-    out: &'a mut Vec<u8>,
+    cx: &'a mut Context,
     depth: usize,
 }
 
@@ -50,13 +64,15 @@ fn string(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// The entries of an object being written: each key with where its value's text lies in
-/// `bodies`; written sorted by key when the object ends.
+/// An object being written: its values are written one after another as they come, then,
+/// when it ends, rewritten sorted by key with their keys, separators and indentation.
 struct Object<'a> {
-    out: &'a mut Vec<u8>,
+    cx: &'a mut Context,
     depth: usize,
-    entries: Vec<(std::borrow::Cow<'static, str>, std::ops::Range<usize>)>,
-    bodies: Vec<u8>,
+    /// Where its values begin in the text.
+    start: usize,
+    /// Where its entries begin on the stack.
+    base: usize,
     /// For a map: the key of the entry whose value comes next.
     key: Option<String>,
     /// For a variant written as `{"Variant": {...}}`: its name.
@@ -64,15 +80,27 @@ struct Object<'a> {
 }
 
 impl<'a> Object<'a> {
-    fn new(out: &'a mut Vec<u8>, depth: usize, variant: Option<&'static str>) -> Object<'a> {
+    fn new(cx: &'a mut Context, depth: usize, variant: Option<&'static str>) -> Object<'a> {
+        if let Some(name) = variant {
+            cx.out.extend_from_slice(b"{\n");
+            indent(&mut cx.out, depth + 1);
+            string(&mut cx.out, name);
+            cx.out.extend_from_slice(b": ");
+        }
+        let (start, base) = (cx.out.len(), cx.entries.len());
         Object {
-            out,
+            cx,
             depth,
-            entries: Vec::new(),
-            bodies: Vec::new(),
+            start,
+            base,
             key: None,
             variant,
         }
+    }
+
+    /// The depth of its entries' keys.
+    fn inner(&self) -> usize {
+        self.depth + usize::from(self.variant.is_some())
     }
 
     fn entry<T: Serialize + ?Sized>(
@@ -80,51 +108,62 @@ impl<'a> Object<'a> {
         key: std::borrow::Cow<'static, str>,
         value: &T,
     ) -> Result<(), Error> {
-        let start = self.bodies.len();
-        let depth = self.depth + 1 + usize::from(self.variant.is_some());
+        let start = self.cx.out.len();
+        let depth = self.inner() + 1;
         value.serialize(Writer {
-            out: &mut self.bodies,
+            cx: &mut *self.cx,
             depth,
         })?;
-        let end = self.bodies.len();
-        // A key given twice keeps its last value, as a map does.
-        self.entries.retain(|(k, _)| *k != key);
-        self.entries.push((key, start..end));
+        let end = self.cx.out.len();
+        self.cx.entries.push((key, start, end));
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(), Error> {
-        let (out, depth) = (self.out, self.depth);
-        let inner = match self.variant {
-            Some(name) => {
-                out.extend_from_slice(b"{\n");
-                indent(out, depth + 1);
-                string(out, name);
-                out.extend_from_slice(b": ");
-                depth + 1
-            }
-            None => depth,
+    fn finish(self) -> Result<(), Error> {
+        let inner = self.inner();
+        let cx = self.cx;
+        // The values, aside; the entries sorted by key, the last of a key given twice kept
+        // (as a map keeps it).
+        cx.scratch.clear();
+        cx.scratch
+            .extend_from_slice(cx.out.get(self.start..).unwrap_or_default());
+        cx.out.truncate(self.start);
+        let entries = cx.entries.get_mut(self.base..).unwrap_or_default();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let count = entries.len();
+        let keep = |n: usize| {
+            n + 1 == count || entries.get(n).map(|e| &e.0) != entries.get(n + 1).map(|e| &e.0)
         };
-        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
-        if self.entries.is_empty() {
-            out.extend_from_slice(b"{}");
+        if count == 0 {
+            cx.out.extend_from_slice(b"{}");
         } else {
-            out.push(b'{');
-            for (n, (key, range)) in self.entries.iter().enumerate() {
-                out.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
-                indent(out, inner + 1);
-                string(out, key);
-                out.extend_from_slice(b": ");
-                out.extend_from_slice(self.bodies.get(range.clone()).unwrap_or_default());
+            cx.out.push(b'{');
+            let mut written = 0;
+            for n in (0..count).filter(|n| keep(*n)) {
+                let Some((key, from, to)) = entries.get(n) else {
+                    continue;
+                };
+                cx.out
+                    .extend_from_slice(if written == 0 { b"\n" } else { b",\n" });
+                written += 1;
+                indent(&mut cx.out, inner + 1);
+                string(&mut cx.out, key);
+                cx.out.extend_from_slice(b": ");
+                let value = cx
+                    .scratch
+                    .get(from - self.start..to - self.start)
+                    .unwrap_or_default();
+                cx.out.extend_from_slice(value);
             }
-            out.push(b'\n');
-            indent(out, inner);
-            out.push(b'}');
+            cx.out.push(b'\n');
+            indent(&mut cx.out, inner);
+            cx.out.push(b'}');
         }
+        cx.entries.truncate(self.base);
         if self.variant.is_some() {
-            out.push(b'\n');
-            indent(out, depth);
-            out.push(b'}');
+            cx.out.push(b'\n');
+            indent(&mut cx.out, self.depth);
+            cx.out.push(b'}');
         }
         Ok(())
     }
@@ -132,23 +171,23 @@ impl<'a> Object<'a> {
 
 /// The items of an array being written.
 struct Array<'a> {
-    out: &'a mut Vec<u8>,
+    cx: &'a mut Context,
     depth: usize,
     items: usize,
     variant: Option<&'static str>,
 }
 
 impl<'a> Array<'a> {
-    fn new(out: &'a mut Vec<u8>, depth: usize, variant: Option<&'static str>) -> Array<'a> {
+    fn new(cx: &'a mut Context, depth: usize, variant: Option<&'static str>) -> Array<'a> {
         if let Some(name) = variant {
-            out.extend_from_slice(b"{\n");
-            indent(out, depth + 1);
-            string(out, name);
-            out.extend_from_slice(b": ");
+            cx.out.extend_from_slice(b"{\n");
+            indent(&mut cx.out, depth + 1);
+            string(&mut cx.out, name);
+            cx.out.extend_from_slice(b": ");
         }
-        out.push(b'[');
+        cx.out.push(b'[');
         Array {
-            out,
+            cx,
             depth: depth + usize::from(variant.is_some()),
             items: 0,
             variant,
@@ -156,11 +195,12 @@ impl<'a> Array<'a> {
     }
 
     fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.out
+        self.cx
+            .out
             .extend_from_slice(if self.items == 0 { b"\n" } else { b",\n" });
-        indent(self.out, self.depth + 1);
+        indent(&mut self.cx.out, self.depth + 1);
         value.serialize(Writer {
-            out: self.out,
+            cx: &mut *self.cx,
             depth: self.depth + 1,
         })?;
         self.items += 1;
@@ -168,15 +208,16 @@ impl<'a> Array<'a> {
     }
 
     fn finish(self) -> Result<(), Error> {
+        let out = &mut self.cx.out;
         if self.items > 0 {
-            self.out.push(b'\n');
-            indent(self.out, self.depth);
+            out.push(b'\n');
+            indent(out, self.depth);
         }
-        self.out.push(b']');
+        out.push(b']');
         if self.variant.is_some() {
-            self.out.push(b'\n');
-            indent(self.out, self.depth - 1);
-            self.out.push(b'}');
+            out.push(b'\n');
+            indent(out, self.depth - 1);
+            out.push(b'}');
         }
         Ok(())
     }
@@ -194,7 +235,8 @@ impl<'a> ser::Serializer for Writer<'a> {
     type SerializeStructVariant = Object<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out
+        self.cx
+            .out
             .extend_from_slice(if v { b"true" } else { b"false" });
         Ok(())
     }
@@ -208,7 +250,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.serialize_i64(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.out.extend_from_slice(v.to_string().as_bytes());
+        self.cx.out.extend_from_slice(v.to_string().as_bytes());
         Ok(())
     }
     fn serialize_u8(self, v: u8) -> Result<(), Error> {
@@ -221,7 +263,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.out.extend_from_slice(v.to_string().as_bytes());
+        self.cx.out.extend_from_slice(v.to_string().as_bytes());
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
@@ -230,18 +272,18 @@ impl<'a> ser::Serializer for Writer<'a> {
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
         // As a `Value` writes a number: not finite is null.
         let number = serde_json::Number::from_f64(v).map(serde_json::Value::Number);
-        let _ = serde_json::to_writer(&mut *self.out, &number.unwrap_or(serde_json::Value::Null));
+        let _ = serde_json::to_writer(&mut self.cx.out, &number.unwrap_or(serde_json::Value::Null));
         Ok(())
     }
     fn serialize_char(self, v: char) -> Result<(), Error> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        string(self.out, v);
+        string(&mut self.cx.out, v);
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
-        let mut seq = Array::new(self.out, self.depth, None);
+        let mut seq = Array::new(self.cx, self.depth, None);
         for b in v {
             ser::SerializeSeq::serialize_element(&mut seq, b)?;
         }
@@ -254,7 +296,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result<(), Error> {
-        self.out.extend_from_slice(b"null");
+        self.cx.out.extend_from_slice(b"null");
         Ok(())
     }
     fn serialize_unit_struct(self, _: &'static str) -> Result<(), Error> {
@@ -282,18 +324,18 @@ impl<'a> ser::Serializer for Writer<'a> {
         variant: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        let mut object = Object::new(self.out, self.depth, None);
+        let mut object = Object::new(self.cx, self.depth, None);
         object.entry(std::borrow::Cow::Borrowed(variant), value)?;
         object.finish()
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Array<'a>, Error> {
-        Ok(Array::new(self.out, self.depth, None))
+        Ok(Array::new(self.cx, self.depth, None))
     }
     fn serialize_tuple(self, _: usize) -> Result<Array<'a>, Error> {
-        Ok(Array::new(self.out, self.depth, None))
+        Ok(Array::new(self.cx, self.depth, None))
     }
     fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Array<'a>, Error> {
-        Ok(Array::new(self.out, self.depth, None))
+        Ok(Array::new(self.cx, self.depth, None))
     }
     fn serialize_tuple_variant(
         self,
@@ -302,13 +344,13 @@ impl<'a> ser::Serializer for Writer<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Array<'a>, Error> {
-        Ok(Array::new(self.out, self.depth, Some(variant)))
+        Ok(Array::new(self.cx, self.depth, Some(variant)))
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Object<'a>, Error> {
-        Ok(Object::new(self.out, self.depth, None))
+        Ok(Object::new(self.cx, self.depth, None))
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Object<'a>, Error> {
-        Ok(Object::new(self.out, self.depth, None))
+        Ok(Object::new(self.cx, self.depth, None))
     }
     fn serialize_struct_variant(
         self,
@@ -317,7 +359,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         variant: &'static str,
         _: usize,
     ) -> Result<Object<'a>, Error> {
-        Ok(Object::new(self.out, self.depth, Some(variant)))
+        Ok(Object::new(self.cx, self.depth, Some(variant)))
     }
 }
 
