@@ -117,14 +117,37 @@ fn find(driver: u16, session: &str, css: &str) -> String {
         .to_string()
 }
 
-fn type_into(driver: u16, session: &str, css: &str, text: &str) {
-    let element = find(driver, session, css);
+/// Keys pressed on the page, wherever the focus is (WebDriver's key actions): `\u{E004}` is
+/// Tab, `\u{E007}` Enter.
+fn press(driver: u16, session: &str, keys: &str) {
+    let actions: Vec<Value> = keys
+        .chars()
+        .flat_map(|c| {
+            [
+                json!({"type": "keyDown", "value": c.to_string()}),
+                json!({"type": "keyUp", "value": c.to_string()}),
+            ]
+        })
+        .collect();
+    let body = json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]});
     http(
         "POST",
         driver,
-        &format!("/session/{session}/element/{element}/value"),
-        Some(&json!({"text": text})),
+        &format!("/session/{session}/actions"),
+        Some(&body),
     );
+}
+
+/// The id of the element that has the focus.
+fn focused(driver: u16, session: &str) -> String {
+    let script = json!({"script": "return document.activeElement.id", "args": []});
+    let id = http(
+        "POST",
+        driver,
+        &format!("/session/{session}/execute/sync"),
+        Some(&script),
+    );
+    id["value"].as_str().unwrap_or("").to_string()
 }
 
 #[test]
@@ -165,13 +188,27 @@ fn a_person_fills_the_form_and_reads_the_answer() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    // With the keyboard: a select takes the typed name, the fields take the text.
-    type_into(driver, &session, "#method", "fax");
-    type_into(driver, &session, "#sent", "2000-03-03 9:15 pm");
-    type_into(driver, &session, "#to", "company");
-    type_into(driver, &session, "#fax_number", "(949) 788-6706");
-    type_into(driver, &session, "#deadline", "2000-03-06");
-    type_into(driver, &session, "#deadline", "\u{E007}"); // Enter submits the form
+    // With the keyboard alone, from the top of the page: Tab to each field in turn (a select
+    // takes the typed name), then Enter submits the form.
+    let tab = "\u{E004}";
+    let steps = [
+        ("method", "fax"),
+        ("sent", "2000-03-03 9:15 pm"),
+        ("received", ""),
+        ("to", "company"),
+        ("fax_number", "(949) 788-6706"),
+        ("deadline", "2000-03-06"),
+    ];
+    for (field, text) in steps {
+        press(driver, &session, tab);
+        assert_eq!(
+            focused(driver, &session),
+            field,
+            "Tab does not reach {field} next"
+        );
+        press(driver, &session, text);
+    }
+    press(driver, &session, "\u{E007}");
     let started = Instant::now();
     let text = loop {
         let answer = find(driver, &session, "#answer");
