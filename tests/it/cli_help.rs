@@ -16,6 +16,7 @@ fn every_command_help_has_examples_and_exit_codes() {
         "fmt",
         "calendar",
         "show",
+        "serve",
         "completions",
         "man",
     ] {
