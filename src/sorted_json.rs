@@ -54,14 +54,26 @@ struct Writer<'a> {
 }
 
 fn indent(out: &mut Vec<u8>, depth: usize) {
-    for _ in 0..depth {
-        out.extend_from_slice(b"  ");
+    const SPACES: &[u8; 64] = b"                                                                ";
+    let mut left = 2 * depth;
+    while left > 0 {
+        let n = left.min(SPACES.len());
+        out.extend_from_slice(SPACES.get(..n).unwrap_or_default());
+        left -= n;
     }
 }
 
 fn string(out: &mut Vec<u8>, s: &str) {
-    // serde_json's own escaping.
-    let _ = serde_json::to_writer(&mut *out, s);
+    // Most strings need no escape: written as they are; the others by serde_json's own
+    // escaping.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
 }
 
 /// An object being written: its values are written one after another as they come, then,
@@ -280,6 +292,17 @@ impl<'a> ser::Serializer for Writer<'a> {
     }
     fn serialize_str(self, v: &str) -> Result<(), Error> {
         string(&mut self.cx.out, v);
+        Ok(())
+    }
+    fn collect_str<T: std::fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
+        // Formatted through the scratch buffer, which is free while values are written
+        // (an object uses it only when it ends).
+        use std::io::Write as _;
+        let cx = self.cx;
+        cx.scratch.clear();
+        write!(cx.scratch, "{value}").map_err(|e| Error(e.to_string()))?;
+        let text = std::str::from_utf8(&cx.scratch).map_err(|e| Error(e.to_string()))?;
+        string(&mut cx.out, text);
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
