@@ -152,7 +152,7 @@ pub(crate) struct CalendarSpec {
 }
 
 /// One year's answers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct YearTable {
     /// Bit `n` is set when day `n` (0-based ordinal) is not a Business Day.
     closed: [u64; 6],
@@ -185,7 +185,7 @@ impl YearTable {
 /// let july_4 = NaiveDate::from_ymd_opt(2000, 7, 4).unwrap();
 /// assert!(!cal.is_business_day(july_4).unwrap());
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     name: String,
     title: String,

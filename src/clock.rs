@@ -56,6 +56,15 @@ pub(crate) struct Clock {
     years: Box<[OnceLock<Option<Year>>]>,
 }
 
+/// Two clocks of one zone read the same offsets (what is kept of the years is a memo).
+impl PartialEq for Clock {
+    fn eq(&self, other: &Clock) -> bool {
+        self.tz == other.tz
+    }
+}
+
+impl Eq for Clock {}
+
 impl fmt::Debug for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Clock").field(&self.tz).finish()

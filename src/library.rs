@@ -32,6 +32,9 @@ pub struct Library {
     by_name: std::collections::HashMap<String, usize>,
     /// Whether it is a folder's (whose records name their agreement, even of one).
     folder: bool,
+    /// Each agreement's form: the place of the first agreement that is the same but for
+    /// its name ([`crate::model::Agreement::same_form`]).
+    forms: Vec<usize>,
 }
 
 /// A library asked for an agreement it cannot give.
@@ -195,11 +198,18 @@ impl Library {
             .collect();
         Library {
             origin,
+            forms: forms_of(&entries),
             entries,
             calendar_files,
             by_name,
             folder: false,
         }
+    }
+
+    /// The form of the agreement at `place`: the place of the first agreement that is the
+    /// same but for its name (its own place, when it is the first or the only one).
+    pub(crate) fn form_of(&self, place: usize) -> usize {
+        self.forms.get(place).copied().unwrap_or(place)
     }
 
     /// Whether the agreements are a folder's.
@@ -287,6 +297,35 @@ impl Library {
     }
 }
 
+/// Each entry's form ([`Library::form_of`]). Agreements are compared whole only when a
+/// digest of their parties, methods and title agrees, so that a folder of many different
+/// agreements is not compared pair by pair.
+fn forms_of(entries: &[Entry]) -> Vec<usize> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut firsts: std::collections::HashMap<u64, Vec<usize>> = Default::default();
+    let mut forms = Vec::with_capacity(entries.len());
+    for (place, e) in entries.iter().enumerate() {
+        let Some(a) = e.rules.agreement() else {
+            forms.push(place);
+            continue;
+        };
+        let mut digest = DefaultHasher::new();
+        format!("{:?}{:?}{}", a.parties, a.methods, a.title).hash(&mut digest);
+        let candidates = firsts.entry(digest.finish()).or_default();
+        let same = candidates.iter().copied().find(|&first| {
+            (entries.get(first).and_then(|f| f.rules.agreement())).is_some_and(|f| f.same_form(a))
+        });
+        match same {
+            Some(first) => forms.push(first),
+            None => {
+                candidates.push(place);
+                forms.push(place);
+            }
+        }
+    }
+    forms
+}
+
 /// The `*.rules` files of a folder, in the order of their names.
 fn rules_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, LoadError> {
     let io = |error| LoadError::Io {
@@ -334,4 +373,56 @@ fn merge(all: Vec<Diagnostics>) -> Diagnostics {
         merged.sources.extend(d.sources);
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Entry, Library};
+    use crate::Rules;
+    use crate::diagnostic::Source;
+
+    fn entry(name: &str, text: &str) -> Entry {
+        let source = Source {
+            name: format!("{name}.rules"),
+            text: text.to_string(),
+        };
+        let rules = Rules::from_sources(source, &[]).unwrap();
+        Entry {
+            name: name.to_string(),
+            rules,
+        }
+    }
+
+    /// Agreements are one form when nothing but their names differs: a time, a number,
+    /// a calendar or a word of a clause makes another.
+    #[test]
+    fn agreements_are_one_form_but_for_their_names() {
+        let spa = crate::DEFAULT_RULES.1;
+        let dated = "  dated 2000-02-25\n";
+        let texts = [
+            ("a", spa.to_string()),
+            ("b", spa.replacen(dated, &format!("  id b\n{dated}"), 1)),
+            (
+                "c",
+                spa.replace("sent before 20:00:00 on", "sent before 20:00:01 on"),
+            ),
+            ("d", spa.replace("(949) 788-6706", "(949) 788-6707")),
+            (
+                "e",
+                spa.replace("calendar us-ny-banking", "calendar us-federal-observed"),
+            ),
+            (
+                "f",
+                spa.replacen("\"the date of transmission", "\"the day of transmission", 1),
+            ),
+            ("g", spa.to_string()),
+        ];
+        for (name, text) in &texts[1..] {
+            assert!(*text != spa || *name == "g", "{name} is a copy");
+        }
+        let entries = texts.iter().map(|(n, t)| entry(n, t)).collect();
+        let library = Library::of("folder".into(), entries, Vec::new());
+        let forms: Vec<usize> = (0..texts.len()).map(|n| library.form_of(n)).collect();
+        assert_eq!(forms, [0, 0, 2, 3, 4, 5, 0]);
+    }
 }

@@ -51,14 +51,14 @@ pub struct Agreement {
 }
 
 /// A delivery method the agreement knows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MethodDef {
     pub(crate) name: String,
     pub(crate) description: String,
 }
 
 /// A party and its notice details.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PartyDef {
     pub(crate) name: String,
     pub(crate) title: String,
@@ -69,7 +69,7 @@ pub struct PartyDef {
 }
 
 /// A facsimile number as written, with its digits for comparison.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FaxNumber {
     pub(crate) written: String,
     pub(crate) digits: String,
@@ -151,7 +151,7 @@ impl PartyDef {
 }
 
 /// The notice clause: its rules and how they combine.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NoticeDef {
     pub(crate) title: String,
     pub(crate) combinator: Combinator,
@@ -160,7 +160,7 @@ pub struct NoticeDef {
 }
 
 /// A checked clause or gap rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RuleDef {
     pub(crate) kind: RuleKind,
     pub(crate) label: std::sync::Arc<str>,
@@ -176,7 +176,7 @@ pub struct RuleDef {
 }
 
 /// A checked condition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Cond {
     /// The method is one of these (indexes into the agreement's methods), as written.
     Method {
@@ -223,7 +223,7 @@ impl MethodSet {
 }
 
 /// Whose clock an instant condition reads.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ZoneSel {
     Agreement,
     Fixed(Tz),
@@ -446,6 +446,41 @@ fn edit_distance(a: &str, b: &str) -> usize {
 impl std::error::Error for UnknownName {}
 
 impl Agreement {
+    /// Whether `other` is this agreement but for its `id`: the same title, zone, calendars,
+    /// methods, parties, clause and plan, so that every notice resolves the same under both.
+    /// A run over a folder keeps one memo for the agreements of one form. Calendars built
+    /// from one definition are one calendar, and compare as such at once.
+    pub(crate) fn same_form(&self, other: &Agreement) -> bool {
+        // Every field named, so that a field added is decided here.
+        let Agreement {
+            title,
+            dated,
+            tz,
+            clock,
+            calendar,
+            business_day,
+            methods,
+            parties,
+            notice,
+            periods,
+            deadline_roll,
+            plan,
+            id: _,
+        } = self;
+        *title == other.title
+            && *dated == other.dated
+            && *tz == other.tz
+            && *clock == other.clock
+            && *calendar == other.calendar
+            && *business_day == other.business_day
+            && *methods == other.methods
+            && *parties == other.parties
+            && *notice == other.notice
+            && *periods == other.periods
+            && *deadline_roll == other.deadline_roll
+            && *plan == other.plan
+    }
+
     /// The agreement's name.
     pub fn title(&self) -> &str {
         &self.title

@@ -15,7 +15,7 @@ use crate::model::{Rules, UnknownName};
 use crate::syntax::ast::{Nonexistent, PeriodUnit, Roll};
 
 /// A checked period.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PeriodDef {
     pub(crate) name: String,
     pub(crate) cite: String,

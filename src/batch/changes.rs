@@ -269,7 +269,7 @@ impl Batch<'_> {
         };
         let outcome = self.evaluate(&record);
         let resolution = match (&outcome.quick, outcome.resolution()) {
-            (Some(quick), _) => Some(self.lane.shortcuts.resolution(quick)),
+            (Some(quick), _) => Some(self.memo.shortcuts.resolution(quick)),
             (None, Some(r)) => Some(r.clone()),
             (None, None) => None,
         };
@@ -356,7 +356,7 @@ impl<'r> Batch<'r> {
         }
         if let Some(quick) = outcome.quick.take() {
             outcome = Outcome::full(super::FullOutcome {
-                resolution: Some(self.lane.shortcuts.resolution(&quick)),
+                resolution: Some(self.memo.shortcuts.resolution(&quick)),
                 ..super::FullOutcome::default()
             });
         }

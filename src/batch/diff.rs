@@ -187,8 +187,8 @@ fn diff_batches<R: BufRead>(
             let (id, a) = before.resolve_line(at, &record, too_long, columns.as_ref());
             let (_, b) = after.resolve_line(at, &record, too_long, columns.as_ref());
             let (a, b) = (
-                Side::of(&before.lane.shortcuts, &a),
-                Side::of(&after.lane.shortcuts, &b),
+                Side::of(&before.memo.shortcuts, &a),
+                Side::of(&after.memo.shortcuts, &b),
             );
             if a.differs(&b) {
                 summary.changed += 1;

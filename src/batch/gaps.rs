@@ -40,7 +40,7 @@ struct GapTail {
     pieces: Vec<Piece>,
     /// From the gap warning's closing quote to the end of the line.
     end: Vec<u8>,
-    /// Where its clause is counted in [`Batch::by_clause`].
+    /// Where its clause is counted in [`super::Lane::by_clause`].
     clause: Option<usize>,
 }
 
@@ -131,22 +131,22 @@ impl Batch<'_> {
         method: &str,
         number: Option<&str>,
     ) -> bool {
-        let Some((template, read)) = self.lane.shortcuts.gap_words(quick) else {
+        let Some((template, read)) = self.memo.shortcuts.gap_words(quick) else {
             return false;
         };
         // Per gap plan, dated and pending.
         let slot = 2 * quick.plan + usize::from(!quick.is_dated());
-        let gaps = &mut self.lane.gaps;
+        let gaps = &mut self.memo.gaps;
         if gaps.tails.len() <= slot {
             gaps.tails.resize_with(slot + 1, || None);
         }
         if matches!(gaps.tails.get(slot), Some(None)) {
-            let clause = self.lane.shortcuts.label(quick);
+            let clause = self.memo.shortcuts.label(quick);
             let mut head = Vec::new();
             let tail = super::Tail {
                 clause,
                 status: status_word(Status::Gap),
-                warnings: self.lane.shortcuts.warnings(quick),
+                warnings: self.memo.shortcuts.warnings(quick),
                 extra: &[],
                 error: None,
                 line,
@@ -178,12 +178,12 @@ impl Batch<'_> {
                 });
             }
             let mut end = b"\"".to_vec();
-            if let Some(after) = self.lane.shortcuts.after_gap(quick) {
+            if let Some(after) = self.memo.shortcuts.after_gap(quick) {
                 end.push(b',');
                 self.rendered.write(&mut end, &after);
             }
             end.extend_from_slice(b"],\"error\":null}\n");
-            let clause = clause.map(|c| super::counted(&mut self.lane.by_clause, c));
+            let clause = clause.map(|c| super::counted(&mut self.memo.clauses, c));
             if let Some(kept) = gaps.tails.get_mut(slot) {
                 *kept = Some(GapTail {
                     head,
@@ -256,8 +256,8 @@ mod tests {
         for (n, line) in lines.iter().enumerate() {
             batch.process("log", n as u64 + 1, line.as_bytes(), false, None);
         }
-        let templates = batch.lane.gaps.tails.iter().flatten().count();
-        let days = batch.lane.gaps.days.iter().map(|(_, d)| d.len()).max();
+        let templates = batch.memo.gaps.tails.iter().flatten().count();
+        let days = batch.memo.gaps.days.iter().map(|(_, d)| d.len()).max();
         (
             String::from_utf8(batch.out).unwrap(),
             templates,

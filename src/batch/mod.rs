@@ -302,16 +302,22 @@ struct FullOutcome<'r> {
 
 /// A batch run over one or more inputs.
 pub struct Batch<'r> {
-    /// The agreement of the record being read: its rules and what the run has learnt of
-    /// them (the others wait in `lanes`).
+    /// The agreement of the record being read (the others wait in `lanes`).
     lane: Box<Lane<'r>>,
     /// Every agreement's lane, by its place in the library; the current one's place holds
     /// `None` while it is out in `lane`.
     lanes: Vec<Option<Box<Lane<'r>>>>,
+    /// What the run has learnt of the current agreement's form (the others wait in
+    /// `memos`).
+    memo: Box<Memo<'r>>,
+    /// Every form's memo, by its form (the place of its first agreement); the current
+    /// one's place holds `None` while it is out in `memo`, and the places of agreements
+    /// that are not the first of their form hold `None` always.
+    memos: Vec<Option<Box<Memo<'r>>>>,
     /// The library of several agreements the records choose from (`None`: one agreement).
     library: Option<&'r Library>,
-    /// Per group of lanes (by the place of its first), the lane that holds its table of
-    /// dates (see [`Lane::days_group`]).
+    /// Per group of memos (by the form of its first), the form whose memo holds its table
+    /// of dates (see [`Memo::days_group`]).
     days_holders: Vec<usize>,
     /// The current record's agreement could not be found: its output names none.
     unresolved: bool,
@@ -339,7 +345,7 @@ pub struct Batch<'r> {
     inputs: Vec<(u64, String)>,
 }
 
-/// One agreement's rules in a run, and what the run has learnt of them.
+/// One agreement's rules in a run, and its counts.
 struct Lane<'r> {
     rules: &'r Rules,
     tz: Tz,
@@ -352,28 +358,55 @@ struct Lane<'r> {
     csv_name: String,
     /// Records written under it.
     records: u64,
-    /// Its records per deciding clause, gathered into the summary at the end.
-    by_clause: Vec<(Arc<str>, u64)>,
-    /// Which clauses apply, per class of events, learnt as the run goes.
-    shortcuts: Shortcuts<'r>,
+    /// Its records per deciding clause, by the clause's place in its memo's
+    /// [`Memo::clauses`], gathered into the summary at the end.
+    by_clause: Vec<u64>,
     /// Whether a rule asks for a companion delivery, so that each delivery of a record is
     /// read with the others.
     asks_companions: bool,
+    /// The numbers notices of change designated (read before the run, then shared with
+    /// the workers).
+    book: Arc<changes::AddressBook>,
+    /// Its form: the place of the first agreement that is the same but for its name, whose
+    /// memo it shares.
+    form: usize,
+}
+
+/// What a run learns of one form of agreement, shared by the agreements of a folder that
+/// are the same but for their names ([`crate::model::Agreement::same_form`]): every
+/// notice resolves the same under each, and what is learnt of one serves them all.
+struct Memo<'r> {
+    /// Its form (the place of its first agreement).
+    form: usize,
+    /// Which clauses apply, per class of events, learnt as the run goes.
+    shortcuts: Shortcuts<'r>,
     /// The end of a JSON record resolved by shortcut, per plan and status, and within them
     /// per deciding clause (see [`Batch::write_quick`]).
     tails: Vec<Vec<(usize, QuickTail)>>,
     /// What gap records are written with (see [`Batch::write_gap`]).
     gaps: gaps::Gaps,
-    /// The numbers notices of change designated (read before the run, then shared with
-    /// the workers).
-    book: Arc<changes::AddressBook>,
-    /// Its group: the lanes whose memos may share one table of dates (the same zone,
-    /// calendars, clocks and outcomes); the table is held by one lane of the group at a time.
+    /// The deciding clauses met, each in the place its lanes count it at.
+    clauses: Vec<Arc<str>>,
+    /// Its group: the memos that may share one table of dates (the same zone, calendars,
+    /// clocks and outcomes); the table is held by one memo of the group at a time.
     days_group: usize,
 }
 
+impl<'r> Memo<'r> {
+    fn new(rules: &'r Rules, form: usize) -> Memo<'r> {
+        Memo {
+            form,
+            shortcuts: Shortcuts::new(rules),
+            tails: Vec::new(),
+            gaps: gaps::Gaps::default(),
+            clauses: Vec::new(),
+            days_group: form,
+        }
+    }
+}
+
 impl<'r> Lane<'r> {
-    fn new(rules: &'r Rules, place: usize, name: Option<&str>) -> Option<Lane<'r>> {
+    fn new(rules: &'r Rules, place: usize, name: Option<&str>, form: usize) -> Option<Lane<'r>> {
         let agreement = rules.agreement()?;
         let (json_name, csv_name) = match name {
             Some(name) => {
@@ -393,12 +426,9 @@ impl<'r> Lane<'r> {
             csv_name,
             records: 0,
             by_clause: Vec::new(),
-            shortcuts: Shortcuts::new(rules),
             asks_companions: !agreement.plan.companions.is_empty(),
-            tails: Vec::new(),
-            gaps: gaps::Gaps::default(),
             book: Arc::default(),
-            days_group: place,
+            form,
         })
     }
 }
@@ -408,23 +438,31 @@ impl<'r> Lane<'r> {
 struct QuickTail {
     /// From the clause through the end of the line.
     bytes: Vec<u8>,
-    /// Where its clause is counted in [`Batch::by_clause`].
+    /// Where its clause is counted in [`Lane::by_clause`].
     clause: Option<usize>,
+}
+
+/// Every agreement's lane and every form's memo, the first of each out.
+struct Lanes<'r> {
+    lane: Box<Lane<'r>>,
+    lanes: Vec<Option<Box<Lane<'r>>>>,
+    memo: Box<Memo<'r>>,
+    memos: Vec<Option<Box<Memo<'r>>>>,
 }
 
 impl<'r> Batch<'r> {
     /// Prepares a run with these rules.
     pub fn new(rules: &'r Rules, options: Options) -> Result<Batch<'r>, BatchError> {
-        let lane = Lane::new(rules, 0, None).ok_or_else(|| BatchError::NoAgreement {
+        let lane = Lane::new(rules, 0, None, 0).ok_or_else(|| BatchError::NoAgreement {
             origin: rules.origin().to_string(),
         })?;
-        Ok(Batch::build(
-            Box::new(lane),
-            Vec::new(),
-            None,
-            options,
-            Some(IdIndex::new()),
-        ))
+        let lanes = Lanes {
+            lane: Box::new(lane),
+            lanes: Vec::new(),
+            memo: Box::new(Memo::new(rules, 0)),
+            memos: Vec::new(),
+        };
+        Ok(Batch::build(lanes, None, options, Some(IdIndex::new())))
     }
 
     /// Prepares a run over the agreements of a library: each record names its own with the
@@ -443,9 +481,8 @@ impl<'r> Batch<'r> {
                 return Batch::new(rules, options);
             }
         }
-        let (lane, lanes) = Batch::lanes_of(library)?;
+        let lanes = Batch::lanes_of(library)?;
         Ok(Batch::build(
-            lane,
             lanes,
             Some(library),
             options,
@@ -453,51 +490,70 @@ impl<'r> Batch<'r> {
         ))
     }
 
-    /// A lane for each agreement of a library, the first out.
-    #[allow(clippy::type_complexity)]
-    fn lanes_of(
-        library: &'r Library,
-    ) -> Result<(Box<Lane<'r>>, Vec<Option<Box<Lane<'r>>>>), BatchError> {
-        let mut lanes = Vec::with_capacity(library.entries().len());
-        for (n, e) in library.entries().iter().enumerate() {
-            let lane =
-                Lane::new(&e.rules, n, Some(&e.name)).ok_or_else(|| BatchError::NoAgreement {
+    /// A lane for each agreement of a library and a memo for each form, the first out.
+    fn lanes_of(library: &'r Library) -> Result<Lanes<'r>, BatchError> {
+        let n = library.entries().len();
+        let mut lanes = Vec::with_capacity(n);
+        let mut memos: Vec<Option<Box<Memo<'r>>>> = Vec::with_capacity(n);
+        for (place, e) in library.entries().iter().enumerate() {
+            let form = library.form_of(place);
+            let lane = Lane::new(&e.rules, place, Some(&e.name), form).ok_or_else(|| {
+                BatchError::NoAgreement {
                     origin: e.rules.origin().to_string(),
-                })?;
+                }
+            })?;
             lanes.push(Some(Box::new(lane)));
+            memos.push((form == place).then(|| Box::new(Memo::new(&e.rules, form))));
         }
-        // Lanes whose memos' tables of dates would hold the same share one: a group is
-        // named by its first lane.
+        // Memos whose tables of dates would hold the same share one: a group is named by
+        // its first memo's form.
         let mut keys: Vec<(String, usize)> = Vec::new();
-        for lane in lanes.iter_mut().flatten() {
-            if let Some(key) = lane.shortcuts.days_key() {
+        for memo in memos.iter_mut().flatten() {
+            if let Some(key) = memo.shortcuts.days_key() {
                 match keys.iter().find(|(k, _)| *k == key) {
-                    Some((_, group)) => lane.days_group = *group,
-                    None => keys.push((key, lane.place)),
+                    Some((_, group)) => memo.days_group = *group,
+                    None => keys.push((key, memo.form)),
                 }
             }
         }
-        let first =
-            lanes
-                .first_mut()
-                .and_then(Option::take)
-                .ok_or_else(|| BatchError::NoAgreement {
-                    origin: library.origin().to_string(),
-                })?;
-        Ok((first, lanes))
+        let missing = || BatchError::NoAgreement {
+            origin: library.origin().to_string(),
+        };
+        // The first agreement is the first of its form.
+        let lane = lanes
+            .first_mut()
+            .and_then(Option::take)
+            .ok_or_else(missing)?;
+        let memo = memos
+            .first_mut()
+            .and_then(Option::take)
+            .ok_or_else(missing)?;
+        Ok(Lanes {
+            lane,
+            lanes,
+            memo,
+            memos,
+        })
     }
 
     fn build(
-        lane: Box<Lane<'r>>,
-        lanes: Vec<Option<Box<Lane<'r>>>>,
+        lanes: Lanes<'r>,
         library: Option<&'r Library>,
         options: Options,
         index: Option<IdIndex>,
     ) -> Batch<'r> {
+        let Lanes {
+            lane,
+            lanes,
+            memo,
+            memos,
+        } = lanes;
         Batch {
             lane,
             days_holders: (0..lanes.len().max(1)).collect(),
             lanes,
+            memo,
+            memos,
             library,
             unresolved: false,
             names_seen: HashMap::default(),
@@ -519,18 +575,24 @@ impl<'r> Batch<'r> {
 
     /// A batch like this one for a worker thread: the same rules, nothing learnt yet.
     fn fresh(&self) -> Batch<'r> {
-        let (lane, lanes) = match self.library.map(Batch::lanes_of) {
+        let lanes = match self.library.map(Batch::lanes_of) {
             Some(Ok(lanes)) => lanes,
             _ => {
-                let lane = Lane::new(self.lane.rules, self.lane.place, None);
-                match lane {
-                    Some(lane) => (Box::new(lane), Vec::new()),
+                let (rules, place) = (self.lane.rules, self.lane.place);
+                let lane = match Lane::new(rules, place, None, place) {
+                    Some(lane) => lane,
                     // INVARIANT: the batch's lane was built from the same rules.
-                    None => (Box::new(self.lane_copy()), Vec::new()),
+                    None => self.lane_copy(),
+                };
+                Lanes {
+                    lane: Box::new(lane),
+                    lanes: Vec::new(),
+                    memo: Box::new(Memo::new(rules, place)),
+                    memos: Vec::new(),
                 }
             }
         };
-        let mut batch = Batch::build(lane, lanes, self.library, self.options, None);
+        let mut batch = Batch::build(lanes, self.library, self.options, None);
         // What notices of change designated, read before the run, holds in every worker.
         batch.change_notes = Arc::clone(&self.change_notes);
         for mine in self.every_lane() {
@@ -555,12 +617,9 @@ impl<'r> Batch<'r> {
             csv_name: self.lane.csv_name.clone(),
             records: 0,
             by_clause: Vec::new(),
-            shortcuts: Shortcuts::new(self.lane.rules),
             asks_companions: self.lane.asks_companions,
-            tails: Vec::new(),
-            gaps: gaps::Gaps::default(),
             book: Arc::clone(&self.lane.book),
-            days_group: self.lane.days_group,
+            form: self.lane.form,
         }
     }
 
@@ -600,23 +659,11 @@ impl<'r> Batch<'r> {
         if place == self.lane.place {
             return Ok(());
         }
-        let Some(mut next) = self.lanes.get_mut(place).and_then(Option::take) else {
+        let Some(next) = self.lanes.get_mut(place).and_then(Option::take) else {
             return Ok(());
         };
-        // The table of dates of the next lane's group comes to it from the lane that holds
-        // it (the current one, or one parked).
-        let group = next.days_group;
-        if let Some(holder) = self.days_holders.get(group).copied() {
-            if holder != place {
-                if holder == self.lane.place {
-                    self.lane.shortcuts.trade_days(&mut next.shortcuts);
-                } else if let Some(Some(other)) = self.lanes.get_mut(holder) {
-                    other.shortcuts.trade_days(&mut next.shortcuts);
-                }
-                if let Some(h) = self.days_holders.get_mut(group) {
-                    *h = place;
-                }
-            }
+        if next.form != self.memo.form {
+            self.switch_memo(next.form);
         }
         let old = std::mem::replace(&mut self.lane, next);
         let at = old.place;
@@ -624,6 +671,38 @@ impl<'r> Batch<'r> {
             *slot = Some(old);
         }
         Ok(())
+    }
+
+    /// Makes the memo of `form` the current one.
+    fn switch_memo(&mut self, form: usize) {
+        let Some(mut next) = self.memos.get_mut(form).and_then(Option::take) else {
+            return;
+        };
+        // The table of dates of the next memo's group comes to it from the memo that holds
+        // it (the current one, or one parked).
+        let group = next.days_group;
+        if let Some(holder) = self.days_holders.get(group).copied() {
+            if holder != form {
+                if holder == self.memo.form {
+                    self.memo.shortcuts.trade_days(&mut next.shortcuts);
+                } else if let Some(Some(other)) = self.memos.get_mut(holder) {
+                    other.shortcuts.trade_days(&mut next.shortcuts);
+                }
+                if let Some(h) = self.days_holders.get_mut(group) {
+                    *h = form;
+                }
+            }
+        }
+        let old = std::mem::replace(&mut self.memo, next);
+        let at = old.form;
+        if let Some(slot) = self.memos.get_mut(at) {
+            *slot = Some(old);
+        }
+    }
+
+    /// Every memo, the current one first.
+    fn every_memo(&self) -> impl Iterator<Item = &Memo<'r>> {
+        std::iter::once(&*self.memo).chain(self.memos.iter().flatten().map(|m| &**m))
     }
 
     /// Every lane, the current one first.
@@ -717,7 +796,10 @@ impl<'r> Batch<'r> {
             if several {
                 by_agreement.insert(lane.csv_name.clone(), lane.records);
             }
-            for (clause, n) in &lane.by_clause {
+            let Some(memo) = self.every_memo().find(|m| m.form == lane.form) else {
+                continue;
+            };
+            for (clause, n) in memo.clauses.iter().zip(&lane.by_clause) {
                 // Over several agreements, a clause is named with its agreement's name.
                 let key = match several {
                     true => format!("{}:{clause}", lane.csv_name),
@@ -874,7 +956,7 @@ impl<'r> Batch<'r> {
         // The answer read from the text knows neither a sender nor a notice without a sending.
         let by_text = match (sent, from) {
             (Some(sent), None) => {
-                (self.lane.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
+                (self.memo.shortcuts).by_text(method, sent, received, to, fax_number, gaps)
             }
             _ => None,
         };
@@ -908,7 +990,7 @@ impl<'r> Batch<'r> {
             designation: self.lane.book.for_event(agreement, &event),
             ..event
         };
-        let outcome = match self.lane.shortcuts.evaluate(event) {
+        let outcome = match self.memo.shortcuts.evaluate(event) {
             Ok(Answered::Quick(quick)) => Outcome::quick(quick),
             Ok(Answered::Full(resolution)) => Outcome::full(FullOutcome {
                 resolution: Some(resolution),
@@ -1031,7 +1113,7 @@ impl<'r> Batch<'r> {
                     .rules
                     .evaluate_on_date(&event.to_event(), received, date, trace)
                     .map(Answered::Full),
-                None if !trace && self.quick => self.lane.shortcuts.evaluate(event),
+                None if !trace && self.quick => self.memo.shortcuts.evaluate(event),
                 None => self
                     .lane
                     .rules
@@ -1041,7 +1123,7 @@ impl<'r> Batch<'r> {
             let resolution = match answered {
                 Ok(Answered::Quick(quick)) if !record.multi => return Outcome::quick(quick),
                 // One delivery of several: its answer is weighed against the others'.
-                Ok(Answered::Quick(quick)) => Ok(self.lane.shortcuts.resolution(&quick)),
+                Ok(Answered::Quick(quick)) => Ok(self.memo.shortcuts.resolution(&quick)),
                 Ok(Answered::Full(r)) => Ok(r),
                 Err(e) => Err(e),
             };

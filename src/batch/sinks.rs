@@ -23,28 +23,28 @@ impl Batch<'_> {
         }
         let pending = quick.status == Status::Pending;
         let slot = 2 * quick.plan + usize::from(pending);
-        if self.lane.tails.len() <= slot {
-            self.lane.tails.resize_with(slot + 1, Vec::new);
+        if self.memo.tails.len() <= slot {
+            self.memo.tails.resize_with(slot + 1, Vec::new);
         }
-        let Some(kept) = self.lane.tails.get_mut(slot) else {
+        let Some(kept) = self.memo.tails.get_mut(slot) else {
             return false;
         };
         let at = match kept.iter().position(|(clause, _)| *clause == quick.clause) {
             Some(at) => at,
             None => {
-                let clause = self.lane.shortcuts.label(quick);
+                let clause = self.memo.shortcuts.label(quick);
                 let mut bytes = Vec::new();
                 let tail = Tail {
                     clause,
                     status: status_word(quick.status),
-                    warnings: self.lane.shortcuts.warnings(quick),
+                    warnings: self.memo.shortcuts.warnings(quick),
                     extra: &[],
                     error: None,
                     line,
                 };
                 json_tail(&mut bytes, &mut self.rendered, &tail);
                 bytes.extend_from_slice(b"}\n");
-                let clause = clause.map(|c| counted(&mut self.lane.by_clause, c));
+                let clause = clause.map(|c| counted(&mut self.memo.clauses, c));
                 kept.push((quick.clause, QuickTail { bytes, clause }));
                 kept.len() - 1
             }
@@ -62,7 +62,7 @@ impl Batch<'_> {
             Some(quick.status),
             clause,
         );
-        let Some((_, tail)) = self.lane.tails.get(slot).and_then(|kept| kept.get(at)) else {
+        let Some((_, tail)) = self.memo.tails.get(slot).and_then(|kept| kept.get(at)) else {
             return false;
         };
         let out = &mut self.out;
@@ -117,13 +117,13 @@ impl Batch<'_> {
             self.summary.duplicate_ids += 1;
             extra.push(format!("duplicate id {id}: first seen on {first}"));
         }
-        let answer = Answer::of(&self.lane.shortcuts, &outcome);
+        let answer = Answer::of(&self.memo.shortcuts, &outcome);
         let error = outcome.record_error();
         let status = match error {
             Some(_) => None,
             None => answer.status,
         };
-        let clause = answer.clause.map(|c| counted(&mut self.lane.by_clause, c));
+        let clause = answer.clause.map(|c| counted(&mut self.memo.clauses, c));
         count(&mut self.summary, &mut self.lane.by_clause, status, clause);
         if !self.unresolved {
             self.lane.records += 1;
@@ -172,11 +172,11 @@ impl Batch<'_> {
 }
 
 /// Counts a record in the summary: its status (`None`: an error) and its deciding clause
-/// (by its place in `by_clause`). Every record is counted here, whichever way it is
-/// written.
+/// (by its place among its memo's clauses, see [`counted`]). Every record is counted here,
+/// whichever way it is written.
 pub(super) fn count(
     summary: &mut Summary,
-    by_clause: &mut [(Arc<str>, u64)],
+    by_clause: &mut Vec<u64>,
     status: Option<Status>,
     clause: Option<usize>,
 ) {
@@ -188,8 +188,13 @@ pub(super) fn count(
         Some(Status::Pending) => &mut summary.pending,
         Some(Status::Invalid) => &mut summary.invalid,
     } += 1;
-    if let Some((_, n)) = clause.and_then(|c| by_clause.get_mut(c)) {
-        *n += 1;
+    if let Some(c) = clause {
+        if by_clause.len() <= c {
+            by_clause.resize(c + 1, 0);
+        }
+        if let Some(n) = by_clause.get_mut(c) {
+            *n += 1;
+        }
     }
 }
 
@@ -301,16 +306,17 @@ fn csv_record(out: &mut Vec<u8>, record: &OutRecord<'_>) {
     out.push(b'\n');
 }
 
-/// Where a clause is counted (a new place, at 0, the first time).
-pub(super) fn counted(by_clause: &mut Vec<(Arc<str>, u64)>, clause: &Arc<str>) -> usize {
+/// Where a clause is counted among a memo's `clauses` (a new place the first time).
+pub(super) fn counted(clauses: &mut Vec<Arc<str>>, clause: &Arc<str>) -> usize {
     // The labels are shared with the rules, so the same pointer is the same clause (the
-    // text is compared only when no pointer matches).
-    let at = (by_clause.iter())
-        .position(|(c, _)| Arc::ptr_eq(c, clause))
-        .or_else(|| by_clause.iter().position(|(c, _)| c == clause));
+    // text is compared only when no pointer matches: a label of another agreement of the
+    // form is the same clause).
+    let at = (clauses.iter())
+        .position(|c| Arc::ptr_eq(c, clause))
+        .or_else(|| clauses.iter().position(|c| c == clause));
     at.unwrap_or_else(|| {
-        by_clause.push((Arc::clone(clause), 0));
-        by_clause.len() - 1
+        clauses.push(Arc::clone(clause));
+        clauses.len() - 1
     })
 }
 

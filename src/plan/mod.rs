@@ -37,7 +37,7 @@ pub(crate) use never::never_holds;
 pub(crate) use outcome::runs_from;
 
 /// The compiled notice clause of an agreement.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Plan {
     /// The clocks the conditions read, each once.
     pub(crate) clocks: Vec<ClockAxis>,
@@ -74,7 +74,7 @@ pub(crate) enum CompanionFact {
 }
 
 /// An instant read on one clock, and what the conditions ask of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ClockAxis {
     /// Which instant.
     pub(crate) subject: Subject,
@@ -87,7 +87,7 @@ pub(crate) struct ClockAxis {
 }
 
 /// A compiled clause or gap rule.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RulePlan {
     /// Its conditions, in the order written.
     pub(crate) conds: Vec<CondPlan>,
@@ -103,7 +103,7 @@ pub(crate) struct RulePlan {
 }
 
 /// A compiled condition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum CondPlan {
     /// The method is one of these.
     Method(MethodSet),

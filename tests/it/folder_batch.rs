@@ -187,8 +187,9 @@ fn csv_logs_name_their_agreement_in_a_column() {
     ");
 }
 
-/// Agreements of one form share what their memos learn of dates: answers stay each
-/// agreement's own, record by record, the memo on or off.
+/// Agreements the same but for their names share one memo, and agreements of forms whose
+/// dates read the same share what their memos learn of dates: answers stay each
+/// agreement's own, record by record, the memo on or off, and so do the counts.
 #[test]
 fn agreements_of_one_form_answer_as_each_alone() {
     let spa = std::fs::read_to_string("rules/spa-2000-02-25.rules").unwrap();
@@ -196,6 +197,13 @@ fn agreements_of_one_form_answer_as_each_alone() {
     let forms = [
         ("a", spa.clone()),
         ("b", spa.clone()),
+        // Named by its `id`: the same form as `a` and `b`.
+        (
+            "e",
+            spa.replacen("  dated 2000-02-25\n", "  id e\n  dated 2000-02-25\n", 1),
+        ),
+        // Another number designated: another form, whose dates read the same.
+        ("f", spa.replace("(949) 788-6706", "(949) 788-6707")),
         (
             "c",
             spa.replace("calendar us-ny-banking", "calendar us-federal-observed"),
@@ -240,6 +248,41 @@ fn agreements_of_one_form_answer_as_each_alone() {
         "--no-memo",
     ]);
     assert_eq!(all, no_memo);
+    // A notice to the number only `f` designates is a gap elsewhere, and not under `f`.
+    let other = r#"{"method":"fax","sent":"2000-03-03T10:00:00-05:00","to":"company","fax_number":"(949) 788-6707"}"#;
+    let other_log: String = ["a", "f", "e"]
+        .iter()
+        .map(|n| other.replacen('{', &format!("{{\"agreement\":\"{n}\","), 1) + "\n")
+        .collect();
+    let other_path = crate::temp_file("one-form", "other.jsonl", &other_log);
+    let (out, _, _) = deemed(&["batch", "--rules", folder, &other_path]);
+    let clauses: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["clause"].to_string())
+        .collect();
+    assert_eq!(
+        clauses,
+        [
+            r#""not-designated-number""#,
+            r#""i""#,
+            r#""not-designated-number""#
+        ]
+    );
+    // The counts are each agreement's own: per clause, as each run alone counts them.
+    let (_, summary, _) = deemed(&["batch", "--rules", folder, &path, "--threads", "1"]);
+    let counts = |summary: &str| -> Vec<(String, u64)> {
+        let line = summary
+            .lines()
+            .find(|l| l.starts_with("by clause: "))
+            .unwrap();
+        (line["by clause: ".len()..].split(", "))
+            .map(|c| {
+                let (clause, n) = c.rsplit_once(' ').unwrap();
+                (clause.to_string(), n.parse().unwrap())
+            })
+            .collect()
+    };
+    let all_counts = counts(&summary);
     for (name, _) in &forms {
         let own: String = log
             .lines()
@@ -267,5 +310,22 @@ fn agreements_of_one_form_answer_as_each_alone() {
             .map(|l| without(serde_json::from_str(l).unwrap(), &["line"]))
             .collect();
         assert_eq!(mine, theirs, "{name}");
+        let (_, own_summary, _) = deemed(&[
+            "batch",
+            "--rules",
+            rules.to_str().unwrap(),
+            &own_path,
+            "--threads",
+            "1",
+        ]);
+        let prefix = format!("{name}:");
+        let mine: Vec<(String, u64)> = (all_counts.iter())
+            .filter_map(|(c, n)| Some((c.strip_prefix(&prefix)?.to_string(), *n)))
+            .collect();
+        assert_eq!(mine, counts(&own_summary), "{name}");
+        assert!(
+            summary.contains(&format!("{name} {}", 3 * lines.len())),
+            "{summary}"
+        );
     }
 }
