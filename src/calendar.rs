@@ -139,7 +139,7 @@ pub(crate) enum Observe {
 }
 
 /// A calendar's rules after `include`s are flattened: what the checker hands to [`Calendar::build`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct CalendarSpec {
     pub name: String,
     pub title: String,

@@ -253,21 +253,23 @@ impl std::error::Error for CheckError {}
 
 /// The calendar a spec builds, built once per process: the agreements of a folder name the
 /// same calendars (the built-in ones above all), and building one is most of loading rules.
-/// A spec is known by its whole text, so only an identical one is shared.
+/// A spec is known by the whole of it, so only an identical one is shared.
 fn built_calendar(spec: &crate::calendar::CalendarSpec) -> Arc<Calendar> {
     use std::sync::{Mutex, OnceLock};
-    static BUILT: OnceLock<Mutex<HashMap<String, Arc<Calendar>>>> = OnceLock::new();
+    // Specs are compared whole on a match; the hash need only be quick.
+    type Hashed = std::hash::BuildHasherDefault<crate::eval::KeyHasher>;
+    type Built = HashMap<crate::calendar::CalendarSpec, Arc<Calendar>, Hashed>;
+    static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
     /// Past this many distinct calendars, new ones are built and not kept.
     const KEPT: usize = 256;
-    let key = format!("{spec:?}");
-    let built = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
-    if let Some(calendar) = built.lock().ok().and_then(|b| b.get(&key).cloned()) {
+    let built = BUILT.get_or_init(|| Mutex::new(HashMap::default()));
+    if let Some(calendar) = built.lock().ok().and_then(|b| b.get(spec).cloned()) {
         return calendar;
     }
     let calendar = Arc::new(Calendar::build(spec));
     if let Ok(mut b) = built.lock() {
         if b.len() < KEPT {
-            b.insert(key, Arc::clone(&calendar));
+            b.insert(spec.clone(), Arc::clone(&calendar));
         }
     }
     calendar

@@ -250,18 +250,49 @@ impl Rules {
     /// Parses and checks a rules text with calendar files beside it (a folder's), and the
     /// built-in calendars.
     pub fn from_sources(main: Source, shared: &[Source]) -> Result<Rules, Diagnostics> {
+        Rules::from_parsed((main, None), shared, None)
+    }
+
+    /// [`Rules::from_sources`] with what is parsed already: the main file's tree, and the
+    /// shared files' trees (all of them, in order), which a folder parses once for all its
+    /// agreements.
+    pub(crate) fn from_parsed(
+        (main, main_file): (Source, Option<syntax::ast::File>),
+        shared: &[Source],
+        shared_files: Option<&[syntax::ast::File]>,
+    ) -> Result<Rules, Diagnostics> {
         let mut sources = vec![main];
         sources.extend(shared.iter().cloned());
+        let own = sources.len();
         sources.extend(BUILTIN_CALENDARS.iter().map(|(name, text)| Source {
             name: name.to_string(),
             text: text.to_string(),
         }));
-        let mut files = Vec::with_capacity(sources.len());
+        // The built-in calendars are parsed once per process; the others here, unless given.
+        let builtin = builtin_files();
+        let shared_files = shared_files.filter(|f| f.len() == shared.len());
+        let mut files = Vec::with_capacity(own);
         let mut errors = Vec::new();
+        let mut main_file = main_file;
         for (n, source) in sources.iter().enumerate() {
-            match syntax::parse_all(&source.text) {
+            if (n >= own && builtin.is_some()) || (n > 0 && shared_files.is_some()) {
+                break;
+            }
+            let parsed = match main_file.take() {
+                Some(file) => Ok(file),
+                None => syntax::parse_all(&source.text),
+            };
+            match parsed {
                 Ok(file) => files.push(file),
                 Err(e) => {
+                    errors.extend(e.into_iter().map(|e| diagnostic::Diagnostic::syntax(n, e)))
+                }
+            }
+        }
+        if shared_files.is_some() && builtin.is_none() {
+            // The built-in calendars did not parse: parsed here, to say why.
+            for (n, source) in sources.iter().enumerate().skip(own) {
+                if let Err(e) = syntax::parse_all(&source.text) {
                     errors.extend(e.into_iter().map(|e| diagnostic::Diagnostic::syntax(n, e)))
                 }
             }
@@ -269,8 +300,10 @@ impl Rules {
         if !errors.is_empty() {
             return Err(Diagnostics { errors, sources });
         }
-        let units: Vec<check::Unit<'_>> = files
-            .iter()
+        let trees = (files.iter())
+            .chain(shared_files.into_iter().flatten())
+            .chain(builtin.into_iter().flatten());
+        let units: Vec<check::Unit<'_>> = trees
             .enumerate()
             .map(|(n, file)| check::Unit {
                 source: n,
@@ -304,4 +337,16 @@ impl Rules {
             }),
         }
     }
+}
+
+/// The built-in calendar files parsed, once per process (`None` if one did not parse: then
+/// each reading parses them, and reports why).
+fn builtin_files() -> Option<&'static [syntax::ast::File]> {
+    static FILES: std::sync::OnceLock<Option<Vec<syntax::ast::File>>> = std::sync::OnceLock::new();
+    let files = FILES.get_or_init(|| {
+        (BUILTIN_CALENDARS.iter())
+            .map(|(_, text)| syntax::parse_all(text).ok())
+            .collect()
+    });
+    files.as_deref()
 }

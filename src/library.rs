@@ -121,13 +121,14 @@ impl Library {
             };
             // A file that parses to no agreement declares calendars; one that does not
             // parse is read as an agreement, whose errors are then reported.
-            let holds_agreement = crate::syntax::parse(&source.text).map_or(true, |f| {
+            let parsed = crate::syntax::parse(&source.text).ok();
+            let holds_agreement = parsed.as_ref().is_none_or(|f| {
                 f.items
                     .iter()
                     .any(|i| matches!(i, crate::syntax::ast::Item::Agreement(_)))
             });
             match holds_agreement {
-                true => agreements.push((file, source)),
+                true => agreements.push((file, source, parsed)),
                 false => shared.push(source),
             }
         }
@@ -153,9 +154,14 @@ impl Library {
         if !errors.is_empty() {
             return Err(LoadError::Invalid(merge(errors)));
         }
+        // The shared files are parsed once for all the agreements (they parse: they were
+        // checked above).
+        let shared_files: Option<Vec<crate::syntax::ast::File>> = (shared.iter())
+            .map(|s| crate::syntax::parse_all(&s.text).ok())
+            .collect();
         let mut entries: Vec<(Entry, String)> = Vec::new();
-        for (file, source) in agreements {
-            match Rules::from_sources(source, &shared) {
+        for (file, source, parsed) in agreements {
+            match Rules::from_parsed((source, parsed), &shared, shared_files.as_deref()) {
                 Ok(rules) => {
                     let name = rules
                         .agreement()

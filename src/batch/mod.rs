@@ -24,7 +24,7 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
@@ -37,6 +37,7 @@ mod chunks;
 mod diff;
 mod gaps;
 mod ids;
+mod names;
 mod records;
 mod scan;
 mod sinks;
@@ -322,7 +323,7 @@ pub struct Batch<'r> {
     /// The current record's agreement could not be found: its output names none.
     unresolved: bool,
     /// Agreement names as the records write them, with their lanes' places (bounded).
-    names_seen: HashMap<Box<str>, usize, std::hash::BuildHasherDefault<crate::eval::KeyHasher>>,
+    names_seen: names::NameIndex,
     /// What each notice of change read ahead designated, by input and line, for its record.
     change_notes: Arc<std::collections::HashMap<(String, u64), String>>,
     options: Options,
@@ -556,7 +557,7 @@ impl<'r> Batch<'r> {
             memos,
             library,
             unresolved: false,
-            names_seen: HashMap::default(),
+            names_seen: names::NameIndex::default(),
             change_notes: Arc::default(),
             options,
             summary: Summary::default(),
@@ -637,11 +638,11 @@ impl<'r> Batch<'r> {
     /// [`Batch::choose`] in a run over several agreements.
     fn choose_in(&mut self, library: &'r Library, name: Option<&str>) -> Result<(), RecordError> {
         // A name the records wrote before: its place is known.
-        let seen = name.and_then(|n| self.names_seen.get(n).copied());
+        let seen = name.and_then(|n| self.names_seen.get(n));
         let place = match seen.map_or_else(|| library.position(name), Ok) {
             Ok(place) => {
-                if let Some(n) = name.filter(|_| seen.is_none() && self.names_seen.len() < 4096) {
-                    self.names_seen.insert(n.into(), place);
+                if let Some(n) = name.filter(|_| seen.is_none()) {
+                    self.names_seen.insert(n, place);
                 }
                 place
             }
