@@ -446,14 +446,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
 impl std::error::Error for UnknownName {}
 
 impl Agreement {
-    /// Whether `other` is this agreement but for its `id`: the same title, zone, calendars,
-    /// methods, parties, clause and plan, so that every notice resolves the same under both.
-    /// A run over a folder keeps one memo for the agreements of one form. Calendars built
-    /// from one definition are one calendar, and compare as such at once.
-    pub(crate) fn same_form(&self, other: &Agreement) -> bool {
+    /// Whether every notice resolves the same under `other` as under this agreement, but
+    /// for the words that quote the parties' numbers: the same zone, calendars, methods,
+    /// clause and plan, and parties of the same names and zones, each with numbers or
+    /// without, dated or not. Their ids, titles, addresses and numbers may differ. A run
+    /// over a folder keeps one memo for the agreements of one such form (and the words
+    /// that quote numbers per [`Agreement::same_numbers`]). Calendars built from one
+    /// definition are one calendar, and compare as such at once.
+    pub(crate) fn same_notices(&self, other: &Agreement) -> bool {
         // Every field named, so that a field added is decided here.
         let Agreement {
-            title,
+            title: _,
             dated,
             tz,
             clock,
@@ -467,18 +470,36 @@ impl Agreement {
             plan,
             id: _,
         } = self;
-        *title == other.title
-            && *dated == other.dated
+        let party = |p: &PartyDef| {
+            let PartyDef {
+                name,
+                title: _,
+                faxes,
+                tz,
+                addresses: _,
+            } = p;
+            (name.clone(), *tz, faxes.is_empty(), p.dated_numbers())
+        };
+        *dated == other.dated
             && *tz == other.tz
             && *clock == other.clock
             && *calendar == other.calendar
             && *business_day == other.business_day
             && *methods == other.methods
-            && *parties == other.parties
+            && parties
+                .iter()
+                .map(party)
+                .eq(other.parties.iter().map(party))
             && *notice == other.notice
             && *periods == other.periods
             && *deadline_roll == other.deadline_roll
             && *plan == other.plan
+    }
+
+    /// Whether the parties' numbers are the same, each as written and dated, in the same
+    /// order (with [`Agreement::same_notices`]: the same words for every notice).
+    pub(crate) fn same_numbers(&self, other: &Agreement) -> bool {
+        (self.parties.iter().map(|p| &p.faxes)).eq(other.parties.iter().map(|p| &p.faxes))
     }
 
     /// The agreement's name.

@@ -21,8 +21,9 @@ const MAX_DAYS: usize = if cfg!(test) { 8 } else { 1 << 12 };
 /// What a batch keeps to write gap records.
 #[derive(Default)]
 pub(super) struct Gaps {
-    /// Per gap plan, its record's end.
-    tails: Vec<Option<GapTail>>,
+    /// Per numbers of the memo's agreements (see [`super::Lane::numbers`]; the gap
+    /// warnings quote them), per gap plan, its record's end.
+    tails: Vec<Vec<Option<GapTail>>>,
     /// Per calendar, dates' words.
     days: Vec<DayWords>,
     /// A date's words, before escaping (reused).
@@ -108,12 +109,12 @@ impl Gaps {
     }
 
     /// The place of a calendar's dates.
-    fn calendar(&mut self, calendar: &Arc<Calendar>) -> usize {
-        match self.days.iter().position(|(c, _)| Arc::ptr_eq(c, calendar)) {
+    fn calendar(days: &mut Vec<DayWords>, calendar: &Arc<Calendar>) -> usize {
+        match days.iter().position(|(c, _)| Arc::ptr_eq(c, calendar)) {
             Some(n) => n,
             None => {
-                self.days.push((Arc::clone(calendar), HashMap::new()));
-                self.days.len() - 1
+                days.push((Arc::clone(calendar), HashMap::new()));
+                days.len() - 1
             }
         }
     }
@@ -134,13 +135,20 @@ impl Batch<'_> {
         let Some((template, read)) = self.memo.shortcuts.gap_words(quick) else {
             return false;
         };
-        // Per gap plan, dated and pending.
+        // Per numbers, per gap plan, dated and pending.
         let slot = 2 * quick.plan + usize::from(!quick.is_dated());
-        let gaps = &mut self.memo.gaps;
-        if gaps.tails.len() <= slot {
-            gaps.tails.resize_with(slot + 1, || None);
+        let numbers = self.lane.numbers;
+        let Gaps { tails, days, text } = &mut self.memo.gaps;
+        if tails.len() <= numbers {
+            tails.resize_with(numbers + 1, Vec::new);
         }
-        if matches!(gaps.tails.get(slot), Some(None)) {
+        let Some(tails) = tails.get_mut(numbers) else {
+            return false;
+        };
+        if tails.len() <= slot {
+            tails.resize_with(slot + 1, || None);
+        }
+        if matches!(tails.get(slot), Some(None)) {
             let clause = self.memo.shortcuts.label(quick);
             let mut head = Vec::new();
             let tail = super::Tail {
@@ -171,7 +179,7 @@ impl Batch<'_> {
                     }
                     GapPiece::Time(subject) => Piece::Time(*subject),
                     GapPiece::Day(subject, calendar) => {
-                        Piece::Day(*subject, gaps.calendar(calendar))
+                        Piece::Day(*subject, Gaps::calendar(days, calendar))
                     }
                     GapPiece::Method => Piece::Method,
                     GapPiece::Number => Piece::Number,
@@ -184,7 +192,7 @@ impl Batch<'_> {
             }
             end.extend_from_slice(b"],\"error\":null}\n");
             let clause = clause.map(|c| super::counted(&mut self.memo.clauses, c));
-            if let Some(kept) = gaps.tails.get_mut(slot) {
+            if let Some(kept) = tails.get_mut(slot) {
                 *kept = Some(GapTail {
                     head,
                     pieces,
@@ -193,7 +201,7 @@ impl Batch<'_> {
                 });
             }
         }
-        let Some(Some(tail)) = gaps.tails.get(slot) else {
+        let Some(Some(tail)) = tails.get(slot) else {
             return false;
         };
         let start = self.out.len();
@@ -214,8 +222,8 @@ impl Batch<'_> {
         }
         self.out.extend_from_slice(&tail.head);
         let whole = Gaps::write(
-            &mut gaps.days,
-            &mut gaps.text,
+            days,
+            text,
             &mut self.out,
             &tail.pieces,
             &read,
@@ -256,7 +264,7 @@ mod tests {
         for (n, line) in lines.iter().enumerate() {
             batch.process("log", n as u64 + 1, line.as_bytes(), false, None);
         }
-        let templates = batch.memo.gaps.tails.iter().flatten().count();
+        let templates = batch.memo.gaps.tails.iter().flatten().flatten().count();
         let days = batch.memo.gaps.days.iter().map(|(_, d)| d.len()).max();
         (
             String::from_utf8(batch.out).unwrap(),

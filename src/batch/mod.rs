@@ -368,14 +368,18 @@ struct Lane<'r> {
     /// The numbers notices of change designated (read before the run, then shared with
     /// the workers).
     book: Arc<changes::AddressBook>,
-    /// Its form: the place of the first agreement that is the same but for its name, whose
-    /// memo it shares.
+    /// Its form: the place of the first agreement under which every notice resolves the
+    /// same ([`crate::model::Agreement::same_notices`]), whose memo it shares.
     form: usize,
+    /// The place of its parties' numbers among those of its form's agreements: the words
+    /// of gap warnings, which quote them, are kept per numbers.
+    numbers: usize,
 }
 
-/// What a run learns of one form of agreement, shared by the agreements of a folder that
-/// are the same but for their names ([`crate::model::Agreement::same_form`]): every
-/// notice resolves the same under each, and what is learnt of one serves them all.
+/// What a run learns of one form of agreement, shared by the agreements of a folder under
+/// which every notice resolves the same ([`crate::model::Agreement::same_notices`]): what
+/// is learnt of one serves them all, but for what reads the parties' numbers (names and
+/// senders, and the words of gap warnings), kept per [`Lane::numbers`].
 struct Memo<'r> {
     /// Its form (the place of its first agreement).
     form: usize,
@@ -391,6 +395,9 @@ struct Memo<'r> {
     /// Its group: the memos that may share one table of dates (the same zone, calendars,
     /// clocks and outcomes); the table is held by one memo of the group at a time.
     days_group: usize,
+    /// The numbers of its agreements, each by the place of its first agreement (a lane's
+    /// [`Lane::numbers`] is a place in this list).
+    numbers: Vec<usize>,
 }
 
 impl<'r> Memo<'r> {
@@ -402,6 +409,7 @@ impl<'r> Memo<'r> {
             gaps: gaps::Gaps::default(),
             clauses: Vec::new(),
             days_group: form,
+            numbers: vec![form],
         }
     }
 }
@@ -430,6 +438,7 @@ impl<'r> Lane<'r> {
             asks_companions: !agreement.plan.companions.is_empty(),
             book: Arc::default(),
             form,
+            numbers: 0,
         })
     }
 }
@@ -503,8 +512,20 @@ impl<'r> Batch<'r> {
                     origin: e.rules.origin().to_string(),
                 }
             })?;
-            lanes.push(Some(Box::new(lane)));
             memos.push((form == place).then(|| Box::new(Memo::new(&e.rules, form))));
+            // Its numbers' place among its form's.
+            let numbers = library.numbers_of(place);
+            let mut lane = lane;
+            if let Some(Some(memo)) = memos.get_mut(form) {
+                lane.numbers = match memo.numbers.iter().position(|n| *n == numbers) {
+                    Some(at) => at,
+                    None => {
+                        memo.numbers.push(numbers);
+                        memo.numbers.len() - 1
+                    }
+                };
+            }
+            lanes.push(Some(Box::new(lane)));
         }
         // Memos whose tables of dates would hold the same share one: a group is named by
         // its first memo's form.
@@ -621,6 +642,7 @@ impl<'r> Batch<'r> {
             asks_companions: self.lane.asks_companions,
             book: Arc::clone(&self.lane.book),
             form: self.lane.form,
+            numbers: self.lane.numbers,
         }
     }
 
@@ -666,6 +688,7 @@ impl<'r> Batch<'r> {
         if next.form != self.memo.form {
             self.switch_memo(next.form);
         }
+        self.memo.shortcuts.read_for(next.rules, next.numbers);
         let old = std::mem::replace(&mut self.lane, next);
         let at = old.place;
         if let Some(slot) = self.lanes.get_mut(at) {
@@ -800,7 +823,13 @@ impl<'r> Batch<'r> {
             let Some(memo) = self.every_memo().find(|m| m.form == lane.form) else {
                 continue;
             };
-            for (clause, n) in memo.clauses.iter().zip(&lane.by_clause) {
+            // A clause of the form that decided none of its records is not counted for it.
+            let counted = memo
+                .clauses
+                .iter()
+                .zip(&lane.by_clause)
+                .filter(|(_, n)| **n > 0);
+            for (clause, n) in counted {
                 // Over several agreements, a clause is named with its agreement's name.
                 let key = match several {
                     true => format!("{}:{clause}", lane.csv_name),

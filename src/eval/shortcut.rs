@@ -38,9 +38,15 @@ const MAX_CLASSES: usize = 1 << 14;
 /// Bits of the key before the clocks: method (6), recipient (7), fax number (3), receipt (1).
 const FIXED_BITS: u32 = 17;
 
-/// The clauses that apply per class of events, for one set of rules.
+/// The clauses that apply per class of events, for one set of rules, or for agreements of
+/// one form ([`crate::model::Agreement::same_notices`]) read in turn
+/// ([`Shortcuts::read_for`]).
 pub(crate) struct Shortcuts<'r> {
+    /// The rules being read.
     rules: &'r Rules,
+    /// The place of their parties' numbers among those of the form's agreements: the words
+    /// of gap warnings, which quote the numbers, are kept per numbers.
+    numbers: usize,
     /// The bits of each clock's place in a key; `None` when a cell does not fit one.
     layout: Option<Vec<u32>>,
     /// Classes by key, each with its plan, or `None` for a class left to the full reading.
@@ -70,8 +76,21 @@ const MAX_NAMES: usize = 64;
 struct Names {
     methods: Vec<(NameKey, Box<str>, usize)>,
     parties: Vec<(NameKey, Box<str>, usize)>,
-    /// With their recipient (by address) and whether the number is designated for it.
-    numbers: Vec<(usize, NameKey, Box<str>, bool)>,
+    /// Fax numbers asked about, and whether each is designated.
+    numbers: Vec<NumberKept>,
+    /// The numbers of the form being read.
+    current: usize,
+}
+
+/// A fax number asked about under the numbers of a form (see [`Shortcuts::read_for`]), for
+/// a recipient, and whether it is designated for it.
+struct NumberKept {
+    /// The form's numbers being read.
+    numbers: usize,
+    /// The recipient by its name's key, and its name when longer than eight bytes.
+    party: (NameKey, Option<Box<str>>),
+    number: (NameKey, Box<str>),
+    designated: bool,
 }
 
 /// A name's length and first eight bytes.
@@ -130,17 +149,28 @@ impl Lookup for Names {
         if party.dated_numbers() {
             return party.designates(number, at, tz);
         }
-        let address = std::ptr::from_ref(party) as usize;
-        let key = NameKey::of(number);
-        let known = (self.numbers.iter()).find(|(p, k, n, _)| {
-            *p == address && *k == key && (number.len() <= 8 || **n == *number)
+        // By the numbers of the form and the party's name: the agreements of one form and
+        // the same numbers, whose names these are, have the same numbers under each name.
+        let name = party.name.as_str();
+        let (current, party_key, key) = (self.current, NameKey::of(name), NameKey::of(number));
+        let known = (self.numbers.iter()).find(|k| {
+            k.numbers == current
+                && k.party.0 == party_key
+                && k.party.1.as_deref().is_none_or(|p| p == name)
+                && k.number.0 == key
+                && (number.len() <= 8 || *k.number.1 == *number)
         });
-        if let Some((_, _, _, designated)) = known {
-            return *designated;
+        if let Some(kept) = known {
+            return kept.designated;
         }
         let designated = party.designates(number, None, tz);
         if self.numbers.len() < MAX_NAMES {
-            self.numbers.push((address, key, number.into(), designated));
+            self.numbers.push(NumberKept {
+                numbers: current,
+                party: (party_key, (name.len() > 8).then(|| name.into())),
+                number: (key, number.into()),
+                designated,
+            });
         }
         designated
     }
@@ -191,9 +221,33 @@ struct GapPlan {
     outcome: Outcome,
     /// Its assumptions, the warnings before the gap warning.
     warnings: Vec<Warning>,
-    /// The gap warning's words for the class, with the event's own in their places;
-    /// `None` when they cannot be told apart (see [`Template`]).
-    words: Option<Vec<GapPiece>>,
+    /// The gap warning's words for the class, with the event's own in their places, per
+    /// numbers of the form's agreements ([`Shortcuts::numbers`]; the words quote them):
+    /// `None` until learnt from an event, then `None` when they cannot be told apart (see
+    /// [`Template`]).
+    words: Vec<Option<Option<Vec<GapPiece>>>>,
+}
+
+impl GapPlan {
+    /// The words for these numbers, once learnt and whole.
+    fn words_for(&self, numbers: usize) -> Option<&[GapPiece]> {
+        self.words.get(numbers)?.as_ref()?.as_deref()
+    }
+
+    /// Keeps the words for these numbers.
+    fn learn_words(&mut self, numbers: usize, words: Option<Vec<GapPiece>>) {
+        if self.words.len() <= numbers {
+            self.words.resize_with(numbers + 1, || None);
+        }
+        if let Some(slot) = self.words.get_mut(numbers) {
+            *slot = Some(words);
+        }
+    }
+
+    /// Whether the words for these numbers are learnt (whole or not).
+    fn knows_words(&self, numbers: usize) -> bool {
+        matches!(self.words.get(numbers), Some(Some(_)))
+    }
 }
 
 /// A piece of a gap warning's words, as a class's template holds them.
@@ -473,6 +527,7 @@ impl<'r> Shortcuts<'r> {
         let clocks = clocks(rules);
         Shortcuts {
             rules,
+            numbers: 0,
             days_fit: layout.is_some() && written::Days::fits(clocks),
             layout,
             classes: HashMap::default(),
@@ -487,6 +542,17 @@ impl<'r> Shortcuts<'r> {
                 .map(|a| written::Outcomes::new(&a.plan))
                 .unwrap_or_default(),
         }
+    }
+
+    /// Reads `rules` from now on: an agreement of the form of those the memo was made for
+    /// ([`crate::model::Agreement::same_notices`]), whose numbers are the form's `numbers`
+    /// (a place among the form's numbers, counted from 0). Names and senders resolve the
+    /// same under each but for whether a number is designated, which they keep per
+    /// numbers; so do the words of gap warnings, which quote the numbers.
+    pub(crate) fn read_for(&mut self, rules: &'r Rules, numbers: usize) {
+        self.rules = rules;
+        self.numbers = numbers;
+        self.names.current = numbers;
     }
 
     /// The deciding clause's (or gap rule's) label.
@@ -538,7 +604,7 @@ impl<'r> Shortcuts<'r> {
     /// it reads of the event.
     pub(crate) fn gap_words(&self, quick: &Quick) -> Option<(&[GapPiece], GapRead)> {
         let read = quick.gap?;
-        let words = self.gap_plans.get(quick.plan)?.words.as_deref()?;
+        let words = self.gap_plans.get(quick.plan)?.words_for(self.numbers)?;
         Some((words, read))
     }
 
@@ -557,6 +623,16 @@ impl<'r> Shortcuts<'r> {
                     return self.quick(&r, plan).map(Answered::Quick);
                 }
                 Some(Class::Gap(plan)) => {
+                    // The words for other numbers than those the class was learnt with,
+                    // from this event's.
+                    let numbers = self.numbers;
+                    if let Some(p) = self.gap_plans.get(plan).filter(|p| !p.knows_words(numbers)) {
+                        let words =
+                            Template::of(&r.gap_warning(&located, p.gap)?, clocks(self.rules));
+                        if let Some(p) = self.gap_plans.get_mut(plan) {
+                            p.learn_words(numbers, words);
+                        }
+                    }
                     // The gap warning describes the event itself; which gap rule decides,
                     // and its assumptions, are the class's.
                     if let Some(p) = self.gap_plans.get(plan) {
@@ -695,12 +771,14 @@ impl<'r> Shortcuts<'r> {
                 let Some(outcome) = outcome else {
                     return Ok(None);
                 };
-                self.gap_plans.push(GapPlan {
+                let mut plan = GapPlan {
                     gap,
                     outcome,
                     warnings: decision.assumptions,
-                    words,
-                });
+                    words: Vec::new(),
+                };
+                plan.learn_words(self.numbers, words);
+                self.gap_plans.push(plan);
                 Class::Gap(self.gap_plans.len() - 1)
             }
             (applies, _) => {

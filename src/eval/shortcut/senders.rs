@@ -7,7 +7,7 @@ use crate::eval::Lookup;
 use crate::model::{Agreement, PartyDef};
 
 /// The most senders kept (by method, recipient and number as written).
-const SENDERS: usize = 64;
+const SENDERS: usize = 1024;
 
 /// Methods, recipients and numbers as written, with what they resolve to: a log repeats a
 /// few, and each takes one look-up.
@@ -17,11 +17,26 @@ pub(super) struct Senders {
     slots: Vec<Option<Kept>>,
 }
 
+/// The most numbers of a form whose designations a sender keeps (see [`Kept::designated`]).
+const NUMBERS: usize = 128;
+
+/// The bit of the form's numbers at `numbers` in [`Kept::designated`] (`None` past the
+/// most kept: then a number's designation is looked up each time).
+fn numbers_bit(numbers: usize) -> Option<u128> {
+    (numbers < NUMBERS).then(|| 1u128 << numbers)
+}
+
 /// A sender as written, and what it resolves to.
 struct Kept {
     keys: [NameKey; 3],
     texts: [Option<Box<str>>; 3],
-    sender: Sender,
+    /// The method and recipient (the same under every agreement of the form).
+    method: usize,
+    party: Option<usize>,
+    /// Whether the number is designated for the recipient, a bit per numbers of the form
+    /// (see [`super::Shortcuts::read_for`]), each known once its bit in `known` is set.
+    designated: u128,
+    known: u128,
 }
 
 /// What the names of a delivery resolve to.
@@ -53,21 +68,35 @@ impl Senders {
         let texts = [Some(method), to, fax_number];
         let keys = texts.map(|t| t.map_or(NameKey(usize::MAX, 0), NameKey::of));
         let mut hash = KeyHasher::default();
-        for k in &keys {
-            hash.fold(k.1 ^ (k.0 as u64).rotate_left(56));
+        for (k, text) in keys.iter().zip(&texts) {
+            // A longer text's last eight bytes too: numbers alike but for their last digits
+            // (one per agreement of a form) take different slots.
+            let tail = text
+                .and_then(|t| t.as_bytes().last_chunk::<8>())
+                .map_or(0, |t| u64::from_le_bytes(*t));
+            hash.fold(k.1 ^ (k.0 as u64).rotate_left(56) ^ tail.rotate_left(29));
         }
         if self.slots.is_empty() {
             self.slots.resize_with(SENDERS, || None);
         }
         let slot = self.slots.get_mut(hash.finish() as usize % SENDERS)?;
-        if let Some(kept) = slot {
-            // Names of up to eight bytes are whole in their keys.
+        let bit = numbers_bit(names.current);
+        // Whether the slot holds this sender (names of up to eight bytes are whole in their
+        // keys).
+        let kept_here = slot.as_ref().is_some_and(|kept| {
             let same = |(n, text): (usize, &Option<&str>)| match (text, kept.texts.get(n)) {
                 (Some(t), Some(Some(k))) if t.len() > 8 => **k == **t,
                 _ => true,
             };
-            if kept.keys == keys && texts.iter().enumerate().all(same) {
-                return Some(kept.sender);
+            kept.keys == keys && texts.iter().enumerate().all(same)
+        });
+        if let Some(kept) = slot.as_ref().filter(|_| kept_here) {
+            if let Some(bit) = bit.filter(|b| kept.known & b != 0) {
+                return Some(Sender {
+                    method: kept.method,
+                    party: kept.party,
+                    designated: kept.designated & bit != 0,
+                });
             }
         }
         let method = names.method(agreement, method).ok()?;
@@ -90,11 +119,26 @@ impl Senders {
             party,
             designated,
         };
-        *slot = Some(Kept {
-            keys,
-            texts: texts.map(|t| t.map(Box::from)),
-            sender,
-        });
+        match slot {
+            // The same sender, for other numbers: this numbers' bit added.
+            Some(kept) if kept_here => {
+                if let Some(bit) = bit {
+                    kept.known |= bit;
+                    kept.designated = (kept.designated & !bit) | (bit * u128::from(designated));
+                }
+            }
+            _ => {
+                let bit = bit.unwrap_or(0);
+                *slot = Some(Kept {
+                    keys,
+                    texts: texts.map(|t| t.map(Box::from)),
+                    method,
+                    party,
+                    designated: bit * u128::from(designated),
+                    known: bit,
+                });
+            }
+        }
         Some(sender)
     }
 }

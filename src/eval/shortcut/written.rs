@@ -691,7 +691,7 @@ impl Shortcuts<'_> {
             Class::One(plan, clause, outcome) => (plan, clause, outcome, None),
             Class::Gap(plan) if gaps => {
                 let p = self.gap_plans.get(plan)?;
-                p.words.as_ref()?;
+                p.words_for(self.numbers)?;
                 let read = GapRead {
                     sent: (sent_at.day, sent_at.second),
                     received: received.map(|(t, _)| (t.day, t.second)),
