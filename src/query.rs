@@ -145,18 +145,19 @@ impl serde::Serialize for Answer {
                 seq.end()
             }
         }
-        // The fields of `Resolution`, as it serializes them.
+        // The fields of `Resolution`, as it serializes them, in the order of their names
+        // (the order JSON writes them in).
         let r = &self.resolution;
         let mut st = s.serialize_struct("Answer", 7)?;
-        st.serialize_field("deemed_date", &r.deemed_date)?;
-        st.serialize_field("effective_at", &r.effective_at)?;
         st.serialize_field("clause", &r.clause)?;
-        st.serialize_field("status", &r.status)?;
-        st.serialize_field("warnings", &Warnings(&r.warnings, self.unapplied.as_ref()))?;
-        st.serialize_field("trace", &r.trace)?;
         if let Some(d) = &self.deadline {
             st.serialize_field("deadline", d)?;
         }
+        st.serialize_field("deemed_date", &r.deemed_date)?;
+        st.serialize_field("effective_at", &r.effective_at)?;
+        st.serialize_field("status", &r.status)?;
+        st.serialize_field("trace", &r.trace)?;
+        st.serialize_field("warnings", &Warnings(&r.warnings, self.unapplied.as_ref()))?;
         st.end()
     }
 }

@@ -43,8 +43,35 @@ pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> Result<String, Erro
 struct Context {
     out: Vec<u8>,
     scratch: Vec<u8>,
-    /// Each entry's key, and where its value's text lies in `out` while its object is open.
-    entries: Vec<(std::borrow::Cow<'static, str>, usize, usize)>,
+    /// The open objects' entries, in the order they came.
+    entries: Vec<Entry>,
+}
+
+/// An entry of an open object: its key, and where its text lies in `out` while the object
+/// is open (from its separator's byte to the end of its value).
+struct Entry {
+    key: std::borrow::Cow<'static, str>,
+    /// The key's first eight bytes, big-endian (zero-padded): keys are mostly told apart
+    /// by them without comparing their texts.
+    prefix: u64,
+    start: usize,
+    end: usize,
+}
+
+impl Entry {
+    fn order(&self, other: &Entry) -> std::cmp::Ordering {
+        (self.prefix.cmp(&other.prefix)).then_with(|| self.key.cmp(&other.key))
+    }
+}
+
+/// A key's first eight bytes as a big-endian number (zero-padded), which orders as its
+/// text does (a shorter key's zeros before any byte of a longer one's).
+fn prefix(key: &str) -> u64 {
+    let mut word = [0u8; 8];
+    for (w, b) in word.iter_mut().zip(key.as_bytes()) {
+        *w = *b;
+    }
+    u64::from_be_bytes(word)
 }
 
 /// Writes one value at an indentation depth.
@@ -63,10 +90,23 @@ fn indent(out: &mut Vec<u8>, depth: usize) {
     }
 }
 
+/// Whether a string needs an escape in JSON (a quote, a backslash or a control
+/// character), tested sixteen bytes at a time without a branch within them.
+fn needs_escape(s: &str) -> bool {
+    let bad = |b: u8| (b < 0x20) | (b == b'"') | (b == b'\\');
+    let mut chunks = s.as_bytes().chunks_exact(16);
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, b| any | bad(*b)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|b| bad(*b))
+}
+
 fn string(out: &mut Vec<u8>, s: &str) {
     // Most strings need no escape: written as they are; the others by serde_json's own
     // escaping.
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !needs_escape(s) {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -76,15 +116,20 @@ fn string(out: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// An object being written: its values are written one after another as they come, then,
-/// when it ends, rewritten sorted by key with their keys, separators and indentation.
+/// An object being written: each entry is written in place as it comes, with its key,
+/// indentation and one byte for what comes before it (`{` for the first, `,` for the
+/// others, set when the object ends). Entries whose keys come in order (a struct whose
+/// fields are declared in that order) are then the object's text already; an entry that
+/// came first and belongs further on (the tag of an internally tagged enum) is moved there
+/// in place; other objects are rewritten sorted, through the scratch buffer.
 struct Object<'a> {
     cx: &'a mut Context,
     depth: usize,
-    /// Where its values begin in the text.
-    start: usize,
     /// Where its entries begin on the stack.
     base: usize,
+    /// Whether every entry so far, but perhaps the first, came after the one before in key
+    /// order.
+    sorted_after_first: bool,
     /// For a map: the key of the entry whose value comes next.
     key: Option<String>,
     /// For a variant written as `{"Variant": {...}}`: its name.
@@ -99,12 +144,12 @@ impl<'a> Object<'a> {
             string(&mut cx.out, name);
             cx.out.extend_from_slice(b": ");
         }
-        let (start, base) = (cx.out.len(), cx.entries.len());
+        let base = cx.entries.len();
         Object {
             cx,
             depth,
-            start,
             base,
+            sorted_after_first: true,
             key: None,
             variant,
         }
@@ -122,54 +167,65 @@ impl<'a> Object<'a> {
     ) -> Result<(), Error> {
         let start = self.cx.out.len();
         let depth = self.inner() + 1;
+        let entry_prefix = prefix(&key);
+        let mine = self.cx.entries.len() - self.base;
+        if mine >= 2 {
+            if let Some(last) = self.cx.entries.last() {
+                // A key equal to the one before is out of order too: the last is kept.
+                let after = (last.prefix, &*last.key) < (entry_prefix, &*key);
+                self.sorted_after_first &= after;
+            }
+        }
+        let out = &mut self.cx.out;
+        out.extend_from_slice(b",\n");
+        indent(out, depth);
+        string(out, &key);
+        out.extend_from_slice(b": ");
         value.serialize(Writer {
             cx: &mut *self.cx,
             depth,
         })?;
         let end = self.cx.out.len();
-        self.cx.entries.push((key, start, end));
+        self.cx.entries.push(Entry {
+            key,
+            prefix: entry_prefix,
+            start,
+            end,
+        });
         Ok(())
     }
 
     fn finish(self) -> Result<(), Error> {
         let inner = self.inner();
         let cx = self.cx;
-        // The values, aside; the entries sorted by key, the last of a key given twice kept
-        // (as a map keeps it).
-        cx.scratch.clear();
-        cx.scratch
-            .extend_from_slice(cx.out.get(self.start..).unwrap_or_default());
-        cx.out.truncate(self.start);
-        let entries = cx.entries.get_mut(self.base..).unwrap_or_default();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let count = entries.len();
-        let keep = |n: usize| {
-            n + 1 == count || entries.get(n).map(|e| &e.0) != entries.get(n + 1).map(|e| &e.0)
-        };
-        if count == 0 {
-            cx.out.extend_from_slice(b"{}");
-        } else {
-            cx.out.push(b'{');
-            let mut written = 0;
-            for n in (0..count).filter(|n| keep(*n)) {
-                let Some((key, from, to)) = entries.get(n) else {
-                    continue;
-                };
-                cx.out
-                    .extend_from_slice(if written == 0 { b"\n" } else { b",\n" });
-                written += 1;
-                indent(&mut cx.out, inner + 1);
-                string(&mut cx.out, key);
-                cx.out.extend_from_slice(b": ");
-                let value = cx
-                    .scratch
-                    .get(from - self.start..to - self.start)
-                    .unwrap_or_default();
-                cx.out.extend_from_slice(value);
+        let entries = cx.entries.get(self.base..).unwrap_or_default();
+        match (entries.first(), entries.get(1)) {
+            (None, _) => cx.out.extend_from_slice(b"{}"),
+            (Some(first), None) => {
+                set(&mut cx.out, first.start, b'{');
+                close(&mut cx.out, inner);
             }
-            cx.out.push(b'\n');
-            indent(&mut cx.out, inner);
-            cx.out.push(b'}');
+            (Some(first), Some(_)) if self.sorted_after_first => {
+                // Where the first belongs among the others, which are in order.
+                let rest = entries.get(1..).unwrap_or_default();
+                let place = rest.partition_point(|e| e.order(first).is_lt());
+                let equal = rest.get(place).is_some_and(|e| e.order(first).is_eq());
+                if equal {
+                    sorted_through_scratch(cx, self.base, inner);
+                } else {
+                    if let Some(before) = place.checked_sub(1).and_then(|p| rest.get(p)) {
+                        // The first moves after the others before its place (each entry
+                        // begins with its separator's byte, `,` as written).
+                        let len = first.end - first.start;
+                        if let Some(moved) = cx.out.get_mut(first.start..before.end) {
+                            moved.rotate_left(len);
+                        }
+                    }
+                    set(&mut cx.out, first.start, b'{');
+                    close(&mut cx.out, inner);
+                }
+            }
+            (Some(_), Some(_)) => sorted_through_scratch(cx, self.base, inner),
         }
         cx.entries.truncate(self.base);
         if self.variant.is_some() {
@@ -179,6 +235,52 @@ impl<'a> Object<'a> {
         }
         Ok(())
     }
+}
+
+/// Sets the byte at `at` of the text.
+fn set(out: &mut [u8], at: usize, byte: u8) {
+    if let Some(b) = out.get_mut(at) {
+        *b = byte;
+    }
+}
+
+/// Ends an object whose entries are written: its closing brace on a line of its own.
+fn close(out: &mut Vec<u8>, depth: usize) {
+    out.push(b'\n');
+    indent(out, depth);
+    out.push(b'}');
+}
+
+/// Rewrites the entries of the open object whose entries begin at `base` on the stack
+/// sorted by key, through the scratch buffer: the last of a key given twice kept (as a map
+/// keeps it), each with the separator of its new place, and closes it (its keys at
+/// `depth + 1`).
+fn sorted_through_scratch(cx: &mut Context, base: usize, depth: usize) {
+    let Some(start) = cx.entries.get(base).map(|e| e.start) else {
+        return;
+    };
+    cx.scratch.clear();
+    cx.scratch
+        .extend_from_slice(cx.out.get(start..).unwrap_or_default());
+    cx.out.truncate(start);
+    let entries = cx.entries.get_mut(base..).unwrap_or_default();
+    entries.sort_by(Entry::order);
+    let count = entries.len();
+    let keep = |n: usize| {
+        n + 1 == count || entries.get(n).map(|e| &e.key) != entries.get(n + 1).map(|e| &e.key)
+    };
+    let mut written = 0;
+    for n in (0..count).filter(|n| keep(*n)) {
+        let Some(e) = entries.get(n) else {
+            continue;
+        };
+        let text = (cx.scratch.get(e.start - start..e.end - start)).unwrap_or_default();
+        // Its separator's byte, then the rest as it came.
+        cx.out.push(if written == 0 { b'{' } else { b',' });
+        cx.out.extend_from_slice(text.get(1..).unwrap_or_default());
+        written += 1;
+    }
+    close(&mut cx.out, depth);
 }
 
 /// The items of an array being written.
@@ -522,5 +624,63 @@ mod tests {
         assert_eq!(to_string_pretty(&all).unwrap(), as_value_would(&all));
         let v = json!({"b": [{}, [], {"y": 1, "x": [null]}], "a": "x"});
         assert_eq!(to_string_pretty(&v).unwrap(), as_value_would(&v));
+    }
+
+    /// A tree whose objects give their entries in any order, a key perhaps twice.
+    #[derive(Debug, Clone)]
+    enum Node {
+        Number(i64),
+        Text(String),
+        List(Vec<Node>),
+        Object(Vec<(String, Node)>),
+    }
+
+    impl serde::Serialize for Node {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::{SerializeMap, SerializeSeq};
+            match self {
+                Node::Number(n) => s.serialize_i64(*n),
+                Node::Text(t) => s.serialize_str(t),
+                Node::List(items) => {
+                    let mut seq = s.serialize_seq(Some(items.len()))?;
+                    for item in items {
+                        seq.serialize_element(item)?;
+                    }
+                    seq.end()
+                }
+                Node::Object(entries) => {
+                    let mut map = s.serialize_map(Some(entries.len()))?;
+                    for (k, v) in entries {
+                        map.serialize_entry(k, v)?;
+                    }
+                    map.end()
+                }
+            }
+        }
+    }
+
+    fn node() -> impl proptest::strategy::Strategy<Value = Node> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec!["a", "b", "c", "ab", "é", "a\"b", ""]);
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(Node::Number),
+            "[a-z\"\\\n]{0,4}".prop_map(Node::Text),
+        ];
+        leaf.prop_recursive(4, 40, 5, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Node::List),
+                prop::collection::vec((key.clone().prop_map(String::from), inner), 0..5)
+                    .prop_map(Node::Object),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Objects whose entries come in order, out of order or with a key twice are
+        /// written as a `serde_json::Value` of them writes them.
+        #[test]
+        fn entries_in_any_order_are_written_as_a_value_writes_them(tree in node()) {
+            proptest::prop_assert_eq!(to_string_pretty(&tree).unwrap(), as_value_would(&tree));
+        }
     }
 }

@@ -511,114 +511,120 @@ fn label_list(what: &str, labels: &[String]) -> String {
 }
 
 /// One step of the reasoning.
+///
+/// Each variant's fields are declared in the order of their names, the order JSON writes
+/// them in, so that the answer's JSON is written without reordering them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "step", rename_all = "kebab-case")]
 pub enum Step {
     /// The event as the evaluator read it, in the agreement's time zone.
     Event {
-        /// The method.
-        method: String,
-        /// When it was sent, if given.
-        sent: Option<DateTime<FixedOffset>>,
-        /// When it was received, if known.
-        received: Option<DateTime<FixedOffset>>,
-        /// The recipient, if given.
-        to: Option<String>,
+        /// The fax number, if given.
+        fax_number: Option<String>,
         /// The sender, if given.
         #[serde(skip_serializing_if = "Option::is_none")]
         from: Option<String>,
-        /// The fax number, if given.
-        fax_number: Option<String>,
+        /// The method.
+        method: String,
+        /// When it was received, if known.
+        received: Option<DateTime<FixedOffset>>,
+        /// When it was sent, if given.
+        sent: Option<DateTime<FixedOffset>>,
+        /// The recipient, if given.
+        to: Option<String>,
     },
     /// A clause or gap rule, tested.
     Rule {
+        /// Whether all its tests held.
+        applied: bool,
+        /// The contract words it encodes.
+        cite: std::sync::Arc<str>,
+        /// What it makes the deemed date, when it applied.
+        deemed: Option<Deemed>,
         /// `clause` or `gap`.
         kind: &'static str,
         /// Its label.
         label: String,
-        /// The contract words it encodes.
-        cite: std::sync::Arc<str>,
-        /// Whether all its tests held.
-        applied: bool,
         /// Each condition's test.
         tests: Vec<Test>,
-        /// What it makes the deemed date, when it applied.
-        deemed: Option<Deemed>,
     },
     /// Which rule decided, and how.
     Decision {
-        /// The deciding rule.
-        rule: String,
         /// Why that one.
         reason: String,
+        /// The deciding rule.
+        rule: String,
     },
 }
 
 /// A condition tested against the event.
+///
+/// Each variant's fields are declared in the order of their names, the order JSON writes
+/// them in, so that the answer's JSON is written without reordering them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "test", rename_all = "kebab-case")]
 pub enum Test {
     /// Is the method one the rule covers?
     Method {
-        /// The event's method.
-        method: String,
         /// The methods the rule covers.
         covered: Vec<String>,
-        /// The clauses whose methods are excluded, for `other-than`.
-        other_than: Option<Vec<String>>,
         /// The outcome.
         holds: bool,
+        /// The event's method.
+        method: String,
+        /// The clauses whose methods are excluded, for `other-than`.
+        other_than: Option<Vec<String>>,
     },
     /// Did the fax go to a number designated for the recipient?
     DesignatedFax {
-        /// The recipient, if given.
-        to: Option<String>,
-        /// The number used, if given.
-        number: Option<String>,
-        /// The recipient's numbers designated at the instant (those in force).
-        designated: Vec<String>,
-        /// When the recipient's numbers are dated: each with the days it is in force.
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        dated: Vec<String>,
+        /// True when the test could not be made and was assumed to hold (see the warnings).
+        assumed: bool,
         /// When a notice of change designated the numbers: which, and when it took effect.
         #[serde(skip_serializing_if = "Option::is_none")]
         changed_by: Option<String>,
+        /// When the recipient's numbers are dated: each with the days it is in force.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        dated: Vec<String>,
+        /// The recipient's numbers designated at the instant (those in force).
+        designated: Vec<String>,
         /// The outcome.
         holds: bool,
-        /// True when the test could not be made and was assumed to hold (see the warnings).
-        assumed: bool,
+        /// The number used, if given.
+        number: Option<String>,
+        /// The recipient, if given.
+        to: Option<String>,
     },
     /// A time-of-day bound.
     TimeOfDay {
-        /// Which instant.
-        subject: &'static str,
-        /// Its local time.
-        local: NaiveTime,
-        /// The time zone read.
-        zone: &'static str,
-        /// The comparison.
-        cmp: &'static str,
         /// The bound.
         bound: NaiveTime,
+        /// The comparison.
+        cmp: &'static str,
         /// The outcome.
         holds: bool,
+        /// Its local time.
+        local: NaiveTime,
+        /// Which instant.
+        subject: &'static str,
+        /// The time zone read.
+        zone: &'static str,
     },
     /// The kind of day.
     Day {
-        /// Which instant.
-        subject: &'static str,
-        /// Its local date.
-        date: NaiveDate,
-        /// The calendar.
-        calendar: String,
-        /// What the rule wants.
-        wanted: &'static str,
         /// Whether the date is a Business Day.
         business_day: bool,
-        /// Why it is not, when it is not.
-        why: Vec<DayOff>,
+        /// The calendar.
+        calendar: String,
+        /// Its local date.
+        date: NaiveDate,
         /// The outcome.
         holds: bool,
+        /// Which instant.
+        subject: &'static str,
+        /// What the rule wants.
+        wanted: &'static str,
+        /// Why it is not, when it is not.
+        why: Vec<DayOff>,
     },
     /// A condition on the receipt, which is not recorded.
     NoReceipt,
@@ -626,18 +632,18 @@ pub enum Test {
     NoSending,
     /// Does the record hold a companion delivery, in time?
     Companion {
-        /// The methods that count.
-        methods: Vec<String>,
-        /// Within how many days of this delivery's date.
-        within: u32,
         /// Business Days rather than calendar days.
         business_days: bool,
         /// The deliveries by those methods the record holds, and when.
         found: Vec<(String, DateTime<FixedOffset>)>,
-        /// Whether any is recorded (when none is, a rule that needs one waits).
-        recorded: bool,
         /// Whether one came in time.
         holds: bool,
+        /// The methods that count.
+        methods: Vec<String>,
+        /// Whether any is recorded (when none is, a rule that needs one waits).
+        recorded: bool,
+        /// Within how many days of this delivery's date.
+        within: u32,
     },
 }
 
@@ -656,6 +662,9 @@ impl Test {
 }
 
 /// What an applicable rule makes the deemed date.
+///
+/// Each variant's fields are declared in the order of their names, the order JSON writes
+/// them in, so that the answer's JSON is written without reordering them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Deemed {
@@ -698,16 +707,17 @@ impl Deemed {
 /// Whether a resolution makes a deadline, and by how much.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeadlineCheck {
+    // The fields in the order of their names, the order JSON writes them in.
     /// The deadline.
     pub by: DateTime<FixedOffset>,
-    /// True when deemed given no later than the deadline; `None` while it waits on receipt.
-    pub met: Option<bool>,
-    /// How far before (positive) or after (negative) the deadline, in seconds.
-    pub margin_seconds: Option<i64>,
     /// How the deadline was found, when not simply the instant given (a period's last
     /// instant, an agreement's `deadline-roll`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub how: Option<String>,
+    /// How far before (positive) or after (negative) the deadline, in seconds.
+    pub margin_seconds: Option<i64>,
+    /// True when deemed given no later than the deadline; `None` while it waits on receipt.
+    pub met: Option<bool>,
 }
 
 impl DeadlineCheck {
