@@ -50,12 +50,6 @@ impl AddressBook {
         list.get(before.checked_sub(1)?).map(|(_, d)| &**d)
     }
 
-    /// Whether no notice of change designated anything (the common case: checked first).
-    #[inline]
-    pub(super) fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The parties told of a change of `recipient`'s numbers.
     fn told_about(&self, recipient: usize) -> Vec<usize> {
         let mut told: Vec<usize> = (self.entries.keys())
@@ -315,6 +309,7 @@ impl Batch<'_> {
         let rules = self.lane.rules.agreement()?;
         self.lane
             .book
+            .as_ref()?
             .for_event(rules, event)
             .map(|d| Arc::new(d.clone()))
     }
@@ -328,12 +323,15 @@ impl Batch<'_> {
     ) -> Option<String> {
         self.choose(agreement).ok()?;
         let rules = self.lane.rules.agreement()?;
-        self.lane.book.unapplied(rules, event.to, event.from)
+        self.lane
+            .book
+            .as_ref()?
+            .unapplied(rules, event.to, event.from)
     }
 
     /// The current agreement's address book, to change (before the run).
     fn lane_book(&mut self) -> &mut AddressBook {
-        Arc::make_mut(&mut self.lane.book)
+        Arc::make_mut(self.lane.book.get_or_insert_with(Arc::default))
     }
 
     /// The note a notice of change's record carries: what it designated, or why nothing.

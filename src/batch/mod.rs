@@ -367,7 +367,8 @@ struct Lane<'r> {
     asks_companions: bool,
     /// The numbers notices of change designated (read before the run, then shared with
     /// the workers).
-    book: Arc<changes::AddressBook>,
+    /// `None` while none did (the common case, told without reading the book).
+    book: Option<Arc<changes::AddressBook>>,
     /// Its form: the place of the first agreement under which every notice resolves the
     /// same ([`crate::model::Agreement::same_notices`]), whose memo it shares.
     form: usize,
@@ -436,7 +437,7 @@ impl<'r> Lane<'r> {
             records: 0,
             by_clause: Vec::new(),
             asks_companions: !agreement.plan.companions.is_empty(),
-            book: Arc::default(),
+            book: None,
             form,
             numbers: 0,
         })
@@ -623,7 +624,7 @@ impl<'r> Batch<'r> {
                 false => batch.lanes.get_mut(mine.place).and_then(Option::as_mut),
             };
             if let Some(theirs) = theirs {
-                theirs.book = Arc::clone(&mine.book);
+                theirs.book = mine.book.clone();
             }
         }
         batch
@@ -640,7 +641,7 @@ impl<'r> Batch<'r> {
             records: 0,
             by_clause: Vec::new(),
             asks_companions: self.lane.asks_companions,
-            book: Arc::clone(&self.lane.book),
+            book: self.lane.book.clone(),
             form: self.lane.form,
             numbers: self.lane.numbers,
         }
@@ -976,9 +977,9 @@ impl<'r> Batch<'r> {
         }
         // A notice with no sender to a party whose numbers a notice of change designated:
         // the general reading says that the change is not applied.
-        if from.is_none() && !self.lane.book.is_empty() {
+        if let Some(book) = self.lane.book.as_ref().filter(|_| from.is_none()) {
             let agreement = self.lane.rules.agreement()?;
-            if self.lane.book.unapplied(agreement, to, None).is_some() {
+            if book.unapplied(agreement, to, None).is_some() {
                 return None;
             }
         }
@@ -1017,7 +1018,11 @@ impl<'r> Batch<'r> {
         };
         let agreement = self.lane.rules.agreement()?;
         let event = EventRef {
-            designation: self.lane.book.for_event(agreement, &event),
+            designation: self
+                .lane
+                .book
+                .as_ref()
+                .and_then(|b| b.for_event(agreement, &event)),
             ..event
         };
         let outcome = match self.memo.shortcuts.evaluate(event) {
@@ -1086,7 +1091,7 @@ impl<'r> Batch<'r> {
                             let unapplied = self.lane.rules.agreement().and_then(|a| {
                                 let to = first.and_then(|d| d.to.as_deref());
                                 let from = first.and_then(|d| d.from.as_deref());
-                                self.lane.book.unapplied(a, to, from)
+                                self.lane.book.as_ref()?.unapplied(a, to, from)
                             });
                             if let Some(note) = unapplied {
                                 outcome = self.with_note(outcome, note);
@@ -1135,7 +1140,8 @@ impl<'r> Batch<'r> {
                 .collect();
             event.companions = &others;
             if let Some(agreement) = self.lane.rules.agreement() {
-                event.designation = self.lane.book.for_event(agreement, &event);
+                event.designation =
+                    (self.lane.book.as_ref()).and_then(|b| b.for_event(agreement, &event));
             }
             let answered = match dated {
                 Some((received, date)) => self

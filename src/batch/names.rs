@@ -48,10 +48,35 @@ impl Key {
     }
 }
 
+/// A slot of the table: a name's key and its place, packed in 24 bytes so that the table
+/// stays in few cache lines (`len` `u32::MAX`: empty).
+#[derive(Clone, Copy)]
+struct Slot {
+    head: u64,
+    tail: u64,
+    len: u32,
+    place: u32,
+}
+
+impl Slot {
+    const EMPTY: Slot = Slot {
+        head: 0,
+        tail: 0,
+        len: u32::MAX,
+        place: 0,
+    };
+
+    fn holds(&self, key: Key) -> bool {
+        self.len as usize == key.len && self.head == key.head && self.tail == key.tail
+    }
+}
+
 /// Names as written, with their places: an open-addressed table, at most half full.
 #[derive(Default)]
 pub(super) struct NameIndex {
-    slots: Vec<Option<(Key, Box<str>, usize)>>,
+    slots: Vec<Slot>,
+    /// Per slot, a name longer than its key holds (compared whole once its key matches).
+    long: Vec<Option<Box<str>>>,
     len: usize,
 }
 
@@ -63,48 +88,69 @@ impl NameIndex {
         let mask = self.slots.len().checked_sub(1)?;
         let mut at = key.slot(mask);
         loop {
-            match self.slots.get(at)? {
-                None => return None,
-                Some((k, kept, place)) if *k == key && (key.whole() || **kept == *name) => {
-                    return Some(*place);
-                }
-                Some(_) => at = (at + 1) & mask,
+            let slot = self.slots.get(at)?;
+            if slot.len == u32::MAX {
+                return None;
             }
+            if slot.holds(key) && (key.whole() || self.long.get(at)?.as_deref() == Some(name)) {
+                return Some(slot.place as usize);
+            }
+            at = (at + 1) & mask;
         }
     }
 
-    /// Keeps `name`'s place (unless the table holds its most names, or the name already).
+    /// Keeps `name`'s place (unless the table holds its most names, or the name already,
+    /// or the name or place is too long for a slot).
     pub(super) fn insert(&mut self, name: &str, place: usize) {
         if self.len >= MAX_NAMES || self.get(name).is_some() {
+            return;
+        }
+        let (Ok(len), Ok(place)) = (u32::try_from(name.len()), u32::try_from(place)) else {
+            return;
+        };
+        if len == u32::MAX {
             return;
         }
         if 2 * (self.len + 1) > self.slots.len() {
             self.grow();
         }
         let key = Key::of(name.as_bytes());
+        let long = (!key.whole()).then(|| Box::from(name));
+        self.put(key, len, place, long);
+        self.len += 1;
+    }
+
+    /// Puts a name in the first free slot from its own.
+    fn put(&mut self, key: Key, len: u32, place: u32, long: Option<Box<str>>) {
         let mask = self.slots.len().saturating_sub(1);
         let mut at = key.slot(mask);
-        while let Some(Some(_)) = self.slots.get(at) {
+        while self.slots.get(at).is_some_and(|s| s.len != u32::MAX) {
             at = (at + 1) & mask;
         }
-        if let Some(slot) = self.slots.get_mut(at) {
-            *slot = Some((key, name.into(), place));
-            self.len += 1;
+        if let (Some(slot), Some(kept)) = (self.slots.get_mut(at), self.long.get_mut(at)) {
+            *slot = Slot {
+                head: key.head,
+                tail: key.tail,
+                len,
+                place,
+            };
+            *kept = long;
         }
     }
 
     /// Doubles the table (16 slots at first), every name in its new place.
     fn grow(&mut self) {
         let size = (2 * self.slots.len()).max(16);
-        let old = std::mem::replace(&mut self.slots, (0..size).map(|_| None).collect());
-        let mask = size - 1;
-        for (key, name, place) in old.into_iter().flatten() {
-            let mut at = key.slot(mask);
-            while let Some(Some(_)) = self.slots.get(at) {
-                at = (at + 1) & mask;
-            }
-            if let Some(slot) = self.slots.get_mut(at) {
-                *slot = Some((key, name, place));
+        let slots = std::mem::replace(&mut self.slots, vec![Slot::EMPTY; size]);
+        let long = std::mem::replace(&mut self.long, (0..size).map(|_| None).collect());
+        for (slot, long) in slots.into_iter().zip(long) {
+            if slot.len != u32::MAX {
+                let key = Key {
+                    len: slot.len as usize,
+                    head: slot.head,
+                    tail: slot.tail,
+                };
+                self.put(key, slot.len, slot.place, long);
             }
         }
     }
