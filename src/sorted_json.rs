@@ -391,14 +391,42 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(())
     }
     fn collect_str<T: std::fmt::Display + ?Sized>(self, value: &T) -> Result<(), Error> {
-        // Formatted through the scratch buffer, which is free while values are written
-        // (an object uses it only when it ends).
-        use std::io::Write as _;
-        let cx = self.cx;
-        cx.scratch.clear();
-        write!(cx.scratch, "{value}").map_err(|e| Error(e.to_string()))?;
-        let text = std::str::from_utf8(&cx.scratch).map_err(|e| Error(e.to_string()))?;
-        string(&mut cx.out, text);
+        /// The text, written to as `fmt` writes (dates and times write a character at a
+        /// time).
+        struct Text<'b>(&'b mut Vec<u8>);
+        impl std::fmt::Write for Text<'_> {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                self.0.extend_from_slice(s.as_bytes());
+                Ok(())
+            }
+            fn write_char(&mut self, c: char) -> std::fmt::Result {
+                match u8::try_from(c) {
+                    Ok(b) if b.is_ascii() => self.0.push(b),
+                    _ => self
+                        .0
+                        .extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                }
+                Ok(())
+            }
+        }
+        // Formatted in place between its quotes; escaped afresh in the rare case it needs
+        // it.
+        let out = &mut self.cx.out;
+        out.push(b'"');
+        let start = out.len();
+        std::fmt::write(&mut Text(out), format_args!("{value}"))
+            .map_err(|e| Error(e.to_string()))?;
+        let escape = out
+            .get(start..)
+            .is_some_and(|t| t.iter().any(|b| *b < 0x20 || *b == b'"' || *b == b'\\'));
+        if escape {
+            let text = out.split_off(start);
+            out.pop();
+            let text = String::from_utf8(text).map_err(|e| Error(e.to_string()))?;
+            string(out, &text);
+        } else {
+            out.push(b'"');
+        }
         Ok(())
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
@@ -631,6 +659,8 @@ mod tests {
     enum Node {
         Number(i64),
         Text(String),
+        /// Written through `Display`, as dates and times are.
+        Shown(String),
         List(Vec<Node>),
         Object(Vec<(String, Node)>),
     }
@@ -641,6 +671,7 @@ mod tests {
             match self {
                 Node::Number(n) => s.serialize_i64(*n),
                 Node::Text(t) => s.serialize_str(t),
+                Node::Shown(t) => s.collect_str(t),
                 Node::List(items) => {
                     let mut seq = s.serialize_seq(Some(items.len()))?;
                     for item in items {
@@ -665,6 +696,7 @@ mod tests {
         let leaf = prop_oneof![
             any::<i64>().prop_map(Node::Number),
             "[a-z\"\\\n]{0,4}".prop_map(Node::Text),
+            "[a-zé:\"\\\n\u{1}]{0,6}".prop_map(Node::Shown),
         ];
         leaf.prop_recursive(4, 40, 5, move |inner| {
             prop_oneof![
