@@ -54,11 +54,11 @@ fn numbers_bit(numbers: usize) -> Option<u128> {
 /// A sender as written, and what it resolves to.
 struct Kept {
     keys: [TextKey; 3],
-    /// Each text longer than its key holds.
-    texts: [Option<Box<str>>; 3],
+    /// Each text longer than its key holds (aside, so that a slot is small).
+    texts: Option<Box<[Option<Box<str>>; 3]>>,
     /// The method and recipient (the same under every agreement of the form).
-    method: usize,
-    party: Option<usize>,
+    method: u32,
+    party: Option<u32>,
     /// Whether the number is designated for the recipient, a bit per numbers of the form
     /// (see [`super::Shortcuts::read_for`]), each known once its bit in `known` is set.
     designated: u128,
@@ -107,7 +107,8 @@ impl Senders {
         // Whether the slot holds this sender (texts of up to 16 bytes are whole in their
         // keys).
         let kept_here = slot.as_ref().is_some_and(|kept| {
-            let same = |(n, text): (usize, &Option<&str>)| match (text, kept.texts.get(n)) {
+            let long = |n: usize| kept.texts.as_ref().and_then(|t| t.get(n));
+            let same = |(n, text): (usize, &Option<&str>)| match (text, long(n)) {
                 (Some(t), Some(Some(k))) if t.len() > 16 => **k == **t,
                 (Some(t), _) if t.len() > 16 => false,
                 _ => true,
@@ -117,8 +118,8 @@ impl Senders {
         if let Some(kept) = slot.as_ref().filter(|_| kept_here) {
             if let Some(bit) = bit.filter(|b| kept.known & b != 0) {
                 return Some(Sender {
-                    method: kept.method,
-                    party: kept.party,
+                    method: kept.method as usize,
+                    party: kept.party.map(|p| p as usize),
                     designated: kept.designated & bit != 0,
                 });
             }
@@ -153,9 +154,15 @@ impl Senders {
             }
             _ => {
                 let bit = bit.unwrap_or(0);
+                let (Ok(method), Ok(party)) =
+                    (u32::try_from(method), party.map(u32::try_from).transpose())
+                else {
+                    return Some(sender);
+                };
+                let long = texts.map(|t| t.filter(|t| t.len() > 16).map(Box::from));
                 *slot = Some(Kept {
                     keys,
-                    texts: texts.map(|t| t.filter(|t| t.len() > 16).map(Box::from)),
+                    texts: long.iter().any(Option::is_some).then(|| Box::new(long)),
                     method,
                     party,
                     designated: bit * u128::from(designated),
