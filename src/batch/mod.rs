@@ -366,8 +366,7 @@ struct Lane<'r> {
     /// read with the others.
     asks_companions: bool,
     /// The numbers notices of change designated (read before the run, then shared with
-    /// the workers).
-    /// `None` while none did (the common case, told without reading the book).
+    /// the workers); `None` while none did (the common case, told without reading it).
     book: Option<Arc<changes::AddressBook>>,
     /// Its form: the place of the first agreement under which every notice resolves the
     /// same ([`crate::model::Agreement::same_notices`]), whose memo it shares.
@@ -508,7 +507,7 @@ impl<'r> Batch<'r> {
         let mut memos: Vec<Option<Box<Memo<'r>>>> = Vec::with_capacity(n);
         for (place, e) in library.entries().iter().enumerate() {
             let form = library.form_of(place);
-            let lane = Lane::new(&e.rules, place, Some(&e.name), form).ok_or_else(|| {
+            let mut lane = Lane::new(&e.rules, place, Some(&e.name), form).ok_or_else(|| {
                 BatchError::NoAgreement {
                     origin: e.rules.origin().to_string(),
                 }
@@ -516,7 +515,6 @@ impl<'r> Batch<'r> {
             memos.push((form == place).then(|| Box::new(Memo::new(&e.rules, form))));
             // Its numbers' place among its form's.
             let numbers = library.numbers_of(place);
-            let mut lane = lane;
             if let Some(Some(memo)) = memos.get_mut(form) {
                 lane.numbers = match memo.numbers.iter().position(|n| *n == numbers) {
                     Some(at) => at,
