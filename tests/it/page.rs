@@ -79,27 +79,6 @@ fn chromedriver() -> (Running, u16) {
     (Running(child), port)
 }
 
-fn server() -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deemed"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .env_remove("DEEMED_RULES")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .rsplit("listening on ")
-        .next()
-        .unwrap()
-        .to_string();
-    (Running(child), url)
-}
-
 /// The element a CSS selector finds, as WebDriver names it.
 fn find(driver: u16, session: &str, css: &str) -> String {
     let found = http(
@@ -152,7 +131,8 @@ fn focused(driver: u16, session: &str) -> String {
 
 #[test]
 fn a_person_fills_the_form_and_reads_the_answer() {
-    let (_server, url) = server();
+    let server = crate::serve::Server::start(None);
+    let url = format!("http://{}", server.addr);
     let (_driver, driver) = chromedriver();
     let capabilities = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=390,844"]

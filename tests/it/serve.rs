@@ -7,14 +7,16 @@ use std::process::{Child, Command, Stdio};
 
 use crate::deemed;
 
-/// A server on a free port of the loopback address, stopped when dropped.
-struct Server {
+/// A server on a free port of the loopback address, stopped when dropped (the page test
+/// starts its own with it too).
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    /// `HOST:PORT`.
+    pub(crate) addr: String,
 }
 
 impl Server {
-    fn start(rules: Option<&str>) -> Server {
+    pub(crate) fn start(rules: Option<&str>) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_deemed"));
         command.args(["serve", "--addr", "127.0.0.1:0"]);
         if let Some(rules) = rules {
