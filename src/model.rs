@@ -478,7 +478,7 @@ impl Agreement {
                 tz,
                 addresses: _,
             } = p;
-            (name.clone(), *tz, faxes.is_empty(), p.dated_numbers())
+            (name.as_str(), *tz, faxes.is_empty(), p.dated_numbers())
         };
         *dated == other.dated
             && *tz == other.tz
