@@ -470,7 +470,7 @@ impl Agreement {
             plan,
             id: _,
         } = self;
-        let party = |p: &PartyDef| {
+        fn party(p: &PartyDef) -> (&str, Option<Tz>, bool, bool) {
             let PartyDef {
                 name,
                 title: _,
@@ -479,7 +479,7 @@ impl Agreement {
                 addresses: _,
             } = p;
             (name.as_str(), *tz, faxes.is_empty(), p.dated_numbers())
-        };
+        }
         *dated == other.dated
             && *tz == other.tz
             && *clock == other.clock
