@@ -293,12 +293,50 @@ pub fn check(
     origin: &str,
     units: &[Unit<'_>],
 ) -> Result<(Rules, Vec<CheckError>), Vec<CheckError>> {
-    let mut cx = Checker {
-        errors: Vec::new(),
-        seen: std::collections::HashSet::new(),
-        warnings: Vec::new(),
+    check_with(origin, units, None)
+}
+
+/// What checking the calendars of a folder's shared files and the built-in ones gave:
+/// every agreement of the folder whose own file declares no calendar is checked with the
+/// same calendars, and they are checked once for all of them.
+#[derive(Default)]
+pub(crate) struct SharedCalendars(std::sync::OnceLock<CheckedCalendars>);
+
+struct CheckedCalendars {
+    calendars: Vec<Arc<Calendar>>,
+    errors: Vec<CheckError>,
+    warnings: Vec<CheckError>,
+}
+
+/// [`check`], with the calendars checked already for the units but the first (when the
+/// first declares none; the others must be the same files, in the same places, each time).
+pub(crate) fn check_with(
+    origin: &str,
+    units: &[Unit<'_>],
+    shared: Option<&SharedCalendars>,
+) -> Result<(Rules, Vec<CheckError>), Vec<CheckError>> {
+    let mut cx = Checker::default();
+    let own_calendars = (units.iter().filter(|u| !u.builtin))
+        .flat_map(|u| &u.file.items)
+        .any(|i| matches!(i, ast::Item::Calendar(_)));
+    let calendars = match shared.filter(|_| !own_calendars) {
+        None => cx.calendars(units),
+        Some(SharedCalendars(memo)) => {
+            let checked = memo.get_or_init(|| {
+                let mut alone = Checker::default();
+                CheckedCalendars {
+                    calendars: alone.calendars(units),
+                    errors: alone.errors,
+                    warnings: alone.warnings,
+                }
+            });
+            for e in &checked.errors {
+                cx.error(e.source, e.span, e.kind.clone());
+            }
+            cx.warnings.extend(checked.warnings.iter().cloned());
+            checked.calendars.clone()
+        }
     };
-    let calendars = cx.calendars(units);
     let mut agreement = None;
     for unit in units.iter().filter(|u| !u.builtin) {
         for item in &unit.file.items {
@@ -335,6 +373,7 @@ struct Decls<'d, 'a> {
     flat: HashMap<String, Option<CalendarSpec>>,
 }
 
+#[derive(Default)]
 struct Checker {
     errors: Vec<CheckError>,
     /// The errors reported so far, by source, span and what, each reported once.

@@ -259,8 +259,9 @@ impl Rules {
     pub(crate) fn from_parsed(
         (main, main_file): (Source, Option<syntax::ast::File>),
         shared: &[Source],
-        shared_files: Option<&[syntax::ast::File]>,
+        shared_files: Option<(&[syntax::ast::File], &check::SharedCalendars)>,
     ) -> Result<Rules, Diagnostics> {
+        let (shared_files, calendars) = shared_files.unzip();
         let mut sources = vec![main];
         sources.extend(shared.iter().cloned());
         let own = sources.len();
@@ -312,7 +313,10 @@ impl Rules {
             })
             .collect();
         let origin = sources.first().map(|s| s.name.clone()).unwrap_or_default();
-        match check::check(&origin, &units) {
+        // The shared calendars are checked once for a folder's agreements when the trees
+        // are the folder's (and each agreement's are in the same places).
+        let calendars = calendars.filter(|_| shared_files.is_some() && builtin.is_some());
+        match check::check_with(&origin, &units, calendars) {
             Ok((mut rules, warnings)) => {
                 if !warnings.is_empty() {
                     rules.warnings = Diagnostics {

@@ -160,9 +160,11 @@ impl Library {
         let shared_files: Option<Vec<crate::syntax::ast::File>> = (shared.iter())
             .map(|s| crate::syntax::parse_all(&s.text).ok())
             .collect();
+        let calendars = crate::check::SharedCalendars::default();
+        let shared_files = shared_files.as_deref().map(|f| (f, &calendars));
         let mut entries: Vec<(Entry, String)> = Vec::new();
         for (file, source, parsed) in agreements {
-            match Rules::from_parsed((source, parsed), &shared, shared_files.as_deref()) {
+            match Rules::from_parsed((source, parsed), &shared, shared_files) {
                 Ok(rules) => {
                     let name = rules
                         .agreement()
