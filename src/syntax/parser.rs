@@ -379,41 +379,57 @@ fn string(i: &str) -> Res<'_, String> {
     let Some(body) = i.strip_prefix('"') else {
         return fail(i, "a string in double quotes");
     };
+    // Text is copied a run at a time, up to the next quote, escape, space or character
+    // outside ASCII (which is read whole, to tell whether it is a space).
+    let special = |b: &u8| matches!(b, b'"' | b'\\' | b' ' | b'\t'..=b'\r') || !b.is_ascii();
     let mut out = String::new();
-    let mut chars = body.char_indices();
     let mut pending_space = false;
-    while let Some((n, c)) = chars.next() {
+    let mut n = 0;
+    while let Some(run) = body.get(n..) {
+        let len = run.bytes().position(|b| special(&b)).unwrap_or(run.len());
+        let text = run.get(..len).unwrap_or_default();
+        let mut push = |out: &mut String, text: &str| {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push_str(text);
+        };
+        if !text.is_empty() {
+            push(&mut out, text);
+        }
+        n += len;
+        let mut chars = body.get(n..).unwrap_or_default().chars();
+        let Some(c) = chars.next() else {
+            break;
+        };
         match c {
-            '"' => return Ok((&body[n + 1..], out)),
+            '"' => return Ok((body.get(n + 1..).unwrap_or_default(), out)),
             '\\' => {
                 let escaped = match chars.next() {
-                    Some((_, '"')) => '"',
-                    Some((_, '\\')) => '\\',
-                    Some((m, other)) => {
-                        let at = &body[n..];
-                        let len = m + other.len_utf8() - n;
+                    Some('"') => "\"",
+                    Some('\\') => "\\",
+                    Some(other) => {
+                        let at = body.get(n..).unwrap_or_default();
                         return Err(NomErr::Failure(PErr::invalid(
                             at,
-                            len,
+                            1 + other.len_utf8(),
                             "escape",
                             "only `\\\"` and `\\\\` are escapes",
                         )));
                     }
                     None => break,
                 };
-                if pending_space && !out.is_empty() {
-                    out.push(' ');
-                }
-                pending_space = false;
-                out.push(escaped);
+                push(&mut out, escaped);
+                n += 2;
             }
-            c if c.is_whitespace() => pending_space = true,
+            c if c.is_whitespace() => {
+                pending_space = true;
+                n += c.len_utf8();
+            }
             c => {
-                if pending_space && !out.is_empty() {
-                    out.push(' ');
-                }
-                pending_space = false;
-                out.push(c);
+                push(&mut out, c.encode_utf8(&mut [0; 4]));
+                n += c.len_utf8();
             }
         }
     }
@@ -1770,6 +1786,58 @@ fn describe_token(at: &str) -> (usize, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A string's text read a character at a time, as the grammar says: `None` for a
+    /// string not closed or with another escape.
+    fn string_by_chars(body: &str) -> Option<(String, usize)> {
+        let (mut out, mut pending_space) = (String::new(), false);
+        let mut chars = body.char_indices();
+        while let Some((n, c)) = chars.next() {
+            let c = match c {
+                '"' => return Some((out, n + 1)),
+                '\\' => match chars.next()?.1 {
+                    e @ ('"' | '\\') => e,
+                    _ => return None,
+                },
+                c if c.is_whitespace() => {
+                    pending_space = true;
+                    continue;
+                }
+                c => c,
+            };
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
+        None
+    }
+
+    proptest! {
+        /// Strings read a run at a time read as a character at a time.
+        #[test]
+        fn strings_read_as_the_grammar_says(body in prop::collection::vec(
+            prop::sample::select(vec![
+                "a", "Z", "\"", "\\", "\\\"", "\\\\", "\\n", " ", "  ", "\t", "\n", "\r",
+                "\u{b}", "\u{c}", "\u{85}", "\u{a0}", "\u{2028}", "é", "§", "—", "x y",
+            ]),
+            0..24,
+        )) {
+            let body: String = body.concat();
+            let text = format!("\"{body}");
+            let expected = string_by_chars(&body);
+            match string(&text) {
+                Ok((rest, out)) => {
+                    let (want, used) = expected.expect("read, but not by characters");
+                    prop_assert_eq!(out, want);
+                    prop_assert_eq!(rest, &body[used..]);
+                }
+                Err(_) => prop_assert!(expected.is_none(), "refused: {:?}", text),
+            }
+        }
+    }
 
     fn err(src: &str) -> String {
         let e = parse(src).unwrap_err();
