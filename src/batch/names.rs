@@ -7,17 +7,21 @@
 //! is shorter), so such a name is found without comparing its bytes again; a longer one is
 //! compared whole once its key matches.
 //!
-//! The names are kept in a list, found through an index of two-byte places that is kept
-//! at least 32 times as long as the list: a name is then almost always in the first place
-//! it is looked for. Records naming one agreement after another each look up a different
-//! name, so a look-up that took a varying number of steps would be mispredicted on most
-//! records.
+//! The table is kept 32 times as large as the names it holds, so that a name is almost
+//! always in the first slot it is looked for in: records naming one agreement after
+//! another each look up a different name, and a look-up that took a varying number of
+//! steps would be mispredicted on most records. A slot holds the name's key and place, so
+//! that a look-up reads one cache line (records between two of one name's are enough to
+//! push the table out of the first-level cache).
 
 /// The most names kept; past it a name is looked up in the library each time.
 const MAX_NAMES: usize = 4096;
 
-/// The most places of the index (each names a place in the list plus one, in two bytes).
-const MAX_INDEX: usize = 1 << 16;
+/// The table is kept this many times as large as the names it holds (while it can grow).
+const SPARSE: usize = 32;
+
+/// The most slots of the table (32 times `MAX_NAMES` would take 3 MB).
+const MAX_SLOTS: usize = 1 << 15;
 
 /// A name's length and first and last eight bytes. A name shorter than eight bytes is
 /// kept whole in `head` (from its first and last four bytes, or of three or fewer, its
@@ -67,8 +71,8 @@ impl Key {
     }
 }
 
-/// A name kept: its key and its place, packed in 24 bytes, so that the list of a hundred
-/// names stays in few cache lines.
+/// A place of the table: a name's key and its place, packed in 24 bytes (`len`
+/// `u32::MAX`: free).
 #[derive(Clone, Copy)]
 struct Slot {
     head: u64,
@@ -78,6 +82,13 @@ struct Slot {
 }
 
 impl Slot {
+    const FREE: Slot = Slot {
+        head: 0,
+        tail: 0,
+        len: u32::MAX,
+        place: 0,
+    };
+
     fn holds(&self, key: Key) -> bool {
         self.len as usize == key.len && self.head == key.head && self.tail == key.tail
     }
@@ -91,16 +102,14 @@ impl Slot {
     }
 }
 
-/// Names as written, with their places.
+/// Names as written, with their places: an open-addressed table.
 #[derive(Default)]
 pub(super) struct NameIndex {
-    /// The names, in the order they were first kept.
-    names: Vec<Slot>,
-    /// Per name, its text when it is longer than its key holds (compared whole once its
-    /// key matches).
+    slots: Vec<Slot>,
+    /// Per slot, the name it holds when the name is longer than its key holds (compared
+    /// whole once its key matches).
     long: Vec<Option<Box<str>>>,
-    /// Open-addressed: per place, 0 when free, else a name's place in `names` plus one.
-    index: Vec<u16>,
+    len: usize,
 }
 
 impl NameIndex {
@@ -108,12 +117,14 @@ impl NameIndex {
     #[inline]
     pub(super) fn get(&self, name: &str) -> Option<usize> {
         let key = Key::of(name.as_bytes());
-        let mask = self.index.len().checked_sub(1)?;
+        let mask = self.slots.len().checked_sub(1)?;
         let mut at = key.slot(mask);
         loop {
-            let kept = usize::from(*self.index.get(at)?).checked_sub(1)?;
-            let slot = self.names.get(kept)?;
-            if slot.holds(key) && (key.whole() || self.long.get(kept)?.as_deref() == Some(name)) {
+            let slot = self.slots.get(at)?;
+            if slot.len == u32::MAX {
+                return None;
+            }
+            if slot.holds(key) && (key.whole() || self.long.get(at)?.as_deref() == Some(name)) {
                 return Some(slot.place as usize);
             }
             at = (at + 1) & mask;
@@ -123,53 +134,52 @@ impl NameIndex {
     /// Keeps `name`'s place (unless the table holds its most names, or the name already,
     /// or the name or place is too long for a slot).
     pub(super) fn insert(&mut self, name: &str, place: usize) {
-        if self.names.len() >= MAX_NAMES || self.get(name).is_some() {
+        if self.len >= MAX_NAMES || self.get(name).is_some() {
             return;
         }
         let (Ok(len), Ok(place)) = (u32::try_from(name.len()), u32::try_from(place)) else {
             return;
         };
-        let Ok(number) = u16::try_from(self.names.len() + 1) else {
+        if len == u32::MAX {
             return;
-        };
+        }
+        self.len += 1;
+        if SPARSE * self.len > self.slots.len() && self.slots.len() < MAX_SLOTS {
+            self.grow();
+        }
         let key = Key::of(name.as_bytes());
-        self.names.push(Slot {
+        let long = (!key.whole()).then(|| Box::from(name));
+        let slot = Slot {
             head: key.head,
             tail: key.tail,
             len,
             place,
-        });
-        self.long.push((!key.whole()).then(|| Box::from(name)));
-        if 32 * self.names.len() > self.index.len() && self.index.len() < MAX_INDEX {
-            self.grow();
-        } else {
-            self.put(key, number);
-        }
+        };
+        self.put(slot, long);
     }
 
-    /// Puts a name's number in the first free place from its own.
-    fn put(&mut self, key: Key, number: u16) {
-        let mask = self.index.len().saturating_sub(1);
-        let mut at = key.slot(mask);
-        while self.index.get(at).is_some_and(|n| *n != 0) {
+    /// Puts a name in the first free slot from its own.
+    fn put(&mut self, name: Slot, long: Option<Box<str>>) {
+        let mask = self.slots.len().saturating_sub(1);
+        let mut at = name.key().slot(mask);
+        while self.slots.get(at).is_some_and(|s| s.len != u32::MAX) {
             at = (at + 1) & mask;
         }
-        if let Some(free) = self.index.get_mut(at) {
-            *free = number;
+        if let (Some(slot), Some(kept)) = (self.slots.get_mut(at), self.long.get_mut(at)) {
+            *slot = name;
+            *kept = long;
         }
     }
 
-    /// Doubles the index (64 places at first, then to 32 per name), every name in its new
-    /// place.
+    /// Makes the table `SPARSE` times as large as its names (64 slots at first, at most
+    /// `MAX_SLOTS`), every name in its new place.
     fn grow(&mut self) {
-        let size = (32 * self.names.len())
-            .next_power_of_two()
-            .clamp(64, MAX_INDEX);
-        self.index = vec![0; size];
-        for number in 1..=self.names.len() {
-            let key = self.names.get(number - 1).map(Slot::key);
-            if let (Some(key), Ok(number)) = (key, u16::try_from(number)) {
-                self.put(key, number);
+        let size = (SPARSE * self.len).next_power_of_two().clamp(64, MAX_SLOTS);
+        let slots = std::mem::replace(&mut self.slots, vec![Slot::FREE; size]);
+        let long = std::mem::replace(&mut self.long, (0..size).map(|_| None).collect());
+        for (slot, long) in slots.into_iter().zip(long) {
+            if slot.len != u32::MAX {
+                self.put(slot, long);
             }
         }
     }
@@ -211,12 +221,11 @@ mod tests {
         for n in 1..=100 {
             names.insert(&format!("spa-{n}"), n);
         }
-        let mask = names.index.len() - 1;
+        let mask = names.slots.len() - 1;
         let first = (1..=100)
             .filter(|n| {
                 let key = Key::of(format!("spa-{n}").as_bytes());
-                let at = names.index[key.slot(mask)];
-                names.names[usize::from(at) - 1].holds(key)
+                names.slots[key.slot(mask)].holds(key)
             })
             .count();
         assert!(first >= 95, "{first} of 100 names at their first place");
@@ -238,7 +247,7 @@ mod tests {
         for n in 0..MAX_NAMES + 10 {
             names.insert(&format!("agreement-{n}"), n);
         }
-        assert_eq!(names.names.len(), MAX_NAMES);
+        assert_eq!(names.len, MAX_NAMES);
         assert_eq!(names.get("agreement-0"), Some(0));
         assert_eq!(names.get(&format!("agreement-{}", MAX_NAMES + 5)), None);
     }
