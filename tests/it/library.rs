@@ -311,3 +311,57 @@ fn a_folder_of_one_needs_no_names_and_names_it_on_every_record() {
     assert_eq!(code, 0);
     assert!(out.contains("under clause i"), "{out}");
 }
+
+/// Calendars an agreement's own file declares are its own: the agreements after it are
+/// checked with the folder's shared and built-in calendars alone, and one that names
+/// another's calendar is told so.
+#[test]
+fn an_agreements_own_calendars_are_not_the_folders() {
+    let own = "calendar own \"its own days\" {\n  years 2000 through 2030\n  weekend saturday, sunday\n  closed 2024-07-05 \"a bridge day\"\n}\n";
+    let dir = folder(
+        "own-calendars",
+        &[
+            ("a.rules", &format!("{own}{}", agreement("own"))),
+            ("b.rules", &agreement("us-ny-banking")),
+            ("c.rules", &agreement("nyse")),
+        ],
+    );
+    let library = Library::from_path(&dir).unwrap();
+    let deemed_on = |name: &str| {
+        let rules = library.get(Some(name)).unwrap();
+        let (out, err, code) = deemed(&[
+            "when-effective",
+            "--rules",
+            dir.to_str().unwrap(),
+            "--agreement",
+            name,
+            "--method",
+            "fax",
+            "--sent",
+            "2024-07-05T10:00:00-04:00",
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(rules.agreement().is_some());
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["deemed_date"].clone()
+    };
+    assert_eq!(deemed_on("a"), "2024-07-08");
+    assert_eq!(deemed_on("b"), "2024-07-05");
+    assert_eq!(deemed_on("c"), "2024-07-05");
+    let dir = folder(
+        "borrowed-calendar",
+        &[
+            ("a.rules", &format!("{own}{}", agreement("own"))),
+            ("b.rules", &agreement("own")),
+        ],
+    );
+    match Library::from_path(&dir) {
+        Err(LoadError::Invalid(d)) => {
+            let text = d.to_string();
+            assert!(text.contains("b.rules"), "{text}");
+            assert!(!text.contains("a.rules"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
