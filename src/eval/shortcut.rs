@@ -44,6 +44,11 @@ const FIXED_BITS: u32 = 17;
 pub(crate) struct Shortcuts<'r> {
     /// The rules being read.
     rules: &'r Rules,
+    /// The rules the memo was made for: under every agreement of their form, a notice
+    /// resolves as under these but for the parties' numbers, so the shortcut reads these
+    /// (which stay in the caches as records name one agreement after another) for all but
+    /// the numbers.
+    form: &'r Rules,
     /// The place of their parties' numbers among those of the form's agreements: the words
     /// of gap warnings, which quote the numbers, are kept per numbers.
     numbers: usize,
@@ -76,25 +81,31 @@ const MAX_NAMES: usize = 64;
 struct Names {
     methods: Vec<(NameKey, Box<str>, usize)>,
     parties: Vec<(NameKey, Box<str>, usize)>,
-    /// Fax numbers asked about, and whether each is designated.
-    numbers: Vec<NumberKept>,
+    /// Fax numbers asked about, and whether each is designated, by the form's numbers and
+    /// the keys of the recipient's name and the number (a folder of a hundred agreements of
+    /// their own numbers asks about a hundred times as many as one agreement).
+    numbers: HashMap<(usize, NameKey, NameKey), Vec<NumberKept>, BuildHasherDefault<KeyHasher>>,
+    /// How many numbers `numbers` holds.
+    numbers_kept: usize,
     /// The numbers of the form being read.
     current: usize,
 }
 
+/// The most fax numbers remembered (per recipient and numbers of a form).
+const MAX_NUMBERS: usize = 1 << 14;
+
 /// A fax number asked about under the numbers of a form (see [`Shortcuts::read_for`]), for
-/// a recipient, and whether it is designated for it.
+/// a recipient, and whether it is designated for it: the texts behind its keys.
 struct NumberKept {
-    /// The form's numbers being read.
-    numbers: usize,
-    /// The recipient by its name's key, and its name when longer than eight bytes.
-    party: (NameKey, Option<Box<str>>),
-    number: (NameKey, Box<str>),
+    /// The recipient's name when longer than eight bytes.
+    party: Option<Box<str>>,
+    /// The number when longer than eight bytes.
+    number: Option<Box<str>>,
     designated: bool,
 }
 
 /// A name's length and first eight bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct NameKey(usize, u64);
 
 impl NameKey {
@@ -152,25 +163,23 @@ impl Lookup for Names {
         // By the numbers of the form and the party's name: the agreements of one form and
         // the same numbers, whose names these are, have the same numbers under each name.
         let name = party.name.as_str();
-        let (current, party_key, key) = (self.current, NameKey::of(name), NameKey::of(number));
-        let known = (self.numbers.iter()).find(|k| {
-            k.numbers == current
-                && k.party.0 == party_key
-                && k.party.1.as_deref().is_none_or(|p| p == name)
-                && k.number.0 == key
-                && (number.len() <= 8 || *k.number.1 == *number)
+        let key = (self.current, NameKey::of(name), NameKey::of(number));
+        let known = (self.numbers.get(&key).into_iter().flatten()).find(|k| {
+            k.party.as_deref().is_none_or(|p| p == name)
+                && k.number.as_deref().is_none_or(|n| n == number)
         });
         if let Some(kept) = known {
             return kept.designated;
         }
         let designated = party.designates(number, None, tz);
-        if self.numbers.len() < MAX_NAMES {
-            self.numbers.push(NumberKept {
-                numbers: current,
-                party: (party_key, (name.len() > 8).then(|| name.into())),
-                number: (key, number.into()),
+        if self.numbers_kept < MAX_NUMBERS {
+            let long = |text: &str| (text.len() > 8).then(|| text.into());
+            self.numbers.entry(key).or_default().push(NumberKept {
+                party: long(name),
+                number: long(number),
                 designated,
             });
+            self.numbers_kept += 1;
         }
         designated
     }
@@ -527,6 +536,7 @@ impl<'r> Shortcuts<'r> {
         let clocks = clocks(rules);
         Shortcuts {
             rules,
+            form: rules,
             numbers: 0,
             days_fit: layout.is_some() && written::Days::fits(clocks),
             layout,
@@ -734,7 +744,7 @@ impl<'r> Shortcuts<'r> {
             | (facts.fax as u64) << 13
             | u64::from(facts.received) << 16;
         let mut shift = FIXED_BITS;
-        for (n, (clock, bits)) in clocks(self.rules).iter().zip(layout).enumerate() {
+        for (n, (clock, bits)) in clocks(self.form).iter().zip(layout).enumerate() {
             let (class, days) = read(clock, n)?;
             key |= class << shift | days << (shift + bits);
             shift += bits + clock.calendars.len() as u32;

@@ -639,15 +639,17 @@ impl Shortcuts<'_> {
         fax_number: Option<&str>,
         gaps: bool,
     ) -> Option<Quick> {
-        let clocks = Some(super::clocks(self.rules)).filter(|_| self.days_fit)?;
-        let agreement = self.rules.agreement.as_ref()?;
+        let clocks = Some(super::clocks(self.form)).filter(|_| self.days_fit)?;
+        // The numbers are the agreement's; all else its form's (see `Shortcuts::form`).
+        let numbers = self.rules.agreement.as_ref()?;
+        let agreement = self.form.agreement.as_ref()?;
         let Sender {
             method,
             party,
             designated,
         } = self
             .senders
-            .of(&mut self.names, agreement, method, to, fax_number)?;
+            .of(&mut self.names, numbers, method, to, fax_number)?;
         let recipient = match party {
             Some(p) => Some(agreement.parties.get(p)?),
             None => None,
