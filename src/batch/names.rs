@@ -59,15 +59,15 @@ impl Key {
         self.len <= 16
     }
 
-    /// Its first place in an index of `mask + 1` places (at most 2^16).
-    fn slot(self, mask: usize) -> usize {
+    /// Its first place in a table of `mask + 1` places, a power of two (at most 2^32),
+    /// `shift` its bits fewer than 64.
+    fn slot(self, (shift, mask): (u32, usize)) -> usize {
         let word = self.head ^ self.tail.rotate_left(29) ^ self.len as u64;
         let mixed = (word ^ word >> 32).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         // The top bits of a product depend on every bit of the word below them (its low
         // bits only on the word's low bits, so names alike in their first bytes would
         // share them); the word's high half is folded in first.
-        let bits = mask.count_ones();
-        mixed.checked_shr(64 - bits).unwrap_or(0) as usize & mask
+        mixed.checked_shr(shift).unwrap_or(0) as usize & mask
     }
 }
 
@@ -110,6 +110,8 @@ pub(super) struct NameIndex {
     /// whole once its key matches).
     long: Vec<Option<Box<str>>>,
     len: usize,
+    /// 64 less the bits of a slot's place, and the mask of those bits (see [`Key::slot`]).
+    shape: (u32, usize),
 }
 
 impl NameIndex {
@@ -117,8 +119,8 @@ impl NameIndex {
     #[inline]
     pub(super) fn get(&self, name: &str) -> Option<usize> {
         let key = Key::of(name.as_bytes());
-        let mask = self.slots.len().checked_sub(1)?;
-        let mut at = key.slot(mask);
+        let mask = self.shape.1;
+        let mut at = key.slot(self.shape);
         loop {
             let slot = self.slots.get(at)?;
             if slot.len == u32::MAX {
@@ -160,8 +162,8 @@ impl NameIndex {
 
     /// Puts a name in the first free slot from its own.
     fn put(&mut self, name: Slot, long: Option<Box<str>>) {
-        let mask = self.slots.len().saturating_sub(1);
-        let mut at = name.key().slot(mask);
+        let mask = self.shape.1;
+        let mut at = name.key().slot(self.shape);
         while self.slots.get(at).is_some_and(|s| s.len != u32::MAX) {
             at = (at + 1) & mask;
         }
@@ -175,6 +177,7 @@ impl NameIndex {
     /// `MAX_SLOTS`), every name in its new place.
     fn grow(&mut self) {
         let size = (SPARSE * self.len).next_power_of_two().clamp(64, MAX_SLOTS);
+        self.shape = (64 - size.trailing_zeros(), size - 1);
         let slots = std::mem::replace(&mut self.slots, vec![Slot::FREE; size]);
         let long = std::mem::replace(&mut self.long, (0..size).map(|_| None).collect());
         for (slot, long) in slots.into_iter().zip(long) {
@@ -208,9 +211,9 @@ mod tests {
 
     #[test]
     fn names_alike_but_for_their_last_bytes_take_different_slots() {
-        let mask = 255;
+        let shape = (56, 255);
         let slots: std::collections::HashSet<usize> = (1..=100)
-            .map(|n| Key::of(format!("spa-{n}").as_bytes()).slot(mask))
+            .map(|n| Key::of(format!("spa-{n}").as_bytes()).slot(shape))
             .collect();
         assert!(slots.len() > 60, "{} slots for 100 names", slots.len());
     }
@@ -221,11 +224,10 @@ mod tests {
         for n in 1..=100 {
             names.insert(&format!("spa-{n}"), n);
         }
-        let mask = names.slots.len() - 1;
         let first = (1..=100)
             .filter(|n| {
                 let key = Key::of(format!("spa-{n}").as_bytes());
-                names.slots[key.slot(mask)].holds(key)
+                names.slots[key.slot(names.shape)].holds(key)
             })
             .count();
         assert!(first >= 95, "{first} of 100 names at their first place");
