@@ -231,32 +231,54 @@ struct GapPlan {
     /// Its assumptions, the warnings before the gap warning.
     warnings: Vec<Warning>,
     /// The gap warning's words for the class, with the event's own in their places, per
-    /// numbers of the form's agreements ([`Shortcuts::numbers`]; the words quote them):
-    /// `None` until learnt from an event, then `None` when they cannot be told apart (see
-    /// [`Template`]).
+    /// numbers of the form's agreements ([`Shortcuts::numbers`]) when they quote the
+    /// designated numbers, else in the first place for every numbers: `None` until learnt
+    /// from an event, then `None` when they cannot be told apart (see [`Template`]).
     words: Vec<Option<Option<Vec<GapPiece>>>>,
+    /// Whether the words quote the designated numbers (the same for every event of the
+    /// class: which tests failed is the class's, the numbers quoted its agreement's).
+    per_numbers: bool,
 }
 
 impl GapPlan {
-    /// The words for these numbers, once learnt and whole.
-    fn words_for(&self, numbers: usize) -> Option<&[GapPiece]> {
-        self.words.get(numbers)?.as_ref()?.as_deref()
+    /// Where the words for these numbers are kept.
+    fn place_of(&self, numbers: usize) -> usize {
+        if self.per_numbers { numbers } else { 0 }
     }
 
-    /// Keeps the words for these numbers.
-    fn learn_words(&mut self, numbers: usize, words: Option<Vec<GapPiece>>) {
-        if self.words.len() <= numbers {
-            self.words.resize_with(numbers + 1, || None);
+    /// The words for these numbers, once learnt and whole.
+    fn words_for(&self, numbers: usize) -> Option<&[GapPiece]> {
+        self.words.get(self.place_of(numbers))?.as_ref()?.as_deref()
+    }
+
+    /// Keeps the words for these numbers, learnt from `warning`.
+    fn learn_words(&mut self, numbers: usize, warning: &Warning, clocks: &[ClockRead]) {
+        self.per_numbers = quotes_numbers(warning);
+        let at = self.place_of(numbers);
+        if self.words.len() <= at {
+            self.words.resize_with(at + 1, || None);
         }
-        if let Some(slot) = self.words.get_mut(numbers) {
-            *slot = Some(words);
+        if let Some(slot) = self.words.get_mut(at) {
+            *slot = Some(Template::of(warning, clocks));
         }
     }
 
     /// Whether the words for these numbers are learnt (whole or not).
     fn knows_words(&self, numbers: usize) -> bool {
-        matches!(self.words.get(numbers), Some(Some(_)))
+        matches!(self.words.get(self.place_of(numbers)), Some(Some(_)))
     }
+}
+
+/// Whether a gap warning quotes designated numbers (those of the agreement, or of a notice
+/// of change): the one part of its words that differs between agreements of a form.
+fn quotes_numbers(warning: &Warning) -> bool {
+    let Warning::Gap { missing, .. } = warning else {
+        return false;
+    };
+    (missing.iter().flat_map(|m| &m.failed)).any(|t| {
+        matches!(t, super::Test::DesignatedFax { designated, dated, .. }
+            if !designated.is_empty() || !dated.is_empty())
+    })
 }
 
 /// A piece of a gap warning's words, as a class's template holds them.
@@ -637,10 +659,9 @@ impl<'r> Shortcuts<'r> {
                     // from this event's.
                     let numbers = self.numbers;
                     if let Some(p) = self.gap_plans.get(plan).filter(|p| !p.knows_words(numbers)) {
-                        let words =
-                            Template::of(&r.gap_warning(&located, p.gap)?, clocks(self.rules));
+                        let warning = r.gap_warning(&located, p.gap)?;
                         if let Some(p) = self.gap_plans.get_mut(plan) {
-                            p.learn_words(numbers, words);
+                            p.learn_words(numbers, &warning, clocks(self.rules));
                         }
                     }
                     // The gap warning describes the event itself; which gap rule decides,
@@ -776,7 +797,7 @@ impl<'r> Shortcuts<'r> {
             ([], None) => Class::Full,
             ([], Some(gap)) => {
                 // The words of the gap warning, from this event's.
-                let words = Template::of(&r.gap_warning(located, gap)?, clocks(self.rules));
+                let warning = r.gap_warning(located, gap)?;
                 let outcome = notice.gaps.get(gap).map(|g| g.outcome);
                 let Some(outcome) = outcome else {
                     return Ok(None);
@@ -786,8 +807,9 @@ impl<'r> Shortcuts<'r> {
                     outcome,
                     warnings: decision.assumptions,
                     words: Vec::new(),
+                    per_numbers: false,
                 };
-                plan.learn_words(self.numbers, words);
+                plan.learn_words(self.numbers, &warning, clocks(self.rules));
                 self.gap_plans.push(plan);
                 Class::Gap(self.gap_plans.len() - 1)
             }
@@ -892,6 +914,59 @@ impl Hasher for KeyHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A gap warning whose clause failed `test`.
+    fn gap_failing(test: super::super::Test) -> Warning {
+        Warning::Gap {
+            missing: vec![super::super::resolve::Miss {
+                clause: Arc::from("i"),
+                failed: vec![test],
+            }],
+            rule: Arc::from("rest"),
+            cite: Arc::from("the rest"),
+        }
+    }
+
+    /// Words that quote no designated number are learnt once for every numbers of a form;
+    /// words that do, for each numbers.
+    #[test]
+    fn gap_words_are_kept_per_numbers_only_when_they_quote_numbers() {
+        let fax = |designated: Vec<String>| super::super::Test::DesignatedFax {
+            assumed: false,
+            changed_by: None,
+            dated: Vec::new(),
+            designated,
+            holds: false,
+            number: Some("(212) 555-0100".into()),
+            to: Some("company".into()),
+        };
+        let method = super::super::Test::Method {
+            covered: vec!["fax".into()],
+            holds: false,
+            method: "courier".into(),
+            other_than: None,
+        };
+        let quoting = gap_failing(fax(vec!["(949) 788-6706".into()]));
+        assert!(quotes_numbers(&quoting));
+        assert!(!quotes_numbers(&gap_failing(fax(Vec::new()))));
+        assert!(!quotes_numbers(&gap_failing(method.clone())));
+        let plan = |warning: &Warning| {
+            let mut plan = GapPlan {
+                gap: 0,
+                outcome: Outcome::NoEffect,
+                warnings: Vec::new(),
+                words: Vec::new(),
+                per_numbers: false,
+            };
+            plan.learn_words(3, warning, &[]);
+            plan
+        };
+        let shared = plan(&gap_failing(method));
+        assert!(shared.knows_words(3) && shared.knows_words(7) && shared.knows_words(0));
+        let own = plan(&quoting);
+        assert!(own.knows_words(3));
+        assert!(!own.knows_words(7) && !own.knows_words(0));
+    }
     use crate::eval::EvalError;
     use chrono::{Duration, TimeZone, Utc};
     use proptest::prelude::*;
