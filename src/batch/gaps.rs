@@ -21,8 +21,8 @@ const MAX_DAYS: usize = if cfg!(test) { 8 } else { 1 << 12 };
 /// What a batch keeps to write gap records.
 #[derive(Default)]
 pub(super) struct Gaps {
-    /// Per numbers of the memo's agreements (see [`super::Lane::numbers`]; the gap
-    /// warnings quote them), per gap plan, its record's end.
+    /// Per numbers of the memo's agreements (see [`super::Lane::numbers`]) for a gap
+    /// warning that quotes them, else in the first place, per gap plan, its record's end.
     tails: Vec<Vec<Option<GapTail>>>,
     /// Per calendar, dates' words.
     days: Vec<DayWords>,
@@ -132,12 +132,11 @@ impl Batch<'_> {
         method: &str,
         number: Option<&str>,
     ) -> bool {
-        let Some((template, read)) = self.memo.shortcuts.gap_words(quick) else {
+        let Some((template, read, numbers)) = self.memo.shortcuts.gap_words(quick) else {
             return false;
         };
-        // Per numbers, per gap plan, dated and pending.
+        // Per numbers (where the template is kept), per gap plan, dated and pending.
         let slot = 2 * quick.plan + usize::from(!quick.is_dated());
-        let numbers = self.lane.numbers;
         let Gaps { tails, days, text } = &mut self.memo.gaps;
         if tails.len() <= numbers {
             tails.resize_with(numbers + 1, Vec::new);

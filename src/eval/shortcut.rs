@@ -632,12 +632,15 @@ impl<'r> Shortcuts<'r> {
         }
     }
 
-    /// The template of the gap warning of an answer by a gap rule's shortcut, and what
-    /// it reads of the event.
-    pub(crate) fn gap_words(&self, quick: &Quick) -> Option<(&[GapPiece], GapRead)> {
+    /// The template of the gap warning of an answer by a gap rule's shortcut, what it
+    /// reads of the event, and where the template is kept: the place of the numbers being
+    /// read when it quotes them, else 0 for every numbers of the form (so that what is
+    /// made of the template may be kept as it is).
+    pub(crate) fn gap_words(&self, quick: &Quick) -> Option<(&[GapPiece], GapRead, usize)> {
         let read = quick.gap?;
-        let words = self.gap_plans.get(quick.plan)?.words_for(self.numbers)?;
-        Some((words, read))
+        let plan = self.gap_plans.get(quick.plan)?;
+        let words = plan.words_for(self.numbers)?;
+        Some((words, read, plan.place_of(self.numbers)))
     }
 
     /// What [`Rules::evaluate_ref`] gives without a trace: the event's cell found once,
@@ -1115,7 +1118,7 @@ mod tests {
                 if quick.gap.is_some() {
                     // The gap warning, written from the class's template, is compared
                     // as words.
-                    let (pieces, read) = shortcuts.gap_words(&quick).unwrap();
+                    let (pieces, read, _) = shortcuts.gap_words(&quick).unwrap();
                     let words = read.render(pieces, event.method, event.fax_number);
                     let after = usize::from(shortcuts.after_gap(&quick).is_some());
                     let last = (expected.as_ref().ok()).and_then(|e| e.4.iter().rev().nth(after));
