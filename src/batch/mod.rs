@@ -657,15 +657,34 @@ impl<'r> Batch<'r> {
     }
 
     /// [`Batch::choose`] in a run over several agreements.
+    #[inline]
     fn choose_in(&mut self, library: &'r Library, name: Option<&str>) -> Result<(), RecordError> {
         // A name the records wrote before: its place is known.
-        let seen = name.and_then(|n| self.names_seen.get(n));
-        let place = match seen.map_or_else(|| library.position(name), Ok) {
+        let place = match name.and_then(|n| self.names_seen.get(n)) {
+            Some(place) => place,
+            None => self.place_of_new(library, name)?,
+        };
+        self.unresolved = false;
+        if place != self.lane.place {
+            self.switch_lane(library, place);
+        }
+        Ok(())
+    }
+
+    /// The place of an agreement name the records have not written before (then kept), or
+    /// the record's error when it is missing or unknown.
+    #[cold]
+    fn place_of_new(
+        &mut self,
+        library: &'r Library,
+        name: Option<&str>,
+    ) -> Result<usize, RecordError> {
+        match library.position(name) {
             Ok(place) => {
-                if let Some(n) = name.filter(|_| seen.is_none()) {
+                if let Some(n) = name {
                     self.names_seen.insert(n, place);
                 }
-                place
+                Ok(place)
             }
             Err(e) => {
                 let message =
@@ -674,26 +693,29 @@ impl<'r> Batch<'r> {
                             None => format!("missing: {e} ({})", e.help()),
                             Some(_) => format!("{e} ({})", e.help()),
                         });
-                return Err(RecordError::field("agreement", message));
+                Err(RecordError::field("agreement", message))
             }
-        };
-        self.unresolved = false;
-        if place == self.lane.place {
-            return Ok(());
         }
+    }
+
+    /// Makes the lane at `place` the current one (with its form's memo).
+    fn switch_lane(&mut self, library: &'r Library, place: usize) {
         let Some(next) = self.lanes.get_mut(place).and_then(Option::take) else {
-            return Ok(());
+            return;
         };
         if next.form != self.memo.form {
             self.switch_memo(next.form);
         }
-        self.memo.shortcuts.read_for(next.rules, next.numbers);
+        let rules = match library.entries().get(place) {
+            Some(entry) => &entry.rules,
+            None => next.rules,
+        };
+        self.memo.shortcuts.read_for(rules, next.numbers);
         let old = std::mem::replace(&mut self.lane, next);
         let at = old.place;
         if let Some(slot) = self.lanes.get_mut(at) {
             *slot = Some(old);
         }
-        Ok(())
     }
 
     /// Makes the memo of `form` the current one.

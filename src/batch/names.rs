@@ -116,7 +116,7 @@ pub(super) struct NameIndex {
 
 impl NameIndex {
     /// The place kept for `name`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, name: &str) -> Option<usize> {
         let key = Key::of(name.as_bytes());
         let mask = self.shape.1;
