@@ -73,26 +73,28 @@ fn an_id_names_the_agreement_and_calendars_are_shared() {
     assert_eq!(library.names(), ["first", "two"]);
     // The office calendar closes Friday 2024-07-05: a fax that day before 5 p.m. is not on
     // a Business Day under `first`, and is under `two`.
-    let dir = dir.to_str().unwrap();
-    let ask = |agreement: &str| {
-        let (out, err, code) = deemed(&[
-            "when-effective",
-            "--rules",
-            dir,
-            "--agreement",
-            agreement,
-            "--method",
-            "fax",
-            "--sent",
-            "2024-07-05T10:00:00-04:00",
-            "--format",
-            "json",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        serde_json::from_str::<serde_json::Value>(&out).unwrap()
-    };
-    assert_eq!(ask("first")["deemed_date"], "2024-07-08");
-    assert_eq!(ask("two")["deemed_date"], "2024-07-05");
+    assert_eq!(deemed_on_july_5(&dir, "first"), "2024-07-08");
+    assert_eq!(deemed_on_july_5(&dir, "two"), "2024-07-05");
+}
+
+/// The deemed date under an agreement of the folder of a fax sent Friday 2024-07-05 at
+/// 10 a.m. New York time.
+fn deemed_on_july_5(dir: &std::path::Path, agreement: &str) -> serde_json::Value {
+    let (out, err, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        dir.to_str().unwrap(),
+        "--agreement",
+        agreement,
+        "--method",
+        "fax",
+        "--sent",
+        "2024-07-05T10:00:00-04:00",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<serde_json::Value>(&out).unwrap()["deemed_date"].clone()
 }
 
 #[test]
@@ -326,29 +328,10 @@ fn an_agreements_own_calendars_are_not_the_folders() {
             ("c.rules", &agreement("nyse")),
         ],
     );
-    let library = Library::from_path(&dir).unwrap();
-    let deemed_on = |name: &str| {
-        let rules = library.get(Some(name)).unwrap();
-        let (out, err, code) = deemed(&[
-            "when-effective",
-            "--rules",
-            dir.to_str().unwrap(),
-            "--agreement",
-            name,
-            "--method",
-            "fax",
-            "--sent",
-            "2024-07-05T10:00:00-04:00",
-            "--format",
-            "json",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        assert!(rules.agreement().is_some());
-        serde_json::from_str::<serde_json::Value>(&out).unwrap()["deemed_date"].clone()
-    };
-    assert_eq!(deemed_on("a"), "2024-07-08");
-    assert_eq!(deemed_on("b"), "2024-07-05");
-    assert_eq!(deemed_on("c"), "2024-07-05");
+    assert_eq!(Library::from_path(&dir).unwrap().names(), ["a", "b", "c"]);
+    assert_eq!(deemed_on_july_5(&dir, "a"), "2024-07-08");
+    assert_eq!(deemed_on_july_5(&dir, "b"), "2024-07-05");
+    assert_eq!(deemed_on_july_5(&dir, "c"), "2024-07-05");
     let dir = folder(
         "borrowed-calendar",
         &[
