@@ -666,7 +666,7 @@ impl<'r> Batch<'r> {
         };
         self.unresolved = false;
         if place != self.lane.place {
-            self.switch_lane(library, place);
+            self.switch_lane(place);
         }
         Ok(())
     }
@@ -699,18 +699,14 @@ impl<'r> Batch<'r> {
     }
 
     /// Makes the lane at `place` the current one (with its form's memo).
-    fn switch_lane(&mut self, library: &'r Library, place: usize) {
+    fn switch_lane(&mut self, place: usize) {
         let Some(next) = self.lanes.get_mut(place).and_then(Option::take) else {
             return;
         };
         if next.form != self.memo.form {
             self.switch_memo(next.form);
         }
-        let rules = match library.entries().get(place) {
-            Some(entry) => &entry.rules,
-            None => next.rules,
-        };
-        self.memo.shortcuts.read_for(rules, next.numbers);
+        self.memo.shortcuts.read_for(next.rules, next.numbers);
         let old = std::mem::replace(&mut self.lane, next);
         let at = old.place;
         if let Some(slot) = self.lanes.get_mut(at) {

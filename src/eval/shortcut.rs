@@ -917,6 +917,9 @@ impl Hasher for KeyHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eval::EvalError;
+    use chrono::{Duration, TimeZone, Utc};
+    use proptest::prelude::*;
 
     /// A gap warning whose clause failed `test`.
     fn gap_failing(test: super::super::Test) -> Warning {
@@ -970,9 +973,6 @@ mod tests {
         assert!(own.knows_words(3));
         assert!(!own.knows_words(7) && !own.knows_words(0));
     }
-    use crate::eval::EvalError;
-    use chrono::{Duration, TimeZone, Utc};
-    use proptest::prelude::*;
 
     /// An event as plain data: sent (Unix second, offset in minutes or the agreement
     /// clock's own), receipt delay, method, recipient and number, by index into the lists a
