@@ -520,15 +520,17 @@ impl Quick {
 
 impl Shortcuts<'_> {
     /// What this memo's table of dates depends on: the agreement's zone and calendar, the
-    /// plan's clocks (instant, zone, cut-offs, calendars), each rule's outcome (with its
-    /// calendar and clock) and the parties' zones. Memos of the same key (the agreements of
-    /// one form in a folder) may hand the table to one another ([`Shortcuts::trade_days`]).
+    /// plan's clocks (instant, zone and calendars, not their cut-offs: a date's entry holds
+    /// no time of day), each rule's outcome (with its calendar and clock) and the parties'
+    /// zones. Memos of the same key (the agreements of one form in a folder, and agreements
+    /// whose clauses differ but in their times of day) may hand the table to one another
+    /// ([`Shortcuts::trade_days`]).
     pub(crate) fn days_key(&self) -> Option<String> {
         use std::fmt::Write;
         let a = self.rules.agreement.as_ref()?;
         let mut key = format!("{}|{:p}|", a.tz.name(), Arc::as_ptr(&a.calendar));
         for c in &a.plan.clocks {
-            let _ = write!(key, "{:?}/{:?}/{:?}/", c.subject, c.zone, c.cutoffs);
+            let _ = write!(key, "{:?}/{:?}/", c.subject, c.zone);
             for cal in &c.calendars {
                 let _ = write!(key, "{:p},", Arc::as_ptr(cal));
             }

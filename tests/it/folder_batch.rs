@@ -216,7 +216,64 @@ fn agreements_of_one_form_answer_as_each_alone() {
             ),
         ),
     ];
-    for (name, text) in &forms {
+    answers_as_each_alone("one-form", &dir, &forms);
+    // A notice to the number only `f` designates is a gap elsewhere, and not under `f`.
+    let other = r#"{"method":"fax","sent":"2000-03-03T10:00:00-05:00","to":"company","fax_number":"(949) 788-6707"}"#;
+    assert_eq!(
+        field_under_each(&dir, other, &["a", "f", "e"], "clause"),
+        [
+            r#""not-designated-number""#,
+            r#""i""#,
+            r#""not-designated-number""#
+        ]
+    );
+}
+
+/// A record's `field` when `notice` is given under each of `agreements` of the folder.
+fn field_under_each(
+    dir: &std::path::Path,
+    notice: &str,
+    agreements: &[&str],
+    field: &str,
+) -> Vec<String> {
+    let log: String = (agreements.iter())
+        .map(|n| notice.replacen('{', &format!("{{\"agreement\":\"{n}\","), 1) + "\n")
+        .collect();
+    let path = crate::temp_file("under-each", "log.jsonl", &log);
+    let (out, _, _) = deemed(&["batch", "--rules", dir.to_str().unwrap(), &path]);
+    (out.lines())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()[field].to_string())
+        .collect()
+}
+
+/// Agreements whose clauses differ but in their times of day are forms of their own that
+/// share one table of dates (a date's entry holds no time of day): answers stay each
+/// agreement's own, record by record, the memo on or off, and so do the counts.
+#[test]
+fn agreements_of_other_cut_offs_answer_as_each_alone() {
+    let spa = std::fs::read_to_string("rules/spa-2000-02-25.rules").unwrap();
+    let dir = crate::temp_dir("cut-offs");
+    let forms = [
+        ("a", spa.clone()),
+        ("g", spa.replace(" 20:00:00", " 19:30:00")),
+        ("h", spa.replace(" 20:00:00", " 20:30:00")),
+    ];
+    answers_as_each_alone("cut-offs", &dir, &forms);
+    // Sent at 20:15 on a Friday: later than the cut-offs of `a` (20:00) and `g` (19:30), so
+    // by (ii) on the next Business Day; before that of `h` (20:30), so by (i) that day.
+    let sent = r#"{"method":"fax","sent":"2000-03-03T20:15:00-05:00","to":"company","fax_number":"(949) 788-6706"}"#;
+    assert_eq!(
+        field_under_each(&dir, sent, &["a", "g", "h"], "deemed_date"),
+        [r#""2000-03-06""#, r#""2000-03-06""#, r#""2000-03-03""#]
+    );
+}
+
+/// Writes `forms` into `dir` as a folder, runs the shipped §4.2 corpus three times over,
+/// each record naming each agreement in turn, and holds every record and every count of
+/// the folder's run to the same records' run under each agreement alone, and the run to
+/// itself without the memo.
+fn answers_as_each_alone(group: &str, dir: &std::path::Path, forms: &[(&str, String)]) {
+    for (name, text) in forms {
         std::fs::write(dir.join(format!("{name}.rules")), text).unwrap();
     }
     let corpus = std::fs::read_to_string("tests/corpus/spa-2000-02-25.jsonl").unwrap();
@@ -224,7 +281,7 @@ fn agreements_of_one_form_answer_as_each_alone() {
     let mut log = String::new();
     for round in 0..3 {
         for line in &lines {
-            for (name, _) in &forms {
+            for (name, _) in forms {
                 let named = line.replacen(
                     "{\"id\":\"",
                     &format!("{{\"agreement\":\"{name}\",\"id\":\"{name}{round}/"),
@@ -235,7 +292,7 @@ fn agreements_of_one_form_answer_as_each_alone() {
             }
         }
     }
-    let path = crate::temp_file("one-form", "log.jsonl", &log);
+    let path = crate::temp_file(group, "log.jsonl", &log);
     let folder = dir.to_str().unwrap();
     let (all, _, _) = deemed(&["batch", "--rules", folder, &path, "--threads", "1"]);
     let (no_memo, _, _) = deemed(&[
@@ -248,26 +305,6 @@ fn agreements_of_one_form_answer_as_each_alone() {
         "--no-memo",
     ]);
     assert_eq!(all, no_memo);
-    // A notice to the number only `f` designates is a gap elsewhere, and not under `f`.
-    let other = r#"{"method":"fax","sent":"2000-03-03T10:00:00-05:00","to":"company","fax_number":"(949) 788-6707"}"#;
-    let other_log: String = ["a", "f", "e"]
-        .iter()
-        .map(|n| other.replacen('{', &format!("{{\"agreement\":\"{n}\","), 1) + "\n")
-        .collect();
-    let other_path = crate::temp_file("one-form", "other.jsonl", &other_log);
-    let (out, _, _) = deemed(&["batch", "--rules", folder, &other_path]);
-    let clauses: Vec<String> = out
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["clause"].to_string())
-        .collect();
-    assert_eq!(
-        clauses,
-        [
-            r#""not-designated-number""#,
-            r#""i""#,
-            r#""not-designated-number""#
-        ]
-    );
     // The counts are each agreement's own: per clause, as each run alone counts them.
     let (_, summary, _) = deemed(&["batch", "--rules", folder, &path, "--threads", "1"]);
     let counts = |summary: &str| -> Vec<(String, u64)> {
@@ -283,13 +320,13 @@ fn agreements_of_one_form_answer_as_each_alone() {
             .collect()
     };
     let all_counts = counts(&summary);
-    for (name, _) in &forms {
+    for (name, _) in forms {
         let own: String = log
             .lines()
             .filter(|l| l.starts_with(&format!("{{\"agreement\":\"{name}\"")))
             .map(|l| format!("{l}\n"))
             .collect();
-        let own_path = crate::temp_file("one-form", &format!("{name}.jsonl"), &own);
+        let own_path = crate::temp_file(group, &format!("{name}.jsonl"), &own);
         let rules = dir.join(format!("{name}.rules"));
         let (alone, own_summary, _) = deemed(&[
             "batch",
