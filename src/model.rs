@@ -374,17 +374,23 @@ impl UnknownName {
         if given.is_empty() {
             return None;
         }
-        let most = (given.chars().count() / 3).max(1);
-        let near = self
-            .known
-            .iter()
-            .map(|k| (edit_distance(&given, &k.to_lowercase()), k))
+        let length = given.chars().count();
+        let most = (length / 3).max(1);
+        let lowered: Vec<String> = self.known.iter().map(|k| k.to_lowercase()).collect();
+        // Names whose lengths differ by more than `most` are more than `most` edits apart:
+        // not compared (a log of many unknown names, each compared with every known one,
+        // would take quadratic time).
+        let near = (self.known.iter().zip(&lowered))
+            .filter(|(_, lower)| lower.chars().count().abs_diff(length) <= most)
+            .map(|(k, lower)| (edit_distance(&given, lower), k))
             .filter(|(d, _)| *d <= most)
             .min_by_key(|(d, _)| *d)
             .map(|(_, k)| k.as_str());
         // The only known name that the one given begins (`spa` for `spa-2000-02-25`).
         let begun = || {
-            let mut begun = (self.known.iter()).filter(|k| k.to_lowercase().starts_with(&given));
+            let mut begun = (self.known.iter().zip(&lowered))
+                .filter(|(_, lower)| lower.starts_with(&given))
+                .map(|(k, _)| k);
             match (begun.next(), begun.next()) {
                 (Some(only), None) => Some(only.as_str()),
                 _ => None,
@@ -393,11 +399,18 @@ impl UnknownName {
         near.or_else(begun).or_else(|| {
             // A word of the description that is the name given, or that it begins (at
             // least four letters of it).
-            let says = |words: &str| {
-                words
-                    .split(|c: char| !c.is_alphanumeric())
-                    .map(str::to_lowercase)
-                    .any(|w| w == given || (given.len() >= 4 && w.starts_with(&given)))
+            let is_it = |w: &str| w == given || (given.len() >= 4 && w.starts_with(&given));
+            let says = |words: &str| match words.is_ascii() {
+                // Lowered whole: an ASCII letter or digit stays one; a word the name is or
+                // begins is somewhere in the words.
+                true => {
+                    let lower = words.to_ascii_lowercase();
+                    lower.contains(given.as_str())
+                        && lower.split(|c: char| !c.is_alphanumeric()).any(is_it)
+                }
+                false => {
+                    (words.split(|c: char| !c.is_alphanumeric())).any(|w| is_it(&w.to_lowercase()))
+                }
             };
             (self.known.iter().zip(&self.described))
                 .find(|(_, d)| says(d))
@@ -689,5 +702,74 @@ mod tests {
         // Words shorter than four letters only match whole.
         assert_eq!(unknown("via", &methods).suggestion(), Some("fax"));
         assert_eq!(unknown("se", &methods).suggestion(), None);
+    }
+}
+
+#[cfg(test)]
+mod suggestion_tests {
+    use super::{UnknownName, edit_distance};
+    use proptest::prelude::*;
+
+    /// [`UnknownName::suggestion`] as first written: every known name compared, every
+    /// word of every description lowered on its own.
+    fn suggestion_by_every_name(u: &UnknownName) -> Option<&str> {
+        let given = u.name.to_lowercase();
+        if given.is_empty() {
+            return None;
+        }
+        let most = (given.chars().count() / 3).max(1);
+        let near = (u.known.iter())
+            .map(|k| (edit_distance(&given, &k.to_lowercase()), k))
+            .filter(|(d, _)| *d <= most)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, k)| k.as_str());
+        let begun = || {
+            let mut begun = (u.known.iter()).filter(|k| k.to_lowercase().starts_with(&given));
+            match (begun.next(), begun.next()) {
+                (Some(only), None) => Some(only.as_str()),
+                _ => None,
+            }
+        };
+        near.or_else(begun).or_else(|| {
+            let says = |words: &str| {
+                words
+                    .split(|c: char| !c.is_alphanumeric())
+                    .map(str::to_lowercase)
+                    .any(|w| w == given || (given.len() >= 4 && w.starts_with(&given)))
+            };
+            (u.known.iter().zip(&u.described))
+                .find(|(_, d)| says(d))
+                .map(|(k, _)| k.as_str())
+        })
+    }
+
+    fn text(most: usize) -> impl Strategy<Value = String> {
+        let letters = vec![
+            "a", "b", "s", "p", "-", "1", "A", "S", "ß", "İ", "Σ", " ", "é",
+        ];
+        prop::collection::vec(prop::sample::select(letters), 0..most).prop_map(|l| l.concat())
+    }
+
+    proptest! {
+        /// Leaving out the names too long or too short to be near gives the same answer.
+        #[test]
+        fn suggestions_are_those_of_every_name_compared(
+            // Any text, or a word of four letters or more (which a description may begin).
+            name in prop_oneof![text(24), "[a-zA-Z1]{4,10}"],
+            known in prop::collection::vec((text(12), text(30), any::<bool>()), 0..12),
+        ) {
+            // Some descriptions hold the name given, after other words.
+            let described = known.iter().map(|(_, d, holds)| match holds {
+                true => format!("{d} {name}s"),
+                false => d.clone(),
+            });
+            let u = UnknownName {
+                what: "agreement",
+                name: name.clone(),
+                known: known.iter().map(|(k, _, _)| k.clone()).collect(),
+                described: described.collect(),
+            };
+            prop_assert_eq!(u.suggestion(), suggestion_by_every_name(&u));
+        }
     }
 }
