@@ -679,6 +679,15 @@ impl<'r> Batch<'r> {
         library: &'r Library,
         name: Option<&str>,
     ) -> Result<usize, RecordError> {
+        // An unknown name worded before (the fast reading of this very line, most often):
+        // not looked up again. A missing name is kept apart from an empty one.
+        let (kind, key) = match name {
+            Some(name) => ("agreement", name),
+            None => ("missing agreement", ""),
+        };
+        if let Some(message) = self.messages.kept(kind, key) {
+            return Err(RecordError::field("agreement", message));
+        }
         match library.position(name) {
             Ok(place) => {
                 if let Some(n) = name {
@@ -687,12 +696,10 @@ impl<'r> Batch<'r> {
                 Ok(place)
             }
             Err(e) => {
-                let message =
-                    self.messages
-                        .message("agreement", name.unwrap_or(""), || match name {
-                            None => format!("missing: {e} ({})", e.help()),
-                            Some(_) => format!("{e} ({})", e.help()),
-                        });
+                let message = self.messages.message(kind, key, || match name {
+                    None => format!("missing: {e} ({})", e.help()),
+                    Some(_) => format!("{e} ({})", e.help()),
+                });
                 Err(RecordError::field("agreement", message))
             }
         }

@@ -564,11 +564,27 @@ pub(super) fn eval_error(
 /// The most messages [`Messages`] keeps.
 pub(super) const MESSAGES_KEPT: usize = 256;
 
-/// The messages of the errors for unknown names, by kind and name: each is worded once.
+/// The messages of the errors for unknown names, by kind and name: each is worded once
+/// (the first [`MESSAGES_KEPT`] of a kind, and the last of any, which the general reading of
+/// a line asks for again after the fast one).
 #[derive(Default)]
-pub(super) struct Messages(Vec<(&'static str, HashMap<String, String>)>);
+pub(super) struct Messages(
+    Vec<(&'static str, HashMap<String, String>)>,
+    Option<(&'static str, String, String)>,
+);
 
 impl Messages {
+    /// The message kept for an unknown name of a kind, if any.
+    pub(super) fn kept(&self, what: &'static str, name: &str) -> Option<String> {
+        if let Some((w, n, message)) = &self.1 {
+            if *w == what && n == name {
+                return Some(message.clone());
+            }
+        }
+        let (_, kept) = self.0.iter().find(|(w, _)| *w == what)?;
+        kept.get(name).cloned()
+    }
+
     pub(super) fn message(
         &mut self,
         what: &'static str,
@@ -588,10 +604,16 @@ impl Messages {
         if let Some(message) = kept.get(name) {
             return message.clone();
         }
+        if let Some((w, n, message)) = &self.1 {
+            if *w == what && n == name {
+                return message.clone();
+            }
+        }
         let message = word();
         if kept.len() < MESSAGES_KEPT {
             kept.insert(name.to_string(), message.clone());
         }
+        self.1 = Some((what, name.to_string(), message.clone()));
         message
     }
 }

@@ -358,3 +358,35 @@ fn answers_as_each_alone(group: &str, dir: &std::path::Path, forms: &[(&str, Str
         );
     }
 }
+
+/// A record that names no agreement and one that names the empty one are each told so,
+/// however often and in whichever order they come.
+#[test]
+fn a_missing_agreement_and_an_empty_name_are_each_worded() {
+    let notice = r#""id":"n","method":"fax","sent":"2024-07-03T10:00:00-04:00"}"#;
+    let (missing, empty) = (
+        format!("{{{notice}"),
+        format!("{{\"agreement\":\"\",{notice}"),
+    );
+    let log = [&missing, &empty, &missing, &empty, &empty, &missing].map(|l| format!("{l}\n"));
+    let path = crate::temp_file("missing-or-empty", "log.jsonl", &log.concat());
+    for threads in ["1", "2"] {
+        let (out, _, _) = deemed(&["batch", "--rules", "rules", &path, "--threads", threads]);
+        let messages: Vec<String> = (out.lines())
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| v["error"]["message"].as_str().unwrap().to_string())
+            .collect();
+        let kinds: Vec<bool> = messages
+            .iter()
+            .map(|m| m.starts_with("missing: "))
+            .collect();
+        assert_eq!(
+            kinds,
+            [true, false, true, false, false, true],
+            "{messages:?}"
+        );
+        for m in messages.iter().filter(|m| !m.starts_with("missing: ")) {
+            assert!(m.starts_with("unknown agreement ``"), "{m}");
+        }
+    }
+}
