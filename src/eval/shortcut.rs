@@ -61,7 +61,7 @@ pub(crate) struct Shortcuts<'r> {
     /// The names met so far, looked up once.
     names: Names,
     /// The dates met so far, as times are written.
-    days: written::Days,
+    days: Box<written::Days>,
     /// Whether a written date can hold what the clocks read of it (see
     /// [`Shortcuts::by_text`]).
     days_fit: bool,
@@ -568,7 +568,7 @@ impl<'r> Shortcuts<'r> {
             plans: Vec::new(),
             gap_plans: Vec::new(),
             names: Names::default(),
-            days: written::Days::default(),
+            days: Box::default(),
             senders: senders::Senders::default(),
             outcomes: rules
                 .agreement
