@@ -290,14 +290,18 @@ impl RulesArgs {
     /// How the rules are chosen: `--rules`, the `DEEMED_RULES` environment variable, or the
     /// embedded default.
     pub(crate) fn chosen_by(&self) -> &'static str {
-        let from_env = std::env::var_os("DEEMED_RULES");
-        match &self.rules {
-            None => "the embedded default rules",
-            Some(path) if from_env.is_some_and(|e| path.as_os_str() == e) => {
-                "from the DEEMED_RULES environment variable"
-            }
-            Some(_) => "from --rules",
+        match (&self.rules, self.named_by_flag()) {
+            (None, _) => "the embedded default rules",
+            (Some(_), false) => "from the DEEMED_RULES environment variable",
+            (Some(_), true) => "from --rules",
         }
+    }
+
+    /// Whether the rules were named with `--rules` (rather than by DEEMED_RULES, which it
+    /// falls back to, or not at all).
+    pub(crate) fn named_by_flag(&self) -> bool {
+        let from_env = std::env::var_os("DEEMED_RULES");
+        (self.rules.as_ref()).is_some_and(|path| from_env.is_none_or(|e| path.as_os_str() != e))
     }
 
     /// Loads the agreements, or prints why not (exit code 2).

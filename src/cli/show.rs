@@ -6,6 +6,10 @@ use super::{Format, RulesArgs, print_answer};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
+    /// The rules file, or a folder of them, as `check` and `lint` take it (the same as
+    /// `--rules`, in place of DEEMED_RULES).
+    #[arg(value_name = "FILE|DIR")]
+    path: Option<std::path::PathBuf>,
     #[command(flatten)]
     rules: RulesArgs,
     /// Output format.
@@ -14,12 +18,27 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
-    let library = match args.rules.library() {
+    // A path given as `check DIR` gives it is the rules `--rules` would name; both at once
+    // are refused (DEEMED_RULES, which `--rules` falls back to, gives way).
+    if args.path.is_some() && args.rules.named_by_flag() {
+        super::print_error(
+            &"the rules are given twice: as FILE|DIR and with --rules",
+            Some("give one of them".to_string()),
+        );
+        return ExitCode::from(2);
+    }
+    let given = args.path.as_ref().map(|path| RulesArgs {
+        rules: Some(path.clone()),
+        agreement: args.rules.agreement.clone(),
+        calendar: args.rules.calendar.clone(),
+    });
+    let chosen = given.as_ref().unwrap_or(&args.rules);
+    let library = match chosen.library() {
         Ok(l) => l,
         Err(code) => return code,
     };
     // A folder of several agreements, none asked for: each in turn.
-    if args.rules.agreement.is_none() && library.entries().len() > 1 {
+    if chosen.agreement.is_none() && library.entries().len() > 1 {
         let all: Vec<deemed::show::Show> = (library.entries().iter())
             .map(|e| {
                 let mut shown = e.rules.show();
@@ -30,12 +49,15 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         let answer = All { agreements: all };
         return print_answer(&answer, args.format);
     }
-    let rules = match args.rules.select(library) {
+    let rules = match chosen.select(library) {
         Ok(r) => r,
         Err(code) => return code,
     };
     let mut shown = rules.show();
-    shown.chosen_by = Some(args.rules.chosen_by().to_string());
+    shown.chosen_by = Some(match given {
+        Some(_) => "as given".to_string(),
+        None => args.rules.chosen_by().to_string(),
+    });
     print_answer(&shown, args.format)
 }
 

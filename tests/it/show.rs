@@ -87,3 +87,38 @@ fn the_default_rules_from_the_environment() {
         "{out}"
     );
 }
+
+/// `show FILE|DIR` names the rules as `check` and `lint` do: the same as `--rules`, in
+/// place of DEEMED_RULES; with `--rules` too, it is refused.
+#[test]
+fn show_takes_the_rules_as_check_and_lint_do() {
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_deemed"));
+        cmd.args(args).env_remove("DEEMED_RULES");
+        if let Some(r) = env {
+            cmd.env("DEEMED_RULES", r);
+        }
+        let out = cmd.output().unwrap();
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+        (text(out.stdout), text(out.stderr), out.status.code())
+    };
+    let body = |out: &str| out.lines().skip(1).collect::<Vec<_>>().join("\n");
+    for path in ["rules", "rules/cetalon-put-notice.rules"] {
+        let (given, _, code) = run(&["show", path], None);
+        assert_eq!(code, Some(0), "{path}");
+        let (flagged, _, _) = run(&["show", "--rules", path], None);
+        // The same agreements; the first line says how the rules were chosen.
+        assert_eq!(body(&given), body(&flagged), "{path}");
+        // The environment's rules give way to the path.
+        let (over_env, _, _) = run(&["show", path], Some("rules/spa-2000-02-25.rules"));
+        assert_eq!(over_env, given, "{path}");
+    }
+    let (out, _, _) = run(&["show", "rules/spa-2000-02-25.rules"], None);
+    assert!(
+        out.starts_with("rules: rules/spa-2000-02-25.rules (as given)"),
+        "{out}"
+    );
+    let (_, err, code) = run(&["show", "rules", "--rules", "rules"], None);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("the rules are given twice"), "{err}");
+}
