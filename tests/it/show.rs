@@ -52,13 +52,8 @@ fn show_in_json_for_a_rules_file() {
 #[test]
 fn the_default_rules_from_the_environment() {
     let run = |args: &[&str], rules: Option<&str>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_deemed"));
-        cmd.args(args).env_remove("DEEMED_RULES");
-        if let Some(r) = rules {
-            cmd.env("DEEMED_RULES", r);
-        }
-        let out = cmd.output().unwrap();
-        (String::from_utf8(out.stdout).unwrap(), out.status.code())
+        let (out, _, code) = deemed_with_rules_env(args, rules);
+        (out, code)
     };
     let pacific = Some("rules/example-pacific-notice.rules");
     let (out, code) = run(&["show"], pacific);
@@ -92,16 +87,7 @@ fn the_default_rules_from_the_environment() {
 /// place of DEEMED_RULES; with `--rules` too, it is refused.
 #[test]
 fn show_takes_the_rules_as_check_and_lint_do() {
-    let run = |args: &[&str], env: Option<&str>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_deemed"));
-        cmd.args(args).env_remove("DEEMED_RULES");
-        if let Some(r) = env {
-            cmd.env("DEEMED_RULES", r);
-        }
-        let out = cmd.output().unwrap();
-        let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-        (text(out.stdout), text(out.stderr), out.status.code())
-    };
+    let run = deemed_with_rules_env;
     let body = |out: &str| out.lines().skip(1).collect::<Vec<_>>().join("\n");
     for path in ["rules", "rules/cetalon-put-notice.rules"] {
         let (given, _, code) = run(&["show", path], None);
@@ -121,4 +107,17 @@ fn show_takes_the_rules_as_check_and_lint_do() {
     let (_, err, code) = run(&["show", "rules", "--rules", "rules"], None);
     assert_eq!(code, Some(2));
     assert!(err.contains("the rules are given twice"), "{err}");
+}
+
+/// The binary's standard output, standard error and exit code, DEEMED_RULES set to `rules`
+/// or unset.
+fn deemed_with_rules_env(args: &[&str], rules: Option<&str>) -> (String, String, Option<i32>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_deemed"));
+    cmd.args(args).env_remove("DEEMED_RULES");
+    if let Some(r) = rules {
+        cmd.env("DEEMED_RULES", r);
+    }
+    let out = cmd.output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (text(out.stdout), text(out.stderr), out.status.code())
 }
