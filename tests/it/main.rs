@@ -57,6 +57,24 @@ pub fn deemed(args: &[&str]) -> (String, String, i32) {
     )
 }
 
+/// The reference query of the README's tour, `extra` arguments after it: §4.2's fax sent
+/// at 9:15 p.m. on Friday 2000-03-03 to the company's designated number.
+pub fn reference_query(extra: &[&str]) -> (String, String, i32) {
+    let mut args = vec![
+        "when-effective",
+        "--method",
+        "fax",
+        "--sent",
+        "2000-03-03T21:15:00-05:00",
+        "--to",
+        "company",
+        "--fax-number",
+        "(949) 788-6706",
+    ];
+    args.extend_from_slice(extra);
+    deemed(&args)
+}
+
 /// A folder of the test binary's own under the system's temporary folder, for one group of
 /// tests.
 pub fn temp_dir(group: &str) -> std::path::PathBuf {
