@@ -60,20 +60,23 @@ pub fn deemed(args: &[&str]) -> (String, String, i32) {
 /// The reference query of the README's tour, `extra` arguments after it: §4.2's fax sent
 /// at 9:15 p.m. on Friday 2000-03-03 to the company's designated number.
 pub fn reference_query(extra: &[&str]) -> (String, String, i32) {
-    let mut args = vec![
-        "when-effective",
-        "--method",
-        "fax",
-        "--sent",
-        "2000-03-03T21:15:00-05:00",
-        "--to",
-        "company",
-        "--fax-number",
-        "(949) 788-6706",
-    ];
+    let mut args = vec!["when-effective"];
+    args.extend_from_slice(REFERENCE);
     args.extend_from_slice(extra);
     deemed(&args)
 }
+
+/// The reference query's notice, as `when-effective` takes it.
+pub const REFERENCE: &[&str] = &[
+    "--method",
+    "fax",
+    "--sent",
+    "2000-03-03T21:15:00-05:00",
+    "--to",
+    "company",
+    "--fax-number",
+    "(949) 788-6706",
+];
 
 /// A folder of the test binary's own under the system's temporary folder, for one group of
 /// tests.

@@ -4,16 +4,7 @@ use crate::deemed;
 
 /// The cases of the output snapshots: every clause, every gap, holidays, DST, offsets.
 const CASES: &[&[&str]] = &[
-    &[
-        "--method",
-        "fax",
-        "--sent",
-        "2000-03-03T21:15:00-05:00",
-        "--to",
-        "company",
-        "--fax-number",
-        "(949) 788-6706",
-    ],
+    crate::REFERENCE,
     &[
         "--method",
         "fax",
