@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 
 use crate::calendar::{Calendar, CalendarSpec, HolidaySpec, Observe};
 use crate::model::*;
-use crate::syntax::ast::{self, Cmp, RuleKind, Span, Spanned};
+use crate::syntax::ast::{self, Cmp, Combinator, RuleKind, Span, Spanned};
 
 /// The checked form of a source: which file (an index into the caller's list) and its tree.
 pub struct Unit<'a> {
@@ -256,9 +256,7 @@ impl std::error::Error for CheckError {}
 /// A spec is known by the whole of it, so only an identical one is shared.
 fn built_calendar(spec: &crate::calendar::CalendarSpec) -> Arc<Calendar> {
     use std::sync::{Mutex, OnceLock};
-    // Specs are compared whole on a match; the hash need only be quick.
-    type Hashed = std::hash::BuildHasherDefault<crate::eval::KeyHasher>;
-    type Built = HashMap<crate::calendar::CalendarSpec, Arc<Calendar>, Hashed>;
+    type Built = HashMap<crate::calendar::CalendarSpec, Arc<Calendar>>;
     static BUILT: OnceLock<Mutex<Built>> = OnceLock::new();
     /// Past this many distinct calendars, new ones are built and not kept.
     const KEPT: usize = 256;
@@ -1212,6 +1210,7 @@ impl Checker {
         Some(NoticeDef {
             title: n.title.node.clone(),
             combinator: n.combinator.node,
+            deliveries: Combinator::EarliestOf,
             clauses,
             gaps,
         })

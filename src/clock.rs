@@ -187,18 +187,6 @@ impl Clock {
         }
     }
 
-    /// The one offset in force from Unix second `from` through `to`, from the kept years;
-    /// `None` when it changes in between (or a year is left to chrono-tz).
-    pub(crate) fn steady_offset(&self, from: i64, to: i64) -> Option<i32> {
-        let (first, last) = (self.year_of(from)?, self.year_of(to)?);
-        let offset = first.offset_at(from);
-        let changes = |y: &Year| {
-            let kept = y.changes.iter().take(y.len);
-            kept.filter(|(at, _)| from < *at && *at <= to).count()
-        };
-        (last.offset_at(to) == offset && changes(first) + changes(last) == 0).then_some(offset)
-    }
-
     /// The wall-clock time of an instant on this clock.
     pub(crate) fn local(&self, t: DateTime<FixedOffset>) -> NaiveDateTime {
         self.show(t).naive_local()
@@ -347,30 +335,6 @@ mod tests {
 
     /// A day-long span is steady exactly when chrono-tz shows one offset at every quarter
     /// hour of it (the zones change on the half hour); a span across a change, or in a year left to chrono-tz, is not.
-    #[test]
-    fn steady_offsets_are_chrono_tz_offsets_without_a_change() {
-        for tz in ZONES {
-            let clock = Clock::new(tz);
-            let mut from = year_start(1999).unwrap() + 1234;
-            while from < year_start(2001).unwrap() {
-                let to = from + DAY - 1;
-                let offsets: Vec<i32> = (from..=to)
-                    .step_by(900)
-                    .chain([to])
-                    .map(|t| tz_offset(tz, t).unwrap())
-                    .collect();
-                let want = offsets
-                    .iter()
-                    .all(|o| *o == offsets[0])
-                    .then_some(offsets[0]);
-                assert_eq!(clock.steady_offset(from, to), want, "{tz} {from}");
-                from += 5 * 3600;
-            }
-        }
-        let far = year_start(2500).unwrap();
-        assert_eq!(Clock::new(ZONES[0]).steady_offset(far, far + 60), None);
-    }
-
     #[test]
     fn years_out_of_reach_are_left_to_chrono_tz() {
         let tz = chrono_tz::America::New_York;

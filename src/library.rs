@@ -32,10 +32,6 @@ pub struct Library {
     by_name: std::collections::HashMap<String, usize>,
     /// Whether it is a folder's (whose records name their agreement, even of one).
     folder: bool,
-    /// Each agreement's form (the place of the first agreement under which every notice
-    /// resolves the same, [`crate::model::Agreement::same_notices`]) and numbers (the place
-    /// of the first of its form with the same numbers).
-    forms: Vec<(usize, usize)>,
 }
 
 /// A library asked for an agreement it cannot give.
@@ -207,25 +203,11 @@ impl Library {
             .collect();
         Library {
             origin,
-            forms: forms_of(&entries),
             entries,
             calendar_files,
             by_name,
             folder: false,
         }
-    }
-
-    /// The form of the agreement at `place`: the place of the first agreement under which
-    /// every notice resolves the same, but for the words that quote the parties' numbers
-    /// (its own place, when it is the first or the only one).
-    pub(crate) fn form_of(&self, place: usize) -> usize {
-        self.forms.get(place).map_or(place, |f| f.0)
-    }
-
-    /// The numbers of the agreement at `place`: the place of the first agreement of its
-    /// form with the same numbers (its own, when it is the first).
-    pub(crate) fn numbers_of(&self, place: usize) -> usize {
-        self.forms.get(place).map_or(place, |f| f.1)
     }
 
     /// Whether the agreements are a folder's.
@@ -313,41 +295,6 @@ impl Library {
     }
 }
 
-/// Each entry's form and numbers ([`Library::form_of`], [`Library::numbers_of`]).
-/// Agreements are compared whole only when a digest of their methods and parties' names
-/// agrees, so that a folder of many different agreements is not compared pair by pair.
-fn forms_of(entries: &[Entry]) -> Vec<(usize, usize)> {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let mut firsts: std::collections::HashMap<u64, Vec<usize>> = Default::default();
-    let mut forms = Vec::with_capacity(entries.len());
-    let agreement = |place: usize| entries.get(place).and_then(|e| e.rules.agreement());
-    for (place, e) in entries.iter().enumerate() {
-        let Some(a) = e.rules.agreement() else {
-            forms.push((place, place));
-            continue;
-        };
-        let mut digest = DefaultHasher::new();
-        a.methods.iter().for_each(|m| m.name.hash(&mut digest));
-        a.parties.iter().for_each(|p| p.name.hash(&mut digest));
-        let candidates = firsts.entry(digest.finish()).or_default();
-        let form = (candidates.iter().copied())
-            .find(|&first| agreement(first).is_some_and(|f| f.same_notices(a)));
-        let Some(form) = form else {
-            candidates.push(place);
-            forms.push((place, place));
-            continue;
-        };
-        // The first of the form with the same numbers.
-        let numbers = (forms.iter().enumerate())
-            .find(|(other, (f, n))| {
-                *f == form && n == other && agreement(*other).is_some_and(|o| o.same_numbers(a))
-            })
-            .map_or(place, |(other, _)| other);
-        forms.push((form, numbers));
-    }
-    forms
-}
-
 /// The `*.rules` files of a folder, in the order of their names.
 fn rules_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, LoadError> {
     let io = |error| LoadError::Io {
@@ -395,62 +342,4 @@ fn merge(all: Vec<Diagnostics>) -> Diagnostics {
         merged.sources.extend(d.sources);
     }
     merged
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Entry, Library};
-    use crate::Rules;
-    use crate::diagnostic::Source;
-
-    fn entry(name: &str, text: &str) -> Entry {
-        let source = Source {
-            name: format!("{name}.rules"),
-            text: text.to_string(),
-        };
-        let rules = Rules::from_sources(source, &[]).unwrap();
-        Entry {
-            name: name.to_string(),
-            rules,
-        }
-    }
-
-    /// Agreements are one form when nothing but their names, titles, addresses and numbers
-    /// differs: a time, a calendar, a word of a clause, a party without numbers makes
-    /// another; numbers of their own make other numbers of the form.
-    #[test]
-    fn agreements_are_one_form_but_for_their_names_and_details() {
-        let spa = crate::DEFAULT_RULES.1;
-        let dated = "  dated 2000-02-25\n";
-        let texts = [
-            ("a", spa.to_string()),
-            ("b", spa.replacen(dated, &format!("  id b\n{dated}"), 1)),
-            (
-                "c",
-                spa.replace("sent before 20:00:00 on", "sent before 20:00:01 on"),
-            ),
-            ("d", spa.replace("(949) 788-6706", "(949) 788-6707")),
-            (
-                "e",
-                spa.replace("calendar us-ny-banking", "calendar us-federal-observed"),
-            ),
-            (
-                "f",
-                spa.replacen("\"the date of transmission", "\"the day of transmission", 1),
-            ),
-            ("g", spa.to_string()),
-            ("h", spa.replace("157 Technology Drive", "9 Main Street")),
-            ("i", spa.replace("(949) 788-6706", "(949) 788-6707")),
-            ("j", spa.replace("    fax \"(214) 758-1221\"\n", "")),
-        ];
-        for (name, text) in &texts[1..] {
-            assert!(*text != spa || *name == "g", "{name} is a copy");
-        }
-        let entries = texts.iter().map(|(n, t)| entry(n, t)).collect();
-        let library = Library::of("folder".into(), entries, Vec::new());
-        let forms: Vec<usize> = (0..texts.len()).map(|n| library.form_of(n)).collect();
-        assert_eq!(forms, [0, 0, 2, 0, 4, 5, 0, 0, 0, 9]);
-        let numbers: Vec<usize> = (0..texts.len()).map(|n| library.numbers_of(n)).collect();
-        assert_eq!(numbers, [0, 0, 2, 3, 4, 5, 0, 0, 3, 9]);
-    }
 }

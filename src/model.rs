@@ -155,6 +155,8 @@ impl PartyDef {
 pub struct NoticeDef {
     pub(crate) title: String,
     pub(crate) combinator: Combinator,
+    /// How the answers of a notice's several deliveries combine.
+    pub(crate) deliveries: Combinator,
     pub(crate) clauses: Vec<RuleDef>,
     pub(crate) gaps: Vec<RuleDef>,
 }
@@ -459,62 +461,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
 impl std::error::Error for UnknownName {}
 
 impl Agreement {
-    /// Whether every notice resolves the same under `other` as under this agreement, but
-    /// for the words that quote the parties' numbers: the same zone, calendars, methods,
-    /// clause and plan, and parties of the same names and zones, each with numbers or
-    /// without, dated or not. Their ids, titles, addresses and numbers may differ. A run
-    /// over a folder keeps one memo for the agreements of one such form (and the words
-    /// that quote numbers per [`Agreement::same_numbers`]). Calendars built from one
-    /// definition are one calendar, and compare as such at once.
-    pub(crate) fn same_notices(&self, other: &Agreement) -> bool {
-        // Every field named, so that a field added is decided here.
-        let Agreement {
-            title: _,
-            dated,
-            tz,
-            clock,
-            calendar,
-            business_day,
-            methods,
-            parties,
-            notice,
-            periods,
-            deadline_roll,
-            plan,
-            id: _,
-        } = self;
-        fn party(p: &PartyDef) -> (&str, Option<Tz>, bool, bool) {
-            let PartyDef {
-                name,
-                title: _,
-                faxes,
-                tz,
-                addresses: _,
-            } = p;
-            (name.as_str(), *tz, faxes.is_empty(), p.dated_numbers())
-        }
-        *dated == other.dated
-            && *tz == other.tz
-            && *clock == other.clock
-            && *calendar == other.calendar
-            && *business_day == other.business_day
-            && *methods == other.methods
-            && parties
-                .iter()
-                .map(party)
-                .eq(other.parties.iter().map(party))
-            && *notice == other.notice
-            && *periods == other.periods
-            && *deadline_roll == other.deadline_roll
-            && *plan == other.plan
-    }
-
-    /// Whether the parties' numbers are the same, each as written and dated, in the same
-    /// order (with [`Agreement::same_notices`]: the same words for every notice).
-    pub(crate) fn same_numbers(&self, other: &Agreement) -> bool {
-        (self.parties.iter().map(|p| &p.faxes)).eq(other.parties.iter().map(|p| &p.faxes))
-    }
-
     /// The agreement's name.
     pub fn title(&self) -> &str {
         &self.title

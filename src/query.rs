@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use crate::Rules;
 use crate::batch::{Batch, ChangeLine, Options};
-use crate::eval::{Companion, DeadlineCheck, EvalError, Event, Resolution};
+use crate::eval::{
+    Companion, DeadlineCheck, Delivery, DeliveryAnswer, EvalError, EventRef, Resolution,
+};
 use crate::period::Deadline;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -15,7 +17,8 @@ use crate::time::{Fold, TimeError, parse_instant};
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Query {
-    /// How it was sent.
+    /// How it was sent (for a notice of one delivery).
+    #[serde(default)]
     pub method: String,
     /// When it was sent, as people write times.
     #[serde(default)]
@@ -32,9 +35,15 @@ pub struct Query {
     /// The facsimile number it was sent to.
     #[serde(default)]
     pub fax_number: Option<String>,
-    /// Other deliveries of the same notice, each `METHOD=TIME`.
+    /// Other deliveries of the same notice, each `METHOD=TIME`, read by `companion`
+    /// conditions only.
     #[serde(default)]
     pub companions: Vec<String>,
+    /// The deliveries of a notice given several ways, each answered and combined as the
+    /// rules say (in place of `method` and `sent`; `to`, `from`, `fax_number` and
+    /// `received` given beside them hold for each delivery that does not give its own).
+    #[serde(default)]
+    pub deliveries: Vec<QueryDelivery>,
     /// A deadline: a time (a date alone is the end of that day).
     #[serde(default)]
     pub deadline: Option<String>,
@@ -50,6 +59,75 @@ pub struct Query {
     /// Which instant a local time the clocks make ambiguous means.
     #[serde(skip)]
     pub fold: Option<Fold>,
+}
+
+/// One delivery of a notice given several ways, as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryDelivery {
+    /// How it was sent.
+    pub method: String,
+    /// When it was sent.
+    #[serde(default)]
+    pub sent: Option<String>,
+    /// When it was received.
+    #[serde(default)]
+    pub received: Option<String>,
+    /// The recipient.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The sender.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// The facsimile number it was sent to.
+    #[serde(default)]
+    pub fax_number: Option<String>,
+}
+
+impl QueryDelivery {
+    /// A delivery as `--delivery` writes it: `METHOD=TIME`, or `key=value` pairs separated
+    /// by commas (`method=hand,sent=2000-03-04T09:00,received=2000-03-04T09:30`).
+    pub fn parse(text: &str) -> Result<QueryDelivery, QueryError> {
+        let bad = |why: String| {
+            QueryError::on(
+                "delivery",
+                why,
+                Some("write `METHOD=TIME`, or `method=hand,sent=TIME,received=TIME` (also `to`, `from`, `fax_number`)".into()),
+            )
+        };
+        let mut d = QueryDelivery::default();
+        if !text.contains(',') && !text.trim_start().starts_with("method=") {
+            let Some((method, sent)) = text.split_once('=') else {
+                return Err(bad(format!("`{text}` is not METHOD=TIME")));
+            };
+            d.method = method.trim().to_string();
+            d.sent = Some(sent.trim().to_string());
+            return Ok(d);
+        }
+        for pair in text.split(',') {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(bad(format!("`{pair}` is not key=value")));
+            };
+            let value = value.trim().to_string();
+            let slot = match key.trim() {
+                "method" => {
+                    d.method = value;
+                    continue;
+                }
+                "sent" => &mut d.sent,
+                "received" => &mut d.received,
+                "to" => &mut d.to,
+                "from" => &mut d.from,
+                "fax_number" | "fax-number" => &mut d.fax_number,
+                other => return Err(bad(format!("`{other}` is not a field of a delivery"))),
+            };
+            *slot = Some(value);
+        }
+        if d.method.is_empty() {
+            return Err(bad(format!("`{text}` gives no `method`")));
+        }
+        Ok(d)
+    }
 }
 
 /// What went wrong with a query, on which field.
@@ -117,8 +195,12 @@ impl QueryError {
 /// deadline when one was asked about.
 #[derive(Debug, Clone)]
 pub struct Answer {
-    /// The resolution with its trace.
+    /// The resolution with its trace (the deciding delivery's, of several).
     pub resolution: Resolution,
+    /// For a notice of several deliveries: which decided, in words.
+    pub combined: Option<String>,
+    /// For a notice of several deliveries: each one's own resolution.
+    pub deliveries: Vec<DeliveryAnswer>,
     /// A warning that notices of change were not applied (no sender given).
     pub unapplied: Option<String>,
     /// The deadline, when one was given.
@@ -130,16 +212,15 @@ pub struct Answer {
 impl serde::Serialize for Answer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeSeq, SerializeStruct};
-        /// The resolution's warnings, then the note.
-        struct Warnings<'a>(&'a [crate::eval::Warning], Option<&'a String>);
+        /// The resolution's warnings, then the notes.
+        struct Warnings<'a>(&'a [crate::eval::Warning], Vec<&'a String>);
         impl serde::Serialize for Warnings<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut seq =
-                    s.serialize_seq(Some(self.0.len() + usize::from(self.1.is_some())))?;
+                let mut seq = s.serialize_seq(Some(self.0.len() + self.1.len()))?;
                 for w in self.0 {
                     seq.serialize_element(w)?;
                 }
-                if let Some(note) = self.1 {
+                for note in &self.1 {
                     seq.serialize_element(note)?;
                 }
                 seq.end()
@@ -148,16 +229,20 @@ impl serde::Serialize for Answer {
         // The fields of `Resolution`, as it serializes them, in the order of their names
         // (the order JSON writes them in).
         let r = &self.resolution;
-        let mut st = s.serialize_struct("Answer", 7)?;
+        let mut st = s.serialize_struct("Answer", 8)?;
         st.serialize_field("clause", &r.clause)?;
         if let Some(d) = &self.deadline {
             st.serialize_field("deadline", d)?;
         }
         st.serialize_field("deemed_date", &r.deemed_date)?;
+        if !self.deliveries.is_empty() {
+            st.serialize_field("deliveries", &self.deliveries)?;
+        }
         st.serialize_field("effective_at", &r.effective_at)?;
         st.serialize_field("status", &r.status)?;
         st.serialize_field("trace", &r.trace)?;
-        st.serialize_field("warnings", &Warnings(&r.warnings, self.unapplied.as_ref()))?;
+        let notes = self.combined.iter().chain(&self.unapplied).collect();
+        st.serialize_field("warnings", &Warnings(&r.warnings, notes))?;
         st.end()
     }
 }
@@ -183,7 +268,7 @@ impl Answer {
 impl std::fmt::Display for Answer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.resolution)?;
-        if let Some(note) = &self.unapplied {
+        for note in self.combined.iter().chain(&self.unapplied) {
             writeln!(f, "warning: {note}")?;
         }
         if let Some(d) = &self.deadline {
@@ -194,7 +279,8 @@ impl std::fmt::Display for Answer {
 }
 
 /// Answers a query on `rules`, with the notices of change `changes` (read as `batch`
-/// reads them) in effect.
+/// reads them) in effect: the same evaluator, [`Rules::answer`], that answers a batch's
+/// records.
 pub fn when_effective(
     rules: &Rules,
     q: &Query,
@@ -204,29 +290,137 @@ pub fn when_effective(
         .agreement_or_error()
         .map_err(|e| QueryError::eval(&e, "rules"))?;
     let tz = agreement.time_zone();
-    let fold = q.fold;
-    // A sending or receipt may be a date alone (`2000-03-03` for a courier): answered when
-    // the rules give the same answer at any time of that day.
+    let several = !q.deliveries.is_empty();
+    if several && (!q.method.is_empty() || q.sent.is_some()) {
+        return Err(QueryError::on(
+            "deliveries",
+            "a notice has either `deliveries` or `method` and `sent`, not both",
+            Some("give each way it was sent as a delivery".into()),
+        ));
+    }
+    let written: Vec<QueryDelivery> = match several {
+        false => vec![QueryDelivery {
+            method: q.method.clone(),
+            sent: q.sent.clone(),
+            received: q.received.clone(),
+            to: q.to.clone(),
+            from: q.from.clone(),
+            fax_number: q.fax_number.clone(),
+        }],
+        // The notice's own recipient, sender, number and receipt hold for each delivery
+        // that gives none of its own.
+        true => (q.deliveries.iter())
+            .map(|d| QueryDelivery {
+                method: d.method.clone(),
+                sent: d.sent.clone(),
+                received: d.received.clone().or_else(|| q.received.clone()),
+                to: d.to.clone().or_else(|| q.to.clone()),
+                from: d.from.clone().or_else(|| q.from.clone()),
+                fax_number: d.fax_number.clone().or_else(|| q.fax_number.clone()),
+            })
+            .collect(),
+    };
+    let companions = read_companions(q, tz)?;
+    let mut deliveries = Vec::with_capacity(written.len());
+    for (n, d) in written.iter().enumerate() {
+        let field = |f: &str| match several {
+            true => format!("deliveries[{n}].{f}"),
+            false => f.to_string(),
+        };
+        let mut delivery = read_delivery(d, tz, q.fold, &field)?;
+        delivery.event.companions = &companions;
+        deliveries.push(delivery);
+    }
+    // Notices of change, resolved as a batch resolves them: the numbers they designate.
+    let book = match changes.is_empty() {
+        true => None,
+        false => {
+            let mut batch = Batch::new(rules, Options::default())
+                .map_err(|e| QueryError::on("rules", e.to_string(), None))?;
+            batch.learn_changes(changes);
+            batch.address_book(None)
+        }
+    };
+    let notice = rules
+        .answer(&deliveries, book.as_ref(), true)
+        .map_err(|e| {
+            let field = match (several, e.delivery) {
+                (true, Some(n)) => format!("deliveries[{n}].{}", e.field),
+                _ => e.field.to_string(),
+            };
+            QueryError::eval(&e.error, &field)
+        })?;
+    let resolution = notice.resolution;
+    let deadline = match (&q.deadline, &q.period) {
+        (None, None) => None,
+        _ => {
+            let d = read_deadline(
+                rules,
+                q.deadline.as_deref(),
+                (q.period.as_deref(), q.issued.as_deref()),
+                "deadline",
+                q.fold,
+            )?;
+            let mut check = DeadlineCheck::new(&resolution, d.by);
+            check.how = d.how;
+            Some(check)
+        }
+    };
+    Ok(Answer {
+        resolution,
+        combined: notice.combined,
+        deliveries: notice.deliveries,
+        unapplied: notice.unapplied,
+        deadline,
+    })
+}
+
+/// A delivery as written, read on the agreement's clock `tz`: a sending or receipt may be a
+/// date alone (`2000-03-03` for a courier), answered when the rules give the same answer at
+/// any time of that day.
+fn read_delivery<'d>(
+    d: &'d QueryDelivery,
+    tz: chrono_tz::Tz,
+    fold: Option<Fold>,
+    field: &dyn Fn(&str) -> String,
+) -> Result<Delivery<'d>, QueryError> {
     let mut dated: Option<(bool, NaiveDate)> = None;
-    let mut read_or_date = |field: &str, text: &str| match parse_instant(text, tz, fold) {
+    let mut read_or_date = |name: &str, text: &str| match parse_instant(text, tz, fold) {
         Ok(t) => Ok(Some(t)),
         Err(TimeError::DateAlone { date, .. }) if dated.is_none() => {
-            dated = Some((field == "received", date));
+            dated = Some((name == "received", date));
             Ok(None)
         }
-        Err(e) => Err(QueryError::on(field, e.to_string(), Some(e.help()))),
+        Err(e) => Err(QueryError::on(&field(name), e.to_string(), Some(e.help()))),
     };
-    let sent = match q.sent.as_deref() {
+    let sent = match d.sent.as_deref() {
         Some(t) => read_or_date("sent", t)?,
         None => None,
     };
-    let received = match q.received.as_deref() {
+    let received = match d.received.as_deref() {
         Some(t) => read_or_date("received", t)?,
         None => None,
     };
     if sent.is_none() && received.is_none() && dated.is_none() {
-        return Err(QueryError::eval(&EvalError::NoInstant, "sent"));
+        return Err(QueryError::eval(&EvalError::NoInstant, &field("sent")));
     }
+    Ok(Delivery {
+        event: EventRef {
+            method: &d.method,
+            sent,
+            received,
+            to: d.to.as_deref(),
+            from: d.from.as_deref(),
+            fax_number: d.fax_number.as_deref(),
+            companions: &[],
+            designation: None,
+        },
+        dated,
+    })
+}
+
+/// The companion deliveries a query gives as `METHOD=TIME`.
+fn read_companions(q: &Query, tz: chrono_tz::Tz) -> Result<Vec<Companion>, QueryError> {
     let mut companions = Vec::new();
     for c in &q.companions {
         let Some((method, time)) = c.split_once('=') else {
@@ -236,57 +430,14 @@ pub fn when_effective(
                 Some("write the method and when it was sent, such as `mail=2000-03-06T10:00:00-05:00`".into()),
             ));
         };
-        let at = parse_instant(time.trim(), tz, fold)
+        let at = parse_instant(time.trim(), tz, q.fold)
             .map_err(|e| QueryError::on("companion", e.to_string(), Some(e.help())))?;
         companions.push(Companion {
             method: method.trim().to_string(),
             at,
         });
     }
-    let mut event = Event {
-        method: q.method.clone(),
-        sent,
-        received,
-        to: q.to.clone(),
-        from: q.from.clone(),
-        fax_number: q.fax_number.clone(),
-        companions,
-        designation: None,
-    };
-    // Notices of change, resolved as a batch resolves them: the numbers they designate.
-    let mut unapplied = None;
-    if !changes.is_empty() {
-        let mut batch = Batch::new(rules, Options::default())
-            .map_err(|e| QueryError::on("rules", e.to_string(), None))?;
-        batch.learn_changes(changes);
-        event.designation = batch.designation_for(None, &event.as_ref());
-        unapplied = batch.unapplied_changes(None, &event.as_ref());
-    }
-    let resolution = match dated {
-        None => rules.evaluate(&event),
-        Some((received, date)) => rules.evaluate_on_date(&event, received, date, true),
-    }
-    .map_err(|e| QueryError::eval(&e, e.field(&event.as_ref())))?;
-    let deadline = match (&q.deadline, &q.period) {
-        (None, None) => None,
-        _ => {
-            let d = read_deadline(
-                rules,
-                q.deadline.as_deref(),
-                (q.period.as_deref(), q.issued.as_deref()),
-                "deadline",
-                fold,
-            )?;
-            let mut check = DeadlineCheck::new(&resolution, d.by);
-            check.how = d.how;
-            Some(check)
-        }
-    };
-    Ok(Answer {
-        resolution,
-        unapplied,
-        deadline,
-    })
+    Ok(companions)
 }
 
 /// The deadline a query gives: an instant (`field`'s text; a date alone is the end of that

@@ -9,7 +9,7 @@
 //! 504 past [`REQUEST_TIMEOUT`]. A panic in a handler is answered 500, never a dropped
 //! connection.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::Library;
-use crate::batch::{Batch, Options};
+use crate::batch::{Batch, ChangeLine, Options, SpoolError, spool};
 use crate::query::{self, QueryError, QueryErrorKind};
 
 /// The page at `/`: a form for people, served from the binary with everything it needs.
@@ -36,6 +36,10 @@ const PAGE: &str = include_str!("serve_page.html");
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// How long a single query may take before it is answered 504.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most a `POST /v1/batch` body may hold: it is held whole (in a temporary file)
+/// before the run, so that its notices of change are read ahead.
+pub const BATCH_BODY_LIMIT: u64 = 1 << 30;
+
 /// How many `POST /v1/batch` requests run at once; another is answered 503.
 pub const BATCHES_AT_ONCE: usize = 4;
 
@@ -318,9 +322,10 @@ async fn window(State(s): State<Served>, body: Body) -> Result<Response, ApiErro
     Ok(answer(query::window(rules, &q)?))
 }
 
-/// `POST /v1/batch`: a JSON Lines body in, the records `deemed batch` writes out, both
-/// streamed: the body is read a chunk at a time by a batch run on a blocking thread, whose
-/// records go out as they are written; a few chunks at most wait either way.
+/// `POST /v1/batch`: a JSON Lines body in, the records `deemed batch` writes out. The body
+/// is held whole first (in a temporary file, at most [`BATCH_BODY_LIMIT`]), so that its
+/// notices of change are read ahead as a file's are; then a batch run on a blocking thread
+/// streams the records out as they are written.
 async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError> {
     let Ok(permit) = Arc::clone(&s.batches).try_acquire_owned() else {
         return Err(ApiError::new(
@@ -329,18 +334,52 @@ async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError
         )
         .help("try again when one has finished"));
     };
-    let (to_reader, from_body) = mpsc::channel::<Bytes>(64);
+    let (to_reader, from_body) = mpsc::channel::<io::Result<Bytes>>(64);
     let (to_client, records) = mpsc::channel::<Result<Bytes, io::Error>>(16);
-    // The body, chunk by chunk, to the batch.
+    // The body, chunk by chunk, to the spool; a body cut short is an error, not an end.
     tokio::spawn(async move {
         let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
-            let Ok(chunk) = chunk else { break };
-            if to_reader.send(chunk).await.is_err() {
+            let chunk = chunk.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e));
+            let failed = chunk.is_err();
+            if to_reader.send(chunk).await.is_err() || failed {
                 break;
             }
         }
     });
+    // The whole body is held first, so that its notices of change are read ahead as a
+    // file's are: the same log gives the same answers as `deemed batch FILE`.
+    let reader = ChannelReader {
+        rx: from_body,
+        chunk: Bytes::new(),
+    };
+    let held = tokio::task::spawn_blocking(move || {
+        let file = spool(reader, BATCH_BODY_LIMIT)?;
+        let changes = ChangeLine::find_in("request", &file).map_err(SpoolError::Io)?;
+        (&file).rewind().map_err(SpoolError::Io)?;
+        Ok::<_, SpoolError>((file, changes))
+    })
+    .await;
+    let (file, changes) = match held {
+        Ok(Ok(held)) => held,
+        Ok(Err(SpoolError::TooLarge { .. })) => {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than {} MiB", BATCH_BODY_LIMIT >> 20),
+            )
+            .help("split the log into several requests"));
+        }
+        Ok(Err(e)) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, e.to_string())
+                .help("send the whole log as the body"));
+        }
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the log could not be read",
+            ));
+        }
+    };
     let library = Arc::clone(&s.library);
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
@@ -353,13 +392,10 @@ async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError
             buf: Vec::new(),
         };
         let run = Batch::over(&library, options).and_then(|mut b| {
-            let reader = io::BufReader::with_capacity(
-                1 << 16,
-                ChannelReader {
-                    rx: from_body,
-                    chunk: Bytes::new(),
-                },
-            );
+            if !changes.is_empty() {
+                b.learn_changes(&changes);
+            }
+            let reader = io::BufReader::with_capacity(1 << 16, file);
             b.run("request", reader, &mut out, &mut |_| {})
         });
         let flushed = out.flush();
@@ -382,7 +418,7 @@ async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError
 
 /// The request body as the batch reads it, from the chunks the server receives.
 struct ChannelReader {
-    rx: mpsc::Receiver<Bytes>,
+    rx: mpsc::Receiver<io::Result<Bytes>>,
     chunk: Bytes,
 }
 
@@ -390,7 +426,7 @@ impl Read for ChannelReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.chunk.is_empty() {
             match self.rx.blocking_recv() {
-                Some(chunk) => self.chunk = chunk,
+                Some(chunk) => self.chunk = chunk?,
                 None => return Ok(0),
             }
         }
@@ -499,10 +535,12 @@ fn openapi() -> Value {
                 }), json!(["period", "issued"])),
                 "responses": with(errors, ok("the window")) } },
             "/v1/batch": { "post": {
-                "summary": "A log of notices, JSON Lines in and out, streamed both ways: the records `deemed batch` writes",
+                "summary": "A log of notices, JSON Lines in and out: the records `deemed batch` writes of the same log (the body is held whole first, so that notices of change apply wherever they are)",
                 "requestBody": { "required": true, "content": { "application/x-ndjson": { "schema": { "type": "string" } } } },
                 "responses": {
                     "200": { "description": "one record per line", "content": { "application/x-ndjson": { "schema": { "type": "string" } } } },
+                    "400": { "description": "the body was cut short or could not be read", "content": { "application/json": { "schema": error } } },
+                    "413": { "description": format!("the body is larger than {} MiB", BATCH_BODY_LIMIT >> 20), "content": { "application/json": { "schema": error } } },
                     "503": { "description": format!("{BATCHES_AT_ONCE} batches are running already"), "content": { "application/json": { "schema": error } } } } } }
         },
         "components": { "schemas": { "Error": { "type": "object", "properties": { "error": { "type": "object", "properties": {

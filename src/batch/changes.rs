@@ -11,103 +11,24 @@
 //! A log need not be in time order: before a run, the notices of change are read from
 //! `--addresses FILE` and from every input file (a first pass over the lines that hold
 //! `"changes"`), and resolved in the order they were sent, each under the changes before it.
-//! The run then answers every record, in whatever order, under all of them. A notice of change
-//! in a log read from standard input cannot be read ahead: it designates nothing, and its
-//! record says so.
+//! The run then answers every record, in whatever order, under all of them. A log read from
+//! standard input is held in a temporary file first (see `cli::batch`), so that it is read
+//! ahead as a file is.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-
-use chrono::{DateTime, FixedOffset};
 
 use super::records::parse_json_line;
-use super::{Batch, Outcome};
-use crate::eval::{Designation, EventRef};
-use crate::model::Agreement;
+use super::{Batch, delivery, field_name};
+use crate::eval::{AddressBook, Designation};
 
-/// The numbers notices of change designated, per agreement.
-#[derive(Debug, Clone, Default)]
-pub(super) struct AddressBook {
-    /// By (the party whose numbers changed, the party told), each designation with the
-    /// instant it took effect, in the order of those instants.
-    entries: HashMap<(usize, usize), Vec<Dated>>,
-}
-
-/// A designation and the instant it took effect.
-type Dated = (DateTime<FixedOffset>, Arc<Designation>);
-
-impl AddressBook {
-    /// The designation in effect for a notice from `sender` to `recipient` at `at`: the
-    /// latest one that took effect no later.
-    fn at(
-        &self,
-        recipient: usize,
-        sender: usize,
-        at: DateTime<FixedOffset>,
-    ) -> Option<&Designation> {
-        let list = self.entries.get(&(recipient, sender))?;
-        let before = list.partition_point(|(t, _)| *t <= at);
-        list.get(before.checked_sub(1)?).map(|(_, d)| &**d)
-    }
-
-    /// The parties told of a change of `recipient`'s numbers.
-    fn told_about(&self, recipient: usize) -> Vec<usize> {
-        let mut told: Vec<usize> = (self.entries.keys())
-            .filter(|(changed, _)| *changed == recipient)
-            .map(|(_, told)| *told)
-            .collect();
-        told.sort_unstable();
-        told
-    }
-
-    /// For a notice to `to` that names no sender, when some notice changed `to`'s numbers:
-    /// the warning that the changes are not applied (they hold only for notices from the
-    /// parties told).
-    pub(super) fn unapplied(
-        &self,
-        agreement: &Agreement,
-        to: Option<&str>,
-        from: Option<&str>,
-    ) -> Option<String> {
-        if self.entries.is_empty() || from.is_some() {
-            return None;
-        }
-        let recipient = agreement.party_index(to?).ok()?;
-        let told = self.told_about(recipient);
-        if told.is_empty() {
-            return None;
-        }
-        let names: Vec<String> = (told.iter())
-            .filter_map(|t| agreement.parties.get(*t))
-            .map(|p| format!("`{}`", p.name))
-            .collect();
-        Some(format!(
-            "no sender given (`from`): the numbers of `{}` that notices of change designated for notices from {} are not applied",
-            to?,
-            names.join(", ")
-        ))
-    }
-
-    fn add(&mut self, changed: usize, told: usize, at: DateTime<FixedOffset>, d: Designation) {
-        let list = self.entries.entry((changed, told)).or_default();
-        let place = list.partition_point(|(t, _)| *t <= at);
-        list.insert(place, (at, Arc::new(d)));
-    }
-
-    /// The designation for an event: its recipient's numbers as changed by a notice given
-    /// to its sender, in effect when it was sent (or received, known by that alone).
-    pub(super) fn for_event(
-        &self,
-        agreement: &Agreement,
-        event: &EventRef<'_>,
-    ) -> Option<&Designation> {
-        if self.entries.is_empty() {
-            return None;
-        }
-        let recipient = agreement.party_index(event.to?).ok()?;
-        let sender = agreement.party_index(event.from?).ok()?;
-        self.at(recipient, sender, event.sent.or(event.received)?)
-    }
+/// What notices of change designated, read ahead of a run: an address book per agreement,
+/// and the note each notice's own record carries.
+#[derive(Debug, Default)]
+pub struct Addresses {
+    /// By the agreement's place in the run.
+    books: HashMap<usize, AddressBook>,
+    /// By input and line: what the notice of change there designated, or why nothing.
+    notes: HashMap<(String, u64), String>,
 }
 
 /// A line that may hold a notice of change, read ahead of the run.
@@ -204,49 +125,58 @@ impl ChangeLine {
     }
 }
 
-impl Batch<'_> {
-    /// Reads notices of change ahead of the run: each is resolved under the clause, in the
-    /// order they were sent, and from the instant it is deemed given designates its numbers.
-    /// What each did is said on its own record when the run reaches it.
-    pub fn learn_changes(&mut self, lines: &[ChangeLine]) {
+impl Addresses {
+    /// The address book of the agreement at `place`, when notices of change designated
+    /// any of its numbers.
+    pub(super) fn book(&self, place: usize) -> Option<&AddressBook> {
+        self.books.get(&place).filter(|b| !b.is_empty())
+    }
+
+    /// Reads notices of change ahead of a run: each is answered under the clause (by the
+    /// run's evaluator, with the changes read before it in force), in the order they were
+    /// sent, and from the instant it is deemed given designates its numbers.
+    pub(super) fn learn(&mut self, batch: &mut Batch<'_>, lines: &[ChangeLine]) {
         // Each notice with the instant it was sent (or received), to resolve in that order.
         let mut found = Vec::new();
         for (n, l) in lines.iter().enumerate() {
             let Ok(record) = parse_json_line(&l.text) else {
                 continue;
             };
-            if record.changes.is_none() || self.choose(record.agreement.as_deref()).is_err() {
+            let Some(rules) = record
+                .changes
+                .as_ref()
+                .and_then(|_| batch.choose(record.agreement.as_deref()).ok())
+            else {
                 continue;
-            }
+            };
+            let tz = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
             let field = |f: &str| f.to_string();
-            let at = record
-                .deliveries
-                .first()
-                .and_then(|d| self.event(d, &field).ok())
-                .and_then(|(e, _)| e.sent.or(e.received));
+            let at = (record.deliveries.first())
+                .and_then(|d| delivery(d, tz, batch.options.fold, &field).ok())
+                .and_then(|d| d.event.sent.or(d.event.received));
             found.push((at, n));
         }
         found.sort_by_key(|(at, n)| (*at, *n));
         for (_, n) in found {
             let Some(l) = lines.get(n) else { continue };
-            let note = self.learn_one(l);
-            Arc::make_mut(&mut self.change_notes).insert((l.input.clone(), l.line), note);
+            let note = self.learn_one(batch, l);
+            self.notes.insert((l.input.clone(), l.line), note);
         }
     }
 
-    /// Resolves one notice of change and keeps what it designates; the note its record
+    /// Answers one notice of change and keeps what it designates; the note its record
     /// carries.
-    fn learn_one(&mut self, l: &ChangeLine) -> String {
+    fn learn_one(&mut self, batch: &mut Batch<'_>, l: &ChangeLine) -> String {
         let Ok(record) = parse_json_line(&l.text) else {
             return String::new();
         };
         let Some(changes) = &record.changes else {
             return String::new();
         };
-        if self.choose(record.agreement.as_deref()).is_err() {
+        let Ok(rules) = batch.choose(record.agreement.as_deref()) else {
             return String::new();
-        }
-        let Some(agreement) = self.lane.rules.agreement() else {
+        };
+        let (Some(agreement), Some(place)) = (rules.agreement(), batch.current) else {
             return String::new();
         };
         let Ok(changed) = agreement.party_index(&changes.party) else {
@@ -261,18 +191,22 @@ impl Batch<'_> {
         let Ok(told) = agreement.party_index(told_name) else {
             return String::new();
         };
-        let outcome = self.evaluate(&record);
-        let resolution = match (&outcome.quick, outcome.resolution()) {
-            (Some(quick), _) => Some(self.memo.shortcuts.resolution(quick)),
-            (None, Some(r)) => Some(r.clone()),
-            (None, None) => None,
-        };
+        let tz = agreement.time_zone();
+        let mut deliveries = Vec::new();
+        for (n, d) in record.deliveries.iter().enumerate() {
+            let field = |f: &str| field_name(record.multi.then_some(n), f);
+            match delivery(d, tz, batch.options.fold, &field) {
+                Ok(d) => deliveries.push(d),
+                Err(_) => return String::new(),
+            }
+        }
+        let answer = rules.answer(&deliveries, self.book(place), false);
         let numbers = match changes.fax.as_slice() {
             [] => "no facsimile number".to_string(),
             list => format!("facsimile number(s) {}", list.join(", ")),
         };
         let (party, to) = (&changes.party, told_name);
-        match resolution.and_then(|r| r.effective_at) {
+        match answer.ok().and_then(|a| a.resolution.effective_at) {
             None => format!(
                 "a notice of change to {numbers} for `{party}`, not yet deemed given: it designates nothing yet"
             ),
@@ -287,8 +221,8 @@ impl Batch<'_> {
                     l.line,
                     at.to_rfc3339()
                 );
-                self.lane_book()
-                    .add(changed, told, at, Designation::new(&changes.fax, why));
+                let book = self.books.entry(place).or_default();
+                book.add(changed, told, at, Designation::new(&changes.fax, why));
                 format!(
                     "designates {numbers} for `{party}`, for notices from `{to}`, from {} (when it is deemed given)",
                     at.to_rfc3339()
@@ -297,71 +231,12 @@ impl Batch<'_> {
         }
     }
 
-    /// The numbers notices of change (read with [`Batch::learn_changes`]) designate for an
-    /// event (of the run's only agreement, or the one named): what `when-effective
-    /// --addresses` gives the event, so that it is answered as a batch answers it.
-    pub fn designation_for(
-        &mut self,
-        agreement: Option<&str>,
-        event: &EventRef<'_>,
-    ) -> Option<Arc<Designation>> {
-        self.choose(agreement).ok()?;
-        let rules = self.lane.rules.agreement()?;
-        self.lane
-            .book
-            .as_ref()?
-            .for_event(rules, event)
-            .map(|d| Arc::new(d.clone()))
-    }
-
-    /// The warning for an event that names no sender, when notices of change designated
-    /// its recipient's numbers for some parties.
-    pub fn unapplied_changes(
-        &mut self,
-        agreement: Option<&str>,
-        event: &EventRef<'_>,
-    ) -> Option<String> {
-        self.choose(agreement).ok()?;
-        let rules = self.lane.rules.agreement()?;
-        self.lane
-            .book
-            .as_ref()?
-            .unapplied(rules, event.to, event.from)
-    }
-
-    /// The current agreement's address book, to change (before the run).
-    fn lane_book(&mut self) -> &mut AddressBook {
-        Arc::make_mut(self.lane.book.get_or_insert_with(Arc::default))
-    }
-
     /// The note a notice of change's record carries: what it designated, or why nothing.
-    pub(super) fn change_note(&self, input: &str, line: u64) -> String {
-        match self.change_notes.get(&(input.to_string(), line)) {
-            Some(note) if !note.is_empty() => note.clone(),
-            Some(_) => String::new(),
-            None => "a notice of change read from standard input cannot be read ahead of the records it concerns: it designates nothing (give it with --addresses FILE)".into(),
+    pub(super) fn note(&self, input: &str, line: u64) -> String {
+        match self.notes.get(&(input.to_string(), line)) {
+            Some(note) => note.clone(),
+            None => "a notice of change not read ahead of the records it concerns: it designates nothing (give it with --addresses FILE)".into(),
         }
-    }
-}
-
-impl<'r> Batch<'r> {
-    /// An outcome with a note among the record's warnings (what a notice of change
-    /// designated, or that changes were not applied); an answer by shortcut is written out
-    /// in full for it.
-    pub(super) fn with_note(&self, mut outcome: Outcome<'r>, note: String) -> Outcome<'r> {
-        if note.is_empty() {
-            return outcome;
-        }
-        if let Some(quick) = outcome.quick.take() {
-            outcome = Outcome::full(super::FullOutcome {
-                resolution: Some(self.memo.shortcuts.resolution(&quick)),
-                ..super::FullOutcome::default()
-            });
-        }
-        if let Some(full) = &mut outcome.full {
-            full.extra_warnings.push(note);
-        }
-        outcome
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use super::ids::First;
 use super::{
     Batch, BatchError, CsvColumns, IdIndex, Ids, MAX_LINE, PROGRESS_EVERY, Prints, Summary,
-    csv_record_ends, scan,
+    csv_header, csv_record_ends,
 };
 
 /// A chunk holds about this many input bytes...
@@ -149,7 +149,7 @@ impl Reader {
             self.records += 1;
             last_row = Some(number);
             if self.columns.is_none() {
-                let (columns, note) = batch.csv_header(name, record)?;
+                let (columns, note) = csv_header(name, record, batch.options.delimiter)?;
                 self.columns = Some(columns);
                 self.notes.extend(note);
             } else {
@@ -241,7 +241,6 @@ impl<'r> Batch<'r> {
     fn worker(&self) -> Batch<'r> {
         Batch {
             header_written: true,
-            quick: self.quick,
             ..self.fresh()
         }
     }
@@ -614,7 +613,7 @@ pub(super) fn read_line<R: BufRead>(
             }
             break;
         }
-        let (chunk, done) = match scan::find_newline(available) {
+        let (chunk, done) = match memchr::memchr(b'\n', available) {
             Some(i) => (available.get(..i).unwrap_or(available), Some(i + 1)),
             None => (available, None),
         };

@@ -7,9 +7,8 @@ use serde::Serialize;
 
 use super::ChangeLine;
 use super::chunks::{read_csv_records, read_line};
-use super::{Answer, Batch, BatchError, InputFormat, Options, Outcome};
+use super::{Batch, BatchError, InputFormat, Options, Outcome};
 use crate::Library;
-use crate::eval::Shortcuts;
 use crate::model::Rules;
 
 /// One side of a change: a notice's resolution under one version of the rules.
@@ -28,14 +27,14 @@ pub struct Side {
 }
 
 impl Side {
-    fn of(shortcuts: &Shortcuts<'_>, outcome: &Outcome<'_>) -> Side {
-        let answer = Answer::of(shortcuts, outcome);
-        match (outcome.record_error(), answer.status) {
-            (None, Some(status)) => Side {
-                deemed_date: answer.deemed_date,
-                effective_at: answer.effective_at,
-                clause: answer.clause.cloned(),
-                status: status.word(),
+    fn of(outcome: &Outcome) -> Side {
+        let answered = outcome.answer.as_ref().map(|a| &a.resolution);
+        match (&outcome.error, answered) {
+            (None, Some(r)) => Side {
+                deemed_date: r.deemed_date,
+                effective_at: r.effective_at,
+                clause: r.clause.clone(),
+                status: r.status.word(),
                 error: None,
             },
             (e, _) => Side {
@@ -179,17 +178,15 @@ fn diff_batches<R: BufRead>(
         };
         for (number, record) in records {
             if format == InputFormat::Csv && columns.is_none() {
-                columns = Some(before.csv_header(name, &record)?.0);
+                columns =
+                    Some(super::records::csv_header(name, &record, before.options.delimiter)?.0);
                 continue;
             }
             summary.records += 1;
             let at = (name, number);
             let (id, a) = before.resolve_line(at, &record, too_long, columns.as_ref());
             let (_, b) = after.resolve_line(at, &record, too_long, columns.as_ref());
-            let (a, b) = (
-                Side::of(&before.memo.shortcuts, &a),
-                Side::of(&after.memo.shortcuts, &b),
-            );
+            let (a, b) = (Side::of(&a), Side::of(&b));
             if a.differs(&b) {
                 summary.changed += 1;
                 on_change(Change {

@@ -2,13 +2,12 @@
 //! what went wrong with it, on which column or field.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::scan;
+use super::BatchError;
 use crate::eval::EvalError;
 
 /// Where an input record went wrong.
@@ -59,7 +58,7 @@ impl fmt::Display for RecordError {
 
 /// One delivery of a notice, with the text of its fields.
 #[derive(Debug, Default)]
-pub(super) struct Delivery<'a> {
+pub(super) struct DeliveryFields<'a> {
     pub(super) method: Option<Cow<'a, str>>,
     pub(super) sent: Option<Cow<'a, str>>,
     pub(super) received: Option<Cow<'a, str>>,
@@ -70,14 +69,14 @@ pub(super) struct Delivery<'a> {
 
 /// One delivery (the common case, kept inline) or several.
 pub(super) enum Deliveries<'a> {
-    One(Delivery<'a>),
-    Many(Vec<Delivery<'a>>),
+    One(DeliveryFields<'a>),
+    Many(Vec<DeliveryFields<'a>>),
 }
 
 impl<'a> std::ops::Deref for Deliveries<'a> {
-    type Target = [Delivery<'a>];
+    type Target = [DeliveryFields<'a>];
 
-    fn deref(&self) -> &[Delivery<'a>] {
+    fn deref(&self) -> &[DeliveryFields<'a>] {
         match self {
             Deliveries::One(d) => std::slice::from_ref(d),
             Deliveries::Many(v) => v,
@@ -138,7 +137,8 @@ impl Changes {
     }
 }
 
-/// The serde_json form of a record, for the lines the fast scanner leaves to it.
+/// A record as serde_json reads it: each field's JSON text, borrowed from the line, read
+/// on by the functions below so that a wrong field is reported by its name.
 #[derive(Deserialize)]
 pub(super) struct RawRecord<'a> {
     #[serde(borrow, default)]
@@ -164,20 +164,9 @@ pub(super) struct RawRecord<'a> {
 }
 
 impl<'a> RawRecord<'a> {
-    pub(super) fn fields(&self) -> scan::Fields<'a> {
-        scan::Fields {
-            id: self.id.map(RawValue::get),
-            method: self.method.map(RawValue::get),
-            sent: self.sent.map(RawValue::get),
-            received: self.received.map(RawValue::get),
-            to: self.to.map(RawValue::get),
-            from: self.from.map(RawValue::get),
-            fax_number: self.fax_number.map(RawValue::get),
-            agreement: self.agreement.map(RawValue::get),
-            changes: self.changes.map(RawValue::get),
-            deliveries: self.deliveries.map(RawValue::get),
-            plain: 0,
-        }
+    /// A field's JSON text.
+    fn text(field: Option<&'a RawValue>) -> Option<&'a str> {
+        field.map(RawValue::get)
     }
 }
 
@@ -189,13 +178,9 @@ pub(super) fn field_name(delivery: Option<usize>, field: &str) -> String {
     }
 }
 
-/// The text of a JSON string field; `null` or absent is `None`. `plain` says the scanner
-/// saw a string without escapes.
-// Five times a record: inlined, its `Result` and `Cow` plumbing folds away (callgrind).
-#[inline(always)]
+/// The text of a JSON string field; `null` or absent is `None`.
 pub(super) fn string_field<'a>(
     raw: Option<&'a str>,
-    plain: bool,
     delivery: Option<usize>,
     name: &str,
 ) -> Result<Option<Cow<'a, str>>, RecordError> {
@@ -206,7 +191,7 @@ pub(super) fn string_field<'a>(
         Some(b'"') => {
             // A string without escapes is its own text between the quotes.
             let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
-            if plain || !inner.contains('\\') {
+            if !inner.contains('\\') {
                 return Ok(Some(Cow::Borrowed(inner)));
             }
             serde_json::from_str::<String>(text)
@@ -310,31 +295,21 @@ pub(super) fn parse_json_line(
             ),
         ));
     }
-    let raw = match scan::record(line) {
-        Some(fields) => fields,
-        None => serde_json::from_str::<RawRecord<'_>>(line)
-            .map(|r| r.fields())
-            .map_err(|e| (None, json_error(&e)))?,
-    };
-    let id = match raw.id {
+    let raw = serde_json::from_str::<RawRecord<'_>>(line).map_err(|e| (None, json_error(&e)))?;
+    let id = match RawRecord::text(raw.id) {
         None | Some("null") => None,
         Some(v) => match checked_id(v) {
             Ok(v) => Some(Cow::Borrowed(v)),
             Err(e) => return Err((Some(Cow::Owned(safe_id(v))), e)),
         },
     };
-    let agreement = string_field(
-        raw.agreement,
-        raw.plain & scan::Fields::PLAIN_AGREEMENT != 0,
-        None,
-        "agreement",
-    )
-    .map_err(|e| (id.clone(), e))?;
-    let changes = match raw.changes.filter(|c| *c != "null") {
+    let agreement = string_field(RawRecord::text(raw.agreement), None, "agreement")
+        .map_err(|e| (id.clone(), e))?;
+    let changes = match RawRecord::text(raw.changes).filter(|c| *c != "null") {
         None => None,
         Some(text) => Some(Changes::read(text).map_err(|e| (id.clone(), e))?),
     };
-    fields(raw)
+    fields(&raw)
         .map(|(deliveries, multi)| Record {
             id: id.clone(),
             agreement,
@@ -355,37 +330,26 @@ pub(super) fn json_error(e: &serde_json::Error) -> RecordError {
     RecordError::at(e.column().max(1), format!("invalid JSON: {message}"))
 }
 
-// Once a delivery; inlined for the same reason as `string_field`.
-#[inline(always)]
+/// A delivery's fields, each a string or absent.
 pub(super) fn delivery<'a>(
-    f: &scan::Fields<'a>,
+    f: &RawRecord<'a>,
     n: Option<usize>,
-) -> Result<Delivery<'a>, RecordError> {
-    let plain = |bit: u8| f.plain & bit != 0;
-    Ok(Delivery {
-        method: string_field(f.method, plain(scan::Fields::PLAIN_METHOD), n, "method")?,
-        sent: string_field(f.sent, plain(scan::Fields::PLAIN_SENT), n, "sent")?,
-        received: string_field(
-            f.received,
-            plain(scan::Fields::PLAIN_RECEIVED),
-            n,
-            "received",
-        )?,
-        to: string_field(f.to, plain(scan::Fields::PLAIN_TO), n, "to")?,
-        from: string_field(f.from, plain(scan::Fields::PLAIN_FROM), n, "from")?,
-        fax_number: string_field(
-            f.fax_number,
-            plain(scan::Fields::PLAIN_FAX_NUMBER),
-            n,
-            "fax_number",
-        )?,
+) -> Result<DeliveryFields<'a>, RecordError> {
+    let field = |raw, name| string_field(RawRecord::text(raw), n, name);
+    Ok(DeliveryFields {
+        method: field(f.method, "method")?,
+        sent: field(f.sent, "sent")?,
+        received: field(f.received, "received")?,
+        to: field(f.to, "to")?,
+        from: field(f.from, "from")?,
+        fax_number: field(f.fax_number, "fax_number")?,
     })
 }
 
 /// The deliveries of a record, and whether it listed them under `deliveries`.
-pub(super) fn fields(raw: scan::Fields<'_>) -> Result<(Deliveries<'_>, bool), RecordError> {
-    let Some(list) = raw.deliveries.filter(|v| *v != "null") else {
-        return Ok((Deliveries::One(delivery(&raw, None)?), false));
+pub(super) fn fields<'a>(raw: &RawRecord<'a>) -> Result<(Deliveries<'a>, bool), RecordError> {
+    let Some(list) = RawRecord::text(raw.deliveries).filter(|v| *v != "null") else {
+        return Ok((Deliveries::One(delivery(raw, None)?), false));
     };
     let expected = || {
         RecordError::field(
@@ -397,14 +361,7 @@ pub(super) fn fields(raw: scan::Fields<'_>) -> Result<(Deliveries<'_>, bool), Re
             ),
         )
     };
-    let delivered = match scan::deliveries(list) {
-        Some(d) => d,
-        None => serde_json::from_str::<Vec<RawRecord<'_>>>(list)
-            .map_err(|_| expected())?
-            .iter()
-            .map(RawRecord::fields)
-            .collect(),
-    };
+    let delivered: Vec<RawRecord<'a>> = serde_json::from_str(list).map_err(|_| expected())?;
     if delivered.is_empty() {
         return Err(RecordError::field("deliveries", "the list is empty"));
     }
@@ -425,7 +382,7 @@ pub(super) fn fields(raw: scan::Fields<'_>) -> Result<(Deliveries<'_>, bool), Re
     }
     // The record's own `to`, `fax_number` and `received` hold for every delivery that does
     // not give its own; one that gives another is an error, as the record cannot say both.
-    let shared = delivery(&raw, None)?;
+    let shared = delivery(raw, None)?;
     let mut deliveries = Vec::with_capacity(delivered.len());
     for (n, d) in delivered.iter().enumerate() {
         let mut own = delivery(d, Some(n))?;
@@ -469,6 +426,80 @@ pub(super) struct CsvColumns {
     pub(super) agreement: Option<usize>,
     /// The byte between fields: `,` unless given or found otherwise.
     pub(super) delimiter: u8,
+}
+
+/// The columns a CSV header names, matched whatever their case and surrounding
+/// spaces; a column named twice is an error. Without a delimiter given, the header
+/// shows it: `,`, or `;` or a tab when it has more of those (a note says so).
+pub(super) fn csv_header(
+    name: &str,
+    line: &[u8],
+    delimiter: Option<u8>,
+) -> Result<(CsvColumns, Option<String>), BatchError> {
+    let mut note = None;
+    let text = String::from_utf8_lossy(line);
+    let delimiter = match delimiter {
+        Some(d) => d,
+        None => {
+            let count = |d: u8| line.iter().filter(|b| **b == d).count();
+            let (comma, semicolon, tab) = (count(b','), count(b';'), count(b'\t'));
+            let found = if tab > comma && tab >= semicolon {
+                b'\t'
+            } else if semicolon > comma {
+                b';'
+            } else {
+                b','
+            };
+            if found != b',' {
+                let word = if found == b'\t' { "tabs" } else { "semicolons" };
+                note = Some(format!(
+                    "`{name}`: its header is separated by {word}, so its fields are read so (`--delimiter` to say otherwise)"
+                ));
+            }
+            found
+        }
+    };
+    let fields = split_csv(&text, delimiter).unwrap_or_default();
+    let mut cols = CsvColumns {
+        delimiter,
+        ..CsvColumns::default()
+    };
+    for (n, f) in fields.iter().enumerate() {
+        // `Fax Number`, `fax-number` and `FAX_NUMBER` are `fax_number`.
+        let column = f.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+        let slot = match column.as_str() {
+            "id" => &mut cols.id,
+            "method" => &mut cols.method,
+            "sent" => &mut cols.sent,
+            "received" => &mut cols.received,
+            "to" => &mut cols.to,
+            "from" => &mut cols.from,
+            "fax_number" => &mut cols.fax_number,
+            "agreement" => &mut cols.agreement,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(BatchError::CsvDuplicateColumn {
+                input: name.to_string(),
+                column: f.trim().to_string(),
+            });
+        }
+        *slot = Some(n);
+    }
+    let mut missing = Vec::new();
+    if cols.method.is_none() {
+        missing.push("method");
+    }
+    if cols.sent.is_none() && cols.received.is_none() {
+        missing.push("sent");
+    }
+    if !missing.is_empty() {
+        return Err(BatchError::CsvHeader {
+            input: name.to_string(),
+            missing,
+        });
+    }
+    Ok((cols, note))
 }
 
 /// Splits a CSV record into fields, with the `csv` crate (RFC 4180 quoting; a quoted field
@@ -529,7 +560,7 @@ pub(super) fn parse_csv_line<'a>(
         id,
         agreement: take(cols.agreement),
         changes: None,
-        deliveries: Deliveries::One(Delivery {
+        deliveries: Deliveries::One(DeliveryFields {
             method: take(cols.method),
             sent: take(cols.sent),
             received: take(cols.received),
@@ -541,79 +572,10 @@ pub(super) fn parse_csv_line<'a>(
     })
 }
 
-/// An evaluation's error as an error record, on the field it is about (named by `field`).
-pub(super) fn eval_error(
-    e: &EvalError,
-    event: &crate::eval::EventRef<'_>,
-    field: &dyn Fn(&str) -> String,
-    kept: &mut Messages,
-) -> RecordError {
-    let which = e.field(event);
-    let message = |e: &EvalError| match e.help() {
+/// An evaluation's error in the words of an error record: what, and what to do.
+pub(super) fn eval_message(e: &EvalError) -> String {
+    match e.help() {
         Some(help) => format!("{e} ({help})"),
         None => e.to_string(),
-    };
-    let message = match e {
-        // A log that names an unknown method or party names it again and again.
-        EvalError::Unknown(u) => kept.message(u.what, &u.name, || message(e)),
-        _ => message(e),
-    };
-    RecordError::field(field(which), message)
-}
-
-/// The most messages [`Messages`] keeps.
-pub(super) const MESSAGES_KEPT: usize = 256;
-
-/// The messages of the errors for unknown names, by kind and name: each is worded once
-/// (the first [`MESSAGES_KEPT`] of a kind, and the last of any, which the general reading of
-/// a line asks for again after the fast one).
-#[derive(Default)]
-pub(super) struct Messages(
-    Vec<(&'static str, HashMap<String, String>)>,
-    Option<(&'static str, String, String)>,
-);
-
-impl Messages {
-    /// The message kept for an unknown name of a kind, if any.
-    pub(super) fn kept(&self, what: &'static str, name: &str) -> Option<String> {
-        if let Some((w, n, message)) = &self.1 {
-            if *w == what && n == name {
-                return Some(message.clone());
-            }
-        }
-        let (_, kept) = self.0.iter().find(|(w, _)| *w == what)?;
-        kept.get(name).cloned()
-    }
-
-    pub(super) fn message(
-        &mut self,
-        what: &'static str,
-        name: &str,
-        word: impl FnOnce() -> String,
-    ) -> String {
-        let of_kind = match self.0.iter().position(|(w, _)| *w == what) {
-            Some(n) => self.0.get_mut(n),
-            None => {
-                self.0.push((what, HashMap::new()));
-                self.0.last_mut()
-            }
-        };
-        let Some((_, kept)) = of_kind else {
-            return word();
-        };
-        if let Some(message) = kept.get(name) {
-            return message.clone();
-        }
-        if let Some((w, n, message)) = &self.1 {
-            if *w == what && n == name {
-                return message.clone();
-            }
-        }
-        let message = word();
-        if kept.len() < MESSAGES_KEPT {
-            kept.insert(name.to_string(), message.clone());
-        }
-        self.1 = Some((what, name.to_string(), message.clone()));
-        message
     }
 }

@@ -66,13 +66,14 @@ pub(crate) struct Args {
     no_memo: bool,
     /// Notices of change (JSON Lines records with `changes`) to read before the log: each is
     /// resolved under the clause and designates its numbers from when it is deemed given.
-    /// Those in the input files are read ahead too; one in standard input is not.
+    /// Those in the inputs are read ahead too (standard input is held in a temporary file
+    /// first, so that it is read as a file is).
     #[arg(long, value_name = "FILE")]
     addresses: Option<PathBuf>,
 }
 
 enum Input {
-    Stdin,
+    /// A file, or standard input held in a temporary file (named `-`).
     File(PathBuf, File, u64),
     /// A workbook's sheet, read whole before the run.
     Sheet(PathBuf, Box<workbook::Sheet>),
@@ -148,7 +149,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     for path in names {
         if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
+            // Held whole first, so that its notices of change are read ahead as a file's
+            // are: a log gives the same answers however it arrives.
+            match deemed::batch::spool(io::stdin().lock(), deemed::batch::MAX_SPOOL) {
+                Ok(file) => {
+                    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                    inputs.push(Input::File(path, file, size));
+                }
+                Err(e) => {
+                    print_error(&format!("standard input: {e}"), None);
+                    return ExitCode::from(2);
+                }
+            }
             continue;
         }
         if workbook::is_workbook(&path) {
@@ -188,7 +200,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     // An output that is one of the inputs would be emptied before it is read.
     if let Some(out) = &args.output {
         let named = inputs.iter().find_map(|i| match i {
-            Input::File(path, ..) | Input::Sheet(path, _) if output::same_file(path, out) => {
+            Input::File(path, ..) | Input::Sheet(path, _)
+                if path.as_os_str() != "-" && output::same_file(path, out) =>
+            {
                 Some(path)
             }
             _ => None,
@@ -270,11 +284,20 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             let Input::File(path, file, _) = input else {
                 continue;
             };
-            // A pipe cannot be read twice: its notices of change are not read ahead.
+            // A named pipe cannot be read twice: it is held in a temporary file first.
             if !file.metadata().is_ok_and(|m| m.is_file()) {
-                continue;
+                match deemed::batch::spool(&*file, deemed::batch::MAX_SPOOL) {
+                    Ok(held) => *file = held,
+                    Err(e) => {
+                        print_error(&format!("`{}`: {e}", path.display()), None);
+                        return ExitCode::from(2);
+                    }
+                }
             }
-            let name = path.display().to_string();
+            let name = match path.as_os_str() == "-" {
+                true => "-".to_string(),
+                false => path.display().to_string(),
+            };
             let found = ChangeLine::find_in(&name, &*file).and_then(|found| {
                 file.seek(io::SeekFrom::Start(0))?;
                 Ok(found)
@@ -294,7 +317,6 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let show_progress = !args.quiet && io::stderr().is_terminal();
     for input in inputs {
         let result = match input {
-            Input::Stdin => batch.run("-", io::stdin().lock(), &mut sink, &mut |_| {}),
             Input::Sheet(_, sheet) => batch.run_sheet(&sheet, &mut sink, &mut |_| {}),
             Input::File(path, file, size) => {
                 let name = path.display().to_string();

@@ -29,12 +29,19 @@ impl FoldArg {
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// How the notice was sent: one of the methods of the rules in use
-    #[arg(long)]
-    method: String,
+    #[arg(long, required_unless_present = "deliveries")]
+    method: Option<String>,
     /// When it was sent: RFC 3339 (`2000-03-03T21:15:00-05:00`), or a local time in the agreement's time zone.
     /// May be left out for a notice known by its receipt, when the rule it falls under reads no sending.
-    #[arg(long, required_unless_present = "received")]
+    #[arg(long, required_unless_present_any = ["received", "deliveries"])]
     sent: Option<String>,
+    /// A notice given several ways: each delivery as METHOD=TIME, or as
+    /// `method=hand,sent=TIME,received=TIME` (also `to`, `from`, `fax_number`), in place of
+    /// `--method` and `--sent`. Each is answered and the answers combine as the rules say
+    /// (the earliest, unless the notice block's `deliveries` line says otherwise).
+    /// Repeatable.
+    #[arg(long = "delivery", value_name = "DELIVERY", conflicts_with_all = ["method", "sent"])]
+    deliveries: Vec<String>,
     /// When it was actually received, in the same forms.
     #[arg(long)]
     received: Option<String>,
@@ -105,8 +112,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             }
         }
     };
+    let mut deliveries = Vec::with_capacity(args.deliveries.len());
+    for text in &args.deliveries {
+        match deemed::query::QueryDelivery::parse(text) {
+            Ok(d) => deliveries.push(d),
+            Err(e) => return super::print_query_error(&e),
+        }
+    }
     let query = Query {
-        method: args.method.clone(),
+        method: args.method.clone().unwrap_or_default(),
+        deliveries,
         sent: args.sent.clone(),
         received: args.received.clone(),
         to: args.to.clone(),

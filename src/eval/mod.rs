@@ -16,15 +16,14 @@ use crate::calendar::{DayOff, OutOfRange, SkippedDay};
 use crate::model::*;
 
 mod dated;
+mod notice;
 mod resolve;
-mod shortcut;
 mod text;
 
 pub use resolve::Miss;
-pub(crate) use resolve::{Lookup, Resolved};
-pub(crate) use text::{Words, day_words_on, put};
+pub(crate) use text::{Words, put};
 
-pub(crate) use shortcut::{Answered, GapPiece, GapRead, KeyHasher, Quick, Shortcuts, Written};
+pub use notice::{AddressBook, Delivery, DeliveryAnswer, NoticeAnswer, NoticeError};
 
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,42 +8,13 @@ use chrono::{DateTime, FixedOffset};
 
 use super::{Deemed, EvalError, EventRef, Resolution, Status, Step, Test, Warning, Words, put};
 use crate::check::cmp_word;
-use crate::model::{Agreement, Cond, PartyDef, RuleDef, Rules, UnknownName};
+use crate::model::{Agreement, Cond, PartyDef, RuleDef, Rules};
 use crate::plan::{Atom, CondPlan, Decision, Ends, Fax, Located, Plan, RulePlan, subject_word};
 use crate::syntax::ast::{Combinator, DayKind, RuleKind, Subject};
 use crate::words::Render;
 
-/// How an event's names are looked up: the agreement's own look-ups by default; a batch
-/// remembers what it has looked up.
-pub(crate) trait Lookup {
-    fn method(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
-        agreement.method_index(name)
-    }
-
-    fn party(&mut self, agreement: &Agreement, name: &str) -> Result<usize, UnknownName> {
-        agreement.party_index(name)
-    }
-
-    /// Whether a fax number is one designated for a party at `at` (a dated number only
-    /// while it is in force, its dates read in `tz`).
-    fn designated(
-        &mut self,
-        party: &PartyDef,
-        number: &str,
-        at: Option<DateTime<FixedOffset>>,
-        tz: chrono_tz::Tz,
-    ) -> bool {
-        party.designates(number, at, tz)
-    }
-}
-
-/// The agreement's own look-ups.
-struct AgreementLookup;
-
-impl Lookup for AgreementLookup {}
-
 /// The event with names resolved.
-pub(crate) struct Resolved<'a> {
+struct Resolved<'a> {
     pub(crate) agreement: &'a Agreement,
     pub(crate) event: EventRef<'a>,
     pub(crate) method: usize,
@@ -93,21 +64,16 @@ impl Rules {
 
     /// [`Rules::evaluate_with`] on a borrowed event.
     pub fn evaluate_ref(&self, event: EventRef<'_>, trace: bool) -> Result<Resolution, EvalError> {
-        let r = self.resolved_with(event, trace, &mut AgreementLookup)?;
+        let r = self.resolved(event, trace)?;
         let located = r.locate()?;
         r.resolve(&located, &r.decide(&located))
     }
 
-    /// The event with its names resolved, looked up by `lookup`.
-    pub(crate) fn resolved_with<'a>(
-        &'a self,
-        event: EventRef<'a>,
-        trace: bool,
-        lookup: &mut impl Lookup,
-    ) -> Result<Resolved<'a>, EvalError> {
+    /// The event with its names resolved.
+    fn resolved<'a>(&'a self, event: EventRef<'a>, trace: bool) -> Result<Resolved<'a>, EvalError> {
         let agreement = self.agreement_or_error()?;
-        let method = lookup
-            .method(agreement, event.method)
+        let method = agreement
+            .method_index(event.method)
             .map_err(EvalError::Unknown)?;
         if let Some(number) = event
             .fax_number
@@ -118,11 +84,11 @@ impl Rules {
             });
         }
         let party = match event.to {
-            Some(name) => Some(lookup.party(agreement, name).map_err(EvalError::Unknown)?),
+            Some(name) => Some(agreement.party_index(name).map_err(EvalError::Unknown)?),
             None => None,
         };
         let sender = match event.from {
-            Some(name) => Some(lookup.party(agreement, name).map_err(|mut u| {
+            Some(name) => Some(agreement.party_index(name).map_err(|mut u| {
                 u.what = "sender";
                 EvalError::Unknown(u)
             })?),
@@ -130,8 +96,8 @@ impl Rules {
         };
         let mut companions = Vec::with_capacity(event.companions.len());
         for c in event.companions {
-            let m = lookup
-                .method(agreement, &c.method)
+            let m = agreement
+                .method_index(&c.method)
                 .map_err(EvalError::Unknown)?;
             companions.push((m, c.at));
         }
@@ -157,7 +123,7 @@ impl Rules {
             (Some(p), None) => (
                 event
                     .fax_number
-                    .is_some_and(|n| lookup.designated(p, n, at, agreement.tz)),
+                    .is_some_and(|n| p.designates(n, at, agreement.tz)),
                 !p.has_number_at(at, agreement.tz),
             ),
         };

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveTime};
 
 use super::{Deemed, Miss, Resolution, Status, Step, Test, Warning, label_list};
-use crate::calendar::{DayOff, OutOfRange, weekday_date};
+use crate::calendar::{DayOff, weekday_date};
 use crate::words::{Render, display_by_render};
 
 /// Writes the pieces in order onto `out`: text is pushed as it is, without the
@@ -167,21 +167,6 @@ fn day_words(
         }
         out.push(')')
     }
-}
-
-/// [`day_words`] for a date on a calendar.
-pub(crate) fn day_words_on(
-    out: &mut String,
-    date: NaiveDate,
-    calendar: &crate::calendar::Calendar,
-) -> Result<(), OutOfRange> {
-    let business_day = calendar.is_business_day(date)?;
-    let why = match business_day {
-        true => Vec::new(),
-        false => calendar.days_off(date)?,
-    };
-    day_words(out, date, calendar.name(), business_day, &why);
-    Ok(())
 }
 
 impl Test {

@@ -47,6 +47,9 @@ pub(crate) struct Plan {
     pub(crate) clauses: usize,
     /// How the clauses that apply combine.
     pub(crate) combinator: Combinator,
+    /// How the answers of a notice's several deliveries combine (see
+    /// [`crate::Rules::answer`]).
+    pub(crate) deliveries: Combinator,
     /// A clock per zone other than the agreement's that a rule may read.
     zones: Vec<std::sync::Arc<Clock>>,
     /// The companion deliveries the conditions ask for, each once.
@@ -376,6 +379,7 @@ impl Plan {
             rules,
             clauses: notice.clauses.len(),
             combinator: notice.combinator,
+            deliveries: notice.deliveries,
             zones,
             companions,
         }
@@ -568,14 +572,6 @@ impl Plan {
             ZoneSel::Recipient => ends.to.and_then(|p| p.tz).unwrap_or(agreement.tz),
             ZoneSel::Sender => ends.from.and_then(|p| p.tz).unwrap_or(agreement.tz),
         }
-    }
-
-    /// Whether a clock reads the sender's zone: then the batch's memo, whose keys do not
-    /// hold the sender, is not used.
-    pub(crate) fn reads_sender(&self) -> bool {
-        self.clocks
-            .iter()
-            .any(|c| matches!(c.zone, ZoneSel::Sender))
     }
 
     /// The kept clock of a zone: the agreement's, or one of `zones`, which hold every
