@@ -14,7 +14,7 @@ use chrono_tz::Tz;
 
 use crate::calendar::{Calendar, CalendarSpec, HolidaySpec, Observe};
 use crate::model::*;
-use crate::syntax::ast::{self, Cmp, Combinator, RuleKind, Span, Spanned};
+use crate::syntax::ast::{self, Cmp, RuleKind, Span, Spanned};
 
 /// The checked form of a source: which file (an index into the caller's list) and its tree.
 pub struct Unit<'a> {
@@ -1207,10 +1207,28 @@ impl Checker {
                 RuleKind::Gap => gaps.push(def),
             }
         }
+        // A second `deliveries` line would leave open which one holds.
+        if let [first, rest @ ..] = n.deliveries.as_slice() {
+            for again in rest {
+                self.error(
+                    source,
+                    again.span,
+                    CheckErrorKind::Duplicate {
+                        what: "line",
+                        name: "deliveries".into(),
+                        first: first.span,
+                    },
+                );
+            }
+        }
+        let deliveries = n
+            .deliveries
+            .first()
+            .map(|d| (d.combinator.node, Arc::<str>::from(d.cite.node.as_str())));
         Some(NoticeDef {
             title: n.title.node.clone(),
             combinator: n.combinator.node,
-            deliveries: Combinator::EarliestOf,
+            deliveries,
             clauses,
             gaps,
         })

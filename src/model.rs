@@ -155,8 +155,9 @@ impl PartyDef {
 pub struct NoticeDef {
     pub(crate) title: String,
     pub(crate) combinator: Combinator,
-    /// How the answers of a notice's several deliveries combine.
-    pub(crate) deliveries: Combinator,
+    /// How the answers of a notice's several deliveries combine, and the words that say
+    /// so, when the rules declare it (`None`: the earliest).
+    pub(crate) deliveries: Option<(Combinator, Arc<str>)>,
     pub(crate) clauses: Vec<RuleDef>,
     pub(crate) gaps: Vec<RuleDef>,
 }

@@ -97,9 +97,8 @@ pub struct Options {
     /// Threads that evaluate records while the calling thread reads, checks ids and writes
     /// in input order; 0 or 1 does everything on the calling thread. The output is the same.
     pub threads: usize,
-    /// Answer every record without the plan's cache of decisions (see
-    /// [`Rules::answer`]). Slower; the output is the same, as the cache decides nothing of
-    /// its own.
+    /// No effect: the batch keeps no memo of earlier records, and every record is answered
+    /// by [`Rules::answer`]. Kept for the callers that set it.
     pub no_memo: bool,
     /// The byte between a CSV input's fields; `None` finds it from the header (`,`, `;` or
     /// a tab).

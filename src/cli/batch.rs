@@ -60,9 +60,9 @@ pub(crate) struct Args {
     /// everything on one thread. The output is the same. Default: one per core.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
-    /// Read every record in full, without the memo that keeps what earlier records taught
-    /// (slower; the output is the same, byte for byte).
-    #[arg(long)]
+    /// No effect: the batch keeps no memo of earlier records (each record is answered by
+    /// the evaluator); accepted so that scripts that pass it still run.
+    #[arg(long, hide = true)]
     no_memo: bool,
     /// Notices of change (JSON Lines records with `changes`) to read before the log: each is
     /// resolved under the clause and designates its numbers from when it is deemed given.

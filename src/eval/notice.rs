@@ -220,7 +220,10 @@ impl Rules {
                 })
                 .collect(),
         };
-        let how = agreement.plan.deliveries;
+        let (how, cite) = match &agreement.plan.deliveries {
+            Some((how, cite)) => (*how, Some(cite)),
+            None => (Combinator::EarliestOf, None),
+        };
         let mut best: Option<(usize, Resolution)> = None;
         let mut all = Vec::new();
         for (n, d) in deliveries.iter().enumerate() {
@@ -272,7 +275,7 @@ impl Rules {
         let combined = several.then(|| {
             let method = deliveries.get(n).map_or("", |d| d.event.method);
             format!(
-                "delivery {} of {} (`{method}`) decided: the {} of the deliveries{}",
+                "delivery {} of {} (`{method}`) decided: the {} of the deliveries{}{}",
                 n + 1,
                 deliveries.len(),
                 match how {
@@ -284,7 +287,9 @@ impl Rules {
                     ", none of which has a deemed date yet"
                 } else {
                     ""
-                }
+                },
+                // The rules' own words, when they declare how deliveries combine.
+                cite.map_or(String::new(), |c| format!(" ({c})"))
             )
         });
         let first = deliveries.first().map(|d| d.event);

@@ -47,9 +47,9 @@ pub(crate) struct Plan {
     pub(crate) clauses: usize,
     /// How the clauses that apply combine.
     pub(crate) combinator: Combinator,
-    /// How the answers of a notice's several deliveries combine (see
-    /// [`crate::Rules::answer`]).
-    pub(crate) deliveries: Combinator,
+    /// How the answers of a notice's several deliveries combine, with the words that say
+    /// so (see [`crate::Rules::answer`]); `None`: the earliest, the default.
+    pub(crate) deliveries: Option<(Combinator, Arc<str>)>,
     /// A clock per zone other than the agreement's that a rule may read.
     zones: Vec<std::sync::Arc<Clock>>,
     /// The companion deliveries the conditions ask for, each once.
@@ -379,7 +379,7 @@ impl Plan {
             rules,
             clauses: notice.clauses.len(),
             combinator: notice.combinator,
-            deliveries: notice.deliveries,
+            deliveries: notice.deliveries.clone(),
             zones,
             companions,
         }

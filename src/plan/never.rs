@@ -25,7 +25,7 @@ pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<St
         rules: Vec::new(),
         clauses: 0,
         combinator: Combinator::FirstOf,
-        deliveries: Combinator::EarliestOf,
+        deliveries: None,
         zones: Vec::new(),
         companions: companions.clone(),
     };

@@ -302,6 +302,30 @@ pub struct Notice {
     pub combinator: Spanned<Combinator>,
     /// The clauses and gap rules in source order.
     pub rules: Vec<Rule>,
+    /// `deliveries` lines: how the answers of a notice given several ways combine (at most
+    /// one is allowed; the checker says so of a second).
+    pub deliveries: Vec<DeliveriesLine>,
+}
+
+/// `deliveries combinator string`: how the deliveries of one notice combine, and the words
+/// that say so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveriesLine {
+    /// How they combine.
+    pub combinator: Spanned<Combinator>,
+    /// The contract words (or the reading) it encodes.
+    pub cite: Spanned<String>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// An item of a notice block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeItem {
+    /// A clause or gap rule.
+    Rule(Rule),
+    /// A `deliveries` line.
+    Deliveries(DeliveriesLine),
 }
 
 /// How several applicable clauses combine.

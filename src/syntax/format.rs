@@ -335,18 +335,29 @@ pub(crate) fn rule_words(rule: &Rule) -> String {
     }
 }
 
-fn notice(n: &Notice, comments: &mut Comments<'_>, out: &mut String) {
-    let combinator = match n.combinator.node {
+fn combinator_word(c: Combinator) -> &'static str {
+    match c {
         Combinator::EarliestOf => "earliest-of",
         Combinator::LatestOf => "latest-of",
         Combinator::FirstOf => "first-of",
-    };
+    }
+}
+
+fn notice(n: &Notice, comments: &mut Comments<'_>, out: &mut String) {
+    let combinator = combinator_word(n.combinator.node);
     push_line(
         out,
         1,
         &format!("notice {} {combinator} {{", quote(&n.title.node)),
     );
     let mut last_end = n.combinator.span.end;
+    // The `deliveries` lines first: how a notice's deliveries combine frames its clauses.
+    for d in &n.deliveries {
+        comments.before(d.span.start, 2, out, last_end);
+        let how = combinator_word(d.combinator.node);
+        push_line(out, 2, &format!("deliveries {how} {}", quote(&d.cite.node)));
+        last_end = d.span.end;
+    }
     for rule in &n.rules {
         comments.before(rule.span.start, 2, out, last_end);
         let kind = match rule.kind {

@@ -124,7 +124,7 @@ const PERIOD_STARTS: &[&str] = &[
     "unless-notice-by",
 ];
 const PARTY_STARTS: &[&str] = &["fax", "time-zone", "address", "cite"];
-const NOTICE_STARTS: &[&str] = &["clause", "gap"];
+const NOTICE_STARTS: &[&str] = &["clause", "gap", "deliveries"];
 const CALENDAR_STARTS: &[&str] = &[
     "source", "years", "weekend", "include", "holiday", "shift", "closed", "open",
 ];
@@ -1133,11 +1133,33 @@ impl<'a> Cx<'a> {
         Ok((i, Party { name, title, items }))
     }
 
-    // notice ::= "notice" string combinator "{" rule* "}"
-    // combinator ::= "earliest-of" | "latest-of" | "first-of"
+    // notice ::= "notice" string combinator "{" notice-item* "}"
+    // notice-item ::= rule | "deliveries" combinator string
     fn notice(&self, i: &'a str) -> Res<'a, Notice> {
         let (i, title) = commit(self.string(i))?;
-        let (i, combinator) = commit(self.spanned(i, |i| {
+        let (i, combinator) = commit(self.combinator(i))?;
+        let (i, items) = self.block(i, NOTICE_STARTS, |i| self.notice_item(i))?;
+        let (mut rules, mut deliveries) = (Vec::new(), Vec::new());
+        for item in items {
+            match item {
+                NoticeItem::Rule(r) => rules.push(r),
+                NoticeItem::Deliveries(d) => deliveries.push(d),
+            }
+        }
+        Ok((
+            i,
+            Notice {
+                title,
+                combinator,
+                rules,
+                deliveries,
+            },
+        ))
+    }
+
+    // combinator ::= "earliest-of" | "latest-of" | "first-of"
+    fn combinator(&self, i: &'a str) -> Res<'a, Spanned<Combinator>> {
+        self.spanned(i, |i| {
             let (r, w) = word(i).map_err(|_| NomErr::Error(combinator_expected(i)))?;
             match w {
                 "earliest-of" => Ok((r, Combinator::EarliestOf)),
@@ -1145,16 +1167,32 @@ impl<'a> Cx<'a> {
                 "first-of" => Ok((r, Combinator::FirstOf)),
                 _ => Err(NomErr::Error(combinator_expected(i))),
             }
-        }))?;
-        let (i, rules) = self.block(i, NOTICE_STARTS, |i| self.rule(i))?;
-        Ok((
-            i,
-            Notice {
-                title,
-                combinator,
-                rules,
-            },
-        ))
+        })
+    }
+
+    // notice-item ::= rule | "deliveries" combinator string
+    fn notice_item(&self, i: &'a str) -> Res<'a, NoticeItem> {
+        let j = ws(i);
+        let start = self.off(j);
+        match word(j) {
+            Ok((rest, "deliveries")) => {
+                let (rest, combinator) = commit(self.combinator(rest))?;
+                let (rest, cite) = commit(self.string(rest))?;
+                let span = Span {
+                    start,
+                    end: self.off(rest),
+                };
+                Ok((
+                    rest,
+                    NoticeItem::Deliveries(DeliveriesLine {
+                        combinator,
+                        cite,
+                        span,
+                    }),
+                ))
+            }
+            _ => self.rule(i).map(|(r, rule)| (r, NoticeItem::Rule(rule))),
+        }
     }
 
     // rule ::= ("clause" | "gap") name string ("when" condition ("," condition)*)? "=>" outcome

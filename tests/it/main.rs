@@ -16,6 +16,7 @@ mod check_errors;
 mod check_lint;
 mod cli_help;
 mod corpus;
+mod deliveries;
 mod diff;
 mod differential;
 mod edges;
