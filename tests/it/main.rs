@@ -29,6 +29,7 @@ mod json_errors;
 mod latest_send;
 mod library;
 mod lint_cells;
+mod one_semantics;
 mod page;
 mod properties;
 mod readme;
