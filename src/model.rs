@@ -90,15 +90,15 @@ impl FaxNumber {
     pub(crate) fn in_force(&self, at: Option<DateTime<FixedOffset>>, tz: Tz) -> bool {
         use crate::syntax::ast::When;
         let Some(at) = at else { return true };
-        let day = at.with_timezone(&tz).date_naive();
+        let day = || at.with_timezone(&tz).date_naive();
         let after_from = match self.from {
             None => true,
-            Some(When::Date(d)) => day >= d,
+            Some(When::Date(d)) => day() >= d,
             Some(When::Instant(t)) => at >= t,
         };
         let before_until = match self.until {
             None => true,
-            Some(When::Date(d)) => day <= d,
+            Some(When::Date(d)) => day() <= d,
             Some(When::Instant(t)) => at <= t,
         };
         after_from && before_until
