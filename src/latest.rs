@@ -3,7 +3,7 @@
 //! The rules need not be monotone: under a literal reading a Saturday-morning fax can fall
 //! into a gap and resolve earlier than a Friday-evening one. So the search does not bisect:
 //! it walks back from the deadline over the instants where an event's cell in the compiled
-//! plan can change (see [`crate::plan`]): on every clock the rules read (the agreement's, a
+//! plan can change (see `crate::plan`): on every clock the rules read (the agreement's, a
 //! named zone, the recipient's), each cut-off, the second before it and the last second of
 //! each day, and the second before and at each change of a clock's offset. Between two such
 //! instants every event has the same cell, so the same rule decides, and its notice takes

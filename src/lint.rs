@@ -1,7 +1,7 @@
 //! Coverage of a notice clause: the plan's cells, where no clause applies and where several do.
 //!
 //! The table is the compiled plan's partition of the space of events (see
-//! [`crate::plan`]), read for each method: whether the fax went to a designated number and,
+//! `crate::plan`), read for each method: whether the fax went to a designated number and,
 //! on every clock the conditions read, the kind of day on each calendar named there and the
 //! time of day, cut at every cut-off on that clock (each cut-off is a cell of its own, and so
 //! is each interval between). Each cell's answer is the plan's decision; neighbouring cells

@@ -1,7 +1,7 @@
 //! `deemed serve`: the same answers over HTTP, for the systems that hold notices.
 //!
 //! Every route answers through the library's one reading ([`crate::query`], [`crate::batch`],
-//! [`Rules::show`]): the JSON is the command line's `--format json`, field for field. Errors
+//! [`crate::Rules::show`]): the JSON is the command line's `--format json`, field for field. Errors
 //! are JSON too, `{"error": {"message", "help", "field"}}`, with their status: 400 for a body
 //! that is not the JSON asked for, 422 for a value the rules cannot use (an unknown method,
 //! party or agreement, with the known names; a time that is not one), 413 for a body over

@@ -312,7 +312,7 @@ impl<'r> Batch<'r> {
         batch
     }
 
-    /// Reads notices of change ahead of the run (see [`Addresses::learn`]): the run
+    /// Reads notices of change ahead of the run (see `Addresses::learn`): the run
     /// answers every record under the numbers they designate, and each one's record says
     /// what it designated.
     pub fn learn_changes(&mut self, lines: &[ChangeLine]) {

@@ -1,6 +1,6 @@
 //! Event to resolution: which clause decides when a notice is deemed given, and why.
 //!
-//! The event's cell is found in the agreement's compiled plan ([`crate::plan`]), the plan's
+//! The event's cell is found in the agreement's compiled plan (`crate::plan`), the plan's
 //! decision for that cell is taken, and the deciding rule's outcome is computed on the
 //! clock it reads. Only when asked, the decision is explained from the same cell: which
 //! clause applied, why each other did not (every test, as the plan reads it), which days the
@@ -45,7 +45,7 @@ pub struct Event {
     /// `companion` conditions read.
     pub companions: Vec<Companion>,
     /// The recipient's numbers as designated by a notice of change given to the sender, in
-    /// effect when this one was sent (see [`crate::addresses`]); `None`: the rules' numbers.
+    /// effect when this one was sent (see [`crate::batch::Addresses`]); `None`: the rules' numbers.
     pub designation: Option<std::sync::Arc<Designation>>,
 }
 
