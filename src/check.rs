@@ -6,15 +6,15 @@
 //! span of the words at fault; all of them are reported, not just the first.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 
+use crate::agreement::*;
+use crate::answer::UnknownName;
 use crate::calendar::{Calendar, CalendarSpec, HolidaySpec, Observe};
-use crate::model::*;
-use crate::syntax::ast::{self, Cmp, RuleKind, Span, Spanned};
+pub use crate::diagnostic::{CheckError, CheckErrorKind};
+use crate::syntax::ast::{self, RuleKind, Span, Spanned};
 
 /// The checked form of a source: which file (an index into the caller's list) and its tree.
 pub struct Unit<'a> {
@@ -25,231 +25,6 @@ pub struct Unit<'a> {
     /// Built-in files supply calendars that a user's file may replace by name.
     pub builtin: bool,
 }
-
-/// A problem the checker found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckError {
-    /// The index of the source it is in.
-    pub source: usize,
-    /// The words at fault.
-    pub span: Span,
-    /// What is wrong.
-    pub kind: CheckErrorKind,
-}
-
-/// What the checker found wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckErrorKind {
-    /// A name is declared twice where names must be unique.
-    Duplicate {
-        /// `party`, `method`, `clause label`, ...
-        what: &'static str,
-        /// The name.
-        name: String,
-        /// The first declaration, in the same source.
-        first: Span,
-    },
-    /// A declaration that must be there is not.
-    Missing {
-        /// `agreement` or `calendar`.
-        within: &'static str,
-        /// What is missing, such as `` `time-zone` ``.
-        what: &'static str,
-        /// What to add.
-        example: &'static str,
-    },
-    /// A name that is not declared.
-    Unknown(UnknownName),
-    /// A time zone name that is not in the IANA database.
-    UnknownTimeZone {
-        /// The name as written.
-        name: String,
-    },
-    /// More than one agreement in a file.
-    SecondAgreement,
-    /// A clause whose conditions can never all hold.
-    NeverApplies {
-        /// The rule's label.
-        label: String,
-        /// Why.
-        why: String,
-    },
-    /// `method other-than (...)` names a gap rule or a clause that itself uses `other-than`.
-    BadOtherThan {
-        /// The label named.
-        label: String,
-    },
-    /// A year range that is empty or outside what the calendar supports.
-    BadYears {
-        /// The first year.
-        first: i32,
-        /// The last year.
-        last: i32,
-    },
-    /// A date outside the calendar's years.
-    DateOutsideYears {
-        /// The date.
-        date: NaiveDate,
-        /// The calendar's first year.
-        first: i32,
-        /// The calendar's last year.
-        last: i32,
-    },
-    /// A closure range that ends before it starts.
-    BackwardRange,
-    /// Calendars that include each other.
-    IncludeCycle {
-        /// The calendars from the one checked to the one that comes round again.
-        chain: Vec<String>,
-        /// The calendar reached again.
-        name: String,
-    },
-    /// Periods that run from each other, or whose notice deadlines do.
-    PeriodCycle {
-        /// The periods from the one checked to the one that comes round again.
-        chain: Vec<String>,
-    },
-    /// A facsimile number without digits.
-    FaxWithoutDigits {
-        /// The number as written.
-        written: String,
-    },
-    /// A number in force until before it comes into force.
-    UntilBeforeFrom {
-        /// When it comes into force, as written.
-        from: String,
-        /// When it goes out, as written.
-        until: String,
-    },
-    /// More methods than the evaluator's method sets hold.
-    TooManyMethods,
-    /// Calendars that include calendars that include calendars, too deep.
-    IncludesTooDeep {
-        /// The calendar included at the depth that is too deep.
-        name: String,
-        /// The deepest a chain of includes may go.
-        most: usize,
-    },
-    /// A count of days, months or years beyond what any calendar covers.
-    CountTooLarge {
-        /// The count as written, with its unit (`999999999 days`).
-        written: String,
-        /// The most the unit may count.
-        most: u32,
-    },
-    /// A period counted in years or months that does not say what a date that does not
-    /// exist means (a warning: evaluation then refuses such dates).
-    NoRoundingPolicy {
-        /// The period.
-        period: String,
-    },
-}
-
-impl fmt::Display for CheckErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CheckErrorKind::Duplicate { what: "", name, .. } => {
-                write!(f, "`{name}` is declared twice")
-            }
-            CheckErrorKind::Duplicate { what, name, .. } => {
-                write!(f, "{what} `{name}` is declared twice")
-            }
-            CheckErrorKind::Missing { within, what, .. } => write!(f, "the {within} has no {what}"),
-            CheckErrorKind::Unknown(u) => write!(f, "{u}"),
-            CheckErrorKind::UnknownTimeZone { name } => write!(f, "unknown time zone `{name}`"),
-            CheckErrorKind::SecondAgreement => write!(f, "a rules file holds one agreement"),
-            CheckErrorKind::NeverApplies { label, why } => {
-                write!(f, "rule `{label}` can never apply: {why}")
-            }
-            CheckErrorKind::BadOtherThan { label } => write!(
-                f,
-                "`other-than` can name only clauses that list their methods, and `{label}` does not"
-            ),
-            CheckErrorKind::BadYears { first, last } => {
-                write!(f, "the years {first} through {last} are not a usable range")
-            }
-            CheckErrorKind::DateOutsideYears { date, first, last } => {
-                write!(
-                    f,
-                    "{date} is outside the calendar's years {first} through {last}"
-                )
-            }
-            CheckErrorKind::BackwardRange => write!(f, "the range ends before it starts"),
-            CheckErrorKind::PeriodCycle { chain } => {
-                let chain: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
-                write!(
-                    f,
-                    "periods that depend on each other: {}",
-                    chain.join(" depends on ")
-                )
-            }
-            CheckErrorKind::IncludeCycle { name, chain } => {
-                let chain: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
-                write!(
-                    f,
-                    "`include {name}` makes a cycle: {}",
-                    chain.join(" includes ")
-                )
-            }
-            CheckErrorKind::FaxWithoutDigits { written } => {
-                write!(f, "facsimile number `{written}` has no digits")
-            }
-            CheckErrorKind::UntilBeforeFrom { from, until } => write!(
-                f,
-                "the number is in force until {until}, before it comes into force ({from})"
-            ),
-            CheckErrorKind::NoRoundingPolicy { period } => write!(
-                f,
-                "period `{period}` counts years or months but does not say what a date that does not exist means"
-            ),
-            CheckErrorKind::IncludesTooDeep { name, most } => write!(
-                f,
-                "`include {name}` goes deeper than {most} calendars, each including the next"
-            ),
-            CheckErrorKind::CountTooLarge { written, most } => write!(
-                f,
-                "`{written}` is more than any calendar covers: a count goes up to {most}"
-            ),
-            CheckErrorKind::TooManyMethods => {
-                write!(f, "an agreement may declare at most 64 methods")
-            }
-        }
-    }
-}
-
-impl CheckErrorKind {
-    /// A hint for the reader, when there is one.
-    pub fn help(&self) -> Option<String> {
-        match self {
-            CheckErrorKind::Duplicate { .. } => Some("remove or rename one of them".into()),
-            CheckErrorKind::Missing { example, .. } => Some(format!("add `{example}`")),
-            CheckErrorKind::Unknown(u) => Some(u.help()),
-            CheckErrorKind::UnknownTimeZone { .. } => {
-                Some("use an IANA time zone name such as `America/New_York`".into())
-            }
-            CheckErrorKind::SecondAgreement => Some("put each agreement in a file of its own".into()),
-            CheckErrorKind::BadYears { .. } => {
-                Some("write `years FIRST through LAST` with FIRST no later than LAST, between 1900 and 2200".into())
-            }
-            CheckErrorKind::IncludeCycle { .. } => Some("remove one of the `include`s".into()),
-            CheckErrorKind::PeriodCycle { .. } => Some(
-                "a period runs from an event or from another period that does not depend on it".into(),
-            ),
-            CheckErrorKind::NoRoundingPolicy { .. } => Some(
-                "add `nonexistent round-down` or `nonexistent round-up` (February 29 plus a year; January 31 plus a month), or `nonexistent error` to refuse them".into(),
-            ),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for CheckError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.kind.fmt(f)
-    }
-}
-
-impl std::error::Error for CheckError {}
 
 /// The calendar a spec builds, built once per process: the agreements of a folder name the
 /// same calendars (the built-in ones above all), and building one is most of loading rules.
@@ -686,7 +461,11 @@ impl Checker {
 
     /// The periods a period names (the one it runs from, the one whose deadline its notice
     /// must meet) exist, and no period depends on itself through them.
-    fn period_references(&mut self, source: usize, periods: &[(crate::period::PeriodDef, Span)]) {
+    fn period_references(
+        &mut self,
+        source: usize,
+        periods: &[(crate::agreement::PeriodDef, Span)],
+    ) {
         let names: Vec<String> = periods.iter().map(|(p, _)| p.name.clone()).collect();
         for (p, _) in periods {
             for named in p.depends_on() {
@@ -704,7 +483,7 @@ impl Checker {
         // A cycle, from each period in turn (periods are few).
         for (p, span) in periods {
             let mut chain = vec![p.name.clone()];
-            let mut stack: Vec<(&crate::period::PeriodDef, usize)> = vec![(p, 0)];
+            let mut stack: Vec<(&crate::agreement::PeriodDef, usize)> = vec![(p, 0)];
             let mut found = None;
             while let Some((at, next)) = stack.last().copied() {
                 let deps = at.depends_on();
@@ -775,7 +554,7 @@ impl Checker {
         let mut party_names: HashMap<&str, usize> = HashMap::new();
         let mut party_spans: Vec<Span> = Vec::new();
         let mut notice_ast = None;
-        let mut periods: Vec<(crate::period::PeriodDef, Span)> = Vec::new();
+        let mut periods: Vec<(crate::agreement::PeriodDef, Span)> = Vec::new();
         let mut deadline_roll = None;
         let mut deadline_roll_seen = None;
         let mut id = None;
@@ -860,7 +639,7 @@ impl Checker {
                 ast::AgreementItem::Period(p) => {
                     if let Some(first) = periods
                         .iter()
-                        .find(|(d, _): &&(crate::period::PeriodDef, Span)| d.name == p.name.node)
+                        .find(|(d, _): &&(crate::agreement::PeriodDef, Span)| d.name == p.name.node)
                     {
                         let first = first.1;
                         self.error(
@@ -917,7 +696,7 @@ impl Checker {
         }
         let (tz, calendar, notice) = (tz?, calendar?, notice?);
         Some(Agreement {
-            plan: crate::plan::Plan::compile(&notice, &calendar, tz, &parties),
+            plan: crate::agreement::plan::Plan::compile(&notice, &calendar, tz, &parties),
             title: a.title.node.clone(),
             dated,
             clock: crate::clock::Clock::shared(tz),
@@ -933,7 +712,7 @@ impl Checker {
         })
     }
 
-    fn period(&mut self, source: usize, p: &ast::Period) -> Option<crate::period::PeriodDef> {
+    fn period(&mut self, source: usize, p: &ast::Period) -> Option<crate::agreement::PeriodDef> {
         use crate::syntax::ast::{Nonexistent, PeriodItem, Roll};
         let mut anchor = None;
         let mut length = None;
@@ -1067,7 +846,7 @@ impl Checker {
             });
         }
         let (anchor, anchor_words) = anchor?;
-        Some(crate::period::PeriodDef {
+        Some(crate::agreement::PeriodDef {
             name: p.name.node.clone(),
             cite: p.cite.node.clone(),
             anchor,
@@ -1428,7 +1207,7 @@ impl Checker {
         // The agreement's own calendar, when it names one (else it is already an error).
         let why = own
             .or(calendars.first())
-            .and_then(|cal| crate::plan::never_holds(&def, cal));
+            .and_then(|cal| crate::agreement::plan::never_holds(&def, cal));
         if let Some(why) = why {
             self.error(
                 source,
@@ -1455,16 +1234,5 @@ fn add_new<T: std::hash::Hash + Eq + Clone>(to: &mut Vec<T>, more: Vec<T>) {
         if held.insert(item.clone()) {
             to.push(item);
         }
-    }
-}
-
-/// The rule-language word for a comparison.
-pub(crate) fn cmp_word(cmp: Cmp) -> &'static str {
-    match cmp {
-        Cmp::Before => "before",
-        Cmp::OnOrBefore => "on-or-before",
-        Cmp::After => "after",
-        Cmp::OnOrAfter => "on-or-after",
-        Cmp::At => "at",
     }
 }

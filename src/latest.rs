@@ -3,7 +3,7 @@
 //! The rules need not be monotone: under a literal reading a Saturday-morning fax can fall
 //! into a gap and resolve earlier than a Friday-evening one. So the search does not bisect:
 //! it walks back from the deadline over the instants where an event's cell in the compiled
-//! plan can change (see `crate::plan`): on every clock the rules read (the agreement's, a
+//! plan can change (see `crate::agreement::plan`): on every clock the rules read (the agreement's, a
 //! named zone, the recipient's), each cut-off, the second before it and the last second of
 //! each day, and the second before and at each change of a clock's offset. Between two such
 //! instants every event has the same cell, so the same rule decides, and its notice takes
@@ -15,8 +15,9 @@ use chrono::{DateTime, Days, Duration, FixedOffset, NaiveDate, NaiveTime, Offset
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::eval::{EvalError, Event, Status};
-use crate::model::Rules;
+use crate::agreement::Rules;
+use crate::answer::{EvalError, Status};
+use crate::eval::Event;
 use crate::syntax::ast::Subject;
 
 /// How many days before the deadline the search looks; holidays and weekends never string
@@ -135,10 +136,13 @@ impl Rules {
                 let n = notice.clauses.iter().position(|r| *r.label == *label)?;
                 let rule = agreement.plan.rule(n)?;
                 let reads_receipt = rule.conds.iter().any(|c| {
-                    matches!(c, crate::plan::CondPlan::Instant { clock, .. }
+                    matches!(c, crate::agreement::plan::CondPlan::Instant { clock, .. }
                         if agreement.plan.clocks.get(*clock).is_some_and(|k| k.subject == Subject::Received))
                 });
-                Some((crate::plan::runs_from(rule.outcome), reads_receipt))
+                Some((
+                    crate::agreement::plan::runs_from(rule.outcome),
+                    reads_receipt,
+                ))
             };
             let mut note = None;
             let mut latest_is = None;
@@ -195,7 +199,7 @@ impl Rules {
     fn candidates(
         &self,
         by: DateTime<FixedOffset>,
-        party: Option<&crate::model::PartyDef>,
+        party: Option<&crate::agreement::PartyDef>,
     ) -> Vec<DateTime<FixedOffset>> {
         let Some(agreement) = self.agreement() else {
             return Vec::new();
@@ -205,7 +209,7 @@ impl Rules {
         // outcomes' days. A receipt is the sending here, so its clocks count alike.
         let mut zones: Vec<(Tz, Vec<NaiveTime>)> = vec![(agreement.tz, Vec::new())];
         for clock in &plan.clocks {
-            let tz = plan.zone_of(agreement, clock, crate::plan::Ends::to(party));
+            let tz = plan.zone_of(agreement, clock, crate::agreement::plan::Ends::to(party));
             match zones.iter_mut().find(|(z, _)| *z == tz) {
                 Some((_, cutoffs)) => cutoffs.extend(&clock.cutoffs),
                 None => zones.push((tz, clock.cutoffs.clone())),

@@ -26,6 +26,8 @@
 //! assert_eq!(resolution.deemed_date.unwrap().to_string(), "2000-12-26");
 //! ```
 
+pub mod agreement;
+pub mod answer;
 pub mod batch;
 pub mod calendar;
 pub mod check;
@@ -36,9 +38,7 @@ pub mod ics;
 pub mod latest;
 pub mod library;
 pub mod lint;
-pub mod model;
 pub mod period;
-pub(crate) mod plan;
 pub mod query;
 pub mod serve;
 pub mod show;
@@ -49,11 +49,12 @@ mod words;
 
 use std::path::Path;
 
+pub use agreement::{Agreement, Rules, fax_digits};
+pub use answer::{EvalError, Resolution, Status, UnknownName};
 pub use calendar::{Calendar, DayOff};
 pub use diagnostic::{Diagnostics, Source};
-pub use eval::{EvalError, Event, EventRef, Resolution, Status};
+pub use eval::{Event, EventRef};
 pub use library::Library;
-pub use model::{Agreement, Rules, UnknownName, fax_digits};
 
 /// The rules file for the reference agreement, embedded as the default.
 pub const DEFAULT_RULES: (&str, &str) = (

@@ -1,7 +1,7 @@
 //! Coverage of a notice clause: the plan's cells, where no clause applies and where several do.
 //!
 //! The table is the compiled plan's partition of the space of events (see
-//! `crate::plan`), read for each method: whether the fax went to a designated number and,
+//! `crate::agreement::plan`), read for each method: whether the fax went to a designated number and,
 //! on every clock the conditions read, the kind of day on each calendar named there and the
 //! time of day, cut at every cut-off on that clock (each cut-off is a cell of its own, and so
 //! is each interval between). Each cell's answer is the plan's decision; neighbouring cells
@@ -13,8 +13,8 @@ use std::fmt;
 use chrono::NaiveTime;
 use serde::Serialize;
 
-use crate::model::{Agreement, Rules, ZoneSel};
-use crate::plan::{Cell, ClockAxis, Fax, Place, Plan};
+use crate::agreement::plan::{Cell, ClockAxis, Fax, Place, Plan};
+use crate::agreement::{Agreement, Rules, ZoneSel};
 use crate::syntax::ast::Subject;
 
 /// The most cells a table reads for one method, and the most tests of a rule in a cell it
@@ -264,11 +264,14 @@ impl Table<'_> {
                 .any(|(c, p)| c.subject == Subject::Received && p.is_some()),
             places,
             // The table reads each companion as recorded in time (a note says so).
-            companions: vec![crate::plan::CompanionFact::InTime; self.plan.companions.len()],
+            companions: vec![
+                crate::agreement::plan::CompanionFact::InTime;
+                self.plan.companions.len()
+            ],
         };
         let decision = self.plan.decide(self.agreement, &cell);
         let notice = &self.agreement.notice;
-        let label = |r: Option<&crate::model::RuleDef>| r.map(|r| r.label.to_string());
+        let label = |r: Option<&crate::agreement::RuleDef>| r.map(|r| r.label.to_string());
         let clauses = decision
             .applies
             .iter()
@@ -405,7 +408,7 @@ impl Rules {
         let uses_designated_fax = plan.rules.iter().any(|r| {
             r.conds
                 .iter()
-                .any(|c| matches!(c, crate::plan::CondPlan::DesignatedFax))
+                .any(|c| matches!(c, crate::agreement::plan::CondPlan::DesignatedFax))
         });
         if uses_designated_fax && !without.is_empty() {
             notes.push(format!(

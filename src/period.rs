@@ -10,58 +10,10 @@ use std::fmt;
 use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, TimeZone};
 use serde::Serialize;
 
+use crate::agreement::Rules;
+use crate::answer::UnknownName;
 use crate::calendar::{OutOfRange, weekday_date};
-use crate::model::{Rules, UnknownName};
 use crate::syntax::ast::{Nonexistent, PeriodUnit, Roll};
-
-/// A checked period.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PeriodDef {
-    pub(crate) name: String,
-    pub(crate) cite: String,
-    pub(crate) anchor: String,
-    pub(crate) anchor_words: String,
-    pub(crate) length: crate::syntax::ast::Length,
-    pub(crate) start_inclusive: bool,
-    pub(crate) end_inclusive: bool,
-    pub(crate) roll: Roll,
-    pub(crate) nonexistent: Nonexistent,
-    pub(crate) reading: Option<String>,
-    /// `closes-at`: the time of its last day it closes at, that instant included, and the
-    /// zone (`None`: the agreement's).
-    pub(crate) closes_at: Option<(chrono::NaiveTime, Option<chrono_tz::Tz>)>,
-    /// `anchor period NAME`: it runs from that period's last day (`anchor` is its name).
-    pub(crate) anchor_period: Option<crate::syntax::ast::Name>,
-    /// `unless-notice-by NAME length ...`: the period whose deadline a notice must meet, the
-    /// length when it does not, and the words.
-    pub(crate) unless_notice_by:
-        Option<(crate::syntax::ast::Name, crate::syntax::ast::Length, String)>,
-}
-
-impl PeriodDef {
-    /// The periods it depends on: the one it runs from, the one whose deadline decides it.
-    pub(crate) fn depends_on(&self) -> Vec<&crate::syntax::ast::Name> {
-        self.anchor_period
-            .iter()
-            .chain(self.unless_notice_by.as_ref().map(|(n, ..)| n))
-            .collect()
-    }
-
-    /// The period's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The name of the event it runs from.
-    pub fn anchor(&self) -> &str {
-        &self.anchor
-    }
-
-    /// What the anchor event is, in the rules' words.
-    pub fn anchor_words(&self) -> &str {
-        &self.anchor_words
-    }
-}
 
 /// A period worked out for one anchor date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

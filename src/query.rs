@@ -6,10 +6,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::Rules;
+use crate::answer::{DeadlineCheck, EvalError, Resolution};
 use crate::batch::{Batch, ChangeLine, Options};
-use crate::eval::{
-    Companion, DeadlineCheck, Delivery, DeliveryAnswer, EvalError, EventRef, Resolution,
-};
+use crate::eval::{Companion, Delivery, DeliveryAnswer, EventRef};
 use crate::period::Deadline;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -213,7 +212,7 @@ impl serde::Serialize for Answer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeSeq, SerializeStruct};
         /// The resolution's warnings, then the notes.
-        struct Warnings<'a>(&'a [crate::eval::Warning], Vec<&'a String>);
+        struct Warnings<'a>(&'a [crate::answer::Warning], Vec<&'a String>);
         impl serde::Serialize for Warnings<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(Some(self.0.len() + self.1.len()))?;

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::model::{Agreement, Rules};
+use crate::agreement::{Agreement, Rules};
 use crate::syntax::ast::Combinator;
 
 /// Everything a set of rules declares.
@@ -157,7 +157,7 @@ impl Rules {
 }
 
 fn agreement_shown(a: &Agreement) -> AgreementShown {
-    let rule = |r: &crate::model::RuleDef| RuleShown {
+    let rule = |r: &crate::agreement::RuleDef| RuleShown {
         label: r.label.to_string(),
         cite: r.cite.to_string(),
         rule: r.written.to_string(),

@@ -9,7 +9,7 @@ use super::ChangeLine;
 use super::chunks::{read_csv_records, read_line};
 use super::{Batch, BatchError, InputFormat, Options, Outcome};
 use crate::Library;
-use crate::model::Rules;
+use crate::agreement::Rules;
 
 /// One side of a change: a notice's resolution under one version of the rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -53,8 +53,8 @@ pub use diff::{Change, DiffSummary, Side, diff, diff_libraries};
 pub use spool::{MAX_SPOOL, SpoolError, spool};
 
 use crate::Library;
+use crate::agreement::Rules;
 use crate::eval::{Delivery, EventRef, NoticeAnswer};
-use crate::model::Rules;
 use crate::time::{Fold, TimeError, parse_instant};
 
 /// The longest input line read; a longer one is an error record.

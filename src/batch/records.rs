@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::BatchError;
-use crate::eval::EvalError;
+use crate::answer::EvalError;
 
 /// Where an input record went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,8 @@ use serde_json::value::RawValue;
 
 use super::records::RecordError;
 use super::{Batch, ERRORS_LISTED, Ids, Outcome, OutputFormat};
-use crate::eval::{DeliveryAnswer, Status, Step, Warning};
+use crate::answer::{Status, Step, Warning};
+use crate::eval::DeliveryAnswer;
 use crate::time::{date_bytes, rfc3339_bytes};
 
 impl Batch<'_> {

@@ -3,8 +3,9 @@
 
 use chrono::{NaiveDate, NaiveTime, TimeZone};
 
-use super::{EvalError, Event, Resolution, Warning};
-use crate::model::{Rules, ZoneSel};
+use super::Event;
+use crate::agreement::{Rules, ZoneSel};
+use crate::answer::{EvalError, Resolution, Warning};
 use crate::syntax::ast::Subject;
 
 impl Rules {

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::{Companion, Designation, EvalError, EventRef, Resolution, Status};
-use crate::model::{Agreement, Rules};
+use super::{Companion, Designation, EventRef};
+use crate::agreement::{Agreement, Rules};
+use crate::answer::{EvalError, Resolution, Status};
 use crate::syntax::ast::Combinator;
 
 /// One delivery of a notice.
@@ -244,7 +245,7 @@ impl Rules {
             };
             let resolution = answered.map_err(|error| NoticeError {
                 delivery: several.then_some(n),
-                field: error.field(&event),
+                field: error.field(event.sent, event.received),
                 error,
             })?;
             if several && trace {

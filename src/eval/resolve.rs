@@ -6,12 +6,13 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Deemed, EvalError, EventRef, Resolution, Status, Step, Test, Warning, Words, put};
-use crate::check::cmp_word;
-use crate::model::{Agreement, Cond, PartyDef, RuleDef, Rules};
-use crate::plan::{Atom, CondPlan, Decision, Ends, Fax, Located, Plan, RulePlan, subject_word};
+use super::EventRef;
+use crate::agreement::plan::{
+    Atom, CondPlan, Decision, Ends, Fax, Located, Plan, RulePlan, subject_word,
+};
+use crate::agreement::{Agreement, Cond, PartyDef, RuleDef, Rules};
+use crate::answer::{Deemed, EvalError, Miss, Resolution, Status, Step, Test, Warning};
 use crate::syntax::ast::{Combinator, DayKind, RuleKind, Subject};
-use crate::words::Render;
 
 /// The event with names resolved.
 struct Resolved<'a> {
@@ -207,7 +208,7 @@ impl<'a> Resolved<'a> {
         };
         let mut missing = Vec::new();
         for cond in &rule.conds {
-            let crate::plan::CondPlan::Companion(k) = cond else {
+            let crate::agreement::plan::CondPlan::Companion(k) = cond else {
                 continue;
             };
             let Some(axis) = plan.companions.get(*k) else {
@@ -402,7 +403,7 @@ impl<'a> Resolved<'a> {
                         continue;
                     }
                     let axis = plan.companions.get(*k).ok_or_else(|| self.uncovered())?;
-                    let names = |set: crate::model::MethodSet| -> Vec<String> {
+                    let names = |set: crate::agreement::MethodSet| -> Vec<String> {
                         set.indexes()
                             .filter_map(|n| self.agreement.methods.get(n))
                             .map(|m| m.name.clone())
@@ -423,7 +424,7 @@ impl<'a> Resolved<'a> {
                         business_days: axis.business,
                         found,
                         recorded: cell.companions.get(*k)
-                            != Some(&crate::plan::CompanionFact::NotRecorded),
+                            != Some(&crate::agreement::plan::CompanionFact::NotRecorded),
                         holds,
                     });
                 }
@@ -446,7 +447,7 @@ impl<'a> Resolved<'a> {
                                 subject: subject_word(axis.subject),
                                 local: local.time(),
                                 zone: tz.name(),
-                                cmp: cmp_word(cmp),
+                                cmp: cmp.word(),
                                 bound: axis.cutoffs.get(cut).copied().unwrap_or_default(),
                                 holds,
                             }),
@@ -563,33 +564,6 @@ fn rule_step(rule: &RuleDef, applied: bool, tests: Vec<Test>, deemed: Option<Dee
         applied,
         tests,
         deemed,
-    }
-}
-
-/// A clause that did not apply, with the tests that failed: shown in the gap warning.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Miss {
-    /// The clause's label.
-    pub clause: std::sync::Arc<str>,
-    /// The tests that did not hold.
-    pub failed: Vec<Test>,
-}
-
-impl Render for Miss {
-    fn render(&self, out: &mut String) {
-        self.words(out);
-    }
-}
-
-impl Miss {
-    pub(crate) fn words(&self, out: &mut impl Words) {
-        put(out.text(), &[&"clause ", &self.clause, &": "]);
-        for (n, t) in self.failed.iter().enumerate() {
-            if n > 0 {
-                out.text().push_str(", ");
-            }
-            t.words(out);
-        }
     }
 }
 

@@ -439,6 +439,19 @@ pub enum Cmp {
     At,
 }
 
+impl Cmp {
+    /// The comparison as the rule language writes it: `before`, `on-or-before`, ...
+    pub fn word(self) -> &'static str {
+        match self {
+            Cmp::Before => "before",
+            Cmp::OnOrBefore => "on-or-before",
+            Cmp::After => "after",
+            Cmp::OnOrAfter => "on-or-after",
+            Cmp::At => "at",
+        }
+    }
+}
+
 /// `on business-day of us-ny-banking`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayCondition {

@@ -5,9 +5,9 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use chrono_tz::Tz;
 
 use super::{Decision, Ends, Plan, RulePlan, subject_word};
+use crate::agreement::Agreement;
+use crate::answer::{Deemed, EvalError, Warning};
 use crate::calendar::weekday_date;
-use crate::eval::{Deemed, EvalError, Warning};
-use crate::model::Agreement;
 use crate::syntax::ast::{Combinator, Outcome, Subject};
 
 impl Plan {

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{Atom, Cell, CondPlan, Fax, Place, Plan, compile_rule, gather};
+use crate::agreement::RuleDef;
 use crate::calendar::Calendar;
-use crate::model::RuleDef;
 use crate::syntax::ast::Combinator;
 
 /// Why a rule holds in no cell, if it does not: no method is left, no time of day meets
@@ -67,9 +67,10 @@ pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<St
         if timely.is_empty() {
             let written: Vec<String> = bounds
                 .filter_map(|a| match a {
-                    Atom::Bound(_, cmp, cut) => clock.cutoffs.get(*cut).map(|t| {
-                        format!("{} {}", crate::check::cmp_word(*cmp), t.format("%H:%M:%S"))
-                    }),
+                    Atom::Bound(_, cmp, cut) => clock
+                        .cutoffs
+                        .get(*cut)
+                        .map(|t| format!("{} {}", cmp.word(), t.format("%H:%M:%S"))),
                     _ => None,
                 })
                 .collect();

@@ -24,10 +24,10 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use chrono_tz::Tz;
 
+use crate::agreement::{Agreement, Cond, MethodSet, NoticeDef, PartyDef, RuleDef, ZoneSel};
+use crate::answer::{EvalError, Warning};
 use crate::calendar::{Calendar, OutOfRange};
 use crate::clock::Clock;
-use crate::eval::{EvalError, Warning};
-use crate::model::{Agreement, Cond, MethodSet, NoticeDef, PartyDef, RuleDef, ZoneSel};
 use crate::syntax::ast::{Cmp, Combinator, DayKind, Outcome, Subject};
 
 mod never;
