@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use super::{Atom, Cell, CondPlan, Fax, Place, Plan, compile_rule, gather};
+use super::compile::{compile_rule, gather};
+use super::{Atom, Cell, CondPlan, Fax, Place, Plan};
 use crate::agreement::RuleDef;
 use crate::calendar::Calendar;
 use crate::syntax::ast::Combinator;
