@@ -5,20 +5,20 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 /// One event of a calendar file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
+pub struct IcsEvent {
     /// A stable identifier, unique within the file.
     pub uid: String,
-    /// When it happens.
-    pub when: When,
+    /// IcsTime it happens.
+    pub when: IcsTime,
     /// The title.
     pub summary: String,
     /// The details.
     pub description: String,
 }
 
-/// When an event happens.
+/// IcsTime an event happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub enum IcsTime {
     /// All of one day.
     Day(NaiveDate),
     /// One instant.
@@ -59,15 +59,15 @@ fn fold(line: &str, out: &mut String) {
 /// A whole calendar file. `stamp` is the DTSTAMP of every event (when the file was made).
 ///
 /// ```
-/// use deemed::ics::{Event, When, calendar};
+/// use deemed::ics::{IcsEvent, IcsTime, calendar};
 /// let day = chrono::NaiveDate::from_ymd_opt(2005, 2, 25).unwrap();
 /// let stamp = chrono::DateTime::from_timestamp(0, 0).unwrap();
-/// let text = calendar(&[Event { uid: "w@deemed".into(), when: When::Day(day),
+/// let text = calendar(&[IcsEvent { uid: "w@deemed".into(), when: IcsTime::Day(day),
 ///     summary: "Warrant window: last day".into(), description: "a, b; c".into() }], stamp);
 /// assert!(text.contains("DTSTART;VALUE=DATE:20050225\r\n"));
 /// assert!(text.contains("DESCRIPTION:a\\, b\\; c\r\n"));
 /// ```
-pub fn calendar(events: &[Event], stamp: DateTime<Utc>) -> String {
+pub fn calendar(events: &[IcsEvent], stamp: DateTime<Utc>) -> String {
     let mut out = String::new();
     let mut line = |text: String| fold(&text, &mut out);
     line("BEGIN:VCALENDAR".into());
@@ -83,14 +83,14 @@ pub fn calendar(events: &[Event], stamp: DateTime<Utc>) -> String {
         line(format!("UID:{}", escape(&e.uid)));
         line(format!("DTSTAMP:{}", stamp.format("%Y%m%dT%H%M%SZ")));
         match e.when {
-            When::Day(d) => {
+            IcsTime::Day(d) => {
                 line(format!("DTSTART;VALUE=DATE:{}", d.format("%Y%m%d")));
                 if let Some(next) = d.succ_opt() {
                     line(format!("DTEND;VALUE=DATE:{}", next.format("%Y%m%d")));
                 }
                 line("TRANSP:TRANSPARENT".into());
             }
-            When::Instant(t) => {
+            IcsTime::Instant(t) => {
                 let utc = t.with_timezone(&Utc);
                 line(format!("DTSTART:{}", utc.format("%Y%m%dT%H%M%SZ")));
                 line(format!("DTEND:{}", utc.format("%Y%m%dT%H%M%SZ")));

@@ -127,10 +127,10 @@ impl Coverage {
 
 /// A cell's answer: the clauses that apply, the gap rule that fills it, and the rule that
 /// decides its notices are not valid ones.
-type Answer = (Vec<String>, Option<String>, Option<String>);
+type CellAnswer = (Vec<String>, Option<String>, Option<String>);
 
 /// Rows of a table: a label per axis, and the answer.
-type Rows = Vec<(Vec<Label>, Answer)>;
+type Rows = Vec<(Vec<Label>, CellAnswer)>;
 
 /// One axis of the table, for one method.
 #[derive(Debug, Clone, Copy)]
@@ -175,14 +175,14 @@ pub(crate) fn clock_name(clock: &ClockAxis) -> String {
 }
 
 /// The table of one method, built over its axes.
-struct Table<'a> {
+struct CellTable<'a> {
     plan: &'a Plan,
     agreement: &'a Agreement,
     method: usize,
     axes: Vec<Axis>,
 }
 
-impl Table<'_> {
+impl CellTable<'_> {
     /// The values of an axis, given the values before it.
     fn values(&self, axis: Axis, chosen: &[Value]) -> Vec<Value> {
         match axis {
@@ -237,7 +237,7 @@ impl Table<'_> {
     }
 
     /// The plan's answer for a whole choice of values.
-    fn answer(&self, chosen: &[Value]) -> Answer {
+    fn answer(&self, chosen: &[Value]) -> CellAnswer {
         let designated = chosen.contains(&Value::Fax(true));
         let mut places = vec![None; self.plan.clocks.len()];
         for (axis, value) in self.axes.iter().zip(chosen) {
@@ -302,7 +302,7 @@ impl Table<'_> {
             chosen.pop();
         }
         let mut out = Vec::new();
-        let prefix = |label: Label, rows: &[(Vec<Label>, Answer)], out: &mut Vec<_>| {
+        let prefix = |label: Label, rows: &[(Vec<Label>, CellAnswer)], out: &mut Vec<_>| {
             for (labels, answer) in rows {
                 let mut all = vec![label];
                 all.extend(labels.iter().copied());
@@ -389,7 +389,7 @@ impl Rules {
             if axes.is_empty() {
                 break;
             }
-            let table = Table {
+            let table = CellTable {
                 plan,
                 agreement: a,
                 method: m,
@@ -466,7 +466,7 @@ fn row(
     plan: &Plan,
     method: &str,
     labels: &[Label],
-    (clauses, gap_rule, invalid_by): Answer,
+    (clauses, gap_rule, invalid_by): CellAnswer,
 ) -> Row {
     let designated_fax = match labels.first() {
         Some(Label::One(Value::Fax(true))) => "yes",

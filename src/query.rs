@@ -212,8 +212,8 @@ impl serde::Serialize for Answer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{SerializeSeq, SerializeStruct};
         /// The resolution's warnings, then the notes.
-        struct Warnings<'a>(&'a [crate::answer::Warning], Vec<&'a String>);
-        impl serde::Serialize for Warnings<'_> {
+        struct QueryWarnings<'a>(&'a [crate::answer::Warning], Vec<&'a String>);
+        impl serde::Serialize for QueryWarnings<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(Some(self.0.len() + self.1.len()))?;
                 for w in self.0 {
@@ -241,7 +241,7 @@ impl serde::Serialize for Answer {
         st.serialize_field("status", &r.status)?;
         st.serialize_field("trace", &r.trace)?;
         let notes = self.combined.iter().chain(&self.unapplied).collect();
-        st.serialize_field("warnings", &Warnings(&r.warnings, notes))?;
+        st.serialize_field("warnings", &QueryWarnings(&r.warnings, notes))?;
         st.end()
     }
 }

@@ -238,25 +238,10 @@ fn shutdown() -> io::Result<impl std::future::Future<Output = ()>> {
 /// `GET /v1/rules`: what `deemed show --format json` prints (for a folder of several, each
 /// agreement in turn).
 async fn rules(State(s): State<Served>) -> Response {
-    /// Every agreement of a folder, as `deemed show --rules DIR --format json` prints them.
-    #[derive(serde::Serialize)]
-    struct All {
-        agreements: Vec<crate::show::Show>,
-    }
-    let mut shown: Vec<crate::show::Show> = (s.library.entries().iter())
-        .map(|e| {
-            let mut shown = e.rules.show();
-            shown.chosen_by = Some(format!(
-                "agreement `{}` of `{}`",
-                e.name,
-                s.library.origin()
-            ));
-            shown
-        })
-        .collect();
-    match shown.len() {
-        1 => answer(shown.swap_remove(0)),
-        _ => answer(All { agreements: shown }),
+    let mut folder = s.library.show_all();
+    match folder.agreements.len() {
+        1 => answer(folder.agreements.swap_remove(0)),
+        _ => answer(folder),
     }
 }
 

@@ -214,6 +214,39 @@ fn agreement_shown(a: &Agreement) -> AgreementShown {
     }
 }
 
+/// Every agreement of a folder, each in turn as [`Rules::show`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Folder {
+    /// The agreements, in the folder's order.
+    pub agreements: Vec<Show>,
+}
+
+impl crate::Library {
+    /// Every agreement of the folder, each saying which it is.
+    pub fn show_all(&self) -> Folder {
+        let agreements = (self.entries().iter())
+            .map(|e| {
+                let mut shown = e.rules.show();
+                shown.chosen_by = Some(format!("agreement `{}` of `{}`", e.name, self.origin()));
+                shown
+            })
+            .collect();
+        Folder { agreements }
+    }
+}
+
+impl fmt::Display for Folder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, shown) in self.agreements.iter().enumerate() {
+            if n > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{shown}")?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Show {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.chosen_by {

@@ -44,12 +44,12 @@ struct Context {
     out: Vec<u8>,
     scratch: Vec<u8>,
     /// The open objects' entries, in the order they came.
-    entries: Vec<Entry>,
+    entries: Vec<Member>,
 }
 
 /// An entry of an open object: its key, and where its text lies in `out` while the object
 /// is open (from its separator's byte to the end of its value).
-struct Entry {
+struct Member {
     key: std::borrow::Cow<'static, str>,
     /// The key's first eight bytes, big-endian (zero-padded): keys are mostly told apart
     /// by them without comparing their texts.
@@ -58,8 +58,8 @@ struct Entry {
     end: usize,
 }
 
-impl Entry {
-    fn order(&self, other: &Entry) -> std::cmp::Ordering {
+impl Member {
+    fn order(&self, other: &Member) -> std::cmp::Ordering {
         (self.prefix.cmp(&other.prefix)).then_with(|| self.key.cmp(&other.key))
     }
 }
@@ -186,7 +186,7 @@ impl<'a> Object<'a> {
             depth,
         })?;
         let end = self.cx.out.len();
-        self.cx.entries.push(Entry {
+        self.cx.entries.push(Member {
             key,
             prefix: entry_prefix,
             start,
@@ -264,7 +264,7 @@ fn sorted_through_scratch(cx: &mut Context, base: usize, depth: usize) {
         .extend_from_slice(cx.out.get(start..).unwrap_or_default());
     cx.out.truncate(start);
     let entries = cx.entries.get_mut(base..).unwrap_or_default();
-    entries.sort_by(Entry::order);
+    entries.sort_by(Member::order);
     let count = entries.len();
     let keep = |n: usize| {
         n + 1 == count || entries.get(n).map(|e| &e.key) != entries.get(n + 1).map(|e| &e.key)
@@ -605,7 +605,7 @@ mod tests {
             Struct { b: f64, a: f64 },
         }
         #[derive(serde::Serialize)]
-        struct All {
+        struct Every {
             z: Vec<Step>,
             m: std::collections::BTreeMap<String, Vec<u8>>,
             p: Vec<Plain>,
@@ -614,7 +614,7 @@ mod tests {
             n: Option<u8>,
             f: f64,
         }
-        let all = All {
+        let all = Every {
             z: vec![
                 Step::Event {
                     zebra: 1,

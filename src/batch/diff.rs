@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::ChangeLine;
 use super::chunks::{read_csv_records, read_line};
-use super::{Batch, BatchError, InputFormat, Options, Outcome};
+use super::{Batch, BatchError, InputFormat, Options, RecordOutcome};
 use crate::Library;
 use crate::agreement::Rules;
 
@@ -27,7 +27,7 @@ pub struct Side {
 }
 
 impl Side {
-    fn of(outcome: &Outcome) -> Side {
+    fn of(outcome: &RecordOutcome) -> Side {
         let answered = outcome.answer.as_ref().map(|a| &a.resolution);
         match (&outcome.error, answered) {
             (None, Some(r)) => Side {

@@ -181,18 +181,18 @@ impl std::error::Error for BatchError {}
 
 /// The outcome for one input record: the notice's answer, or what was wrong with it.
 #[derive(Default)]
-struct Outcome {
+struct RecordOutcome {
     answer: Option<NoticeAnswer>,
     /// Notes of the record rather than the answer (what a notice of change designated).
     notes: Vec<String>,
     error: Option<RecordError>,
 }
 
-impl Outcome {
-    fn error(e: RecordError) -> Outcome {
-        Outcome {
+impl RecordOutcome {
+    fn error(e: RecordError) -> RecordOutcome {
+        RecordOutcome {
             error: Some(e),
-            ..Outcome::default()
+            ..RecordOutcome::default()
         }
     }
 }
@@ -448,10 +448,10 @@ impl<'r> Batch<'r> {
         line: &'l [u8],
         too_long: bool,
         columns: Option<&CsvColumns>,
-    ) -> (Option<Cow<'l, str>>, Outcome) {
+    ) -> (Option<Cow<'l, str>>, RecordOutcome) {
         if too_long {
             let e = format!("the line is longer than {MAX_LINE} bytes");
-            return (None, Outcome::error(RecordError::line(e)));
+            return (None, RecordOutcome::error(RecordError::line(e)));
         }
         let text = match std::str::from_utf8(line) {
             Ok(text) => text,
@@ -460,13 +460,13 @@ impl<'r> Batch<'r> {
                     e.valid_up_to() + 1,
                     "invalid UTF-8: the input must be UTF-8 text",
                 );
-                return (None, Outcome::error(e));
+                return (None, RecordOutcome::error(e));
             }
         };
         // A record starts with `{`; only other lines can be blank.
         if !text.starts_with('{') && text.trim().is_empty() {
             let e = RecordError::line("blank line: expected a record");
-            return (None, Outcome::error(e));
+            return (None, RecordOutcome::error(e));
         }
         let record = match columns {
             Some(cols) => parse_csv_line(text, cols).map_err(|e| (None, e)),
@@ -474,11 +474,11 @@ impl<'r> Batch<'r> {
         };
         let record = match record {
             Ok(record) => record,
-            Err((id, e)) => return (id, Outcome::error(e)),
+            Err((id, e)) => return (id, RecordOutcome::error(e)),
         };
         let mut outcome = match self.choose(record.agreement.as_deref()) {
             Ok(rules) => self.answer(rules, &record),
-            Err(e) => Outcome::error(e),
+            Err(e) => RecordOutcome::error(e),
         };
         if record.changes.is_some() {
             let note = self.addresses.note(input, line_no);
@@ -491,25 +491,25 @@ impl<'r> Batch<'r> {
 
     /// Answers a record's notice under `rules`, the numbers notices of change designated in
     /// force.
-    fn answer(&self, rules: &Rules, record: &Record<'_>) -> Outcome {
+    fn answer(&self, rules: &Rules, record: &Record<'_>) -> RecordOutcome {
         let tz = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
         let mut deliveries = Vec::with_capacity(record.deliveries.len());
         for (n, d) in record.deliveries.iter().enumerate() {
             let field = |f: &str| field_name(record.multi.then_some(n), f);
             match delivery(d, tz, self.options.fold, &field) {
                 Ok(d) => deliveries.push(d),
-                Err(e) => return Outcome::error(e),
+                Err(e) => return RecordOutcome::error(e),
             }
         }
         let book = self.current.and_then(|place| self.addresses.book(place));
         match rules.answer(&deliveries, book, self.options.trace) {
-            Ok(answer) => Outcome {
+            Ok(answer) => RecordOutcome {
                 answer: Some(answer),
-                ..Outcome::default()
+                ..RecordOutcome::default()
             },
             Err(e) => {
                 let field = field_name(e.delivery, e.field);
-                Outcome::error(RecordError::field(field, eval_message(&e.error)))
+                RecordOutcome::error(RecordError::field(field, eval_message(&e.error)))
             }
         }
     }

@@ -10,7 +10,7 @@ use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 
 use super::records::RecordError;
-use super::{Batch, ERRORS_LISTED, Ids, Outcome, OutputFormat};
+use super::{Batch, ERRORS_LISTED, Ids, OutputFormat, RecordOutcome};
 use crate::answer::{Status, Step, Warning};
 use crate::eval::DeliveryAnswer;
 use crate::time::{date_bytes, rfc3339_bytes};
@@ -22,7 +22,7 @@ impl Batch<'_> {
         input: &str,
         line: u64,
         id: Option<&str>,
-        outcome: Outcome,
+        outcome: RecordOutcome,
     ) {
         let mut extra = outcome.notes;
         let seen = match &mut self.ids {

@@ -6,7 +6,7 @@ impl Checker {
     /// Every calendar of every unit, flattened and built. A user's calendar replaces a
     /// built-in one of the same name.
     pub(super) fn calendars(&mut self, units: &[Unit<'_>]) -> Vec<Arc<Calendar>> {
-        let mut decls: Vec<Option<(usize, &ast::Calendar)>> = Vec::new();
+        let mut decls: Vec<Option<(usize, &ast::CalendarBlock)>> = Vec::new();
         let mut by_name: HashMap<&str, usize> = HashMap::new();
         for unit in units {
             let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -36,7 +36,7 @@ impl Checker {
                 decls.push(Some((unit.source, c)));
             }
         }
-        let decls: Vec<(usize, &ast::Calendar)> = decls.into_iter().flatten().collect();
+        let decls: Vec<(usize, &ast::CalendarBlock)> = decls.into_iter().flatten().collect();
         let mut all = Decls {
             by_name: decls
                 .iter()
@@ -62,7 +62,7 @@ impl Checker {
     pub(super) fn flatten(
         &mut self,
         source: usize,
-        decl: &ast::Calendar,
+        decl: &ast::CalendarBlock,
         all: &mut Decls<'_, '_>,
     ) -> Option<CalendarSpec> {
         if let Some(done) = all.flat.get(&decl.name.node) {
@@ -82,7 +82,7 @@ impl Checker {
     pub(super) fn flatten_once(
         &mut self,
         source: usize,
-        decl: &ast::Calendar,
+        decl: &ast::CalendarBlock,
         all: &mut Decls<'_, '_>,
     ) -> Option<CalendarSpec> {
         let mut spec = CalendarSpec {

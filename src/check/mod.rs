@@ -122,7 +122,7 @@ pub(crate) fn check_with(
 /// The calendars declared, each with its source and by name, and what flattening them has
 /// found so far: the chain of includes being followed, and each calendar flattened.
 struct Decls<'d, 'a> {
-    list: &'d [(usize, &'a ast::Calendar)],
+    list: &'d [(usize, &'a ast::CalendarBlock)],
     by_name: HashMap<&'a str, usize>,
     stack: Vec<String>,
     flat: HashMap<String, Option<CalendarSpec>>,
@@ -176,7 +176,7 @@ impl Checker {
     fn agreement(
         &mut self,
         source: usize,
-        a: &ast::Agreement,
+        a: &ast::AgreementBlock,
         calendars: &[Arc<Calendar>],
     ) -> Option<Agreement> {
         let errors_before = self.errors.len();

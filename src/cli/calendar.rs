@@ -13,16 +13,16 @@ use super::{Format, RulesArgs, print_error};
 #[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct Args {
     #[command(subcommand)]
-    query: Option<Query>,
+    query: Option<CalendarQuery>,
     /// The month to draw, as YYYY-MM.
     #[arg(value_name = "YYYY-MM")]
     month: Option<String>,
     #[command(flatten)]
-    options: Options,
+    options: CalendarOptions,
 }
 
 #[derive(Debug, clap::Args)]
-pub(crate) struct Options {
+pub(crate) struct CalendarOptions {
     #[command(flatten)]
     rules: RulesArgs,
     /// Output format.
@@ -31,13 +31,13 @@ pub(crate) struct Options {
 }
 
 #[derive(Debug, clap::Subcommand)]
-enum Query {
+enum CalendarQuery {
     /// The holidays and closures of a year, weekend ones included.
     Holidays {
         /// The year.
         year: i32,
         #[command(flatten)]
-        options: Options,
+        options: CalendarOptions,
     },
     /// The Business Day N Business Days after a date (N = 1: the next one; a negative N
     /// counts back).
@@ -51,7 +51,7 @@ enum Query {
         #[arg(default_value_t = 1, allow_negative_numbers = true)]
         n: i64,
         #[command(flatten)]
-        options: Options,
+        options: CalendarOptions,
     },
     /// The Business Day N Business Days before a date (N = 1: the previous one).
     #[command(
@@ -64,7 +64,7 @@ enum Query {
         #[arg(default_value_t = 1)]
         n: u32,
         #[command(flatten)]
-        options: Options,
+        options: CalendarOptions,
     },
     /// Whether a date is a Business Day, and if not, why.
     #[command(
@@ -77,7 +77,7 @@ enum Query {
         #[arg(long)]
         fail_if_not: bool,
         #[command(flatten)]
-        options: Options,
+        options: CalendarOptions,
     },
 }
 
@@ -86,10 +86,10 @@ impl Args {
     pub(crate) fn format(&self) -> Format {
         match &self.query {
             Some(
-                Query::Holidays { options, .. }
-                | Query::NextBusinessDay { options, .. }
-                | Query::PreviousBusinessDay { options, .. }
-                | Query::IsBusinessDay { options, .. },
+                CalendarQuery::Holidays { options, .. }
+                | CalendarQuery::NextBusinessDay { options, .. }
+                | CalendarQuery::PreviousBusinessDay { options, .. }
+                | CalendarQuery::IsBusinessDay { options, .. },
             ) => options.format,
             None => self.options.format,
         }
@@ -98,16 +98,20 @@ impl Args {
 
 pub(crate) fn run(args: &Args) -> ExitCode {
     let result = match &args.query {
-        Some(Query::Holidays { year, options }) => {
+        Some(CalendarQuery::Holidays { year, options }) => {
             with_calendar(options, |cal| holidays(cal, *year, options.format))
         }
-        Some(Query::NextBusinessDay { date, n, options }) => with_calendar(options, |cal| {
-            step_business_days(cal, date, *n, options.format)
-        }),
-        Some(Query::PreviousBusinessDay { date, n, options }) => with_calendar(options, |cal| {
-            step_business_days(cal, date, -i64::from(*n), options.format)
-        }),
-        Some(Query::IsBusinessDay {
+        Some(CalendarQuery::NextBusinessDay { date, n, options }) => {
+            with_calendar(options, |cal| {
+                step_business_days(cal, date, *n, options.format)
+            })
+        }
+        Some(CalendarQuery::PreviousBusinessDay { date, n, options }) => {
+            with_calendar(options, |cal| {
+                step_business_days(cal, date, -i64::from(*n), options.format)
+            })
+        }
+        Some(CalendarQuery::IsBusinessDay {
             date,
             fail_if_not,
             options,
@@ -147,7 +151,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 
 /// Loads the rules and runs `f` on the calendar named by `--calendar`, or the agreement's.
 fn with_calendar<T>(
-    options: &Options,
+    options: &CalendarOptions,
     f: impl FnOnce(&Calendar) -> Result<T, ExitCode>,
 ) -> Result<T, ExitCode> {
     let rules: Rules = options.rules.load()?;

@@ -111,7 +111,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let as_text = args.format == Format::Text;
-    let mut table = Table::default();
+    let mut table = DiffTable::default();
     let mut write = |c: Change| -> io::Result<()> {
         let id = c.id.as_deref().unwrap_or("null");
         if as_text {
@@ -175,16 +175,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     }
 }
 
-/// The table of changes for people: its columns as wide as the first [`Table::SIZED_BY`]
+/// The table of changes for people: its columns as wide as the first [`DiffTable::SIZED_BY`]
 /// rows need (later rows widen them only for themselves), so that a long id or clause does
 /// not push the rest out of line, and the memory it holds stays bounded.
 #[derive(Default)]
-struct Table {
+struct DiffTable {
     held: Vec<[String; 4]>,
     widths: Option<[usize; 3]>,
 }
 
-impl Table {
+impl DiffTable {
     /// How many rows set the widths of the columns.
     const SIZED_BY: usize = 1000;
 

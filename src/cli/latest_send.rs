@@ -50,14 +50,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let by = answer.by;
     if let Some(path) = &args.ics {
-        let events: Vec<ics::Event> = answer
+        let events: Vec<ics::IcsEvent> = answer
             .methods
             .iter()
             .filter_map(|m| {
                 let latest = m.latest?;
-                Some(ics::Event {
+                Some(ics::IcsEvent {
                     uid: format!("latest-send-{}-{}@deemed", m.method, by.timestamp()),
-                    when: ics::When::Instant(latest),
+                    when: ics::IcsTime::Instant(latest),
                     summary: format!("Last moment to send by {}", m.method),
                     description: format!(
                         "A notice sent by {} at {} is deemed given under clause {} on {}, in time for {}.{}",

@@ -396,7 +396,7 @@ pub(crate) fn print_query_error(e: &deemed::query::QueryError) -> ExitCode {
 
 /// Writes an iCalendar file of `events` and says so on standard error; exit code 2 when it
 /// cannot be written.
-pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::Event]) -> Result<(), ExitCode> {
+pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::IcsEvent]) -> Result<(), ExitCode> {
     let text = deemed::ics::calendar(events, deemed::ics::stamp());
     output::write_file(path, text.as_bytes()).map_err(|e| {
         print_error(&format!("cannot write `{}`: {e}", path.display()), None);

@@ -39,15 +39,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     // A folder of several agreements, none asked for: each in turn.
     if chosen.agreement.is_none() && library.entries().len() > 1 {
-        let all: Vec<deemed::show::Show> = (library.entries().iter())
-            .map(|e| {
-                let mut shown = e.rules.show();
-                shown.chosen_by = Some(format!("agreement `{}` of `{}`", e.name, library.origin()));
-                shown
-            })
-            .collect();
-        let answer = All { agreements: all };
-        return print_answer(&answer, args.format);
+        return print_answer(&library.show_all(), args.format);
     }
     let rules = match chosen.select(library) {
         Ok(r) => r,
@@ -59,22 +51,4 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         None => args.rules.chosen_by().to_string(),
     });
     print_answer(&shown, args.format)
-}
-
-/// Every agreement of a folder.
-#[derive(serde::Serialize)]
-struct All {
-    agreements: Vec<deemed::show::Show>,
-}
-
-impl std::fmt::Display for All {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (n, shown) in self.agreements.iter().enumerate() {
-            if n > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{shown}")?;
-        }
-        Ok(())
-    }
 }

@@ -54,12 +54,12 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         // runs to the end of its last day, that whole day.
         let at_a_time = window.due + chrono::Duration::seconds(1) != window.closes
             || window.due.format("%H:%M:%S").to_string() != "23:59:59";
-        let event = ics::Event {
+        let event = ics::IcsEvent {
             uid: format!("{}-{}-last-day@deemed", window.window, anchor),
             when: if at_a_time {
-                ics::When::Instant(window.due)
+                ics::IcsTime::Instant(window.due)
             } else {
-                ics::When::Day(window.last_day)
+                ics::IcsTime::Day(window.last_day)
             },
             summary: format!("Last day of the {} window", window.window),
             description: format!(

@@ -58,14 +58,14 @@ pub struct File {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     /// `agreement "..." { ... }`
-    Agreement(Agreement),
+    Agreement(AgreementBlock),
     /// `calendar name "..." { ... }`
-    Calendar(Calendar),
+    Calendar(CalendarBlock),
 }
 
 /// `agreement "title" { ... }`
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Agreement {
+pub struct AgreementBlock {
     /// The agreement's name as the parties wrote it.
     pub title: Spanned<String>,
     /// Its declarations in source order.
@@ -501,7 +501,7 @@ pub enum Outcome {
 
 /// `calendar name "title" { ... }`
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Calendar {
+pub struct CalendarBlock {
     /// The name agreements refer to.
     pub name: Name,
     /// What the calendar is.

@@ -174,7 +174,7 @@ pub fn format(file: &File, src: &str) -> String {
     out
 }
 
-fn agreement(a: &Agreement, comments: &mut Comments<'_>, out: &mut String) {
+fn agreement(a: &AgreementBlock, comments: &mut Comments<'_>, out: &mut String) {
     out.push_str(&format!("agreement {} {{\n", quote(&a.title.node)));
     let mut last_end = a.title.span.end;
     for item in &a.items {
@@ -541,7 +541,7 @@ fn period(p: &Period, comments: &mut Comments<'_>, out: &mut String) {
     push_line(out, 1, "}");
 }
 
-fn calendar(c: &Calendar, comments: &mut Comments<'_>, out: &mut String) {
+fn calendar(c: &CalendarBlock, comments: &mut Comments<'_>, out: &mut String) {
     out.push_str(&format!(
         "calendar {} {} {{\n",
         c.name.node,

@@ -4,7 +4,7 @@ use super::*;
 
 impl<'a> Cx<'a> {
     // agreement ::= "agreement" string "{" agreement-item* "}"
-    pub(super) fn agreement(&self, i: &'a str) -> Res<'a, Agreement> {
+    pub(super) fn agreement(&self, i: &'a str) -> Res<'a, AgreementBlock> {
         let i = ws(i);
         let start = self.off(i);
         let (i, _) = kw!("agreement")(i)?;
@@ -12,7 +12,7 @@ impl<'a> Cx<'a> {
         let (i, items) = self.block(i, AGREEMENT_STARTS, |i| self.agreement_item(i))?;
         Ok((
             i,
-            Agreement {
+            AgreementBlock {
                 title,
                 items,
                 span: Span::new(start, self.off(i)),

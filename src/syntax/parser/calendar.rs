@@ -4,7 +4,7 @@ use super::*;
 
 impl<'a> Cx<'a> {
     // calendar ::= "calendar" name string "{" calendar-item* "}"
-    pub(super) fn calendar(&self, i: &'a str) -> Res<'a, Calendar> {
+    pub(super) fn calendar(&self, i: &'a str) -> Res<'a, CalendarBlock> {
         let i = ws(i);
         let start = self.off(i);
         let (i, _) = kw!("calendar")(i)?;
@@ -13,7 +13,7 @@ impl<'a> Cx<'a> {
         let (i, items) = self.block(i, CALENDAR_STARTS, |i| self.calendar_item(i))?;
         Ok((
             i,
-            Calendar {
+            CalendarBlock {
                 name,
                 title,
                 items,
