@@ -218,15 +218,8 @@ pub fn parse_instant(
     zone: Tz,
     fold: Option<Fold>,
 ) -> Result<DateTime<FixedOffset>, TimeError> {
-    // The common case, an RFC 3339 time as it stands, needs no copy (nor trimming).
-    if let Some(t) = fast_rfc3339(text.as_bytes()) {
-        return Ok(t);
-    }
     let trimmed = text.trim();
-    if let Some(t) = fast_rfc3339(trimmed.as_bytes()) {
-        return Ok(t);
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(trimmed) {
+    if let Some(t) = rfc3339(trimmed) {
         return Ok(t);
     }
     if trimmed.eq_ignore_ascii_case("now") {
@@ -454,88 +447,14 @@ fn date_of(year: u32, month: u32, day: u32) -> Result<NaiveDate, String> {
         .checked_add_months(chrono::Months::new(1))
         .ok_or("the year is out of range")?;
     let days = (next - first).num_days();
-    let name = crate::calendar::month_name(month);
+    let name = crate::words::month_name(month);
     Err(format!("{name} {year} has {days} days"))
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`, the shape logs use, read directly.
-/// Anything else (or anything odd, such as a leap second) is `None` and goes to chrono.
-fn fast_rfc3339(s: &[u8]) -> Option<DateTime<FixedOffset>> {
-    let (head, rest) = s.split_first_chunk::<19>()?;
-    let [
-        y0,
-        y1,
-        y2,
-        y3,
-        b'-',
-        m0,
-        m1,
-        b'-',
-        d0,
-        d1,
-        b'T' | b't',
-        h0,
-        h1,
-        b':',
-        n0,
-        n1,
-        b':',
-        s0,
-        s1,
-    ] = *head
-    else {
-        return None;
-    };
-    // Two ASCII digits as a number; a non-digit makes it too large to pass the checks below.
-    let two = |a: u8, b: u8| -> u32 {
-        let (a, b) = (a.wrapping_sub(b'0'), b.wrapping_sub(b'0'));
-        if a > 9 || b > 9 {
-            u32::MAX / 2
-        } else {
-            u32::from(a * 10 + b)
-        }
-    };
-    let year = two(y0, y1).checked_mul(100)?.checked_add(two(y2, y3))?;
-    let (month, day) = (two(m0, m1), two(d0, d1));
-    let (hour, minute, second) = (two(h0, h1), two(n0, n1), two(s0, s1));
-    if year > 9999 || hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    let mut rest = rest;
-    let mut nanos = 0u32;
-    if let Some((b'.', fraction)) = rest.split_first() {
-        let read = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
-        if read == 0 {
-            return None;
-        }
-        let (digits, after) = fraction.split_at(read);
-        for (n, d) in digits.iter().enumerate() {
-            if n < 9 {
-                nanos = nanos * 10 + u32::from(d - b'0');
-            }
-        }
-        for _ in read..9 {
-            nanos *= 10;
-        }
-        rest = after;
-    }
-    let offset = match *rest {
-        [b'Z' | b'z'] => 0,
-        [sign @ (b'+' | b'-'), a, b, b':', c, d] => {
-            let (hours, minutes) = (two(a, b), two(c, d));
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let seconds = i32::try_from((hours * 60 + minutes) * 60).ok()?;
-            if sign == b'-' { -seconds } else { seconds }
-        }
-        _ => return None,
-    };
-    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-    let local = date.and_hms_nano_opt(hour, minute, second, nanos)?;
-    FixedOffset::east_opt(offset)?
-        .from_local_datetime(&local)
-        .single()
+/// An instant in RFC 3339 (`2000-03-03T21:15:00-05:00`, `2000-03-04T02:15:00Z`): the one
+/// reader of that form, for records, queries and the rules' own instants.
+pub(crate) fn rfc3339(text: &str) -> Option<DateTime<FixedOffset>> {
+    DateTime::parse_from_rfc3339(text).ok()
 }
 
 enum LocalError {
@@ -617,30 +536,6 @@ mod tests {
         }
     }
 
-    proptest! {
-        /// The direct reading agrees with chrono's wherever it answers, on times built from
-        /// pieces near every boundary (and some that are not digits at all).
-        #[test]
-        fn direct_reading_agrees_with_chrono(
-            year in prop::sample::select(vec!["0000", "0001", "1900", "1999", "2000", "2024", "2100", "9999", "19x9"]),
-            month in prop::sample::select(vec!["00", "01", "02", "12", "13", "1a"]),
-            day in prop::sample::select(vec!["00", "01", "28", "29", "30", "31", "32"]),
-            hour in prop::sample::select(vec!["00", "09", "23", "24", "2:"]),
-            minute in prop::sample::select(vec!["00", "59", "60"]),
-            second in prop::sample::select(vec!["00", "59", "60", "61"]),
-            fraction in prop::sample::select(vec!["", ".", ".5", ".123456789", ".1234567891", ".x"]),
-            zone in prop::sample::select(vec!["Z", "z", "+00:00", "-05:00", "+23:59", "+24:00", "-04:60", "+0500", "", "-05:00x"]),
-            t in prop::sample::select(vec!["T", "t", " "]),
-        ) {
-            let text = format!("{year}-{month}-{day}{t}{hour}:{minute}:{second}{fraction}{zone}");
-            if let Some(fast) = fast_rfc3339(text.as_bytes()) {
-                let chrono = DateTime::parse_from_rfc3339(&text);
-                prop_assert_eq!(Ok(fast), chrono, "{}", text);
-                prop_assert_eq!(Ok(*fast.offset()), chrono.map(|c| *c.offset()), "{}", text);
-            }
-        }
-    }
-
     fn show(text: &str, fold: Option<Fold>) -> String {
         match parse_instant(text, New_York, fold) {
             Ok(t) => t.to_rfc3339(),
@@ -689,62 +584,6 @@ mod tests {
             show("2000-04-02T02:30:00", Some(Fold::Later)),
             "2000-04-02T03:30:00-04:00"
         );
-    }
-
-    proptest! {
-        /// Every instant of years 0 to 9999, on any offset, reads back as chrono reads it.
-        #[test]
-        fn every_instant_reads_as_chrono_reads_it(
-            // 0000-01-01 to 9999-12-31, UTC.
-            seconds in -62_167_219_200i64..253_402_300_800,
-            offset_minutes in -(23 * 60 + 59)..=(23 * 60 + 59),
-        ) {
-            let zone = FixedOffset::east_opt(offset_minutes * 60).unwrap();
-            let t = DateTime::from_timestamp(seconds, 0).unwrap().with_timezone(&zone);
-            if (0..=9999).contains(&chrono::Datelike::year(&t)) {
-                let text = t.to_rfc3339();
-                let fast = fast_rfc3339(text.as_bytes());
-                prop_assert_eq!(fast, Some(t), "{}", text);
-                prop_assert_eq!(fast.map(|f| *f.offset()), Some(zone), "{}", text);
-            }
-        }
-    }
-
-    #[test]
-    fn the_fast_reading_agrees_with_chrono() {
-        for text in [
-            "2000-03-03T21:15:00-05:00",
-            "2000-03-03t21:15:00Z",
-            "2000-03-04T02:15:00z",
-            "2000-03-03T21:15:00.5+05:30",
-            "2000-03-03T21:15:00.123456789-00:00",
-            "2000-03-03T21:15:00.1234567891+01:00",
-            "1999-12-31T23:59:59+14:00",
-            "0000-01-01T00:00:00Z",
-            "2000-02-29T10:00:00Z",
-            "2024-02-29T10:00:00-05:00",
-        ] {
-            let chrono = DateTime::parse_from_rfc3339(text).unwrap();
-            let fast = fast_rfc3339(text.as_bytes()).unwrap();
-            assert_eq!((fast, fast.offset()), (chrono, chrono.offset()), "{text}");
-        }
-        for text in [
-            "2000-02-30T10:00:00Z",
-            "1900-02-29T10:00:00Z",
-            "2100-02-29T10:00:00Z",
-            "2023-02-29T10:00:00Z",
-            "2023-04-31T10:00:00Z",
-            "2000-03-03T24:00:00Z",
-            "2000-03-03T21:15:60Z",
-            "2000-03-03T21:15:00",
-            "2000-03-03T21:15:00.Z",
-            "2000-03-03T21:15:00+0500",
-            "2000-03-03T21:15:00Z ",
-            "2000-03-03 21:15:00Z",
-            "+2000-03-03T21:15:00Z",
-        ] {
-            assert_eq!(fast_rfc3339(text.as_bytes()), None, "{text}");
-        }
     }
 
     #[test]

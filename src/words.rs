@@ -24,3 +24,11 @@ macro_rules! display_by_render {
 }
 
 pub(crate) use display_by_render;
+
+/// A month's name in English, from its number (1 is January); empty for no month.
+pub(crate) fn month_name(month: u32) -> &'static str {
+    u8::try_from(month)
+        .ok()
+        .and_then(|m| chrono::Month::try_from(m).ok())
+        .map_or("", |m| m.name())
+}

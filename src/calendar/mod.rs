@@ -535,19 +535,11 @@ impl Calendar {
     }
 }
 
-/// A month's name in English, from its number (1 is January); empty for no month.
-pub(crate) fn month_name(month: u32) -> &'static str {
-    u8::try_from(month)
-        .ok()
-        .and_then(|m| chrono::Month::try_from(m).ok())
-        .map_or("", |m| m.name())
-}
-
 impl fmt::Display for MonthView<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cal = self.calendar;
         let month = self.first.month();
-        let name = month_name(month);
+        let name = crate::words::month_name(month);
         writeln!(f, "{name} {} ({})", self.first.year(), cal.name)?;
         writeln!(f, "  Mo   Tu   We   Th   Fr   Sa   Su")?;
         let lead = self.first.weekday().num_days_from_monday() as usize;

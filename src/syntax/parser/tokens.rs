@@ -237,9 +237,9 @@ pub(super) fn when(i: &str) -> Res<'_, When> {
             .get(10)
             .is_some_and(|b| *b == b'T' || *b == b't')
     {
-        return match chrono::DateTime::parse_from_rfc3339(token) {
-            Ok(t) => Ok((i.get(token_len..).unwrap_or(""), When::Instant(t))),
-            Err(_) => Err(NomErr::Failure(PErr::invalid(
+        return match crate::time::rfc3339(token) {
+            Some(t) => Ok((i.get(token_len..).unwrap_or(""), When::Instant(t))),
+            None => Err(NomErr::Failure(PErr::invalid(
                 i,
                 token_len,
                 "instant",
