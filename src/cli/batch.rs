@@ -5,12 +5,14 @@ use std::io::{self, BufReader, IsTerminal, Seek, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::failure::{Failure, Ran};
+
 use clap::ValueEnum;
 use deemed::batch::{Batch, BatchError, ChangeLine, InputFormat, Options, OutputFormat, workbook};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::when_effective::FoldArg;
-use super::{RulesArgs, output, print_error};
+use super::{RulesArgs, output};
 
 /// A record format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -110,15 +112,12 @@ impl Loaded {
     }
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
-    let library = match args.rules.library() {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+pub(crate) fn run(args: &Args) -> Ran {
+    let library = args.rules.library()?;
     let loaded = if args.rules.agreement.is_some() || !library.is_folder() {
         match args.rules.select(library) {
             Ok(r) => Loaded::One(Box::new(r)),
-            Err(code) => return code,
+            Err(failure) => return Err(failure),
         }
     } else {
         match &args.rules.calendar {
@@ -126,18 +125,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             Some(name) => match library.with_calendar(name) {
                 Ok(l) => Loaded::Many(l),
                 Err(e) => {
-                    super::print_error_on("calendar", &e, Some(e.help()));
-                    return ExitCode::from(2);
+                    return Err(Failure::on("calendar", &e, Some(e.help())));
                 }
             },
         }
     };
     if args.trace && args.output_format == RecordFormat::Csv {
-        print_error(
-            &"`--trace` needs JSON Lines output",
+        return Err(Failure::new(
+            "`--trace` needs JSON Lines output",
             Some("drop `--output-format csv`".into()),
-        );
-        return ExitCode::from(2);
+        ));
     }
     // Every input is opened before anything is written, so a missing file stops the run
     // before it starts.
@@ -157,8 +154,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                     inputs.push(Input::File(path, file, size));
                 }
                 Err(e) => {
-                    print_error(&format!("standard input: {e}"), None);
-                    return ExitCode::from(2);
+                    return Err(Failure::new(format!("standard input: {e}"), None));
                 }
             }
             continue;
@@ -180,8 +176,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                     inputs.push(Input::Sheet(path, Box::new(sheet)));
                 }
                 Err(e) => {
-                    print_error(&e, None);
-                    return ExitCode::from(2);
+                    return Err(Failure::new(&e, None));
                 }
             }
             continue;
@@ -192,8 +187,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 inputs.push(Input::File(path, f, size));
             }
             Err(e) => {
-                print_error(&format!("cannot read `{}`: {e}", path.display()), None);
-                return ExitCode::from(2);
+                return Err(Failure::new(
+                    format!("cannot read `{}`: {e}", path.display()),
+                    None,
+                ));
             }
         }
     }
@@ -208,15 +205,14 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             _ => None,
         });
         if let Some(path) = named {
-            print_error(
-                &format!(
+            return Err(Failure::new(
+                format!(
                     "the output `{}` is the input `{}`: writing it would lose the log",
                     out.display(),
                     path.display()
                 ),
                 Some("write the records to another file".into()),
-            );
-            return ExitCode::from(2);
+            ));
         }
     }
     let options = Options {
@@ -224,8 +220,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             Ok(RecordFormat::Jsonl) => InputFormat::Jsonl,
             Ok(RecordFormat::Csv) => InputFormat::Csv,
             Err(message) => {
-                print_error(&message, Some("say which with `--input-format`".into()));
-                return ExitCode::from(2);
+                return Err(Failure::new(
+                    &message,
+                    Some("say which with `--input-format`".into()),
+                ));
             }
         },
         delimiter: args.delimiter,
@@ -248,8 +246,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let mut batch = match started {
         Ok(b) => b,
         Err(e) => {
-            print_error(&e, None);
-            return ExitCode::from(2);
+            return Err(Failure::new(&e, None));
         }
     };
     // The records go to a file beside the output, renamed into place once the run has
@@ -260,8 +257,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Some(path) => match output::AtomicFile::create(path) {
             Ok(f) => Output::File(f),
             Err(e) => {
-                print_error(&format!("cannot write `{}`: {e}", path.display()), None);
-                return ExitCode::from(2);
+                return Err(Failure::new(
+                    format!("cannot write `{}`: {e}", path.display()),
+                    None,
+                ));
             }
         },
     };
@@ -274,8 +273,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         match found {
             Ok(found) => changes.extend(found),
             Err(e) => {
-                print_error(&format!("cannot read `{}`: {e}", path.display()), None);
-                return ExitCode::from(2);
+                return Err(Failure::new(
+                    format!("cannot read `{}`: {e}", path.display()),
+                    None,
+                ));
             }
         }
     }
@@ -289,8 +290,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 match deemed::batch::spool(&*file, deemed::batch::MAX_SPOOL) {
                     Ok(held) => *file = held,
                     Err(e) => {
-                        print_error(&format!("`{}`: {e}", path.display()), None);
-                        return ExitCode::from(2);
+                        return Err(Failure::new(format!("`{}`: {e}", path.display()), None));
                     }
                 }
             }
@@ -305,8 +305,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             match found {
                 Ok(found) => changes.extend(found),
                 Err(e) => {
-                    print_error(&format!("cannot read `{name}`: {e}"), None);
-                    return ExitCode::from(2);
+                    return Err(Failure::new(format!("cannot read `{name}`: {e}"), None));
                 }
             }
         }
@@ -334,28 +333,25 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         match result {
             Ok(()) => {}
             Err(BatchError::Write(e)) => {
-                let code = output::write_failed(&e, &sink.name());
+                let failure = Failure::write(&e, &sink.name());
                 sink.abandon();
-                return code;
+                return Err(failure);
             }
             Err(e) => {
-                print_error(&e, None);
                 sink.abandon();
-                return ExitCode::from(2);
+                return Err(Failure::new(&e, None));
             }
         }
     }
     let name = sink.name();
-    if let Err(e) = sink.finish() {
-        return output::write_failed(&e, &name);
-    }
+    sink.finish().map_err(|e| Failure::write(&e, &name))?;
     let summary = batch.finish();
     output::stderr(&summary.to_string());
-    if summary.errors > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    // Some records in error is an answer, not a failure: exit code 1.
+    Ok(match summary.errors {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
 }
 
 /// A `--delimiter`: one ASCII character, or `tab`.

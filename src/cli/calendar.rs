@@ -2,12 +2,14 @@
 
 use std::process::ExitCode;
 
+use super::failure::{Failure, Ran};
+
 use chrono::NaiveDate;
 use deemed::calendar::weekday_date;
 use deemed::{Calendar, Rules};
 use serde_json::json;
 
-use super::{Format, RulesArgs, print_error};
+use super::{Format, RulesArgs};
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -96,7 +98,7 @@ impl Args {
     }
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args) -> Ran {
     let result = match &args.query {
         Some(CalendarQuery::Holidays { year, options }) => {
             with_calendar(options, |cal| holidays(cal, *year, options.format))
@@ -118,42 +120,32 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }) => {
             let answer = with_calendar(options, |cal| is_business_day(cal, date, options.format));
             // The answer, then (when asked) an exit code a script can test.
-            return match answer {
-                Ok((text, business)) => match super::output::stdout(&text) {
-                    Ok(()) if *fail_if_not && !business => ExitCode::from(3),
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(code) => code,
-                },
-                Err(code) => code,
-            };
+            let (text, business) = answer?;
+            super::output::stdout(&text)?;
+            return Ok(match *fail_if_not && !business {
+                true => ExitCode::from(3),
+                false => ExitCode::SUCCESS,
+            });
         }
         None => match &args.month {
             Some(month) => with_calendar(&args.options, |cal| {
                 draw_month(cal, month, args.options.format)
             }),
-            None => {
-                print_error(
-                    &"name a month (`deemed calendar 2000-07`) or a query",
-                    Some("queries: `holidays <year>`, `next-business-day <date> [N]`, `previous-business-day <date> [N]`, `is-business-day <date>`".into()),
-                );
-                Err(ExitCode::from(2))
-            }
+            None => Err(Failure::new(
+                "name a month (`deemed calendar 2000-07`) or a query",
+                Some("queries: `holidays <year>`, `next-business-day <date> [N]`, `previous-business-day <date> [N]`, `is-business-day <date>`".into()),
+            )),
         },
     };
-    match result {
-        Ok(text) => match super::output::stdout(&text) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(code) => code,
-        },
-        Err(code) => code,
-    }
+    super::output::stdout(&result?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads the rules and runs `f` on the calendar named by `--calendar`, or the agreement's.
 fn with_calendar<T>(
     options: &CalendarOptions,
-    f: impl FnOnce(&Calendar) -> Result<T, ExitCode>,
-) -> Result<T, ExitCode> {
+    f: impl FnOnce(&Calendar) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let rules: Rules = options.rules.load()?;
     let calendar = match (&options.rules.calendar, rules.agreement()) {
         (Some(name), _) => rules.calendar(name),
@@ -162,53 +154,46 @@ fn with_calendar<T>(
     };
     match calendar {
         Some(cal) => f(cal),
-        None => {
-            print_error(
-                &format!(
-                    "`{}` has no agreement to take a calendar from",
-                    rules.origin()
-                ),
-                Some(format!(
-                    "name one with `--calendar`: {}",
-                    rules.calendar_names().join(", ")
-                )),
-            );
-            Err(ExitCode::from(2))
-        }
+        None => Err(Failure::new(
+            format!(
+                "`{}` has no agreement to take a calendar from",
+                rules.origin()
+            ),
+            Some(format!(
+                "name one with `--calendar`: {}",
+                rules.calendar_names().join(", ")
+            )),
+        )),
     }
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, ExitCode> {
+fn parse_date(text: &str) -> Result<NaiveDate, Failure> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        print_error(
-            &format!("`{text}` is not a date"),
+        Failure::new(
+            format!("`{text}` is not a date"),
             Some("write it as YYYY-MM-DD, such as `2000-03-03`".into()),
-        );
-        ExitCode::from(1)
+        )
+        .with_code(1)
     })
 }
 
-fn out_of_range(e: deemed::calendar::OutOfRange) -> ExitCode {
-    print_error(&e, None);
-    ExitCode::from(1)
+fn out_of_range(e: deemed::calendar::OutOfRange) -> Failure {
+    Failure::new(e, None).with_code(1)
 }
 
-fn to_json(value: &serde_json::Value) -> Result<String, ExitCode> {
+fn to_json(value: &serde_json::Value) -> Result<String, Failure> {
     serde_json::to_string_pretty(value)
         .map(|s| s + "\n")
-        .map_err(|e| {
-            print_error(&e, None);
-            ExitCode::from(1)
-        })
+        .map_err(|e| Failure::new(e, None).with_code(1))
 }
 
-fn draw_month(cal: &Calendar, month: &str, format: Format) -> Result<String, ExitCode> {
+fn draw_month(cal: &Calendar, month: &str, format: Format) -> Result<String, Failure> {
     let first = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").map_err(|_| {
-        print_error(
-            &format!("`{month}` is not a month"),
+        Failure::new(
+            format!("`{month}` is not a month"),
             Some("write it as YYYY-MM, such as `2000-07`".into()),
-        );
-        ExitCode::from(1)
+        )
+        .with_code(1)
     })?;
     use chrono::Datelike;
     let view = cal
@@ -229,7 +214,7 @@ fn draw_month(cal: &Calendar, month: &str, format: Format) -> Result<String, Exi
     }
 }
 
-fn holidays(cal: &Calendar, year: i32, format: Format) -> Result<String, ExitCode> {
+fn holidays(cal: &Calendar, year: i32, format: Format) -> Result<String, Failure> {
     let list = cal.holidays(year).map_err(out_of_range)?;
     match format {
         Format::Json => to_json(&serde_json::to_value(&list).unwrap_or_default()),
@@ -255,14 +240,14 @@ fn step_business_days(
     date: &str,
     n: i64,
     format: Format,
-) -> Result<String, ExitCode> {
+) -> Result<String, Failure> {
     let from = parse_date(date)?;
     let count = u32::try_from(n.unsigned_abs()).map_err(|_| {
-        print_error(
-            &format!("{n} business days is more than any calendar covers"),
+        Failure::new(
+            format!("{n} business days is more than any calendar covers"),
             None,
-        );
-        ExitCode::from(1)
+        )
+        .with_code(1)
     })?;
     let (day, skipped) = match n < 0 {
         true => cal.sub_business_days(from, count),
@@ -295,7 +280,7 @@ fn step_business_days(
 }
 
 /// The answer, and whether the date is a Business Day.
-fn is_business_day(cal: &Calendar, date: &str, format: Format) -> Result<(String, bool), ExitCode> {
+fn is_business_day(cal: &Calendar, date: &str, format: Format) -> Result<(String, bool), Failure> {
     let day = parse_date(date)?;
     let why = cal.days_off(day).map_err(out_of_range)?;
     let business = why.is_empty();

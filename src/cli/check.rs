@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::failure::{Failure, Ran};
+
 use deemed::{LoadError, Rules};
 
 use super::output;
@@ -14,7 +16,7 @@ pub(crate) struct Args {
     files: Vec<PathBuf>,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args) -> Ran {
     let mut clean = true;
     for path in &args.files {
         // A file is checked with the built-in calendars; a folder, every agreement in it
@@ -32,7 +34,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 for entry in library.entries() {
                     let w = entry.rules.warnings();
                     if !w.errors.is_empty() {
-                        super::print_diagnostics(w);
+                        super::failure::print_diagnostics(w);
                         warnings += w.errors.len();
                     }
                 }
@@ -50,22 +52,20 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             }
             Err(LoadError::Invalid(d)) => {
                 clean = false;
-                super::print_diagnostics(&d);
+                super::failure::print_diagnostics(&d);
                 format!("{}: {} error(s)\n", path.display(), d.errors.len())
             }
             Err(e) => {
                 clean = false;
-                super::print_error(&e, None);
+                // Reported, and the other files are checked: the exit code says so.
+                Failure::new(&e, None).report();
                 format!("{}: unreadable\n", path.display())
             }
         };
-        if let Err(code) = output::stdout(&line) {
-            return code;
-        }
+        output::stdout(&line)?;
     }
-    if clean {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    Ok(match clean {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(1),
+    })
 }

@@ -5,12 +5,14 @@ use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::failure::{Failure, Ran};
+
 use deemed::Library;
 use deemed::batch::{BatchError, Change, ChangeLine, InputFormat, diff, diff_libraries};
 use serde_json::json;
 
+use super::Format;
 use super::batch::RecordFormat;
-use super::{Format, print_error};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -32,18 +34,15 @@ pub(crate) struct Args {
     pub(crate) format: Format,
 }
 
-fn load(path: &Path) -> Result<Library, ExitCode> {
-    Library::from_path(path).map_err(|e| {
-        super::print_load_error(&e);
-        ExitCode::from(2)
-    })
+fn load(path: &Path) -> Result<Library, Failure> {
+    Library::from_path(path).map_err(Failure::load)
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args) -> Ran {
     let folders = (args.old.is_dir(), args.new.is_dir());
     if folders.0 != folders.1 {
-        print_error(
-            &"compare a rules file with a rules file, or a folder with a folder",
+        return Err(Failure::new(
+            "compare a rules file with a rules file, or a folder with a folder",
             Some(format!(
                 "`{}` is a {} and `{}` a {}",
                 args.old.display(),
@@ -51,13 +50,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 args.new.display(),
                 if folders.1 { "folder" } else { "file" },
             )),
-        );
-        return ExitCode::from(2);
+        ));
     }
-    let (old, new) = match (load(&args.old), load(&args.new)) {
-        (Ok(o), Ok(n)) => (o, n),
-        (Err(code), _) | (_, Err(code)) => return code,
-    };
+    let (old, new) = (load(&args.old)?, load(&args.new)?);
     if folders.0 {
         // Agreements are matched by name: say which are only on one side.
         let (old_names, new_names) = (old.names(), new.names());
@@ -88,8 +83,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         match File::open(&args.events).and_then(|f| ChangeLine::find_in(&name, BufReader::new(f))) {
             Ok(found) => changes = found,
             Err(e) => {
-                print_error(&format!("cannot read `{name}`: {e}"), None);
-                return ExitCode::from(2);
+                return Err(Failure::new(format!("cannot read `{name}`: {e}"), None));
             }
         }
     }
@@ -99,8 +93,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         match File::open(&args.events) {
             Ok(f) => Box::new(BufReader::new(f)),
             Err(e) => {
-                print_error(&format!("cannot read `{name}`: {e}"), None);
-                return ExitCode::from(2);
+                return Err(Failure::new(format!("cannot read `{name}`: {e}"), None));
             }
         }
     };
@@ -143,11 +136,8 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let summary = match compared {
         Ok(s) => s,
-        Err(BatchError::Write(e)) => return super::output::write_failed(&e, "to standard output"),
-        Err(e) => {
-            print_error(&e, None);
-            return ExitCode::from(2);
-        }
+        Err(BatchError::Write(e)) => return Err(Failure::write(&e, "to standard output")),
+        Err(e) => return Err(Failure::new(&e, None)),
     };
     let finished = match as_text {
         true if summary.changed == 0 => writeln!(
@@ -158,9 +148,9 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         true => table.finish(&mut out),
         false => Ok(()),
     };
-    if let Err(e) = finished.and_then(|()| out.flush()) {
-        return super::output::write_failed(&e, "to standard output");
-    }
+    finished
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::write(&e, "to standard output"))?;
     super::output::stderr(&format!(
         "{} of {} notices changed ({} -> {})\n",
         summary.changed,
@@ -168,11 +158,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         args.old.display(),
         args.new.display()
     ));
-    if summary.changed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Ok(match summary.changed {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
 }
 
 /// The table of changes for people: its columns as wide as the first [`DiffTable::SIZED_BY`]

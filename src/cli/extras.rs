@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use super::failure::{Failure, Ran};
+
 use clap::CommandFactory;
 use clap_complete::Shell;
 
@@ -16,7 +18,7 @@ pub(crate) struct CompletionsArgs {
 }
 
 /// Writes the completion script for a shell to standard output.
-pub(crate) fn completions(args: &CompletionsArgs) -> ExitCode {
+pub(crate) fn completions(args: &CompletionsArgs) -> Ran {
     let mut command = Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "deemed", &mut out);
@@ -25,7 +27,7 @@ pub(crate) fn completions(args: &CompletionsArgs) -> ExitCode {
 
 /// Writes the manual page (roff) to standard output: the command, then a section per
 /// subcommand with its synopsis, options and examples.
-pub(crate) fn man() -> ExitCode {
+pub(crate) fn man() -> Ran {
     let command = Cli::command();
     let mut out = Vec::new();
     let mut render = || -> std::io::Result<()> {
@@ -45,16 +47,11 @@ pub(crate) fn man() -> ExitCode {
         }
         Ok(())
     };
-    if let Err(e) = render() {
-        super::print_error(&e, None);
-        return ExitCode::from(2);
-    }
+    render().map_err(|e| Failure::new(&e, None))?;
     write(&out)
 }
 
-fn write(bytes: &[u8]) -> ExitCode {
-    match super::output::stdout_raw(&String::from_utf8_lossy(bytes)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
-    }
+fn write(bytes: &[u8]) -> Ran {
+    super::output::stdout_raw(&String::from_utf8_lossy(bytes))?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{output, print_error};
+use super::failure::{Failure, Ran};
+
+use super::output;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -18,14 +20,13 @@ pub(crate) struct Args {
     write: bool,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args) -> Ran {
     let mut all_canonical = true;
     for path in &args.files {
         let text = match deemed::read_rules_text(path) {
             Ok(t) => t,
             Err(e) => {
-                print_error(&e, None);
-                return ExitCode::from(2);
+                return Err(Failure::new(&e, None));
             }
         };
         let file = match deemed::syntax::parse_all(&text) {
@@ -46,8 +47,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                         })
                         .collect(),
                 };
-                super::print_diagnostics(&d);
-                return ExitCode::from(2);
+                return Err(Failure::Rules(d));
             }
         };
         let formatted = deemed::syntax::format(&file, &text);
@@ -64,19 +64,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 // Written whole beside the file and renamed over it: a failure leaves the
                 // file as it was.
                 if let Err(e) = output::write_file(path, formatted.as_bytes()) {
-                    print_error(&format!("cannot write `{}`: {e}", path.display()), None);
-                    return ExitCode::from(2);
+                    return Err(Failure::new(
+                        format!("cannot write `{}`: {e}", path.display()),
+                        None,
+                    ));
                 }
             }
         } else {
-            if let Err(code) = output::stdout_raw(&formatted) {
-                return code;
-            }
+            output::stdout_raw(&formatted)?;
         }
     }
-    if all_canonical {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
+    Ok(match all_canonical {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(1),
+    })
 }

@@ -1,7 +1,8 @@
 //! `deemed latest-send`: for every method, the latest instant to send and still make a deadline.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
+
+use super::failure::{Failure, Ran};
 
 use deemed::ics;
 
@@ -32,11 +33,8 @@ pub(crate) struct Args {
     ics: Option<PathBuf>,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
-    let rules = match args.rules.load() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub(crate) fn run(args: &Args) -> Ran {
+    let rules = args.rules.load()?;
     let query = deemed::query::LatestQuery {
         by: args.by.clone(),
         period: args.period.period.clone(),
@@ -46,7 +44,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let answer = match deemed::query::latest_send(&rules, &query) {
         Ok(a) => a,
-        Err(e) => return super::print_query_error(&e),
+        Err(e) => return Err(Failure::query(&e)),
     };
     let by = answer.by;
     if let Some(path) = &args.ics {
@@ -71,9 +69,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 })
             })
             .collect();
-        if let Err(code) = write_ics(path, &events) {
-            return code;
-        }
+        write_ics(path, &events)?;
     }
     print_answer(&answer, args.format)
 }

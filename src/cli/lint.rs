@@ -3,9 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::failure::{Failure, Ran};
+
 use deemed::{Library, LoadError};
 
-use super::{Format, print_error};
+use super::Format;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -21,7 +23,7 @@ pub(crate) struct Args {
     pub(crate) format: Format,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args) -> Ran {
     let loaded = match &args.file {
         Some(path) => Library::from_path(path),
         None => Library::default_rules().map_err(LoadError::Invalid),
@@ -29,8 +31,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let library = match loaded {
         Ok(r) => r,
         Err(e) => {
-            super::print_load_error(&e);
-            return ExitCode::from(2);
+            return Err(Failure::load(e));
         }
     };
     let folder = args.file.as_ref().is_some_and(|p| p.is_dir());
@@ -39,19 +40,17 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         Some(name) => match library.position(Some(name)) {
             Ok(n) => library.entries().get(n).into_iter().collect(),
             Err(e) => {
-                super::print_error_on("agreement", &e, Some(e.help()));
-                return ExitCode::from(2);
+                return Err(Failure::on("agreement", &e, Some(e.help())));
             }
         },
     };
     let mut tables = Vec::new();
     for entry in chosen {
         let Some(coverage) = entry.rules.coverage() else {
-            print_error(
-                &format!("`{}` has no agreement to lint", entry.rules.origin()),
+            return Err(Failure::new(
+                format!("`{}` has no agreement to lint", entry.rules.origin()),
                 None,
-            );
-            return ExitCode::from(2);
+            ));
         };
         tables.push((entry.name.as_str(), coverage));
     }
@@ -74,21 +73,16 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             };
             match value.and_then(|v| serde_json::to_string_pretty(&v)) {
                 Ok(json) => json + "\n",
-                Err(e) => {
-                    print_error(&e, None);
-                    return ExitCode::from(2);
-                }
+                Err(e) => return Err(Failure::new(&e, None)),
             }
         }
     };
-    if let Err(code) = super::output::stdout(&text) {
-        return code;
-    }
-    if tables.iter().any(|(_, c)| !c.complete) {
+    super::output::stdout(&text)?;
+    Ok(if tables.iter().any(|(_, c)| !c.complete) {
         ExitCode::from(2)
     } else if tables.iter().any(|(_, c)| c.uncovered().next().is_some()) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    })
 }

@@ -5,6 +5,7 @@ mod calendar;
 mod check;
 mod diff;
 mod extras;
+mod failure;
 mod fmt;
 mod latest_send;
 mod lint;
@@ -19,6 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use deemed::{LoadError, Rules};
+use failure::{Failure, Ran, exit_code};
 
 /// `deemed when-effective --help`: examples and exit codes.
 const WHEN_EFFECTIVE_HELP: &str = "\
@@ -305,67 +307,51 @@ impl RulesArgs {
     }
 
     /// Loads the agreements, or prints why not (exit code 2).
-    pub(crate) fn library(&self) -> Result<deemed::Library, ExitCode> {
+    pub(crate) fn library(&self) -> Result<deemed::Library, Failure> {
         let loaded = match &self.rules {
             Some(path) => deemed::Library::from_path(path),
             None => deemed::Library::default_rules().map_err(LoadError::Invalid),
         };
-        loaded.map_err(|e| {
-            print_load_error(&e);
-            ExitCode::from(2)
-        })
+        loaded.map_err(Failure::load)
     }
 
     /// Loads the rules of the agreement asked for (`--agreement`, or the only one), or
     /// prints why not (exit code 2).
-    pub(crate) fn load(&self) -> Result<Rules, ExitCode> {
+    pub(crate) fn load(&self) -> Result<Rules, Failure> {
         self.select(self.library()?)
     }
 
     /// The rules of the agreement asked for, taken out of `library`, on the calendar asked
     /// for; or why not (exit code 2).
-    pub(crate) fn select(&self, library: deemed::Library) -> Result<Rules, ExitCode> {
-        let rules = library.into_rules(self.agreement.as_deref()).map_err(|e| {
-            print_error_on("agreement", &e, Some(e.help()));
-            ExitCode::from(2)
-        })?;
+    pub(crate) fn select(&self, library: deemed::Library) -> Result<Rules, Failure> {
+        let rules = library
+            .into_rules(self.agreement.as_deref())
+            .map_err(|e| Failure::on("agreement", &e, Some(e.help())))?;
         match &self.calendar {
             None => Ok(rules),
-            Some(name) => rules.with_calendar(name).map_err(|e| {
-                print_error_on("calendar", &e, Some(e.help()));
-                ExitCode::from(2)
-            }),
+            Some(name) => rules
+                .with_calendar(name)
+                .map_err(|e| Failure::on("calendar", &e, Some(e.help()))),
         }
     }
 }
 
-/// Prints why rules could not be loaded.
-pub(crate) fn print_load_error(e: &LoadError) {
-    match e {
-        LoadError::Invalid(d) => print_diagnostics(d),
-        e => print_error(e, None),
-    }
-}
-
-/// Prints an answer as text or as pretty JSON; exit code 0, or that of a failed write.
+/// Prints an answer as text or as pretty JSON; exit code 0.
 pub(crate) fn print_answer<T: std::fmt::Display + serde::Serialize>(
     answer: &T,
     format: Format,
-) -> ExitCode {
+) -> Ran {
     let text = match format {
         Format::Text => answer.to_string(),
         Format::Json => match serde_json::to_string_pretty(answer) {
             Ok(json) => json + "\n",
             Err(e) => {
-                print_error(&e, None);
-                return ExitCode::from(2);
+                return Err(Failure::new(&e, None));
             }
         },
     };
-    match output::stdout(&text) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
-    }
+    output::stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A deadline given as one of the rules' periods: its last instant.
@@ -379,91 +365,18 @@ pub(crate) struct PeriodDeadline {
     pub(crate) issued: Option<String>,
 }
 
-/// Prints a query's error (on its flag, the flag named as the command line writes it);
-/// exit code 1, or 2 for rules without an agreement.
-pub(crate) fn print_query_error(e: &deemed::query::QueryError) -> ExitCode {
-    let flag = e.field.as_deref().map(|f| f.replace('_', "-"));
-    match (&flag, e.names_field) {
-        (Some(flag), false) => print_field_error(flag, &e.message, e.help.clone()),
-        (Some(flag), true) => print_error_on(flag, &e.message, e.help.clone()),
-        (None, _) => print_error(&e.message, e.help.clone()),
-    }
-    match e.kind {
-        deemed::query::QueryErrorKind::NoAgreement => ExitCode::from(2),
-        _ => ExitCode::from(1),
-    }
-}
-
 /// Writes an iCalendar file of `events` and says so on standard error; exit code 2 when it
 /// cannot be written.
-pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::IcsEvent]) -> Result<(), ExitCode> {
+pub(crate) fn write_ics(path: &Path, events: &[deemed::ics::IcsEvent]) -> Result<(), Failure> {
     let text = deemed::ics::calendar(events, deemed::ics::stamp());
-    output::write_file(path, text.as_bytes()).map_err(|e| {
-        print_error(&format!("cannot write `{}`: {e}", path.display()), None);
-        ExitCode::from(2)
-    })?;
+    output::write_file(path, text.as_bytes())
+        .map_err(|e| Failure::new(format!("cannot write `{}`: {e}", path.display()), None))?;
     let what = match events {
         [one] => format!("the event `{}`", one.summary),
         many => format!("{} events", many.len()),
     };
     output::stderr(&format!("wrote {what} to `{}`\n", path.display()));
     Ok(())
-}
-
-/// Prints an error: for people, the message then the hint; for programs (JSON errors), one
-/// object `{"error": {"message", "help"}}` on one line.
-pub(crate) fn print_error(message: &dyn std::fmt::Display, help: Option<String>) {
-    report_error(None, false, message, help);
-}
-
-/// Prints an error about one field of the event whose message says which already (`unknown
-/// party ...`): for people as [`print_error`]; for programs with `"field": FIELD`.
-pub(crate) fn print_error_on(field: &str, message: &dyn std::fmt::Display, help: Option<String>) {
-    report_error(Some(field), false, message, help);
-}
-
-/// Prints an error about one flag's value: for people `error: --FLAG: message`; for programs
-/// with `"field": FLAG`.
-pub(crate) fn print_field_error(
-    field: &str,
-    message: &dyn std::fmt::Display,
-    help: Option<String>,
-) {
-    report_error(Some(field), true, message, help);
-}
-
-fn report_error(
-    field: Option<&str>,
-    name_the_flag: bool,
-    message: &dyn std::fmt::Display,
-    help: Option<String>,
-) {
-    if output::json_errors() {
-        let mut error = serde_json::json!({ "message": message.to_string(), "help": help });
-        if let (Some(field), Some(map)) = (field, error.as_object_mut()) {
-            map.insert("field".into(), field.into());
-        }
-        output::stderr_raw(&(serde_json::json!({ "error": error }).to_string() + "\n"));
-        return;
-    }
-    let mut text = match field {
-        Some(field) if name_the_flag => format!("error: --{field}: {message}\n"),
-        _ => format!("error: {message}\n"),
-    };
-    if let Some(help) = help {
-        text += &format!("help: {help}\n");
-    }
-    output::stderr(&text);
-}
-
-/// Prints the problems of rules files: for people with excerpts and carets; for programs as
-/// `{"error": {...}, "errors": [...]}` with each one's file, line and column.
-pub(crate) fn print_diagnostics(d: &deemed::Diagnostics) {
-    if output::json_errors() {
-        output::stderr_raw(&(d.to_json().to_string() + "\n"));
-    } else {
-        output::stderr(&d.to_string());
-    }
 }
 
 /// A usage error of clap's: help and version are printed as clap prints them; any other is
@@ -495,8 +408,11 @@ fn usage_error(e: clap::Error, json: bool) -> ExitCode {
         _ => None,
     };
     output::set_json_errors(true);
-    report_error(field.as_deref(), false, &message, help);
-    ExitCode::from(2)
+    match field {
+        Some(field) => Failure::on(&field, message, help),
+        None => Failure::new(message, help),
+    }
+    .report()
 }
 
 /// The command line with the help of `--method`, `--to` and `--from` naming the methods and
@@ -565,7 +481,7 @@ pub fn run() -> ExitCode {
         None => cli.command.answers_in_json(),
     };
     output::set_json_errors(json);
-    match cli.command {
+    let ran = match cli.command {
         Command::WhenEffective(args) => when_effective::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Calendar(args) => calendar::run(&args),
@@ -579,5 +495,6 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve::run(&args),
         Command::Completions(args) => extras::completions(&args),
         Command::Man => extras::man(),
-    }
+    };
+    exit_code(ran)
 }

@@ -1,7 +1,7 @@
 //! Writing for people and programs: every write is checked and nothing panics.
 //!
 //! Standard output is written with [`stdout`], which reports a failed write (a full disk, say)
-//! with exit code 2, and ends quietly with [`EXIT_CLOSED`] when the reader has gone (a closed
+//! with exit code 2, and ends quietly with [`EXIT_CLOSED`] (see [`Failure::write`]) when the reader has gone (a closed
 //! pipe, as `deemed ... | head` makes). Standard error is written with [`stderr`], which
 //! never fails: when it cannot be written there is nowhere left to say so. Files are written
 //! with [`AtomicFile`]: in full under their name, or not at all.
@@ -9,22 +9,13 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::failure::Failure;
 
 /// The exit code when standard output is closed before the run has written everything: the
 /// status a shell reports for a process that a closed pipe stops (128 + SIGPIPE).
 pub(crate) const EXIT_CLOSED: u8 = 141;
-
-/// The exit code for a write that failed: quietly [`EXIT_CLOSED`] for a reader that has gone,
-/// else 2, with a message naming what could not be written.
-pub(crate) fn write_failed(e: &io::Error, what: &str) -> ExitCode {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        return ExitCode::from(EXIT_CLOSED);
-    }
-    super::print_error(&format!("cannot write {what}: {e}"), None);
-    ExitCode::from(2)
-}
 
 /// Text for a terminal: a control character from the input (an escape sequence, a
 /// carriage return) is written as its escape, `\u{1b}`, so that it cannot move the cursor,
@@ -46,16 +37,16 @@ pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Writes text for people to standard output (see [`printable`]) and flushes it.
-pub(crate) fn stdout(text: &str) -> Result<(), ExitCode> {
+pub(crate) fn stdout(text: &str) -> Result<(), Failure> {
     stdout_raw(&printable(text))
 }
 
 /// Writes text to standard output as it is (a rules file, for `fmt`) and flushes it.
-pub(crate) fn stdout_raw(text: &str) -> Result<(), ExitCode> {
+pub(crate) fn stdout_raw(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| write_failed(&e, "to standard output"))
+        .map_err(|e| Failure::write(&e, "to standard output"))
 }
 
 /// Writes text for people to standard error (see [`printable`]); a failure is dropped, as

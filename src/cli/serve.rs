@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use super::{RulesArgs, print_error};
+use super::failure::{Failure, Ran};
+
+use super::RulesArgs;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -15,16 +17,9 @@ pub(crate) struct Args {
     addr: SocketAddr,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
-    let library = match args.rules.library() {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
-    match deemed::serve::serve(library, args.addr) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            print_error(&format!("cannot serve on {}: {e}", args.addr), None);
-            ExitCode::from(2)
-        }
-    }
+pub(crate) fn run(args: &Args) -> Ran {
+    let library = args.rules.library()?;
+    deemed::serve::serve(library, args.addr)
+        .map_err(|e| Failure::new(format!("cannot serve on {}: {e}", args.addr), None))?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 //! `deemed show`: what a rules file declares.
 
-use std::process::ExitCode;
+use super::failure::{Failure, Ran};
 
 use super::{Format, RulesArgs, print_answer};
 
@@ -17,15 +17,14 @@ pub(crate) struct Args {
     pub(crate) format: Format,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
+pub(crate) fn run(args: &Args) -> Ran {
     // A path given as `check DIR` gives it is the rules `--rules` would name; both at once
     // are refused (DEEMED_RULES, which `--rules` falls back to, gives way).
     if args.path.is_some() && args.rules.named_by_flag() {
-        super::print_error(
-            &"the rules are given twice: as FILE|DIR and with --rules",
+        return Err(Failure::new(
+            "the rules are given twice: as FILE|DIR and with --rules",
             Some("give one of them".to_string()),
-        );
-        return ExitCode::from(2);
+        ));
     }
     let given = args.path.as_ref().map(|path| RulesArgs {
         rules: Some(path.clone()),
@@ -33,18 +32,12 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         calendar: args.rules.calendar.clone(),
     });
     let chosen = given.as_ref().unwrap_or(&args.rules);
-    let library = match chosen.library() {
-        Ok(l) => l,
-        Err(code) => return code,
-    };
+    let library = chosen.library()?;
     // A folder of several agreements, none asked for: each in turn.
     if chosen.agreement.is_none() && library.entries().len() > 1 {
         return print_answer(&library.show_all(), args.format);
     }
-    let rules = match chosen.select(library) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+    let rules = chosen.select(library)?;
     let mut shown = rules.show();
     shown.chosen_by = Some(match given {
         Some(_) => "as given".to_string(),

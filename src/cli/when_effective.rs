@@ -2,11 +2,13 @@
 
 use std::process::ExitCode;
 
+use super::failure::{Failure, Ran};
+
 use clap::ValueEnum;
 use deemed::query::Query;
 use deemed::time::Fold;
 
-use super::{Format, RulesArgs, print_error};
+use super::{Format, RulesArgs};
 
 /// Which instant a local time means on the night the clocks change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,17 +84,13 @@ pub(crate) struct Args {
     addresses: Option<std::path::PathBuf>,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
-    let rules = match args.rules.load() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub(crate) fn run(args: &Args) -> Ran {
+    let rules = args.rules.load()?;
     if args.fail_if_missed && args.deadline.is_none() && args.period.period.is_none() {
-        super::print_error(
-            &"--fail-if-missed needs a deadline",
+        return Err(Failure::new(
+            "--fail-if-missed needs a deadline",
             Some("give `--deadline TIME`, or `--period NAME --issued DATE`".into()),
-        );
-        return ExitCode::from(2);
+        ));
     }
     let changes = match &args.addresses {
         None => Vec::new(),
@@ -106,8 +104,10 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             match found {
                 Ok(found) => found,
                 Err(e) => {
-                    print_error(&format!("cannot read `{}`: {e}", path.display()), None);
-                    return ExitCode::from(2);
+                    return Err(Failure::new(
+                        format!("cannot read `{}`: {e}", path.display()),
+                        None,
+                    ));
                 }
             }
         }
@@ -116,7 +116,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     for text in &args.deliveries {
         match deemed::query::QueryDelivery::parse(text) {
             Ok(d) => deliveries.push(d),
-            Err(e) => return super::print_query_error(&e),
+            Err(e) => return Err(Failure::query(&e)),
         }
     }
     let query = Query {
@@ -136,19 +136,18 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let answer = match deemed::query::when_effective(&rules, &query, &changes) {
         Ok(a) => a,
-        Err(e) => return super::print_query_error(&e),
+        Err(e) => return Err(Failure::query(&e)),
     };
     let text = match args.format {
         Format::Text => answer.to_string(),
         Format::Json => answer.to_json_text(),
     };
-    match super::output::stdout(&text) {
-        Ok(()) if args.fail_if_missed => match answer.met() {
-            Some(true) => ExitCode::SUCCESS,
-            Some(false) => ExitCode::from(3),
-            None => ExitCode::from(4),
-        },
-        Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
-    }
+    super::output::stdout(&text)?;
+    // With --fail-if-missed, the deadline's answer is the exit code: 3 missed, 4 not yet
+    // known.
+    Ok(match (args.fail_if_missed, answer.met()) {
+        (true, Some(false)) => ExitCode::from(3),
+        (true, None) => ExitCode::from(4),
+        _ => ExitCode::SUCCESS,
+    })
 }

@@ -1,7 +1,8 @@
 //! `deemed window`: when a period such as the warrants' five years opens and closes.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
+
+use super::failure::{Failure, Ran};
 
 use deemed::calendar::weekday_date;
 use deemed::ics;
@@ -32,11 +33,8 @@ pub(crate) struct Args {
     ics: Option<PathBuf>,
 }
 
-pub(crate) fn run(args: &Args) -> ExitCode {
-    let rules = match args.rules.load() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub(crate) fn run(args: &Args) -> Ran {
+    let rules = args.rules.load()?;
     let query = deemed::query::WindowQuery {
         period: args.period.clone(),
         issued: args.anchor.clone(),
@@ -46,7 +44,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     let window = match deemed::query::window(&rules, &query) {
         Ok(w) => w,
-        Err(e) => return super::print_query_error(&e),
+        Err(e) => return Err(Failure::query(&e)),
     };
     let anchor = args.anchor.as_str();
     if let Some(path) = &args.ics {
@@ -71,9 +69,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
                 window.reading
             ),
         };
-        if let Err(code) = write_ics(path, &[event]) {
-            return code;
-        }
+        write_ics(path, &[event])?;
     }
     print_answer(&window, args.format)
 }
