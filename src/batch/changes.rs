@@ -43,6 +43,22 @@ pub struct ChangeLine {
 }
 
 impl ChangeLine {
+    /// The lines of an input file that hold `"changes"`, read ahead of a run, the file left
+    /// at its start for the run. A file that cannot be read twice (a named pipe) is first
+    /// held in a temporary file, which takes its place.
+    pub fn read_ahead(input: &str, file: &mut std::fs::File) -> Result<Vec<ChangeLine>, String> {
+        use std::io::Seek;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            *file =
+                super::spool(&*file, super::MAX_SPOOL).map_err(|e| format!("`{input}`: {e}"))?;
+        }
+        let found = ChangeLine::find_in(input, &*file).and_then(|found| {
+            file.seek(std::io::SeekFrom::Start(0))?;
+            Ok(found)
+        });
+        found.map_err(|e| format!("cannot read `{input}`: {e}"))
+    }
+
     /// The lines of a JSON Lines input that hold `"changes"`, numbered as the run numbers
     /// them. The input is searched a block at a time (most logs hold no notice of change,
     /// and a search costs little against reading the records); only the lines found are

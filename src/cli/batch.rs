@@ -1,7 +1,7 @@
 //! `deemed batch`: a whole log of notices, one output record per input line.
 
 use std::fs::File;
-use std::io::{self, BufReader, IsTerminal, Seek, Write};
+use std::io::{self, BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -113,119 +113,146 @@ impl Loaded {
 }
 
 pub(crate) fn run(args: &Args) -> Ran {
-    let library = args.rules.library()?;
-    let loaded = if args.rules.agreement.is_some() || !library.is_folder() {
-        match args.rules.select(library) {
-            Ok(r) => Loaded::One(Box::new(r)),
-            Err(failure) => return Err(failure),
-        }
-    } else {
-        match &args.rules.calendar {
-            None => Loaded::Many(library),
-            Some(name) => match library.with_calendar(name) {
-                Ok(l) => Loaded::Many(l),
-                Err(e) => {
-                    return Err(Failure::on("calendar", &e, Some(e.help())));
-                }
-            },
-        }
-    };
+    let loaded = load(args)?;
     if args.trace && args.output_format == RecordFormat::Csv {
         return Err(Failure::new(
             "`--trace` needs JSON Lines output",
             Some("drop `--output-format csv`".into()),
         ));
     }
-    // Every input is opened before anything is written, so a missing file stops the run
-    // before it starts.
-    let mut inputs = Vec::new();
-    let names: Vec<PathBuf> = if args.inputs.is_empty() {
-        vec![PathBuf::from("-")]
-    } else {
-        args.inputs.clone()
+    let mut inputs = open_inputs(args, &loaded)?;
+    refuse_an_input_as_output(args, &inputs)?;
+    let options = options(args)?;
+    let mut batch = match &loaded {
+        Loaded::One(rules) => Batch::new(rules, options),
+        Loaded::Many(library) => Batch::over(library, options),
+    }
+    .map_err(|e| Failure::new(e, None))?;
+    // The records go to a file beside the output, renamed into place once the run has
+    // succeeded: a run that fails to start, or stops midway, leaves an existing file as it
+    // was.
+    let mut sink =
+        match &args.output {
+            None => Output::Stdout(io::stdout().lock()),
+            Some(path) => Output::File(output::AtomicFile::create(path).map_err(|e| {
+                Failure::new(format!("cannot write `{}`: {e}", path.display()), None)
+            })?),
+        };
+    let changes = read_changes_ahead(args, options.input, &mut inputs)?;
+    if !changes.is_empty() {
+        batch.learn_changes(&changes);
+    }
+    if let Err(failure) = run_inputs(args, &mut batch, inputs, &mut sink) {
+        sink.abandon();
+        return Err(failure);
+    }
+    let name = sink.name();
+    sink.finish().map_err(|e| Failure::write(&e, &name))?;
+    let summary = batch.finish();
+    output::stderr(&summary.to_string());
+    // Some records in error is an answer, not a failure: exit code 1.
+    Ok(match summary.errors {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+/// The agreement asked for, or every agreement of the folder.
+fn load(args: &Args) -> Result<Loaded, Failure> {
+    let library = args.rules.library()?;
+    if args.rules.agreement.is_some() || !library.is_folder() {
+        return Ok(Loaded::One(Box::new(args.rules.select(library)?)));
+    }
+    match &args.rules.calendar {
+        None => Ok(Loaded::Many(library)),
+        Some(name) => library
+            .with_calendar(name)
+            .map(Loaded::Many)
+            .map_err(|e| Failure::on("calendar", &e, Some(e.help()))),
+    }
+}
+
+/// Every input, opened before anything is written, so that a missing file stops the run
+/// before it starts. Standard input is held whole first, so that its notices of change are
+/// read ahead as a file's are: a log gives the same answers however it arrives.
+fn open_inputs(args: &Args, loaded: &Loaded) -> Result<Vec<Input>, Failure> {
+    let names: Vec<PathBuf> = match args.inputs.is_empty() {
+        true => vec![PathBuf::from("-")],
+        false => args.inputs.clone(),
     };
+    let mut inputs = Vec::new();
     for path in names {
         if path.as_os_str() == "-" {
-            // Held whole first, so that its notices of change are read ahead as a file's
-            // are: a log gives the same answers however it arrives.
-            match deemed::batch::spool(io::stdin().lock(), deemed::batch::MAX_SPOOL) {
-                Ok(file) => {
-                    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-                    inputs.push(Input::File(path, file, size));
-                }
-                Err(e) => {
-                    return Err(Failure::new(format!("standard input: {e}"), None));
-                }
-            }
-            continue;
-        }
-        if workbook::is_workbook(&path) {
-            match workbook::read_sheet(&path, args.sheet.as_deref()) {
-                Ok(sheet) => {
-                    if sheet.date_times > 0 {
-                        let zone = match loaded.zone() {
-                            Some(zone) => format!("{zone}, the agreement's time zone"),
-                            None => "each record's agreement's time zone".to_string(),
-                        };
-                        output::stderr(&format!(
-                            "note: `{}`, sheet `{}`: {} date-time cell(s) read as times in {zone} \
-                             (a cell holds no zone)\n",
-                            sheet.input, sheet.sheet, sheet.date_times,
-                        ));
-                    }
-                    inputs.push(Input::Sheet(path, Box::new(sheet)));
-                }
-                Err(e) => {
-                    return Err(Failure::new(&e, None));
-                }
-            }
-            continue;
-        }
-        match File::open(&path) {
-            Ok(f) => {
-                let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-                inputs.push(Input::File(path, f, size));
-            }
-            Err(e) => {
-                return Err(Failure::new(
-                    format!("cannot read `{}`: {e}", path.display()),
-                    None,
+            let file = deemed::batch::spool(io::stdin().lock(), deemed::batch::MAX_SPOOL)
+                .map_err(|e| Failure::new(format!("standard input: {e}"), None))?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            inputs.push(Input::File(path, file, size));
+        } else if workbook::is_workbook(&path) {
+            let sheet = workbook::read_sheet(&path, args.sheet.as_deref())
+                .map_err(|e| Failure::new(e, None))?;
+            if sheet.date_times > 0 {
+                let zone = match loaded.zone() {
+                    Some(zone) => format!("{zone}, the agreement's time zone"),
+                    None => "each record's agreement's time zone".to_string(),
+                };
+                output::stderr(&format!(
+                    "note: `{}`, sheet `{}`: {} date-time cell(s) read as times in {zone} \
+                     (a cell holds no zone)\n",
+                    sheet.input, sheet.sheet, sheet.date_times,
                 ));
             }
+            inputs.push(Input::Sheet(path, Box::new(sheet)));
+        } else {
+            let file = File::open(&path).map_err(|e| {
+                Failure::new(format!("cannot read `{}`: {e}", path.display()), None)
+            })?;
+            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            inputs.push(Input::File(path, file, size));
         }
     }
-    // An output that is one of the inputs would be emptied before it is read.
-    if let Some(out) = &args.output {
-        let named = inputs.iter().find_map(|i| match i {
-            Input::File(path, ..) | Input::Sheet(path, _)
-                if path.as_os_str() != "-" && output::same_file(path, out) =>
-            {
-                Some(path)
-            }
-            _ => None,
-        });
-        if let Some(path) = named {
+    Ok(inputs)
+}
+
+/// An output that is one of the inputs would be emptied before it is read.
+fn refuse_an_input_as_output(args: &Args, inputs: &[Input]) -> Result<(), Failure> {
+    let Some(out) = &args.output else {
+        return Ok(());
+    };
+    let named = inputs.iter().find_map(|i| match i {
+        Input::File(path, ..) | Input::Sheet(path, _)
+            if path.as_os_str() != "-" && output::same_file(path, out) =>
+        {
+            Some(path)
+        }
+        _ => None,
+    });
+    match named {
+        None => Ok(()),
+        Some(path) => Err(Failure::new(
+            format!(
+                "the output `{}` is the input `{}`: writing it would lose the log",
+                out.display(),
+                path.display()
+            ),
+            Some("write the records to another file".into()),
+        )),
+    }
+}
+
+/// The run's options, from the flags.
+fn options(args: &Args) -> Result<Options, Failure> {
+    let input = match input_format(args) {
+        Ok(RecordFormat::Jsonl) => InputFormat::Jsonl,
+        Ok(RecordFormat::Csv) => InputFormat::Csv,
+        Err(message) => {
             return Err(Failure::new(
-                format!(
-                    "the output `{}` is the input `{}`: writing it would lose the log",
-                    out.display(),
-                    path.display()
-                ),
-                Some("write the records to another file".into()),
+                message,
+                Some("say which with `--input-format`".into()),
             ));
         }
-    }
-    let options = Options {
-        input: match input_format(args) {
-            Ok(RecordFormat::Jsonl) => InputFormat::Jsonl,
-            Ok(RecordFormat::Csv) => InputFormat::Csv,
-            Err(message) => {
-                return Err(Failure::new(
-                    &message,
-                    Some("say which with `--input-format`".into()),
-                ));
-            }
-        },
+    };
+    Ok(Options {
+        input,
         delimiter: args.delimiter,
         output: match args.output_format {
             RecordFormat::Jsonl => OutputFormat::Jsonl,
@@ -238,92 +265,57 @@ pub(crate) fn run(args: &Args) -> Ran {
             None => std::thread::available_parallelism().map_or(1, usize::from),
         },
         no_memo: args.no_memo,
-    };
-    let started = match &loaded {
-        Loaded::One(rules) => Batch::new(rules, options),
-        Loaded::Many(library) => Batch::over(library, options),
-    };
-    let mut batch = match started {
-        Ok(b) => b,
-        Err(e) => {
-            return Err(Failure::new(&e, None));
-        }
-    };
-    // The records go to a file beside the output, renamed into place once the run has
-    // succeeded: a run that fails to start, or stops midway, leaves an existing file as it
-    // was.
-    let mut sink = match &args.output {
-        None => Output::Stdout(io::stdout().lock()),
-        Some(path) => match output::AtomicFile::create(path) {
-            Ok(f) => Output::File(f),
-            Err(e) => {
-                return Err(Failure::new(
-                    format!("cannot write `{}`: {e}", path.display()),
-                    None,
-                ));
-            }
-        },
-    };
-    // Notices of change, read ahead: those of --addresses, and those in the JSON Lines
-    // input files (found by a search for `"changes"`, then the file is read again).
+    })
+}
+
+/// Notices of change, read ahead of the run: those of `--addresses`, and those in the JSON
+/// Lines inputs (see [`ChangeLine::read_ahead`]).
+fn read_changes_ahead(
+    args: &Args,
+    input: InputFormat,
+    inputs: &mut [Input],
+) -> Result<Vec<ChangeLine>, Failure> {
     let mut changes = Vec::new();
     if let Some(path) = &args.addresses {
         let found = File::open(path)
-            .and_then(|f| ChangeLine::find_in(&path.display().to_string(), BufReader::new(f)));
-        match found {
-            Ok(found) => changes.extend(found),
-            Err(e) => {
-                return Err(Failure::new(
-                    format!("cannot read `{}`: {e}", path.display()),
-                    None,
-                ));
-            }
-        }
+            .and_then(|f| ChangeLine::find_in(&path.display().to_string(), BufReader::new(f)))
+            .map_err(|e| Failure::new(format!("cannot read `{}`: {e}", path.display()), None))?;
+        changes.extend(found);
     }
-    if options.input == InputFormat::Jsonl {
-        for input in &mut inputs {
-            let Input::File(path, file, _) = input else {
-                continue;
-            };
-            // A named pipe cannot be read twice: it is held in a temporary file first.
-            if !file.metadata().is_ok_and(|m| m.is_file()) {
-                match deemed::batch::spool(&*file, deemed::batch::MAX_SPOOL) {
-                    Ok(held) => *file = held,
-                    Err(e) => {
-                        return Err(Failure::new(format!("`{}`: {e}", path.display()), None));
-                    }
-                }
-            }
-            let name = match path.as_os_str() == "-" {
-                true => "-".to_string(),
-                false => path.display().to_string(),
-            };
-            let found = ChangeLine::find_in(&name, &*file).and_then(|found| {
-                file.seek(io::SeekFrom::Start(0))?;
-                Ok(found)
-            });
-            match found {
-                Ok(found) => changes.extend(found),
-                Err(e) => {
-                    return Err(Failure::new(format!("cannot read `{name}`: {e}"), None));
-                }
-            }
-        }
+    if input != InputFormat::Jsonl {
+        return Ok(changes);
     }
-    if !changes.is_empty() {
-        batch.learn_changes(&changes);
+    for input in inputs {
+        let Input::File(path, file, _) = input else {
+            continue;
+        };
+        let name = match path.as_os_str() == "-" {
+            true => "-".to_string(),
+            false => path.display().to_string(),
+        };
+        changes.extend(ChangeLine::read_ahead(&name, file).map_err(|e| Failure::new(e, None))?);
     }
+    Ok(changes)
+}
+
+/// Runs every input through the batch into the sink, in order.
+fn run_inputs(
+    args: &Args,
+    batch: &mut Batch<'_>,
+    inputs: Vec<Input>,
+    sink: &mut Output,
+) -> Result<(), Failure> {
     let show_progress = !args.quiet && io::stderr().is_terminal();
     for input in inputs {
         let result = match input {
-            Input::Sheet(_, sheet) => batch.run_sheet(&sheet, &mut sink, &mut |_| {}),
+            Input::Sheet(_, sheet) => batch.run_sheet(&sheet, sink, &mut |_| {}),
             Input::File(path, file, size) => {
                 let name = path.display().to_string();
                 let bar = progress_bar(show_progress, size, &name);
                 let result = batch.run(
                     &name,
                     BufReader::with_capacity(1 << 16, file),
-                    &mut sink,
+                    sink,
                     &mut |bytes| bar.set_position(bytes),
                 );
                 bar.finish_and_clear();
@@ -332,26 +324,11 @@ pub(crate) fn run(args: &Args) -> Ran {
         };
         match result {
             Ok(()) => {}
-            Err(BatchError::Write(e)) => {
-                let failure = Failure::write(&e, &sink.name());
-                sink.abandon();
-                return Err(failure);
-            }
-            Err(e) => {
-                sink.abandon();
-                return Err(Failure::new(&e, None));
-            }
+            Err(BatchError::Write(e)) => return Err(Failure::write(&e, &sink.name())),
+            Err(e) => return Err(Failure::new(e, None)),
         }
     }
-    let name = sink.name();
-    sink.finish().map_err(|e| Failure::write(&e, &name))?;
-    let summary = batch.finish();
-    output::stderr(&summary.to_string());
-    // Some records in error is an answer, not a failure: exit code 1.
-    Ok(match summary.errors {
-        0 => ExitCode::SUCCESS,
-        _ => ExitCode::from(1),
-    })
+    Ok(())
 }
 
 /// A `--delimiter`: one ASCII character, or `tab`.
