@@ -493,16 +493,34 @@ impl<'r> Batch<'r> {
     /// force.
     fn answer(&self, rules: &Rules, record: &Record<'_>) -> RecordOutcome {
         let tz = rules.agreement().map_or(chrono_tz::UTC, |a| a.time_zone());
-        let mut deliveries = Vec::with_capacity(record.deliveries.len());
-        for (n, d) in record.deliveries.iter().enumerate() {
+        let read = |n: usize, d| {
             let field = |f: &str| field_name(record.multi.then_some(n), f);
-            match delivery(d, tz, self.options.fold, &field) {
-                Ok(d) => deliveries.push(d),
+            delivery(d, tz, self.options.fold, &field)
+        };
+        // A notice of one delivery (most of them) is read without a list.
+        let (one, many);
+        let deliveries: &[Delivery<'_>] = match &record.deliveries {
+            Deliveries::One(d) => match read(0, d) {
+                Ok(d) => {
+                    one = [d];
+                    &one
+                }
                 Err(e) => return RecordOutcome::error(e),
+            },
+            Deliveries::Many(list) => {
+                let read: Result<Vec<_>, _> =
+                    list.iter().enumerate().map(|(n, d)| read(n, d)).collect();
+                match read {
+                    Ok(list) => {
+                        many = list;
+                        &many
+                    }
+                    Err(e) => return RecordOutcome::error(e),
+                }
             }
-        }
+        };
         let book = self.current.and_then(|place| self.addresses.book(place));
-        match rules.answer(&deliveries, book, self.options.trace) {
+        match rules.answer(deliveries, book, self.options.trace) {
             Ok(answer) => RecordOutcome {
                 answer: Some(answer),
                 ..RecordOutcome::default()

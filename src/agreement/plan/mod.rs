@@ -501,13 +501,13 @@ impl Plan {
                 },
                 CondPlan::Instant { clock, .. } => {
                     let sender = cell.sender.and_then(|p| agreement.parties.get(p));
-                    let rule = rule.label.to_string();
+                    let rule = || rule.label.to_string();
                     match self.clocks.get(*clock).map(|c| &c.zone) {
                         Some(ZoneSel::Recipient) if party.and_then(|p| p.tz).is_none() => {
-                            Some(Warning::RecipientTimeUnknown { rule })
+                            Some(Warning::RecipientTimeUnknown { rule: rule() })
                         }
                         Some(ZoneSel::Sender) if sender.and_then(|p| p.tz).is_none() => {
-                            Some(Warning::SenderTimeUnknown { rule })
+                            Some(Warning::SenderTimeUnknown { rule: rule() })
                         }
                         _ => None,
                     }
