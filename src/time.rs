@@ -8,8 +8,7 @@
 use std::fmt;
 
 use chrono::{
-    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone,
-    Timelike,
+    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike,
 };
 use chrono_tz::Tz;
 
@@ -139,68 +138,6 @@ impl TimeError {
 }
 
 impl std::error::Error for TimeError {}
-/// `00` to `99`, for writing numbers two digits at a time.
-// Built at compile time, where `get_mut` is not available; `n` stays below the length.
-#[allow(clippy::indexing_slicing)]
-const TWO_DIGITS: [[u8; 2]; 100] = {
-    let mut table = [[0u8; 2]; 100];
-    let mut n = 0;
-    while n < 100 {
-        table[n] = [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
-        n += 1;
-    }
-    table
-};
-
-/// The last two digits of `n`.
-pub(crate) fn two_digits(n: u32) -> [u8; 2] {
-    TWO_DIGITS
-        .get((n % 100) as usize)
-        .copied()
-        .unwrap_or([b'?'; 2])
-}
-
-/// The ten bytes of `YYYY-MM-DD`, for years 0 through 9999.
-pub(crate) fn date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
-    let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
-    let ([c0, c1], [y0, y1]) = (two_digits(y / 100), two_digits(y));
-    let ([m0, m1], [d0, d1]) = (two_digits(d.month()), two_digits(d.day()));
-    Some([c0, c1, y0, y1, b'-', m0, m1, b'-', d0, d1])
-}
-
-/// `YYYY-MM-DDTHH:MM:SS+HH:MM`, as chrono's `to_rfc3339` writes it, for whole seconds and
-/// offsets in whole minutes in years 0 through 9999 (`None` otherwise).
-pub(crate) fn rfc3339_bytes(t: DateTime<FixedOffset>) -> Option<[u8; 25]> {
-    if t.nanosecond() != 0 {
-        return None;
-    }
-    let local = t.naive_local();
-    let second = local.time().num_seconds_from_midnight();
-    wall_bytes(local.date(), second, t.offset().local_minus_utc())
-}
-
-/// `YYYY-MM-DDTHH:MM:SS+HH:MM` for a date, a second of its day and an offset (seconds
-/// east of UTC), as chrono's `to_rfc3339` writes the instant; `None` for an offset not in
-/// whole minutes or a year outside 0 through 9999.
-pub(crate) fn wall_bytes(date: NaiveDate, second: u32, offset: i32) -> Option<[u8; 25]> {
-    if offset % 60 != 0 {
-        return None;
-    }
-    let [c0, c1, y0, y1, _, m0, m1, _, d0, d1] = date_bytes(date)?;
-    let ([h0, h1], [n0, n1], [s0, s1]) = (
-        two_digits(second / 3600),
-        two_digits(second / 60 % 60),
-        two_digits(second % 60),
-    );
-    let minutes = offset.unsigned_abs() / 60;
-    let ([oh0, oh1], [om0, om1]) = (two_digits(minutes / 60), two_digits(minutes % 60));
-    let sign = if offset < 0 { b'-' } else { b'+' };
-    Some([
-        c0, c1, y0, y1, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', n0, n1, b':', s0, s1, sign,
-        oh0, oh1, b':', om0, om1,
-    ])
-}
-
 /// Reads `text` as an instant; a local time is read in `zone`.
 ///
 /// ```
@@ -510,31 +447,6 @@ fn local_instant(
 mod tests {
     use super::*;
     use chrono_tz::America::New_York;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The bytes written for an instant are chrono's `to_rfc3339`, for any second of
-        /// years 0 to 9999 on any offset in whole minutes; other offsets are refused.
-        #[test]
-        fn instants_are_written_as_chrono_writes_them(
-            seconds in -62_167_219_200i64..253_402_300_800,
-            minutes in -1439i32..=1439,
-            odd in 0i32..60,
-        ) {
-            let zone = FixedOffset::east_opt(minutes * 60).unwrap();
-            let t = DateTime::from_timestamp(seconds, 0).unwrap().with_timezone(&zone);
-            let local = t.naive_local();
-            let written = rfc3339_bytes(t).map(|b| String::from_utf8(b.to_vec()).unwrap());
-            let in_years = (0..=9999).contains(&local.date().year());
-            prop_assert_eq!(written, in_years.then(|| t.to_rfc3339()));
-            let second = local.time().num_seconds_from_midnight();
-            let other = minutes * 60 + odd;
-            prop_assert_eq!(
-                wall_bytes(local.date(), second, other).is_some(),
-                in_years && odd == 0
-            );
-        }
-    }
 
     fn show(text: &str, fold: Option<Fold>) -> String {
         match parse_instant(text, New_York, fold) {

@@ -47,8 +47,7 @@ impl Piece for String {
 
 impl Piece for Hms {
     fn put(&self, out: &mut String) {
-        let buf = crate::calendar::hms_bytes(self.0);
-        out.push_str(std::str::from_utf8(&buf).unwrap_or("??:??:??"));
+        let _ = fmt::Write::write_fmt(out, format_args!("{}", self.0.format("%H:%M:%S")));
     }
 }
 

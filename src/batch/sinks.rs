@@ -13,7 +13,6 @@ use super::records::RecordError;
 use super::{Batch, ERRORS_LISTED, Ids, OutputFormat, RecordOutcome};
 use crate::answer::{Status, Step, Warning};
 use crate::eval::DeliveryAnswer;
-use crate::time::{date_bytes, rfc3339_bytes};
 
 impl Batch<'_> {
     /// Writes one output record in the run's format, counted in the summary.
@@ -191,10 +190,7 @@ struct Date(NaiveDate);
 
 impl Serialize for Date {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match date_bytes(self.0) {
-            Some(bytes) => s.serialize_str(std::str::from_utf8(&bytes).unwrap_or_default()),
-            None => s.collect_str(&self.0),
-        }
+        s.collect_str(&self.0)
     }
 }
 
@@ -203,10 +199,7 @@ struct Instant(DateTime<FixedOffset>);
 
 impl Serialize for Instant {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match rfc3339_bytes(self.0) {
-            Some(bytes) => s.serialize_str(std::str::from_utf8(&bytes).unwrap_or_default()),
-            None => s.serialize_str(&self.0.to_rfc3339()),
-        }
+        s.serialize_str(&self.0.to_rfc3339())
     }
 }
 

@@ -597,23 +597,6 @@ pub fn weekday_name(day: Weekday) -> &'static str {
     }
 }
 
-/// The eight bytes of `HH:MM:SS`, built without a format string (hot in batch output).
-pub(crate) fn hms_bytes(t: chrono::NaiveTime) -> [u8; 8] {
-    use chrono::Timelike;
-    let (h, m, s) = (t.hour(), t.minute(), t.second());
-    let digit = |n: u32| b'0' + (n % 10) as u8;
-    [
-        digit(h / 10),
-        digit(h),
-        b':',
-        digit(m / 10),
-        digit(m),
-        b':',
-        digit(s / 10),
-        digit(s),
-    ]
-}
-
 /// `Monday 2000-03-06`: displays a date with its weekday.
 ///
 /// ```
