@@ -39,7 +39,7 @@ pub struct Agreement {
     pub(crate) dated: Option<NaiveDate>,
     pub(crate) tz: Tz,
     /// The agreement's zone, its offsets kept year by year.
-    pub(crate) clock: Arc<crate::clock::Clock>,
+    pub(crate) clock: crate::clock::Clock,
     pub(crate) calendar: Arc<Calendar>,
     pub(crate) business_day: Option<String>,
     pub(crate) methods: Vec<MethodDef>,
@@ -314,8 +314,7 @@ impl Rules {
         };
         if let Some(a) = self.agreement.as_mut() {
             a.calendar = cal;
-            a.plan =
-                crate::agreement::plan::Plan::compile(&a.notice, &a.calendar, a.tz, &a.parties);
+            a.plan = crate::agreement::plan::Plan::compile(&a.notice, &a.calendar);
         }
         Ok(self)
     }

@@ -335,10 +335,10 @@ impl Checker {
         }
         let (tz, calendar, notice) = (tz?, calendar?, notice?);
         Some(Agreement {
-            plan: crate::agreement::plan::Plan::compile(&notice, &calendar, tz, &parties),
+            plan: crate::agreement::plan::Plan::compile(&notice, &calendar),
             title: a.title.node.clone(),
             dated,
-            clock: crate::clock::Clock::shared(tz),
+            clock: crate::clock::Clock::new(tz),
             tz,
             calendar,
             business_day,

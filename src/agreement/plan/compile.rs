@@ -4,14 +4,8 @@
 use super::*;
 
 impl Plan {
-    /// Compiles an agreement's notice clause, read on its zone and calendar, for its
-    /// parties.
-    pub(crate) fn compile(
-        notice: &NoticeDef,
-        calendar: &Arc<Calendar>,
-        tz: Tz,
-        parties: &[PartyDef],
-    ) -> Plan {
+    /// Compiles an agreement's notice clause, read on its calendar.
+    pub(crate) fn compile(notice: &NoticeDef, calendar: &Arc<Calendar>) -> Plan {
         let mut clocks: Vec<ClockAxis> = Vec::new();
         // First the cut-offs and calendars of every clock, so that places are final.
         for rule in notice.clauses.iter().chain(&notice.gaps) {
@@ -27,23 +21,12 @@ impl Plan {
             .chain(&notice.gaps)
             .map(|rule| compile_rule(calendar, &mut clocks, &mut companions, rule))
             .collect();
-        let mut zones: Vec<std::sync::Arc<Clock>> = Vec::new();
-        let fixed = clocks.iter().filter_map(|c| match c.zone {
-            ZoneSel::Fixed(tz) => Some(tz),
-            _ => None,
-        });
-        for other in fixed.chain(parties.iter().filter_map(|p| p.tz)) {
-            if other != tz && !zones.iter().any(|z| z.tz == other) {
-                zones.push(Clock::shared(other));
-            }
-        }
         Plan {
             clocks,
             rules,
             clauses: notice.clauses.len(),
             combinator: notice.combinator,
             deliveries: notice.deliveries.clone(),
-            zones,
             companions,
         }
     }

@@ -52,7 +52,7 @@ pub(crate) struct Plan {
     /// so (see [`crate::Rules::answer`]); `None`: the earliest, the default.
     pub(crate) deliveries: Option<(Combinator, Arc<str>)>,
     /// A clock per zone other than the agreement's that a rule may read.
-    zones: Vec<std::sync::Arc<Clock>>,
+
     /// The companion deliveries the conditions ask for, each once.
     pub(crate) companions: Vec<CompanionAxis>,
 }
@@ -531,22 +531,9 @@ impl Plan {
         }
     }
 
-    /// The kept clock of a zone: the agreement's, or one of `zones`, which hold every
-    /// other zone a condition or an outcome can read (the named zones and every party's,
-    /// see [`Plan::compile`]); `None` for any other, which is then read afresh.
-    pub(crate) fn clock<'a>(&'a self, agreement: &'a Agreement, tz: Tz) -> Option<&'a Clock> {
-        if tz == agreement.tz {
-            return Some(&agreement.clock);
-        }
-        self.zones.iter().find(|z| z.tz == tz).map(|z| &**z)
-    }
-
     /// An instant's wall-clock time on a zone.
-    fn wall(&self, agreement: &Agreement, t: DateTime<FixedOffset>, tz: Tz) -> NaiveDateTime {
-        match self.clock(agreement, tz) {
-            Some(clock) => clock.local(t),
-            None => t.with_timezone(&tz).naive_local(),
-        }
+    fn wall(&self, t: DateTime<FixedOffset>, tz: Tz) -> NaiveDateTime {
+        Clock::new(tz).local(t)
     }
 
     /// The cell of an event, with what each clock showed. A date a clock's calendar does
@@ -579,7 +566,7 @@ impl Plan {
                 continue;
             };
             let tz = self.zone_of(agreement, clock, ends);
-            let local = whole_seconds(self.wall(agreement, instant, tz));
+            let local = whole_seconds(self.wall(instant, tz));
             places.push(Some(Place {
                 span: clock.span_of(local.time()),
                 days: clock.days_of(local.date())?,

@@ -27,7 +27,6 @@ pub(crate) fn never_holds(rule: &RuleDef, calendar: &Arc<Calendar>) -> Option<St
         clauses: 0,
         combinator: Combinator::FirstOf,
         deliveries: None,
-        zones: Vec::new(),
         companions: companions.clone(),
     };
     let mut cell = Cell {

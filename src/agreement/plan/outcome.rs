@@ -43,14 +43,7 @@ impl Plan {
             .as_ref()
             .unwrap_or(&agreement.calendar);
         let tz = self.outcome_zone(agreement, rule, ends);
-        let read_afresh;
-        let clock = match self.clock(agreement, tz) {
-            Some(clock) => clock,
-            None => {
-                read_afresh = crate::clock::Clock::shared(tz);
-                &*read_afresh
-            }
-        };
+        let clock = crate::clock::Clock::new(tz);
         let anchor_of = |s: Subject| match s {
             Subject::Sent => sent,
             Subject::Received => received,
