@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::Rules;
 use crate::answer::{DeadlineCheck, EvalError, Resolution};
 use crate::batch::{Batch, ChangeLine, Options};
-use crate::eval::{Companion, Delivery, DeliveryAnswer, EventRef};
+use crate::eval::{Companion, Delivery, DeliveryAnswer, DeliveryText, ReadError};
 use crate::period::Deadline;
 use crate::time::{Fold, TimeError, parse_instant};
 
@@ -383,38 +383,19 @@ fn read_delivery<'d>(
     fold: Option<Fold>,
     field: &dyn Fn(&str) -> String,
 ) -> Result<Delivery<'d>, QueryError> {
-    let mut dated: Option<(bool, NaiveDate)> = None;
-    let mut read_or_date = |name: &str, text: &str| match parse_instant(text, tz, fold) {
-        Ok(t) => Ok(Some(t)),
-        Err(TimeError::DateAlone { date, .. }) if dated.is_none() => {
-            dated = Some((name == "received", date));
-            Ok(None)
+    let text = DeliveryText {
+        method: &d.method,
+        sent: d.sent.as_deref(),
+        received: d.received.as_deref(),
+        to: d.to.as_deref(),
+        from: d.from.as_deref(),
+        fax_number: d.fax_number.as_deref(),
+    };
+    Delivery::read(text, tz, fold).map_err(|e| match e {
+        ReadError::NoInstant => QueryError::eval(&EvalError::NoInstant, &field("sent")),
+        ReadError::Time { field: name, error } => {
+            QueryError::on(&field(name), error.to_string(), Some(error.help()))
         }
-        Err(e) => Err(QueryError::on(&field(name), e.to_string(), Some(e.help()))),
-    };
-    let sent = match d.sent.as_deref() {
-        Some(t) => read_or_date("sent", t)?,
-        None => None,
-    };
-    let received = match d.received.as_deref() {
-        Some(t) => read_or_date("received", t)?,
-        None => None,
-    };
-    if sent.is_none() && received.is_none() && dated.is_none() {
-        return Err(QueryError::eval(&EvalError::NoInstant, &field("sent")));
-    }
-    Ok(Delivery {
-        event: EventRef {
-            method: &d.method,
-            sent,
-            received,
-            to: d.to.as_deref(),
-            from: d.from.as_deref(),
-            fax_number: d.fax_number.as_deref(),
-            companions: &[],
-            designation: None,
-        },
-        dated,
     })
 }
 

@@ -30,8 +30,6 @@ use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
-
 mod changes;
 mod chunks;
 mod diff;
@@ -54,8 +52,8 @@ pub use spool::{MAX_SPOOL, SpoolError, spool};
 
 use crate::Library;
 use crate::agreement::Rules;
-use crate::eval::{Delivery, EventRef, NoticeAnswer};
-use crate::time::{Fold, TimeError, parse_instant};
+use crate::eval::{Delivery, DeliveryText, NoticeAnswer, ReadError};
+use crate::time::{Fold, TimeError};
 
 /// The longest input line read; a longer one is an error record.
 pub const MAX_LINE: usize = 1 << 20;
@@ -550,44 +548,26 @@ fn delivery<'d>(
         let why = "missing (a notice gives `sent`, or `received` alone when the rule it falls under reads no sending)";
         return Err(RecordError::field(field("sent"), why));
     }
-    let mut dated = None;
-    let mut time = |name: &str, text: &str| -> Result<Option<DateTime<FixedOffset>>, RecordError> {
-        match parse_instant(text, tz, fold) {
-            Ok(t) => Ok(Some(t)),
-            Err(TimeError::DateAlone { date, .. }) if dated.is_none() => {
-                dated = Some((name == "received", date));
-                Ok(None)
-            }
-            Err(e) => {
-                let help = match &e {
-                    TimeError::Malformed { .. } => e.help(),
-                    _ => e.help().replace("--fold", "batch --fold"),
-                };
-                Err(RecordError::field(field(name), format!("{e} ({help})")))
-            }
+    let text = DeliveryText {
+        method,
+        sent: d.sent.as_deref(),
+        received: d.received.as_deref(),
+        to: d.to.as_deref(),
+        from: d.from.as_deref(),
+        fax_number: d.fax_number.as_deref(),
+    };
+    Delivery::read(text, tz, fold).map_err(|e| match e {
+        ReadError::NoInstant => {
+            let why = "missing (a notice gives `sent`, or `received` alone when the rule it falls under reads no sending)";
+            RecordError::field(field("sent"), why)
         }
-    };
-    let sent = match d.sent.as_deref() {
-        Some(t) => time("sent", t)?,
-        None => None,
-    };
-    let received = match d.received.as_deref() {
-        Some(t) => time("received", t)?,
-        None => None,
-    };
-    let dated: Option<(bool, NaiveDate)> = dated;
-    Ok(Delivery {
-        event: EventRef {
-            method,
-            sent,
-            received,
-            to: d.to.as_deref(),
-            from: d.from.as_deref(),
-            fax_number: d.fax_number.as_deref(),
-            companions: &[],
-            designation: None,
-        },
-        dated,
+        ReadError::Time { field: name, error } => {
+            let help = match &error {
+                TimeError::Malformed { .. } => error.help(),
+                _ => error.help().replace("--fold", "batch --fold"),
+            };
+            RecordError::field(field(name), format!("{error} ({help})"))
+        }
     })
 }
 
@@ -596,6 +576,7 @@ mod tests {
     use super::chunks::read_line;
     use super::*;
     use chrono::TimeZone;
+    use chrono::{DateTime, FixedOffset};
     use proptest::prelude::*;
 
     /// A record's line from choices of each field's text (`None`: the field is absent).

@@ -13,7 +13,9 @@ mod dated;
 mod notice;
 mod resolve;
 
-pub use notice::{AddressBook, Delivery, DeliveryAnswer, NoticeAnswer, NoticeError};
+pub use notice::{
+    AddressBook, Delivery, DeliveryAnswer, DeliveryText, NoticeAnswer, NoticeError, ReadError,
+};
 
 /// A communication: how and when it was sent, to whom, and when it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]

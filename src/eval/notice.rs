@@ -16,6 +16,7 @@ use super::{Companion, Designation, EventRef};
 use crate::agreement::{Agreement, Rules};
 use crate::answer::{EvalError, Resolution, Status};
 use crate::syntax::ast::Combinator;
+use crate::time::{Fold, TimeError, parse_instant};
 
 /// One delivery of a notice.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +27,83 @@ pub struct Delivery<'a> {
     /// When the sending (`false`) or the receipt (`true`) is given as a date alone, that
     /// date; then the event carries no instant for it.
     pub dated: Option<(bool, NaiveDate)>,
+}
+
+/// A delivery's fields as written, before its times are read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeliveryText<'a> {
+    /// The method.
+    pub method: &'a str,
+    /// When it was sent, as written.
+    pub sent: Option<&'a str>,
+    /// When it was received, as written.
+    pub received: Option<&'a str>,
+    /// The recipient.
+    pub to: Option<&'a str>,
+    /// The sender.
+    pub from: Option<&'a str>,
+    /// The facsimile number.
+    pub fax_number: Option<&'a str>,
+}
+
+/// Why a delivery's times could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// Neither a sending nor a receipt is given.
+    NoInstant,
+    /// A time that is not one (or names no single instant).
+    Time {
+        /// `sent` or `received`.
+        field: &'static str,
+        /// What was wrong with it.
+        error: TimeError,
+    },
+}
+
+impl<'a> Delivery<'a> {
+    /// Reads a delivery as written, its times on the agreement's clock `tz` (`fold` says
+    /// which instant an ambiguous local time means). A sending or a receipt may be a date
+    /// alone (`2000-03-03` for a courier), which [`Rules::answer`] answers when the rules
+    /// give the same answer at any time of that day. Every way of asking reads its
+    /// deliveries here.
+    pub fn read(
+        text: DeliveryText<'a>,
+        tz: chrono_tz::Tz,
+        fold: Option<Fold>,
+    ) -> Result<Delivery<'a>, ReadError> {
+        if text.sent.is_none() && text.received.is_none() {
+            return Err(ReadError::NoInstant);
+        }
+        let mut dated = None;
+        let mut time = |field: &'static str, written: Option<&str>| {
+            let Some(written) = written else {
+                return Ok(None);
+            };
+            match parse_instant(written, tz, fold) {
+                Ok(t) => Ok(Some(t)),
+                Err(TimeError::DateAlone { date, .. }) if dated.is_none() => {
+                    dated = Some((field == "received", date));
+                    Ok(None)
+                }
+                Err(error) => Err(ReadError::Time { field, error }),
+            }
+        };
+        let sent = time("sent", text.sent)?;
+        let received = time("received", text.received)?;
+        Ok(Delivery {
+            event: EventRef {
+                method: text.method,
+                sent,
+                received,
+                to: text.to,
+                from: text.from,
+                fax_number: text.fax_number,
+                companions: &[],
+                designation: None,
+            },
+            dated,
+        })
+    }
 }
 
 /// The answer to a notice.
