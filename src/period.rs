@@ -8,12 +8,13 @@
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, TimeZone};
+use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::agreement::Rules;
+use crate::agreement::{Agreement, PeriodDef, Rules};
 use crate::answer::UnknownName;
-use crate::calendar::{OutOfRange, weekday_date};
-use crate::syntax::ast::{Nonexistent, PeriodUnit, Roll};
+use crate::calendar::{Calendar, OutOfRange, weekday_date};
+use crate::syntax::ast::{Length, Nonexistent, PeriodUnit, Roll};
 
 /// A period worked out for one anchor date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -280,18 +281,7 @@ impl Rules {
         depth: usize,
     ) -> Result<Window, PeriodError> {
         let agreement = self.agreement.as_ref().ok_or(PeriodError::NoAgreement)?;
-        let period = agreement
-            .periods
-            .iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| {
-                PeriodError::Unknown(UnknownName {
-                    what: "period",
-                    name: name.to_string(),
-                    described: agreement.periods.iter().map(|p| p.cite.clone()).collect(),
-                    known: agreement.periods.iter().map(|p| p.name.clone()).collect(),
-                })
-            })?;
+        let period = period_named(agreement, name)?;
         let cal = agreement.calendar();
         let mut notes = Vec::new();
         // The checker refuses periods that depend on each other; the depth is a guard.
@@ -316,40 +306,16 @@ impl Rules {
             }
         };
         cal.is_business_day(anchor)?;
-        let mut length = period.length;
-        if let Some((deadline, other, words)) = &period.unless_notice_by {
-            let due = deeper(&deadline.node)?.due;
-            match notice {
-                Some(t) if t <= due => notes.push(format!(
-                    "the notice was deemed given at {}, no later than the deadline of `{}` ({})",
-                    t.to_rfc3339(),
-                    deadline.node,
-                    due.to_rfc3339()
-                )),
-                Some(t) => {
-                    notes.push(format!(
-                        "the notice was deemed given at {}, after the deadline of `{}` ({}): \"{words}\"",
-                        t.to_rfc3339(),
-                        deadline.node,
-                        due.to_rfc3339()
-                    ));
-                    length = *other;
-                }
-                None => {
-                    notes.push(format!(
-                        "no notice is given as deemed given by the deadline of `{}` ({}): \"{words}\"",
-                        deadline.node,
-                        due.to_rfc3339()
-                    ));
-                    length = *other;
-                }
+        let length = match &period.unless_notice_by {
+            None => period.length,
+            Some((deadline, other, words)) => {
+                let due = deeper(&deadline.node)?.due;
+                let (met, note) = notice_by(notice, &deadline.node, due, words);
+                notes.push(note);
+                if met { period.length } else { *other }
             }
-        }
-        let crate::syntax::ast::Length {
-            count: n,
-            unit,
-            before,
-        } = length;
+        };
+        let before = length.before;
         // A period counted back from its anchor is a deadline: it has no start.
         let first_day = match (before, period.start_inclusive) {
             (true, _) => None,
@@ -360,67 +326,8 @@ impl Rules {
                     .ok_or_else(|| cal.out_of_range(anchor))?,
             ),
         };
-        let sign: i64 = if before { -1 } else { 1 };
-        let nonexistent = |wanted| PeriodError::Nonexistent {
-            period: period.name.clone(),
-            wanted,
-        };
-        let end = match unit {
-            PeriodUnit::Years => {
-                let (d, note) = add_months(anchor, sign * i64::from(n) * 12, period.nonexistent)
-                    .map_err(nonexistent)?;
-                notes.extend(note);
-                d
-            }
-            PeriodUnit::Months => {
-                let (d, note) = add_months(anchor, sign * i64::from(n), period.nonexistent)
-                    .map_err(nonexistent)?;
-                notes.extend(note);
-                d
-            }
-            PeriodUnit::Days if before => anchor
-                .checked_sub_days(Days::new(u64::from(n)))
-                .ok_or_else(|| cal.out_of_range(anchor))?,
-            PeriodUnit::Days => anchor
-                .checked_add_days(Days::new(u64::from(n)))
-                .ok_or_else(|| cal.out_of_range(anchor))?,
-            PeriodUnit::BusinessDays if before => {
-                let mut day = anchor;
-                for _ in 0..n {
-                    day = cal.business_day_before(day)?;
-                }
-                day
-            }
-            PeriodUnit::BusinessDays => cal.nth_business_day_after(anchor, n)?,
-        };
-        let mut last_day = if period.end_inclusive {
-            end
-        } else {
-            end.pred_opt().ok_or_else(|| cal.out_of_range(end))?
-        };
-        if !cal.is_business_day(last_day)? {
-            let rolled = roll_date(cal, last_day, period.roll)?;
-            let why: Vec<String> = cal
-                .days_off(last_day)?
-                .iter()
-                .map(|w| w.to_string())
-                .collect();
-            if rolled == last_day {
-                notes.push(format!(
-                    "the last day, {}, is not a business day ({}); the rules roll nothing",
-                    weekday_date(last_day),
-                    why.join("; ")
-                ));
-            } else {
-                notes.push(format!(
-                    "the last day, {}, is not a business day ({}): rolled to {}, as the rules declare",
-                    weekday_date(last_day),
-                    why.join("; "),
-                    weekday_date(rolled)
-                ));
-            }
-            last_day = rolled;
-        }
+        let end = end_of(cal, period, anchor, length, &mut notes)?;
+        let last_day = last_day(cal, period, end, &mut notes)?;
         let tz = agreement.time_zone();
         let start = |d: NaiveDate| -> Result<DateTime<FixedOffset>, PeriodError> {
             (0..=23)
@@ -432,35 +339,7 @@ impl Rules {
                 .ok_or_else(|| PeriodError::Calendar(cal.out_of_range(d)))
         };
         let opens = first_day.map(start).transpose()?;
-        let after = last_day
-            .succ_opt()
-            .ok_or_else(|| cal.out_of_range(last_day))?;
-        let (due, closes) = match period.closes_at {
-            None => {
-                let closes = start(after)?;
-                (closes - chrono::Duration::seconds(1), closes)
-            }
-            Some((time, zone)) => {
-                let zone = zone.unwrap_or(tz);
-                let local = last_day.and_time(time);
-                // A time the clocks skip that night is met when they resume.
-                let due = zone
-                    .from_local_datetime(&local)
-                    .latest()
-                    .or_else(|| {
-                        let later = local + chrono::Duration::hours(1);
-                        zone.from_local_datetime(&later).earliest()
-                    })
-                    .map(|t| t.fixed_offset())
-                    .ok_or_else(|| PeriodError::Calendar(cal.out_of_range(last_day)))?;
-                notes.push(format!(
-                    "it closes at {} {} on its last day, that instant included",
-                    time.format("%H:%M:%S"),
-                    zone.name()
-                ));
-                (due, due + chrono::Duration::seconds(1))
-            }
-        };
+        let (due, closes) = closing(cal, period, tz, last_day, &start, &mut notes)?;
         let mut reading = format!("\"{}\"", period.cite);
         if let Some(r) = &period.reading {
             reading.push_str(": ");
@@ -481,6 +360,184 @@ impl Rules {
             reading,
         })
     }
+}
+
+/// The period of that name.
+fn period_named<'a>(agreement: &'a Agreement, name: &str) -> Result<&'a PeriodDef, PeriodError> {
+    let periods = &agreement.periods;
+    periods.iter().find(|p| p.name == name).ok_or_else(|| {
+        PeriodError::Unknown(UnknownName {
+            what: "period",
+            name: name.to_string(),
+            described: periods.iter().map(|p| p.cite.clone()).collect(),
+            known: periods.iter().map(|p| p.name.clone()).collect(),
+        })
+    })
+}
+
+/// `unless-notice-by`: whether the notice was deemed given by `due`, the deadline of the
+/// period `deadline`, and the note that says so.
+fn notice_by(
+    notice: Option<DateTime<FixedOffset>>,
+    deadline: &str,
+    due: DateTime<FixedOffset>,
+    words: &str,
+) -> (bool, String) {
+    match notice {
+        Some(t) if t <= due => (
+            true,
+            format!(
+                "the notice was deemed given at {}, no later than the deadline of `{deadline}` ({})",
+                t.to_rfc3339(),
+                due.to_rfc3339()
+            ),
+        ),
+        Some(t) => (
+            false,
+            format!(
+                "the notice was deemed given at {}, after the deadline of `{deadline}` ({}): \"{words}\"",
+                t.to_rfc3339(),
+                due.to_rfc3339()
+            ),
+        ),
+        None => (
+            false,
+            format!(
+                "no notice is given as deemed given by the deadline of `{deadline}` ({}): \"{words}\"",
+                due.to_rfc3339()
+            ),
+        ),
+    }
+}
+
+/// The day a period of `length` from `anchor` ends on, before any roll.
+fn end_of(
+    cal: &Calendar,
+    period: &PeriodDef,
+    anchor: NaiveDate,
+    length: Length,
+    notes: &mut Vec<String>,
+) -> Result<NaiveDate, PeriodError> {
+    let before = length.before;
+    let sign: i64 = if before { -1 } else { 1 };
+    let nonexistent = |wanted| PeriodError::Nonexistent {
+        period: period.name.clone(),
+        wanted,
+    };
+    let end = match length.unit {
+        PeriodUnit::Years => {
+            let (d, note) = add_months(
+                anchor,
+                sign * i64::from(length.count) * 12,
+                period.nonexistent,
+            )
+            .map_err(nonexistent)?;
+            notes.extend(note);
+            d
+        }
+        PeriodUnit::Months => {
+            let (d, note) = add_months(anchor, sign * i64::from(length.count), period.nonexistent)
+                .map_err(nonexistent)?;
+            notes.extend(note);
+            d
+        }
+        PeriodUnit::Days if before => anchor
+            .checked_sub_days(Days::new(u64::from(length.count)))
+            .ok_or_else(|| cal.out_of_range(anchor))?,
+        PeriodUnit::Days => anchor
+            .checked_add_days(Days::new(u64::from(length.count)))
+            .ok_or_else(|| cal.out_of_range(anchor))?,
+        PeriodUnit::BusinessDays if before => {
+            let mut day = anchor;
+            for _ in 0..length.count {
+                day = cal.business_day_before(day)?;
+            }
+            day
+        }
+        PeriodUnit::BusinessDays => cal.nth_business_day_after(anchor, length.count)?,
+    };
+    Ok(end)
+}
+
+/// The period's last day: its end (or the day before, for an end not included), rolled
+/// as the rules declare when it is not a business day.
+fn last_day(
+    cal: &Calendar,
+    period: &PeriodDef,
+    end: NaiveDate,
+    notes: &mut Vec<String>,
+) -> Result<NaiveDate, PeriodError> {
+    let mut last_day = if period.end_inclusive {
+        end
+    } else {
+        end.pred_opt().ok_or_else(|| cal.out_of_range(end))?
+    };
+    if !cal.is_business_day(last_day)? {
+        let rolled = roll_date(cal, last_day, period.roll)?;
+        let why: Vec<String> = cal
+            .days_off(last_day)?
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        if rolled == last_day {
+            notes.push(format!(
+                "the last day, {}, is not a business day ({}); the rules roll nothing",
+                weekday_date(last_day),
+                why.join("; ")
+            ));
+        } else {
+            notes.push(format!(
+                "the last day, {}, is not a business day ({}): rolled to {}, as the rules declare",
+                weekday_date(last_day),
+                why.join("; "),
+                weekday_date(rolled)
+            ));
+        }
+        last_day = rolled;
+    }
+    Ok(last_day)
+}
+
+/// When the period is due (its last instant) and when it closes (the instant after), from
+/// its last day: the day's end, or the time it `closes-at`.
+fn closing(
+    cal: &Calendar,
+    period: &PeriodDef,
+    tz: Tz,
+    last_day: NaiveDate,
+    start: &dyn Fn(NaiveDate) -> Result<DateTime<FixedOffset>, PeriodError>,
+    notes: &mut Vec<String>,
+) -> Result<(DateTime<FixedOffset>, DateTime<FixedOffset>), PeriodError> {
+    let found = match period.closes_at {
+        None => {
+            let after = last_day
+                .succ_opt()
+                .ok_or_else(|| cal.out_of_range(last_day))?;
+            let closes = start(after)?;
+            (closes - chrono::Duration::seconds(1), closes)
+        }
+        Some((time, zone)) => {
+            let zone = zone.unwrap_or(tz);
+            let local = last_day.and_time(time);
+            // A time the clocks skip that night is met when they resume.
+            let due = zone
+                .from_local_datetime(&local)
+                .latest()
+                .or_else(|| {
+                    let later = local + chrono::Duration::hours(1);
+                    zone.from_local_datetime(&later).earliest()
+                })
+                .map(|t| t.fixed_offset())
+                .ok_or_else(|| PeriodError::Calendar(cal.out_of_range(last_day)))?;
+            notes.push(format!(
+                "it closes at {} {} on its last day, that instant included",
+                time.format("%H:%M:%S"),
+                zone.name()
+            ));
+            (due, due + chrono::Duration::seconds(1))
+        }
+    };
+    Ok(found)
 }
 
 impl fmt::Display for Window {
