@@ -103,65 +103,7 @@ impl Checker {
         for item in &decl.items {
             match item {
                 ast::CalendarItem::Include(name) => {
-                    let found = all.by_name.get(name.node.as_str());
-                    let Some((inc_source, inc)) = found.and_then(|n| all.list.get(*n)) else {
-                        self.error(
-                            source,
-                            name.span,
-                            CheckErrorKind::Unknown(UnknownName {
-                                what: "calendar",
-                                name: name.node.clone(),
-                                described: all
-                                    .list
-                                    .iter()
-                                    .map(|(_, c)| c.title.node.clone())
-                                    .collect(),
-                                known: all.list.iter().map(|(_, c)| c.name.node.clone()).collect(),
-                            }),
-                        );
-                        ok = false;
-                        continue;
-                    };
-                    if all.stack.len() >= MOST_INCLUDE_DEPTH {
-                        let kind = CheckErrorKind::IncludesTooDeep {
-                            name: name.node.clone(),
-                            most: MOST_INCLUDE_DEPTH,
-                        };
-                        self.error(source, name.span, kind);
-                        ok = false;
-                        continue;
-                    }
-                    if all.stack.contains(&inc.name.node) {
-                        let mut chain = all.stack.clone();
-                        chain.push(inc.name.node.clone());
-                        self.error(
-                            source,
-                            name.span,
-                            CheckErrorKind::IncludeCycle {
-                                name: name.node.clone(),
-                                chain,
-                            },
-                        );
-                        ok = false;
-                        continue;
-                    }
-                    let Some(base) = self.flatten(*inc_source, inc, all) else {
-                        ok = false;
-                        continue;
-                    };
-                    // A calendar reached twice (included twice, or through two includes)
-                    // adds its rules once: what is there already is not added again.
-                    add_new(&mut spec.sources, base.sources);
-                    if spec.years.0 > spec.years.1 {
-                        spec.years = base.years;
-                    }
-                    if spec.weekend.is_empty() {
-                        spec.weekend = base.weekend;
-                    }
-                    // Its holidays come observed as its own rules say.
-                    add_new(&mut spec.holidays, base.holidays);
-                    add_new(&mut spec.closed, base.closed);
-                    add_new(&mut spec.open, base.open);
+                    ok &= self.include(source, name, &mut spec, all);
                 }
                 ast::CalendarItem::Source(s) => spec.sources.push(s.node.clone()),
                 ast::CalendarItem::Years(y) => {
@@ -216,18 +158,102 @@ impl Checker {
             );
             ok = false;
         }
-        // Dates of this calendar's own closures must lie in its years.
+        ok &= self.closures_in_years(source, decl, spec.years);
+        if !self.one_shift_per_weekday(source, &shifts) {
+            ok = false;
+        }
+        if !ok {
+            return None;
+        }
+        observe_own(&mut spec, own_holidays, &shifts);
+        close_ranges(&mut spec, ranges);
+        Some(spec)
+    }
+
+    /// An `include`: the included calendar's rules added to `spec`, what is there already
+    /// not added again; `false` (with an error) for a calendar unknown, too deep or
+    /// included in a circle.
+    fn include(
+        &mut self,
+        source: usize,
+        name: &Spanned<String>,
+        spec: &mut CalendarSpec,
+        all: &mut Decls<'_, '_>,
+    ) -> bool {
+        let found = all.by_name.get(name.node.as_str());
+        let Some((inc_source, inc)) = found.and_then(|n| all.list.get(*n)) else {
+            self.error(
+                source,
+                name.span,
+                CheckErrorKind::Unknown(UnknownName {
+                    what: "calendar",
+                    name: name.node.clone(),
+                    described: all.list.iter().map(|(_, c)| c.title.node.clone()).collect(),
+                    known: all.list.iter().map(|(_, c)| c.name.node.clone()).collect(),
+                }),
+            );
+            return false;
+        };
+        if all.stack.len() >= MOST_INCLUDE_DEPTH {
+            let kind = CheckErrorKind::IncludesTooDeep {
+                name: name.node.clone(),
+                most: MOST_INCLUDE_DEPTH,
+            };
+            self.error(source, name.span, kind);
+            return false;
+        }
+        if all.stack.contains(&inc.name.node) {
+            let mut chain = all.stack.clone();
+            chain.push(inc.name.node.clone());
+            self.error(
+                source,
+                name.span,
+                CheckErrorKind::IncludeCycle {
+                    name: name.node.clone(),
+                    chain,
+                },
+            );
+            return false;
+        }
+        let Some(base) = self.flatten(*inc_source, inc, all) else {
+            return false;
+        };
+        // A calendar reached twice (included twice, or through two includes)
+        // adds its rules once: what is there already is not added again.
+        add_new(&mut spec.sources, base.sources);
+        if spec.years.0 > spec.years.1 {
+            spec.years = base.years;
+        }
+        if spec.weekend.is_empty() {
+            spec.weekend = base.weekend;
+        }
+        // Its holidays come observed as its own rules say.
+        add_new(&mut spec.holidays, base.holidays);
+        add_new(&mut spec.closed, base.closed);
+        add_new(&mut spec.open, base.open);
+        true
+    }
+
+    /// Whether the dates of a calendar's own closures and openings lie in its years (an
+    /// error at each that does not).
+    fn closures_in_years(
+        &mut self,
+        source: usize,
+        decl: &ast::CalendarBlock,
+        years: (i32, i32),
+    ) -> bool {
+        let mut ok = true;
         for item in &decl.items {
             if let ast::CalendarItem::Closed(c) | ast::CalendarItem::Open(c) = item {
                 for d in std::iter::once(&c.from).chain(c.through.as_ref()) {
-                    if !(spec.years.0..=spec.years.1).contains(&chrono::Datelike::year(&d.node)) {
+                    if !(years.0..=years.1).contains(&chrono::Datelike::year(&d.node)) {
                         self.error(
                             source,
                             d.span,
                             CheckErrorKind::DateOutsideYears {
                                 date: d.node,
-                                first: spec.years.0,
-                                last: spec.years.1,
+                                first: years.0,
+                                last: years.1,
                             },
                         );
                         ok = false;
@@ -235,40 +261,7 @@ impl Checker {
                 }
             }
         }
-        if !self.one_shift_per_weekday(source, &shifts) {
-            ok = false;
-        }
-        if !ok {
-            return None;
-        }
-        // This calendar's holidays are observed by their own rules, else by its shifts.
-        for (n, h) in own_holidays {
-            let observe = if let Some(on) = &h.substitute {
-                let days: Vec<chrono::Weekday> = if on.node.is_empty() {
-                    spec.weekend.clone()
-                } else {
-                    on.node.iter().map(|d| d.node).collect()
-                };
-                Observe::Substitute(days)
-            } else if !h.observed.is_empty() {
-                Observe::Shifts(h.observed.iter().map(|s| s.node).collect())
-            } else {
-                let kept = shifts.iter().map(|s| s.node);
-                Observe::Shifts(kept.filter(|s| !h.unshifted.keeps(s.from)).collect())
-            };
-            if let Some(spec_h) = spec.holidays.get_mut(n) {
-                spec_h.observe = observe;
-            }
-        }
-        for (from, last, reason) in ranges {
-            let reason: std::sync::Arc<str> = reason.into();
-            let mut day = Some(from);
-            while let Some(d) = day.filter(|d| *d <= last) {
-                spec.closed.push((d, reason.clone()));
-                day = d.succ_opt();
-            }
-        }
-        Some(spec)
+        ok
     }
 
     /// Shift rules for one weekday at most: a second is an error at its place.
@@ -314,6 +307,47 @@ pub(super) fn built_calendar(spec: &crate::calendar::CalendarSpec) -> Arc<Calend
         }
     }
     calendar
+}
+
+/// A calendar's own holidays observed by their own rules, else by its shifts.
+fn observe_own(
+    spec: &mut CalendarSpec,
+    own_holidays: Vec<(usize, &ast::Holiday)>,
+    shifts: &[Spanned<ast::Shift>],
+) {
+    for (n, h) in own_holidays {
+        let observe = if let Some(on) = &h.substitute {
+            let days: Vec<chrono::Weekday> = if on.node.is_empty() {
+                spec.weekend.clone()
+            } else {
+                on.node.iter().map(|d| d.node).collect()
+            };
+            Observe::Substitute(days)
+        } else if !h.observed.is_empty() {
+            Observe::Shifts(h.observed.iter().map(|s| s.node).collect())
+        } else {
+            let kept = shifts.iter().map(|s| s.node);
+            Observe::Shifts(kept.filter(|s| !h.unshifted.keeps(s.from)).collect())
+        };
+        if let Some(spec_h) = spec.holidays.get_mut(n) {
+            spec_h.observe = observe;
+        }
+    }
+}
+
+/// A calendar's closed ranges, day by day.
+fn close_ranges(
+    spec: &mut CalendarSpec,
+    ranges: Vec<(chrono::NaiveDate, chrono::NaiveDate, &str)>,
+) {
+    for (from, last, reason) in ranges {
+        let reason: std::sync::Arc<str> = reason.into();
+        let mut day = Some(from);
+        while let Some(d) = day.filter(|d| *d <= last) {
+            spec.closed.push((d, reason.clone()));
+            day = d.succ_opt();
+        }
+    }
 }
 
 /// Adds the items of `more` that `to` does not hold yet, in order, in time linear in both.
