@@ -155,63 +155,7 @@ impl Checker {
                     other_than: None,
                 },
                 ast::Condition::MethodOtherThan(labels) => {
-                    let mut covered = MethodSet::default();
-                    for label in labels {
-                        let target = all.iter().find(|r| r.label.node == label.node);
-                        let Some(target) = target else {
-                            self.error(
-                                source,
-                                label.span,
-                                CheckErrorKind::Unknown(UnknownName {
-                                    what: "clause",
-                                    name: label.node.clone(),
-                                    described: Vec::new(),
-                                    known: all.iter().filter(|r| r.kind == RuleKind::Clause).fold(
-                                        Vec::new(),
-                                        |mut known, r| {
-                                            if !known.contains(&r.label.node) {
-                                                known.push(r.label.node.clone());
-                                            }
-                                            known
-                                        },
-                                    ),
-                                }),
-                            );
-                            continue;
-                        };
-                        let listed: Vec<&ast::Name> = target
-                            .conditions
-                            .iter()
-                            .filter_map(|c| match &c.node {
-                                ast::Condition::Method(names) => Some(names.iter()),
-                                _ => None,
-                            })
-                            .flatten()
-                            .collect();
-                        if target.kind != RuleKind::Clause || listed.is_empty() {
-                            self.error(
-                                source,
-                                label.span,
-                                CheckErrorKind::BadOtherThan {
-                                    label: label.node.clone(),
-                                },
-                            );
-                            continue;
-                        }
-                        for name in listed {
-                            if let Some(n) = methods.iter().position(|m| m.name == name.node) {
-                                covered.insert(n);
-                            }
-                        }
-                    }
-                    let all_methods = (0..methods.len()).fold(MethodSet::default(), |mut s, n| {
-                        s.insert(n);
-                        s
-                    });
-                    Cond::Method {
-                        methods: MethodSet(all_methods.0 & !covered.0),
-                        other_than: Some(labels.iter().map(|l| l.node.clone()).collect()),
-                    }
+                    self.method_other_than(source, labels, all, methods)
                 }
                 ast::Condition::DesignatedFax => Cond::DesignatedFax,
                 ast::Condition::Companion {
@@ -233,45 +177,7 @@ impl Checker {
                         business: *business,
                     }
                 }
-                ast::Condition::Instant(i) => {
-                    let zone = match &i.zone {
-                        None => ZoneSel::Agreement,
-                        Some(Spanned {
-                            node: ast::ZoneRef::Recipient,
-                            ..
-                        }) => ZoneSel::Recipient,
-                        Some(Spanned {
-                            node: ast::ZoneRef::Sender,
-                            ..
-                        }) => ZoneSel::Sender,
-                        Some(Spanned {
-                            node: ast::ZoneRef::Named(name),
-                            span,
-                        }) => {
-                            let named = Spanned {
-                                node: name.clone(),
-                                span: *span,
-                            };
-                            ZoneSel::Fixed(self.time_zone(source, &named)?)
-                        }
-                    };
-                    let day = match &i.day {
-                        None => None,
-                        Some(d) => {
-                            let cal = match &d.calendar {
-                                None => None,
-                                Some(name) => Some(self.calendar_ref(source, name, calendars)?),
-                            };
-                            Some((d.kind.node, cal))
-                        }
-                    };
-                    Cond::Instant {
-                        subject: i.subject,
-                        bounds: i.bounds.iter().map(|b| (b.cmp, b.time.node)).collect(),
-                        day,
-                        zone,
-                    }
-                }
+                ast::Condition::Instant(i) => self.instant_condition(source, i, calendars)?,
             };
             conditions.push(c);
         }
@@ -320,5 +226,118 @@ impl Checker {
             return None;
         }
         Some(def)
+    }
+
+    /// `method other-than LABEL...`: every method but those the clauses named list.
+    fn method_other_than(
+        &mut self,
+        source: usize,
+        labels: &[ast::Name],
+        all: &[ast::Rule],
+        methods: &[MethodDef],
+    ) -> Cond {
+        let mut covered = MethodSet::default();
+        for label in labels {
+            let target = all.iter().find(|r| r.label.node == label.node);
+            let Some(target) = target else {
+                self.error(
+                    source,
+                    label.span,
+                    CheckErrorKind::Unknown(UnknownName {
+                        what: "clause",
+                        name: label.node.clone(),
+                        described: Vec::new(),
+                        known: all.iter().filter(|r| r.kind == RuleKind::Clause).fold(
+                            Vec::new(),
+                            |mut known, r| {
+                                if !known.contains(&r.label.node) {
+                                    known.push(r.label.node.clone());
+                                }
+                                known
+                            },
+                        ),
+                    }),
+                );
+                continue;
+            };
+            let listed: Vec<&ast::Name> = target
+                .conditions
+                .iter()
+                .filter_map(|c| match &c.node {
+                    ast::Condition::Method(names) => Some(names.iter()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            if target.kind != RuleKind::Clause || listed.is_empty() {
+                self.error(
+                    source,
+                    label.span,
+                    CheckErrorKind::BadOtherThan {
+                        label: label.node.clone(),
+                    },
+                );
+                continue;
+            }
+            for name in listed {
+                if let Some(n) = methods.iter().position(|m| m.name == name.node) {
+                    covered.insert(n);
+                }
+            }
+        }
+        let all_methods = (0..methods.len()).fold(MethodSet::default(), |mut s, n| {
+            s.insert(n);
+            s
+        });
+        Cond::Method {
+            methods: MethodSet(all_methods.0 & !covered.0),
+            other_than: Some(labels.iter().map(|l| l.node.clone()).collect()),
+        }
+    }
+
+    /// A condition on the sending or the receipt: its zone and day resolved.
+    fn instant_condition(
+        &mut self,
+        source: usize,
+        i: &ast::InstantCondition,
+        calendars: &[Arc<Calendar>],
+    ) -> Option<Cond> {
+        let zone = match &i.zone {
+            None => ZoneSel::Agreement,
+            Some(Spanned {
+                node: ast::ZoneRef::Recipient,
+                ..
+            }) => ZoneSel::Recipient,
+            Some(Spanned {
+                node: ast::ZoneRef::Sender,
+                ..
+            }) => ZoneSel::Sender,
+            Some(Spanned {
+                node: ast::ZoneRef::Named(name),
+                span,
+            }) => {
+                let named = Spanned {
+                    node: name.clone(),
+                    span: *span,
+                };
+                ZoneSel::Fixed(self.time_zone(source, &named)?)
+            }
+        };
+        let day = match &i.day {
+            None => None,
+            Some(d) => {
+                let cal = match &d.calendar {
+                    None => None,
+                    Some(name) => Some(self.calendar_ref(source, name, calendars)?),
+                };
+                Some((d.kind.node, cal))
+            }
+        };
+        Some(Cond::Instant {
+            subject: i.subject,
+            bounds: i.bounds.iter().map(|b| (b.cmp, b.time.node)).collect(),
+            day,
+            zone,
+        })
     }
 }
