@@ -220,45 +220,10 @@ impl Checker {
                     deadline_roll = Some((r.node, words.node.clone()));
                 }
                 ast::AgreementItem::Method(m) => {
-                    if let Some(n) = methods.iter().position(|d| d.name == m.name.node) {
-                        self.error(
-                            source,
-                            m.name.span,
-                            CheckErrorKind::Duplicate {
-                                what: "method",
-                                name: m.name.node.clone(),
-                                first: method_spans.get(n).copied().unwrap_or_default(),
-                            },
-                        );
-                        continue;
-                    }
-                    if methods.len() == 64 {
-                        self.error(source, m.name.span, CheckErrorKind::TooManyMethods);
-                        continue;
-                    }
-                    methods.push(MethodDef {
-                        name: m.name.node.clone(),
-                        description: m.description.node.clone(),
-                    });
-                    method_spans.push(m.name.span);
+                    self.add_method(source, m, &mut methods, &mut method_spans);
                 }
                 ast::AgreementItem::Party(p) => {
-                    if let Some(&n) = party_names.get(p.name.node.as_str()) {
-                        self.error(
-                            source,
-                            p.name.span,
-                            CheckErrorKind::Duplicate {
-                                what: "party",
-                                name: p.name.node.clone(),
-                                first: party_spans.get(n).copied().unwrap_or_default(),
-                            },
-                        );
-                        continue;
-                    }
-                    let party = self.party(source, p);
-                    party_names.insert(p.name.node.as_str(), parties.len());
-                    parties.push(party);
-                    party_spans.push(p.name.span);
+                    self.add_party(source, p, &mut parties, &mut party_names, &mut party_spans);
                 }
                 ast::AgreementItem::Notice(n) => {
                     if notice_ast.is_some() {
@@ -275,59 +240,31 @@ impl Checker {
                     }
                     notice_ast = Some(n);
                 }
-                ast::AgreementItem::Period(p) => {
-                    if let Some(first) = periods
-                        .iter()
-                        .find(|(d, _): &&(crate::agreement::PeriodDef, Span)| d.name == p.name.node)
-                    {
-                        let first = first.1;
-                        self.error(
-                            source,
-                            p.name.span,
-                            CheckErrorKind::Duplicate {
-                                what: "period",
-                                name: p.name.node.clone(),
-                                first,
-                            },
-                        );
-                        continue;
-                    }
-                    if let Some(def) = self.period(source, p) {
-                        periods.push((def, p.name.span));
-                    }
-                }
+                ast::AgreementItem::Period(p) => self.add_period(source, p, &mut periods),
             }
         }
         self.period_references(source, &periods);
-        for (what, missing, example) in [
-            (
-                "`time-zone`",
-                tz_seen.is_none(),
-                "time-zone \"America/New_York\"",
-            ),
-            (
-                "`calendar`",
-                calendar_seen.is_none(),
-                "calendar us-ny-banking",
-            ),
-            (
-                "`notice` clause",
-                notice_ast.is_none(),
-                "notice \"4.2\" earliest-of { ... }",
-            ),
-        ] {
-            if missing {
-                self.error(
-                    source,
-                    a.title.span,
-                    CheckErrorKind::Missing {
-                        within: "agreement",
-                        what,
-                        example,
-                    },
-                );
-            }
-        }
+        self.require(
+            source,
+            a.title.span,
+            [
+                (
+                    "`time-zone`",
+                    tz_seen.is_none(),
+                    "time-zone \"America/New_York\"",
+                ),
+                (
+                    "`calendar`",
+                    calendar_seen.is_none(),
+                    "calendar us-ny-banking",
+                ),
+                (
+                    "`notice` clause",
+                    notice_ast.is_none(),
+                    "notice \"4.2\" earliest-of { ... }",
+                ),
+            ],
+        );
         let notice =
             notice_ast.and_then(|n| self.notice(source, n, &methods, calendars, calendar.as_ref()));
         if self.errors.len() > errors_before {
@@ -349,6 +286,112 @@ impl Checker {
             deadline_roll,
             id,
         })
+    }
+
+    /// A method, unless one of its name is declared already or there are 64.
+    fn add_method(
+        &mut self,
+        source: usize,
+        m: &ast::Method,
+        methods: &mut Vec<MethodDef>,
+        method_spans: &mut Vec<Span>,
+    ) {
+        if let Some(n) = methods.iter().position(|d| d.name == m.name.node) {
+            self.error(
+                source,
+                m.name.span,
+                CheckErrorKind::Duplicate {
+                    what: "method",
+                    name: m.name.node.clone(),
+                    first: method_spans.get(n).copied().unwrap_or_default(),
+                },
+            );
+            return;
+        }
+        if methods.len() == 64 {
+            self.error(source, m.name.span, CheckErrorKind::TooManyMethods);
+            return;
+        }
+        methods.push(MethodDef {
+            name: m.name.node.clone(),
+            description: m.description.node.clone(),
+        });
+        method_spans.push(m.name.span);
+    }
+
+    /// A party, unless one of its name is declared already.
+    fn add_party<'a>(
+        &mut self,
+        source: usize,
+        p: &'a ast::Party,
+        parties: &mut Vec<PartyDef>,
+        party_names: &mut HashMap<&'a str, usize>,
+        party_spans: &mut Vec<Span>,
+    ) {
+        if let Some(&n) = party_names.get(p.name.node.as_str()) {
+            self.error(
+                source,
+                p.name.span,
+                CheckErrorKind::Duplicate {
+                    what: "party",
+                    name: p.name.node.clone(),
+                    first: party_spans.get(n).copied().unwrap_or_default(),
+                },
+            );
+            return;
+        }
+        let party = self.party(source, p);
+        party_names.insert(p.name.node.as_str(), parties.len());
+        parties.push(party);
+        party_spans.push(p.name.span);
+    }
+
+    /// A period, unless one of its name is declared already.
+    fn add_period(
+        &mut self,
+        source: usize,
+        p: &ast::Period,
+        periods: &mut Vec<(crate::agreement::PeriodDef, Span)>,
+    ) {
+        if let Some(first) = periods
+            .iter()
+            .find(|(d, _): &&(crate::agreement::PeriodDef, Span)| d.name == p.name.node)
+        {
+            let first = first.1;
+            self.error(
+                source,
+                p.name.span,
+                CheckErrorKind::Duplicate {
+                    what: "period",
+                    name: p.name.node.clone(),
+                    first,
+                },
+            );
+            return;
+        }
+        if let Some(def) = self.period(source, p) {
+            periods.push((def, p.name.span));
+        }
+    }
+
+    /// An error at `span` for each item an agreement must declare and does not.
+    fn require(
+        &mut self,
+        source: usize,
+        span: Span,
+        items: [(&'static str, bool, &'static str); 3],
+    ) {
+        for (what, missing, example) in items {
+            if missing {
+                let within = "agreement";
+                let kind = CheckErrorKind::Missing {
+                    within,
+                    what,
+                    example,
+                };
+                self.error(source, span, kind);
+            }
+        }
     }
 
     fn once(&mut self, source: usize, what: &'static str, seen: &mut Option<Span>, span: Span) {
