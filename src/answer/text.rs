@@ -195,6 +195,44 @@ impl Test {
                 out.method(method);
                 put(out.text(), &[&verb, &OrList(covered)])
             }
+            Test::DesignatedFax { .. } => self.fax_words(out),
+            Test::TimeOfDay {
+                subject,
+                local,
+                zone,
+                cmp,
+                bound,
+                holds,
+            } => {
+                let verb = if *holds {
+                    " time, which is "
+                } else {
+                    " time, which is not "
+                };
+                put(out.text(), &[subject, &" at "]);
+                out.time(subject, *local);
+                put(out.text(), &[&" ", zone, &verb, cmp, &" ", &Hms(*bound)])
+            }
+            Test::Day {
+                subject,
+                date,
+                calendar,
+                business_day,
+                why,
+                ..
+            } => {
+                put(out.text(), &[subject, &" on "]);
+                out.day(subject, *date, calendar, *business_day, why);
+            }
+            Test::NoReceipt => out.text().push_str("no receipt is recorded"),
+            Test::NoSending => out.text().push_str("the sending is not given"),
+            Test::Companion { .. } => self.companion_words(out.text()),
+        }
+    }
+
+    /// A designated-number test in words.
+    fn fax_words(&self, out: &mut impl Words) {
+        match self {
             Test::DesignatedFax {
                 to: None,
                 assumed: true,
@@ -276,65 +314,40 @@ impl Test {
                     put(out.text(), &[&", as designated by ", why]);
                 }
             }
-            Test::TimeOfDay {
-                subject,
-                local,
-                zone,
-                cmp,
-                bound,
-                holds,
-            } => {
-                let verb = if *holds {
-                    " time, which is "
-                } else {
-                    " time, which is not "
-                };
-                put(out.text(), &[subject, &" at "]);
-                out.time(subject, *local);
-                put(out.text(), &[&" ", zone, &verb, cmp, &" ", &Hms(*bound)])
-            }
-            Test::Day {
-                subject,
-                date,
-                calendar,
-                business_day,
-                why,
-                ..
-            } => {
-                put(out.text(), &[subject, &" on "]);
-                out.day(subject, *date, calendar, *business_day, why);
-            }
-            Test::NoReceipt => out.text().push_str("no receipt is recorded"),
-            Test::NoSending => out.text().push_str("the sending is not given"),
-            Test::Companion {
-                methods,
-                within,
-                business_days,
-                found,
-                recorded,
-                holds,
-            } => {
-                let unit = if *business_days {
-                    "business days"
-                } else {
-                    "days"
-                };
-                let text = out.text();
-                text.push_str(&format!(
-                    "a companion delivery by {} within {within} {unit}",
-                    methods.join(" or ")
-                ));
-                match (recorded, holds) {
-                    (false, _) => text.push_str(": none is recorded"),
-                    (true, held) => {
-                        let listed: Vec<String> = found
-                            .iter()
-                            .map(|(m, at)| format!("{m} at {}", at.to_rfc3339()))
-                            .collect();
-                        text.push_str(if *held { ": " } else { ": too late: " });
-                        text.push_str(&listed.join(", "));
-                    }
-                }
+            _ => {}
+        }
+    }
+
+    /// A companion test in words.
+    fn companion_words(&self, text: &mut String) {
+        let Test::Companion {
+            methods,
+            within,
+            business_days,
+            found,
+            recorded,
+            holds,
+        } = self
+        else {
+            return;
+        };
+        let unit = match business_days {
+            true => "business days",
+            false => "days",
+        };
+        text.push_str(&format!(
+            "a companion delivery by {} within {within} {unit}",
+            methods.join(" or ")
+        ));
+        match (recorded, holds) {
+            (false, _) => text.push_str(": none is recorded"),
+            (true, held) => {
+                let listed: Vec<String> = found
+                    .iter()
+                    .map(|(m, at)| format!("{m} at {}", at.to_rfc3339()))
+                    .collect();
+                text.push_str(if *held { ": " } else { ": too late: " });
+                text.push_str(&listed.join(", "));
             }
         }
     }
