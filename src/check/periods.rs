@@ -60,6 +60,68 @@ impl Checker {
         }
     }
 
+    /// A period's length no longer than the calendar reaches (an error when it is).
+    fn length_in_reach(&mut self, source: usize, l: &Spanned<ast::Length>) {
+        let (word, most) = match l.node.unit {
+            ast::PeriodUnit::Years => ("years", MOST_YEARS),
+            ast::PeriodUnit::Months => ("months", MOST_YEARS * 12),
+            ast::PeriodUnit::Days => ("days", MOST_DAYS),
+            ast::PeriodUnit::BusinessDays => ("business-days", MOST_DAYS),
+        };
+        if l.node.count > most {
+            let written = format!("{} {word}", l.node.count);
+            self.error(
+                source,
+                l.span,
+                CheckErrorKind::CountTooLarge { written, most },
+            );
+        }
+    }
+
+    /// The items a period must declare (an error for each missing), and a warning for a
+    /// period counted in months or years without a `nonexistent` policy.
+    fn period_complete(
+        &mut self,
+        source: usize,
+        p: &ast::Period,
+        anchor: bool,
+        length: Option<ast::Length>,
+        nonexistent: bool,
+    ) {
+        let mut missing = |what, example| {
+            self.error(
+                source,
+                p.name.span,
+                CheckErrorKind::Missing {
+                    within: "period",
+                    what,
+                    example,
+                },
+            );
+        };
+        if !anchor {
+            missing("`anchor`", "anchor issued \"the date of issue\"");
+        }
+        if length.is_none() {
+            missing("`length`", "length 5 years");
+        }
+        let counts_months = length.is_some_and(|l: crate::syntax::ast::Length| {
+            matches!(
+                l.unit,
+                crate::syntax::ast::PeriodUnit::Years | crate::syntax::ast::PeriodUnit::Months
+            )
+        });
+        if counts_months && !nonexistent {
+            self.warnings.push(CheckError {
+                source,
+                span: p.name.span,
+                kind: CheckErrorKind::NoRoundingPolicy {
+                    period: p.name.node.clone(),
+                },
+            });
+        }
+    }
+
     pub(super) fn period(
         &mut self,
         source: usize,
@@ -97,20 +159,7 @@ impl Checker {
                     ("unless-notice-by", deadline.span)
                 }
                 PeriodItem::Length(l) => {
-                    let (word, most) = match l.node.unit {
-                        ast::PeriodUnit::Years => ("years", MOST_YEARS),
-                        ast::PeriodUnit::Months => ("months", MOST_YEARS * 12),
-                        ast::PeriodUnit::Days => ("days", MOST_DAYS),
-                        ast::PeriodUnit::BusinessDays => ("business-days", MOST_DAYS),
-                    };
-                    if l.node.count > most {
-                        let written = format!("{} {word}", l.node.count);
-                        self.error(
-                            source,
-                            l.span,
-                            CheckErrorKind::CountTooLarge { written, most },
-                        );
-                    }
+                    self.length_in_reach(source, l);
                     length = Some(l.node);
                     ("length", l.span)
                 }
@@ -137,16 +186,7 @@ impl Checker {
                 PeriodItem::ClosesAt { time, zone } => {
                     let tz = match zone {
                         None => Some(None),
-                        Some(z) => match z.node.parse::<chrono_tz::Tz>() {
-                            Ok(tz) => Some(Some(tz)),
-                            Err(_) => {
-                                let kind = CheckErrorKind::UnknownTimeZone {
-                                    name: z.node.clone(),
-                                };
-                                self.error(source, z.span, kind);
-                                None
-                            }
-                        },
+                        Some(z) => self.time_zone(source, z).map(Some),
                     };
                     closes_at = tz.map(|tz| (time.node, tz));
                     ("closes-at", time.span)
@@ -165,38 +205,7 @@ impl Checker {
             }
             seen.push((what, span));
         }
-        let mut missing = |what, example| {
-            self.error(
-                source,
-                p.name.span,
-                CheckErrorKind::Missing {
-                    within: "period",
-                    what,
-                    example,
-                },
-            );
-        };
-        if anchor.is_none() {
-            missing("`anchor`", "anchor issued \"the date of issue\"");
-        }
-        if length.is_none() {
-            missing("`length`", "length 5 years");
-        }
-        let counts_months = length.is_some_and(|l: crate::syntax::ast::Length| {
-            matches!(
-                l.unit,
-                crate::syntax::ast::PeriodUnit::Years | crate::syntax::ast::PeriodUnit::Months
-            )
-        });
-        if counts_months && nonexistent.is_none() {
-            self.warnings.push(CheckError {
-                source,
-                span: p.name.span,
-                kind: CheckErrorKind::NoRoundingPolicy {
-                    period: p.name.node.clone(),
-                },
-            });
-        }
+        self.period_complete(source, p, anchor.is_some(), length, nonexistent.is_some());
         let (anchor, anchor_words) = anchor?;
         Some(crate::agreement::PeriodDef {
             name: p.name.node.clone(),
