@@ -192,17 +192,8 @@ impl Checker {
                     ("closes-at", time.span)
                 }
             };
-            if let Some((_, first)) = seen.iter().find(|(w, _)| *w == what) {
-                self.error(
-                    source,
-                    span,
-                    CheckErrorKind::Duplicate {
-                        what: "",
-                        name: what.to_string(),
-                        first: *first,
-                    },
-                );
-            }
+            let mut first = seen.iter().find(|(w, _)| *w == what).map(|(_, s)| *s);
+            self.once(source, what, &mut first, span);
             seen.push((what, span));
         }
         self.period_complete(source, p, anchor.is_some(), length, nonexistent.is_some());
