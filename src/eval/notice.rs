@@ -351,26 +351,7 @@ impl Rules {
                 error: EvalError::NoInstant,
             });
         };
-        let combined = several.then(|| {
-            let method = deliveries.get(n).map_or("", |d| d.event.method);
-            format!(
-                "delivery {} of {} (`{method}`) decided: the {} of the deliveries{}{}",
-                n + 1,
-                deliveries.len(),
-                match how {
-                    Combinator::EarliestOf => "earliest",
-                    Combinator::LatestOf => "latest",
-                    Combinator::FirstOf => "first written",
-                },
-                if resolution.status == Status::Pending {
-                    ", none of which has a deemed date yet"
-                } else {
-                    ""
-                },
-                // The rules' own words, when they declare how deliveries combine.
-                cite.map_or(String::new(), |c| format!(" ({c})"))
-            )
-        });
+        let combined = several.then(|| combined_note(deliveries, n, how, cite, resolution.status));
         let first = deliveries.first().map(|d| d.event);
         let unapplied = addresses.and_then(|b| b.unapplied(agreement, first?.to, first?.from));
         Ok(NoticeAnswer {
@@ -380,6 +361,34 @@ impl Rules {
             unapplied,
         })
     }
+}
+
+/// The note that says which delivery (the `n`th) decided, and how the deliveries combine.
+fn combined_note(
+    deliveries: &[Delivery<'_>],
+    n: usize,
+    how: Combinator,
+    cite: Option<&Arc<str>>,
+    status: Status,
+) -> String {
+    let method = deliveries.get(n).map_or("", |d| d.event.method);
+    format!(
+        "delivery {} of {} (`{method}`) decided: the {} of the deliveries{}{}",
+        n + 1,
+        deliveries.len(),
+        match how {
+            Combinator::EarliestOf => "earliest",
+            Combinator::LatestOf => "latest",
+            Combinator::FirstOf => "first written",
+        },
+        if status == Status::Pending {
+            ", none of which has a deemed date yet"
+        } else {
+            ""
+        },
+        // The rules' own words, when they declare how deliveries combine.
+        cite.map_or(String::new(), |c| format!(" ({c})"))
+    )
 }
 
 /// Whether a delivery's resolution `new` decides rather than `old`, the one that decided
