@@ -481,64 +481,8 @@ impl<'a> Cx<'a> {
     // day   ::= "on" ("business-day" | "non-business-day" | "any-day") ("of" name)?
     // zone  ::= "in" (string | "recipient-time" | "sender-time")
     pub(super) fn instant_condition(&self, i: &'a str, subject: Subject) -> Res<'a, Condition> {
-        const CMPS: [(&str, Cmp); 5] = [
-            ("before", Cmp::Before),
-            ("on-or-before", Cmp::OnOrBefore),
-            ("after", Cmp::After),
-            ("on-or-after", Cmp::OnOrAfter),
-            ("at", Cmp::At),
-        ];
-        let cmp_at = |i: &'a str| -> Option<(&'a str, Cmp)> {
-            let (r, w) = word(i).ok()?;
-            CMPS.iter()
-                .find(|(name, _)| *name == w)
-                .map(|(_, c)| (r, *c))
-        };
-        let mut bounds = Vec::new();
-        let mut i = i;
-        if let Some((r, cmp)) = cmp_at(i) {
-            let (r, t) = commit(self.spanned(r, time))?;
-            bounds.push(Bound { cmp, time: t });
-            i = r;
-            while let Ok((r, _)) = kw!("and")(i) {
-                let Some((r, cmp)) = cmp_at(r) else {
-                    return Err(NomErr::Failure(expected_any(
-                        ws(r),
-                        &[
-                            "`before`",
-                            "`on-or-before`",
-                            "`after`",
-                            "`on-or-after`",
-                            "`at`",
-                        ],
-                    )));
-                };
-                let (r, t) = commit(self.spanned(r, time))?;
-                bounds.push(Bound { cmp, time: t });
-                i = r;
-            }
-        }
-        let mut day = None;
-        if let Ok((r, _)) = kw!("on")(i) {
-            let (r, kind) = commit(self.spanned(r, |i| {
-                const KINDS: [&str; 3] = ["`business-day`", "`non-business-day`", "`any-day`"];
-                match word(i) {
-                    Ok((r, "business-day")) => Ok((r, DayKind::BusinessDay)),
-                    Ok((r, "non-business-day")) => Ok((r, DayKind::NonBusinessDay)),
-                    Ok((r, "any-day")) => Ok((r, DayKind::AnyDay)),
-                    _ => Err(NomErr::Error(expected_any(i, &KINDS))),
-                }
-            }))?;
-            let (r, calendar) = match kw!("of")(r) {
-                Ok((r, _)) => {
-                    let (r, n) = commit(self.name(r))?;
-                    (r, Some(n))
-                }
-                Err(_) => (r, None),
-            };
-            day = Some(DayCondition { kind, calendar });
-            i = r;
-        }
+        let (i, bounds) = self.bounds(i)?;
+        let (i, day) = self.day_condition(i)?;
         if bounds.is_empty() && day.is_none() {
             return Err(NomErr::Failure(expected_any(
                 ws(i),
@@ -552,6 +496,7 @@ impl<'a> Cx<'a> {
                 ],
             )));
         }
+        let mut i = i;
         let mut zone = None;
         if let Ok((r, _)) = kw!("in")(i) {
             let (r, z) = commit(self.spanned(r, |i| {
@@ -580,6 +525,69 @@ impl<'a> Cx<'a> {
                 zone,
             }),
         ))
+    }
+
+    // bounds ::= (bound ("and" bound)*)?
+    fn bounds(&self, i: &'a str) -> Res<'a, Vec<Bound>> {
+        const CMPS: [(&str, Cmp); 5] = [
+            ("before", Cmp::Before),
+            ("on-or-before", Cmp::OnOrBefore),
+            ("after", Cmp::After),
+            ("on-or-after", Cmp::OnOrAfter),
+            ("at", Cmp::At),
+        ];
+        let cmp_at = |i: &'a str| -> Option<(&'a str, Cmp)> {
+            let (r, w) = word(i).ok()?;
+            CMPS.iter()
+                .find(|(name, _)| *name == w)
+                .map(|(_, c)| (r, *c))
+        };
+        let mut bounds = Vec::new();
+        let Some((r, cmp)) = cmp_at(i) else {
+            return Ok((i, bounds));
+        };
+        let (mut i, t) = commit(self.spanned(r, time))?;
+        bounds.push(Bound { cmp, time: t });
+        while let Ok((r, _)) = kw!("and")(i) {
+            let Some((r, cmp)) = cmp_at(r) else {
+                let expected = [
+                    "`before`",
+                    "`on-or-before`",
+                    "`after`",
+                    "`on-or-after`",
+                    "`at`",
+                ];
+                return Err(NomErr::Failure(expected_any(ws(r), &expected)));
+            };
+            let (r, t) = commit(self.spanned(r, time))?;
+            bounds.push(Bound { cmp, time: t });
+            i = r;
+        }
+        Ok((i, bounds))
+    }
+
+    // day ::= ("on" ("business-day" | "non-business-day" | "any-day") ("of" name)?)?
+    fn day_condition(&self, i: &'a str) -> Res<'a, Option<DayCondition>> {
+        let Ok((r, _)) = kw!("on")(i) else {
+            return Ok((i, None));
+        };
+        let (r, kind) = commit(self.spanned(r, |i| {
+            const KINDS: [&str; 3] = ["`business-day`", "`non-business-day`", "`any-day`"];
+            match word(i) {
+                Ok((r, "business-day")) => Ok((r, DayKind::BusinessDay)),
+                Ok((r, "non-business-day")) => Ok((r, DayKind::NonBusinessDay)),
+                Ok((r, "any-day")) => Ok((r, DayKind::AnyDay)),
+                _ => Err(NomErr::Error(expected_any(i, &KINDS))),
+            }
+        }))?;
+        let (r, calendar) = match kw!("of")(r) {
+            Ok((r, _)) => {
+                let (r, n) = commit(self.name(r))?;
+                (r, Some(n))
+            }
+            Err(_) => (r, None),
+        };
+        Ok((r, Some(DayCondition { kind, calendar })))
     }
 
     // outcome ::= "upon" "receipt"
