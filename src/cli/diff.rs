@@ -38,6 +38,49 @@ fn load(path: &Path) -> Result<Library, Failure> {
     Library::from_path(path).map_err(Failure::load)
 }
 
+/// Says which agreements of two folders are only in one of them (they are matched by name).
+fn say_added_and_removed(old: &Library, new: &Library) {
+    // Agreements are matched by name: say which are only on one side.
+    let (old_names, new_names) = (old.names(), new.names());
+    let removed: Vec<&String> = old_names
+        .iter()
+        .filter(|n| !new_names.contains(n))
+        .collect();
+    let added: Vec<&String> = new_names
+        .iter()
+        .filter(|n| !old_names.contains(n))
+        .collect();
+    let list = |names: &[&String]| {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        quoted.join(", ")
+    };
+    if !removed.is_empty() {
+        super::output::stderr(&format!("agreements removed: {}\n", list(&removed)));
+    }
+    if !added.is_empty() {
+        super::output::stderr(&format!("agreements added: {}\n", list(&added)));
+    }
+}
+
+/// The log, and the notices of change in it, read ahead. Standard input and a named pipe
+/// are held in a temporary file first, so that they are read ahead as a file is: a log
+/// gives the same answers however it arrives.
+fn open_log(args: &Args, name: &str) -> Result<(BufReader<File>, Vec<ChangeLine>), Failure> {
+    let mut file = match args.events.as_os_str() == "-" {
+        true => deemed::batch::spool(io::stdin().lock(), deemed::batch::MAX_SPOOL)
+            .map_err(|e| Failure::new(format!("standard input: {e}"), None))?,
+        false => File::open(&args.events)
+            .map_err(|e| Failure::new(format!("cannot read `{name}`: {e}"), None))?,
+    };
+    let changes = match args.input_format {
+        RecordFormat::Jsonl => {
+            ChangeLine::read_ahead(name, &mut file).map_err(|e| Failure::new(e, None))?
+        }
+        RecordFormat::Csv => Vec::new(),
+    };
+    Ok((BufReader::new(file), changes))
+}
+
 pub(crate) fn run(args: &Args) -> Ran {
     let folders = (args.old.is_dir(), args.new.is_dir());
     if folders.0 != folders.1 {
@@ -54,49 +97,10 @@ pub(crate) fn run(args: &Args) -> Ran {
     }
     let (old, new) = (load(&args.old)?, load(&args.new)?);
     if folders.0 {
-        // Agreements are matched by name: say which are only on one side.
-        let (old_names, new_names) = (old.names(), new.names());
-        let removed: Vec<&String> = old_names
-            .iter()
-            .filter(|n| !new_names.contains(n))
-            .collect();
-        let added: Vec<&String> = new_names
-            .iter()
-            .filter(|n| !old_names.contains(n))
-            .collect();
-        let list = |names: &[&String]| {
-            let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-            quoted.join(", ")
-        };
-        if !removed.is_empty() {
-            super::output::stderr(&format!("agreements removed: {}\n", list(&removed)));
-        }
-        if !added.is_empty() {
-            super::output::stderr(&format!("agreements added: {}\n", list(&added)));
-        }
+        say_added_and_removed(&old, &new);
     }
     let name = args.events.display().to_string();
-    // The log's notices of change, read ahead when it is a file of JSON Lines.
-    let mut changes = Vec::new();
-    let regular = std::fs::metadata(&args.events).is_ok_and(|m| m.is_file());
-    if args.input_format == RecordFormat::Jsonl && args.events.as_os_str() != "-" && regular {
-        match File::open(&args.events).and_then(|f| ChangeLine::find_in(&name, BufReader::new(f))) {
-            Ok(found) => changes = found,
-            Err(e) => {
-                return Err(Failure::new(format!("cannot read `{name}`: {e}"), None));
-            }
-        }
-    }
-    let input: Box<dyn io::BufRead> = if args.events.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        match File::open(&args.events) {
-            Ok(f) => Box::new(BufReader::new(f)),
-            Err(e) => {
-                return Err(Failure::new(format!("cannot read `{name}`: {e}"), None));
-            }
-        }
-    };
+    let (input, changes) = open_log(args, &name)?;
     let format = match args.input_format {
         RecordFormat::Jsonl => InputFormat::Jsonl,
         RecordFormat::Csv => InputFormat::Csv,

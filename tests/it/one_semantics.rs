@@ -313,3 +313,42 @@ fn a_notice_of_change_before_or_after_the_notices_it_concerns_gives_the_same_ans
     );
     assert_eq!(before["montrose-0-(949) 788-6706"]["clause"], "i");
 }
+
+#[test]
+fn diff_reads_notices_of_change_ahead_from_standard_input_as_from_a_file() {
+    let (_, after) = changes();
+    let old = "rules/spa-2000-02-25.rules";
+    let text = std::fs::read_to_string(old).unwrap();
+    let new = temp_file(
+        "one-semantics",
+        "new.rules",
+        &text.replacen("fax \"(949) 788-6706\"", "fax \"(949) 788-0000\"", 1),
+    );
+    let file = temp_file("one-semantics", "diff.jsonl", &after);
+    let args = ["diff", old, &new, "--format", "json", "--events"];
+    let mut from_file: Vec<&str> = args.to_vec();
+    from_file.push(&file);
+    let (by_file, _, code) = deemed(&from_file);
+    assert_eq!(code, 1, "the new number changes some notices");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_deemed"))
+        .args(args)
+        .arg("-")
+        .env_remove("DEEMED_RULES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(after.as_bytes())
+        .unwrap();
+    let by_stdin = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert!(!by_file.is_empty());
+    assert_eq!(by_stdin, by_file);
+    // The notice of change, last in the log, decides the notices before it: Montrose's fax
+    // to the Company's new number after the change is unchanged by the rules' number.
+    assert!(!by_file.contains("montrose-1-(949) 555-0100"), "{by_file}");
+}
