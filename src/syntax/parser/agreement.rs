@@ -83,145 +83,7 @@ impl<'a> Cx<'a> {
         let start = self.off(keyword_at);
         let (i, name) = commit(self.name(i))?;
         let (i, cite) = commit(self.string(i))?;
-        let (i, items) = self.block(i, PERIOD_STARTS, |i| {
-            const EXPECTED: [&str; 9] = [
-                "`anchor`",
-                "`length`",
-                "`start`",
-                "`end`",
-                "`roll`",
-                "`nonexistent`",
-                "`reading`",
-                "`closes-at`",
-                "`unless-notice-by`",
-            ];
-            let i = ws(i);
-            let Ok((rest, keyword)) = word(i) else {
-                return Err(NomErr::Error(expected_any(i, &EXPECTED)));
-            };
-            let choice = |rest: &'a str,
-                          options: &'static [(&'static str, u8)],
-                          what: &'static [&'static str]| {
-                self.spanned(rest, |i| match word(i) {
-                    Ok((r, w)) => match options.iter().find(|(name, _)| *name == w) {
-                        Some((_, v)) => Ok((r, *v)),
-                        None => Err(NomErr::Error(expected_any(i, what))),
-                    },
-                    Err(_) => Err(NomErr::Error(expected_any(i, what))),
-                })
-            };
-            const EDGES: &[(&str, u8)] = &[("inclusive", 1), ("exclusive", 0)];
-            const EDGE_NAMES: &[&str] = &["`inclusive`", "`exclusive`"];
-            match keyword {
-                "anchor" => {
-                    if let Ok((r, _)) = kw!("period")(rest) {
-                        let (r, n) = commit(self.name(r))?;
-                        let (r, words) = commit(self.string(r))?;
-                        return Ok((r, PeriodItem::AnchorPeriod(n, words)));
-                    }
-                    let (r, n) = commit(self.name(rest))?;
-                    let (r, words) = commit(self.string(r))?;
-                    Ok((r, PeriodItem::Anchor(n, words)))
-                }
-                "unless-notice-by" => {
-                    let (r, deadline) = commit(self.name(rest))?;
-                    let (r, _) = commit(kw!("length")(r))?;
-                    let (r, length) = commit(self.spanned(r, length))?;
-                    let (r, words) = commit(self.string(r))?;
-                    Ok((
-                        r,
-                        PeriodItem::UnlessNoticeBy {
-                            deadline,
-                            length,
-                            words,
-                        },
-                    ))
-                }
-                "length" => {
-                    commit(self.spanned(rest, length)).map(|(r, l)| (r, PeriodItem::Length(l)))
-                }
-                "start" | "end" => {
-                    let (r, v) = commit(choice(rest, EDGES, EDGE_NAMES))?;
-                    let edge = Spanned {
-                        node: v.node == 1,
-                        span: v.span,
-                    };
-                    Ok((
-                        r,
-                        if keyword == "start" {
-                            PeriodItem::Start(edge)
-                        } else {
-                            PeriodItem::End(edge)
-                        },
-                    ))
-                }
-                "roll" => {
-                    const ROLLS: &[(&str, u8)] = &[
-                        ("none", 0),
-                        ("following", 1),
-                        ("preceding", 2),
-                        ("modified-following", 3),
-                    ];
-                    let (r, v) = commit(choice(
-                        rest,
-                        ROLLS,
-                        &[
-                            "`none`",
-                            "`following`",
-                            "`preceding`",
-                            "`modified-following`",
-                        ],
-                    ))?;
-                    let roll = match v.node {
-                        1 => Roll::Following,
-                        2 => Roll::Preceding,
-                        3 => Roll::ModifiedFollowing,
-                        _ => Roll::None,
-                    };
-                    Ok((
-                        r,
-                        PeriodItem::Roll(Spanned {
-                            node: roll,
-                            span: v.span,
-                        }),
-                    ))
-                }
-                "nonexistent" => {
-                    const POLICIES: &[(&str, u8)] =
-                        &[("error", 0), ("round-down", 1), ("round-up", 2)];
-                    let (r, v) = commit(choice(
-                        rest,
-                        POLICIES,
-                        &["`error`", "`round-down`", "`round-up`"],
-                    ))?;
-                    let policy = match v.node {
-                        1 => Nonexistent::RoundDown,
-                        2 => Nonexistent::RoundUp,
-                        _ => Nonexistent::Error,
-                    };
-                    Ok((
-                        r,
-                        PeriodItem::Nonexistent(Spanned {
-                            node: policy,
-                            span: v.span,
-                        }),
-                    ))
-                }
-                "reading" => commit(self.string(rest)).map(|(r, s)| (r, PeriodItem::Reading(s))),
-                "closes-at" => {
-                    let (r, time) = commit(self.spanned(rest, time))?;
-                    let (r, zone) = match kw!("in")(r) {
-                        Ok((r, _)) => {
-                            let (r, z) = commit(self.string(r))?;
-                            (r, Some(z))
-                        }
-                        Err(_) => (r, None),
-                    };
-                    Ok((r, PeriodItem::ClosesAt { time, zone }))
-                }
-                _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
-            }
-        })?;
+        let (i, items) = self.block(i, PERIOD_STARTS, |i| self.period_item(i))?;
         Ok((
             i,
             Period {
@@ -231,6 +93,70 @@ impl<'a> Cx<'a> {
                 span: Span::new(start, self.off(i)),
             },
         ))
+    }
+
+    // period-item: see `period`.
+    fn period_item(&self, i: &'a str) -> Res<'a, PeriodItem> {
+        const EXPECTED: [&str; 9] = [
+            "`anchor`",
+            "`length`",
+            "`start`",
+            "`end`",
+            "`roll`",
+            "`nonexistent`",
+            "`reading`",
+            "`closes-at`",
+            "`unless-notice-by`",
+        ];
+        let i = ws(i);
+        let Ok((rest, keyword)) = word(i) else {
+            return Err(NomErr::Error(expected_any(i, &EXPECTED)));
+        };
+        match keyword {
+            "anchor" => {
+                if let Ok((r, _)) = kw!("period")(rest) {
+                    let (r, n) = commit(self.name(r))?;
+                    let (r, words) = commit(self.string(r))?;
+                    return Ok((r, PeriodItem::AnchorPeriod(n, words)));
+                }
+                let (r, n) = commit(self.name(rest))?;
+                let (r, words) = commit(self.string(r))?;
+                Ok((r, PeriodItem::Anchor(n, words)))
+            }
+            "unless-notice-by" => {
+                let (r, deadline) = commit(self.name(rest))?;
+                let (r, _) = commit(kw!("length")(r))?;
+                let (r, length) = commit(self.spanned(r, length))?;
+                let (r, words) = commit(self.string(r))?;
+                Ok((
+                    r,
+                    PeriodItem::UnlessNoticeBy {
+                        deadline,
+                        length,
+                        words,
+                    },
+                ))
+            }
+            "length" => commit(self.spanned(rest, length)).map(|(r, l)| (r, PeriodItem::Length(l))),
+            "start" => commit(self.spanned(rest, edge)).map(|(r, e)| (r, PeriodItem::Start(e))),
+            "end" => commit(self.spanned(rest, edge)).map(|(r, e)| (r, PeriodItem::End(e))),
+            "roll" => commit(self.spanned(rest, roll)).map(|(r, v)| (r, PeriodItem::Roll(v))),
+            "nonexistent" => commit(self.spanned(rest, nonexistent))
+                .map(|(r, v)| (r, PeriodItem::Nonexistent(v))),
+            "reading" => commit(self.string(rest)).map(|(r, s)| (r, PeriodItem::Reading(s))),
+            "closes-at" => {
+                let (r, time) = commit(self.spanned(rest, time))?;
+                let (r, zone) = match kw!("in")(r) {
+                    Ok((r, _)) => {
+                        let (r, z) = commit(self.string(r))?;
+                        (r, Some(z))
+                    }
+                    Err(_) => (r, None),
+                };
+                Ok((r, PeriodItem::ClosesAt { time, zone }))
+            }
+            _ => Err(NomErr::Error(expected_any(i, &EXPECTED))),
+        }
     }
 
     // party ::= "party" name string "{" party-item* "}"

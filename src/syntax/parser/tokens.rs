@@ -361,6 +361,33 @@ pub(super) fn roll(i: &str) -> Res<'_, Roll> {
     }
 }
 
+// edge ::= "inclusive" | "exclusive"          (true: inclusive)
+pub(super) fn edge(i: &str) -> Res<'_, bool> {
+    let at = ws(i);
+    match word(at) {
+        Ok((r, "inclusive")) => Ok((r, true)),
+        Ok((r, "exclusive")) => Ok((r, false)),
+        _ => Err(NomErr::Error(expected_any(
+            at,
+            &["`inclusive`", "`exclusive`"],
+        ))),
+    }
+}
+
+// nonexistent ::= "error" | "round-down" | "round-up"
+pub(super) fn nonexistent(i: &str) -> Res<'_, Nonexistent> {
+    let at = ws(i);
+    match word(at) {
+        Ok((r, "error")) => Ok((r, Nonexistent::Error)),
+        Ok((r, "round-down")) => Ok((r, Nonexistent::RoundDown)),
+        Ok((r, "round-up")) => Ok((r, Nonexistent::RoundUp)),
+        _ => Err(NomErr::Error(expected_any(
+            at,
+            &["`error`", "`round-down`", "`round-up`"],
+        ))),
+    }
+}
+
 // shift ::= weekday "=>" ("following" | "preceding") weekday
 pub(super) fn shift(i: &str) -> Res<'_, Shift> {
     let (i, from) = weekday(i)?;
