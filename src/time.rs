@@ -231,33 +231,7 @@ pub fn read_written(text: &str) -> Result<Written, TimeError> {
         });
     }
     let lower = text.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    // The date: YYYY-MM-DD, or YYYYMMDD.
-    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
-    let num = |s: &[u8]| -> u32 {
-        s.iter().fold(0u32, |n, b| {
-            n.saturating_mul(10).saturating_add(u32::from(b - b'0'))
-        })
-    };
-    let ymd = |y: &[u8], m: &[u8], d: &[u8]| {
-        (digits(y) && digits(m) && digits(d)).then(|| (num(y), num(m), num(d)))
-    };
-    let dashed = bytes.split_first_chunk::<10>().and_then(|(c, rest)| {
-        let [y0, y1, y2, y3, dash1, m0, m1, dash2, d0, d1] = *c;
-        if dash1 != b'-' || dash2 != b'-' {
-            return None;
-        }
-        let (y, m, d) = ymd(&[y0, y1, y2, y3], &[m0, m1], &[d0, d1])?;
-        Some((y, m, d, rest))
-    });
-    let basic = || {
-        bytes.split_first_chunk::<8>().and_then(|(c, rest)| {
-            let [y0, y1, y2, y3, m0, m1, d0, d1] = *c;
-            let (y, m, d) = ymd(&[y0, y1, y2, y3], &[m0, m1], &[d0, d1])?;
-            Some((y, m, d, rest))
-        })
-    };
-    let (year, month, day, rest) = dashed.or_else(basic).ok_or_else(malformed)?;
+    let (year, month, day, rest) = written_date(lower.as_bytes()).ok_or_else(malformed)?;
     let date = date_of(year, month, day).map_err(|why| TimeError::NoSuchDate {
         text: text.to_string(),
         why,
@@ -341,33 +315,77 @@ pub fn read_written(text: &str) -> Result<Written, TimeError> {
         .ok_or_else(malformed)?;
     // The offset, if any.
     let tail = tail.trim();
-    let offset = match tail.as_bytes() {
-        [] => return Ok(Written::Local(local)),
-        [b'z'] => 0,
-        [sign @ (b'+' | b'-'), rest @ ..] => {
-            let (hh, mm) = match rest {
-                [a, b] => ([*a, *b], [b'0', b'0']),
-                [a, b, c, d] => ([*a, *b], [*c, *d]),
-                [a, b, b':', c, d] => ([*a, *b], [*c, *d]),
-                _ => return Err(malformed()),
-            };
-            if !(digits(&hh) && digits(&mm)) {
-                return Err(malformed());
-            }
-            let (hh, mm) = (num(&hh), num(&mm));
-            if hh > 23 || mm > 59 {
-                return Err(malformed());
-            }
-            let seconds = i32::try_from((hh * 60 + mm) * 60).map_err(|_| malformed())?;
-            if *sign == b'-' { -seconds } else { seconds }
-        }
-        _ => return Err(malformed()),
-    };
+    if tail.is_empty() {
+        return Ok(Written::Local(local));
+    }
+    let offset = written_offset(tail.as_bytes()).ok_or_else(malformed)?;
     let zone = FixedOffset::east_opt(offset).ok_or_else(malformed)?;
     zone.from_local_datetime(&local)
         .single()
         .map(Written::Instant)
         .ok_or_else(malformed)
+}
+
+/// Whether every byte is an ASCII digit.
+fn digits(s: &[u8]) -> bool {
+    s.iter().all(u8::is_ascii_digit)
+}
+
+/// The number ASCII digits write.
+fn num(s: &[u8]) -> u32 {
+    s.iter().fold(0u32, |n, b| {
+        n.saturating_mul(10)
+            .saturating_add(u32::from(b.wrapping_sub(b'0')))
+    })
+}
+
+/// A date as written first in a time, `YYYY-MM-DD` or `YYYYMMDD`: its year, month and day
+/// as numbers (not yet known to exist), and what follows it.
+fn written_date(bytes: &[u8]) -> Option<(u32, u32, u32, &[u8])> {
+    let ymd = |y: &[u8], m: &[u8], d: &[u8]| {
+        (digits(y) && digits(m) && digits(d)).then(|| (num(y), num(m), num(d)))
+    };
+    let dashed = bytes.split_first_chunk::<10>().and_then(|(c, rest)| {
+        let [y0, y1, y2, y3, dash1, m0, m1, dash2, d0, d1] = *c;
+        if dash1 != b'-' || dash2 != b'-' {
+            return None;
+        }
+        let (y, m, d) = ymd(&[y0, y1, y2, y3], &[m0, m1], &[d0, d1])?;
+        Some((y, m, d, rest))
+    });
+    dashed.or_else(|| {
+        bytes.split_first_chunk::<8>().and_then(|(c, rest)| {
+            let [y0, y1, y2, y3, m0, m1, d0, d1] = *c;
+            let (y, m, d) = ymd(&[y0, y1, y2, y3], &[m0, m1], &[d0, d1])?;
+            Some((y, m, d, rest))
+        })
+    })
+}
+
+/// An offset as written after a time (`z`, `+05:00`, `-0500`, `-05`, lower case): seconds
+/// east of UTC.
+fn written_offset(tail: &[u8]) -> Option<i32> {
+    match tail {
+        [b'z'] => Some(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let (hh, mm) = match rest {
+                [a, b] => ([*a, *b], [b'0', b'0']),
+                [a, b, c, d] => ([*a, *b], [*c, *d]),
+                [a, b, b':', c, d] => ([*a, *b], [*c, *d]),
+                _ => return None,
+            };
+            if !(digits(&hh) && digits(&mm)) {
+                return None;
+            }
+            let (hh, mm) = (num(&hh), num(&mm));
+            if hh > 23 || mm > 59 {
+                return None;
+            }
+            let seconds = i32::try_from((hh * 60 + mm) * 60).ok()?;
+            Some(if *sign == b'-' { -seconds } else { seconds })
+        }
+        _ => None,
+    }
 }
 
 /// A date from its numbers, or why it does not exist.
