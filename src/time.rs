@@ -279,12 +279,44 @@ pub fn read_written(text: &str) -> Result<Written, TimeError> {
     if !(ok(h, 2) && ok(m, 2) && ok(sec, 2)) {
         return Err(malformed());
     }
-    let (mut hour, minute, second) = (num(h.as_bytes()), num(m.as_bytes()), num(sec.as_bytes()));
+    let (hour, minute, second) = time_of_day(
+        text,
+        (num(h.as_bytes()), num(m.as_bytes()), num(sec.as_bytes())),
+        meridiem.map(|(pm, _)| pm),
+    )?;
+    let nanos = format!("{fraction:0<9}")
+        .get(..9)
+        .and_then(|f| f.parse::<u32>().ok())
+        .unwrap_or(0);
+    let local = date
+        .and_hms_nano_opt(hour, minute, second, nanos)
+        .ok_or_else(malformed)?;
+    // The offset, if any.
+    let tail = tail.trim();
+    if tail.is_empty() {
+        return Ok(Written::Local(local));
+    }
+    let offset = written_offset(tail.as_bytes()).ok_or_else(malformed)?;
+    let zone = FixedOffset::east_opt(offset).ok_or_else(malformed)?;
+    zone.from_local_datetime(&local)
+        .single()
+        .map(Written::Instant)
+        .ok_or_else(malformed)
+}
+
+/// A time of day's hour (on the 24-hour clock), minute and second, from the numbers written
+/// and whether they are `pm` (`None`: the 24-hour clock); or why it does not exist.
+fn time_of_day(
+    text: &str,
+    hms: (u32, u32, u32),
+    pm: Option<bool>,
+) -> Result<(u32, u32, u32), TimeError> {
+    let (mut hour, minute, second) = hms;
     let no_time = |why: String| TimeError::NoSuchTime {
         text: text.to_string(),
         why,
     };
-    if let Some((pm, _)) = meridiem {
+    if let Some(pm) = pm {
         if !(1..=12).contains(&hour) {
             return Err(no_time(format!(
                 "the 12-hour clock runs from 1 to 12, not {hour}"
@@ -306,24 +338,7 @@ pub fn read_written(text: &str) -> Result<Written, TimeError> {
     if second > 59 {
         return Err(no_time(format!("seconds run from 00 to 59, not {second}")));
     }
-    let nanos = format!("{fraction:0<9}")
-        .get(..9)
-        .and_then(|f| f.parse::<u32>().ok())
-        .unwrap_or(0);
-    let local = date
-        .and_hms_nano_opt(hour, minute, second, nanos)
-        .ok_or_else(malformed)?;
-    // The offset, if any.
-    let tail = tail.trim();
-    if tail.is_empty() {
-        return Ok(Written::Local(local));
-    }
-    let offset = written_offset(tail.as_bytes()).ok_or_else(malformed)?;
-    let zone = FixedOffset::east_opt(offset).ok_or_else(malformed)?;
-    zone.from_local_datetime(&local)
-        .single()
-        .map(Written::Instant)
-        .ok_or_else(malformed)
+    Ok((hour, minute, second))
 }
 
 /// Whether every byte is an ASCII digit.
