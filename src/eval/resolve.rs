@@ -399,92 +399,115 @@ impl<'a> Resolved<'a> {
                 }
                 CondPlan::Companion(k) => {
                     let holds = plan.holds(Atom::Companion(*k), cell);
-                    if failed_only && holds {
-                        continue;
+                    if !(failed_only && holds) {
+                        tests.push(self.companion_test(*k, cell, holds)?);
                     }
-                    let axis = plan.companions.get(*k).ok_or_else(|| self.uncovered())?;
-                    let names = |set: crate::agreement::MethodSet| -> Vec<String> {
-                        set.indexes()
-                            .filter_map(|n| self.agreement.methods.get(n))
-                            .map(|m| m.name.clone())
-                            .collect()
-                    };
-                    let found = self
-                        .companions
-                        .iter()
-                        .filter(|(m, _)| axis.methods.contains(*m))
-                        .map(|(m, at)| {
-                            let name = self.agreement.methods.get(*m).map(|d| d.name.clone());
-                            (name.unwrap_or_default(), self.agreement.clock.show(*at))
-                        })
-                        .collect();
-                    tests.push(Test::Companion {
-                        methods: names(axis.methods),
-                        within: axis.count,
-                        business_days: axis.business,
-                        found,
-                        recorded: cell.companions.get(*k)
-                            != Some(&crate::agreement::plan::CompanionFact::NotRecorded),
-                        holds,
-                    });
                 }
                 CondPlan::Instant { clock, .. } => {
-                    let axis = plan.clocks.get(*clock).ok_or_else(|| self.uncovered())?;
-                    let Some(Some((local, tz))) = located.reads.get(*clock) else {
-                        tests.push(match axis.subject {
-                            Subject::Sent => Test::NoSending,
-                            Subject::Received => Test::NoReceipt,
-                        });
-                        continue;
-                    };
-                    for atom in cond.atoms() {
-                        let holds = plan.holds(atom, cell);
-                        if failed_only && holds {
-                            continue;
-                        }
-                        match atom {
-                            Atom::Bound(_, cmp, cut) => tests.push(Test::TimeOfDay {
-                                subject: subject_word(axis.subject),
-                                local: local.time(),
-                                zone: tz.name(),
-                                cmp: cmp.word(),
-                                bound: axis.cutoffs.get(cut).copied().unwrap_or_default(),
-                                holds,
-                            }),
-                            Atom::Day(_, kind, cal_at) => {
-                                let cal =
-                                    axis.calendars.get(cal_at).ok_or_else(|| self.uncovered())?;
-                                let date = local.date();
-                                // The day as the cell holds it.
-                                let business_day = plan
-                                    .holds(Atom::Day(*clock, DayKind::BusinessDay, cal_at), cell);
-                                tests.push(Test::Day {
-                                    subject: subject_word(axis.subject),
-                                    date,
-                                    calendar: cal.name().to_string(),
-                                    wanted: match kind {
-                                        DayKind::BusinessDay => "business-day",
-                                        DayKind::NonBusinessDay => "non-business-day",
-                                        DayKind::AnyDay => "any-day",
-                                    },
-                                    business_day,
-                                    why: match business_day {
-                                        true => Vec::new(),
-                                        false => cal.days_off(date)?,
-                                    },
-                                    holds,
-                                });
-                            }
-                            Atom::Recorded(_)
-                            | Atom::Method(_)
-                            | Atom::DesignatedFax
-                            | Atom::Companion(_) => {}
-                        }
-                    }
+                    self.instant_tests(cond, *clock, located, failed_only, &mut tests)?;
                 }
             }
         }
         Ok(tests)
+    }
+
+    /// A companion condition's test as data.
+    fn companion_test(
+        &self,
+        k: usize,
+        cell: &crate::agreement::plan::Cell,
+        holds: bool,
+    ) -> Result<Test, EvalError> {
+        let plan = self.plan();
+        let axis = plan.companions.get(k).ok_or_else(|| self.uncovered())?;
+        let names = |set: crate::agreement::MethodSet| -> Vec<String> {
+            set.indexes()
+                .filter_map(|n| self.agreement.methods.get(n))
+                .map(|m| m.name.clone())
+                .collect()
+        };
+        let found = self
+            .companions
+            .iter()
+            .filter(|(m, _)| axis.methods.contains(*m))
+            .map(|(m, at)| {
+                let name = self.agreement.methods.get(*m).map(|d| d.name.clone());
+                (name.unwrap_or_default(), self.agreement.clock.show(*at))
+            })
+            .collect();
+        Ok(Test::Companion {
+            methods: names(axis.methods),
+            within: axis.count,
+            business_days: axis.business,
+            found,
+            recorded: cell.companions.get(k)
+                != Some(&crate::agreement::plan::CompanionFact::NotRecorded),
+            holds,
+        })
+    }
+
+    /// An instant condition's tests as data, onto `tests`: each bound and day as the cell
+    /// reads it (with `failed_only`, those that do not hold), or that the instant is not
+    /// recorded.
+    fn instant_tests(
+        &self,
+        cond: &CondPlan,
+        clock: usize,
+        located: &Located,
+        failed_only: bool,
+        tests: &mut Vec<Test>,
+    ) -> Result<(), EvalError> {
+        let plan = self.plan();
+        let cell = &located.cell;
+        let axis = plan.clocks.get(clock).ok_or_else(|| self.uncovered())?;
+        let Some(Some((local, tz))) = located.reads.get(clock) else {
+            tests.push(match axis.subject {
+                Subject::Sent => Test::NoSending,
+                Subject::Received => Test::NoReceipt,
+            });
+            return Ok(());
+        };
+        for atom in cond.atoms() {
+            let holds = plan.holds(atom, cell);
+            if failed_only && holds {
+                continue;
+            }
+            match atom {
+                Atom::Bound(_, cmp, cut) => tests.push(Test::TimeOfDay {
+                    subject: subject_word(axis.subject),
+                    local: local.time(),
+                    zone: tz.name(),
+                    cmp: cmp.word(),
+                    bound: axis.cutoffs.get(cut).copied().unwrap_or_default(),
+                    holds,
+                }),
+                Atom::Day(_, kind, cal_at) => {
+                    let cal = axis.calendars.get(cal_at).ok_or_else(|| self.uncovered())?;
+                    let date = local.date();
+                    // The day as the cell holds it.
+                    let business_day =
+                        plan.holds(Atom::Day(clock, DayKind::BusinessDay, cal_at), cell);
+                    tests.push(Test::Day {
+                        subject: subject_word(axis.subject),
+                        date,
+                        calendar: cal.name().to_string(),
+                        wanted: match kind {
+                            DayKind::BusinessDay => "business-day",
+                            DayKind::NonBusinessDay => "non-business-day",
+                            DayKind::AnyDay => "any-day",
+                        },
+                        business_day,
+                        why: match business_day {
+                            true => Vec::new(),
+                            false => cal.days_off(date)?,
+                        },
+                        holds,
+                    });
+                }
+                Atom::Recorded(_) | Atom::Method(_) | Atom::DesignatedFax | Atom::Companion(_) => {}
+            }
+        }
+        Ok(())
     }
 
     /// The designated-number test as data, holding as the plan says.
