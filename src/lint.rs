@@ -77,6 +77,25 @@ pub struct Row {
 }
 
 impl Row {
+    /// What decides in the row's cell, in words.
+    fn decided(&self) -> String {
+        if let Some(rule) = &self.invalid_by {
+            format!("not a valid notice, by `{rule}`")
+        } else if self.is_gap() {
+            match &self.gap_rule {
+                Some(g) => format!("GAP, filled by gap rule `{g}`"),
+                None => "GAP, not covered by any gap rule".to_string(),
+            }
+        } else if self.is_overlap() {
+            format!(
+                "{} (overlap: the combinator decides)",
+                self.clauses.join(", ")
+            )
+        } else {
+            self.clauses.join(", ")
+        }
+    }
+
     /// No clause applies and no rule says the notice is not a valid one.
     pub fn is_gap(&self) -> bool {
         self.clauses.is_empty() && self.invalid_by.is_none()
@@ -592,18 +611,7 @@ impl fmt::Display for Coverage {
         }
         writeln!(f, " clauses")?;
         for r in &self.rows {
-            let what = if let Some(rule) = &r.invalid_by {
-                format!("not a valid notice, by `{rule}`")
-            } else if r.is_gap() {
-                match &r.gap_rule {
-                    Some(g) => format!("GAP, filled by gap rule `{g}`"),
-                    None => "GAP, not covered by any gap rule".to_string(),
-                }
-            } else if r.is_overlap() {
-                format!("{} (overlap: the combinator decides)", r.clauses.join(", "))
-            } else {
-                r.clauses.join(", ")
-            };
+            let what = r.decided();
             write!(
                 f,
                 "{:<method_w$} {:<designated_w$}",
