@@ -359,6 +359,22 @@ struct Hms(NaiveTime);
 impl fmt::Display for Resolution {
     /// One line with the answer, then the explanation.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_headline(f)?;
+        writeln!(f, "status: {}", self.status)?;
+        writeln!(f, "why:")?;
+        for step in &self.trace {
+            write_step(f, step)?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Resolution {
+    /// The answer's line: when the notice is deemed given and under which rule, or why not.
+    fn write_headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = self.clause.as_deref().unwrap_or("?");
         let by = match self.status {
             Status::Gap => format!("gap rule `{label}` (no clause applies literally)"),
@@ -395,107 +411,99 @@ impl fmt::Display for Resolution {
                 )?,
             },
         }
-        writeln!(f, "status: {}", self.status)?;
-        writeln!(f, "why:")?;
-        for step in &self.trace {
-            match step {
-                Step::Event {
-                    method,
-                    sent,
-                    received,
-                    to,
-                    from,
-                    fax_number,
-                } => {
-                    write!(f, "  {method}")?;
-                    if let Some(from) = from {
-                        write!(f, " from `{from}`")?;
-                    }
-                    match sent {
-                        Some(sent) => write!(
-                            f,
-                            " sent {} {}",
-                            weekday_date(sent.date_naive()),
-                            sent.format("%H:%M:%S (UTC%:z)")
-                        )?,
-                        None => write!(f, " (sending not given)")?,
-                    }
-                    if let Some(to) = to {
-                        write!(f, " to `{to}`")?;
-                    }
-                    if let Some(n) = fax_number {
-                        write!(f, " at {n}")?;
-                    }
-                    if let Some(r) = received {
-                        write!(
-                            f,
-                            ", received {} {}",
-                            weekday_date(r.date_naive()),
-                            r.format("%H:%M:%S (UTC%:z)")
-                        )?;
-                    }
-                    writeln!(f)?;
-                }
-                Step::Rule {
-                    kind,
-                    label,
-                    applied,
-                    tests,
-                    deemed,
-                    ..
-                } => {
-                    let head = format!("{kind} {label}");
-                    if *applied {
-                        let held: Vec<String> = tests.iter().map(|t| t.to_string()).collect();
-                        write!(f, "  {head:<10} applies")?;
-                        if !held.is_empty() {
-                            write!(f, ": {}", held.join("; "))?;
-                        }
-                        writeln!(f)?;
-                        match deemed {
-                            Some(Deemed::Date {
-                                reading, skipped, ..
-                            }) => {
-                                writeln!(f, "  {:<10} => {reading}", "")?;
-                                if !skipped.is_empty() {
-                                    let days: Vec<String> =
-                                        skipped.iter().map(|s| s.to_string()).collect();
-                                    writeln!(
-                                        f,
-                                        "  {:<10}    stepping over {}",
-                                        "",
-                                        days.join(", ")
-                                    )?;
-                                }
-                            }
-                            Some(Deemed::AwaitingCompanion { missing }) => {
-                                writeln!(f, "  {:<10} => waits on {missing}, not recorded", "")?;
-                            }
-                            Some(Deemed::NoEffect { reason }) => {
-                                writeln!(f, "  {:<10} => not a valid notice: {reason}", "")?;
-                            }
-                            Some(Deemed::AwaitingReceipt) => {
-                                writeln!(f, "  {:<10} => upon actual receipt, not recorded", "")?;
-                            }
-                            None => {}
-                        }
-                    } else {
-                        let failed: Vec<String> = tests
-                            .iter()
-                            .filter(|t| !t.holds())
-                            .map(|t| t.to_string())
-                            .collect();
-                        writeln!(f, "  {head:<10} does not apply: {}", failed.join("; "))?;
-                    }
-                }
-                Step::Decision { rule, reason } => {
-                    writeln!(f, "  decided by `{rule}`: {reason}")?;
-                }
-            }
-        }
-        for w in &self.warnings {
-            writeln!(f, "warning: {w}")?;
-        }
         Ok(())
     }
+}
+
+/// One step of the explanation, for people.
+fn write_step(f: &mut fmt::Formatter<'_>, step: &Step) -> fmt::Result {
+    match step {
+        Step::Event {
+            method,
+            sent,
+            received,
+            to,
+            from,
+            fax_number,
+        } => {
+            write!(f, "  {method}")?;
+            if let Some(from) = from {
+                write!(f, " from `{from}`")?;
+            }
+            match sent {
+                Some(sent) => write!(
+                    f,
+                    " sent {} {}",
+                    weekday_date(sent.date_naive()),
+                    sent.format("%H:%M:%S (UTC%:z)")
+                )?,
+                None => write!(f, " (sending not given)")?,
+            }
+            if let Some(to) = to {
+                write!(f, " to `{to}`")?;
+            }
+            if let Some(n) = fax_number {
+                write!(f, " at {n}")?;
+            }
+            if let Some(r) = received {
+                write!(
+                    f,
+                    ", received {} {}",
+                    weekday_date(r.date_naive()),
+                    r.format("%H:%M:%S (UTC%:z)")
+                )?;
+            }
+            writeln!(f)?;
+        }
+        Step::Rule {
+            kind,
+            label,
+            applied,
+            tests,
+            deemed,
+            ..
+        } => {
+            let head = format!("{kind} {label}");
+            if *applied {
+                let held: Vec<String> = tests.iter().map(|t| t.to_string()).collect();
+                write!(f, "  {head:<10} applies")?;
+                if !held.is_empty() {
+                    write!(f, ": {}", held.join("; "))?;
+                }
+                writeln!(f)?;
+                match deemed {
+                    Some(Deemed::Date {
+                        reading, skipped, ..
+                    }) => {
+                        writeln!(f, "  {:<10} => {reading}", "")?;
+                        if !skipped.is_empty() {
+                            let days: Vec<String> = skipped.iter().map(|s| s.to_string()).collect();
+                            writeln!(f, "  {:<10}    stepping over {}", "", days.join(", "))?;
+                        }
+                    }
+                    Some(Deemed::AwaitingCompanion { missing }) => {
+                        writeln!(f, "  {:<10} => waits on {missing}, not recorded", "")?;
+                    }
+                    Some(Deemed::NoEffect { reason }) => {
+                        writeln!(f, "  {:<10} => not a valid notice: {reason}", "")?;
+                    }
+                    Some(Deemed::AwaitingReceipt) => {
+                        writeln!(f, "  {:<10} => upon actual receipt, not recorded", "")?;
+                    }
+                    None => {}
+                }
+            } else {
+                let failed: Vec<String> = tests
+                    .iter()
+                    .filter(|t| !t.holds())
+                    .map(|t| t.to_string())
+                    .collect();
+                writeln!(f, "  {head:<10} does not apply: {}", failed.join("; "))?;
+            }
+        }
+        Step::Decision { rule, reason } => {
+            writeln!(f, "  decided by `{rule}`: {reason}")?;
+        }
+    }
+    Ok(())
 }
