@@ -567,85 +567,7 @@ fn calendar(c: &CalendarBlock, comments: &mut Comments<'_>, out: &mut String) {
                 (start, end, format!("weekend {}", names.join(", ")))
             }
             CalendarItem::Include(n) => (n.span.start, n.span.end, format!("include {}", n.node)),
-            CalendarItem::Holiday(h) => {
-                let rule = match h.rule.node {
-                    DateRule::Fixed { month: m, day } => format!("{} {day}", month(m)),
-                    DateRule::Nth {
-                        nth,
-                        weekday: w,
-                        month: m,
-                    } => {
-                        let ordinal = match nth {
-                            Some(1) => "first",
-                            Some(2) => "second",
-                            Some(3) => "third",
-                            Some(4) => "fourth",
-                            Some(_) => "fifth",
-                            None => "last",
-                        };
-                        format!("{ordinal} {} of {}", weekday(w), month(m))
-                    }
-                    DateRule::Easter(n) => format!("easter {n}"),
-                    DateRule::Relative {
-                        nth,
-                        weekday: w,
-                        relation,
-                        month: m,
-                        day,
-                    } => {
-                        let ordinal = match nth {
-                            1 => "",
-                            2 => "second ",
-                            3 => "third ",
-                            4 => "fourth ",
-                            _ => "fifth ",
-                        };
-                        format!(
-                            "{ordinal}{} {} {} {day}",
-                            weekday(w),
-                            relation.word(),
-                            month(m)
-                        )
-                    }
-                };
-                let mut text = format!("holiday {} on {rule}", quote(&h.name.node));
-                let mut end = h.rule.span.end;
-                if let Some(y) = &h.from {
-                    text.push_str(&format!(" from {:04}", y.node));
-                    end = y.span.end;
-                }
-                if let Some(y) = &h.through {
-                    text.push_str(&format!(" through {:04}", y.node));
-                    end = y.span.end;
-                }
-                let days = |days: &[Spanned<Weekday>]| {
-                    let names: Vec<&str> = days.iter().map(|d| weekday(d.node)).collect();
-                    names.join(", ")
-                };
-                match &h.unshifted {
-                    Unshifted::No => {}
-                    Unshifted::Always => text.push_str(" unshifted"),
-                    Unshifted::On(on) => text.push_str(&format!(" unshifted on {}", days(on))),
-                }
-                if let Some(on) = &h.substitute {
-                    text.push_str(" substitute");
-                    if !on.node.is_empty() {
-                        text.push_str(&format!(" on {}", days(&on.node)));
-                    }
-                }
-                for (n, s) in h.observed.iter().enumerate() {
-                    text.push_str(if n == 0 { " observed " } else { ", " });
-                    text.push_str(&shift_words(s.node));
-                }
-                if let Unshifted::On(on) = &h.unshifted {
-                    end = end.max(on.last().map_or(end, |d| d.span.end));
-                }
-                if let Some(on) = &h.substitute {
-                    end = end.max(on.span.end);
-                }
-                end = end.max(h.observed.last().map_or(end, |s| s.span.end));
-                (h.name.span.start, end, text)
-            }
+            CalendarItem::Holiday(h) => holiday(h),
             CalendarItem::Shift(s) => (
                 s.span.start,
                 s.span.end,
@@ -672,6 +594,93 @@ fn calendar(c: &CalendarBlock, comments: &mut Comments<'_>, out: &mut String) {
     }
     comments.rest(c.span.end, 1, out);
     out.push_str("}\n");
+}
+
+/// A holiday line: its name, date rule, years and how it is observed; and the span of its
+/// words.
+fn holiday(h: &Holiday) -> (usize, usize, String) {
+    let rule = date_rule(h.rule.node);
+    let mut text = format!("holiday {} on {rule}", quote(&h.name.node));
+    let mut end = h.rule.span.end;
+    if let Some(y) = &h.from {
+        text.push_str(&format!(" from {:04}", y.node));
+        end = y.span.end;
+    }
+    if let Some(y) = &h.through {
+        text.push_str(&format!(" through {:04}", y.node));
+        end = y.span.end;
+    }
+    let days = |days: &[Spanned<Weekday>]| {
+        let names: Vec<&str> = days.iter().map(|d| weekday(d.node)).collect();
+        names.join(", ")
+    };
+    match &h.unshifted {
+        Unshifted::No => {}
+        Unshifted::Always => text.push_str(" unshifted"),
+        Unshifted::On(on) => text.push_str(&format!(" unshifted on {}", days(on))),
+    }
+    if let Some(on) = &h.substitute {
+        text.push_str(" substitute");
+        if !on.node.is_empty() {
+            text.push_str(&format!(" on {}", days(&on.node)));
+        }
+    }
+    for (n, s) in h.observed.iter().enumerate() {
+        text.push_str(if n == 0 { " observed " } else { ", " });
+        text.push_str(&shift_words(s.node));
+    }
+    if let Unshifted::On(on) = &h.unshifted {
+        end = end.max(on.last().map_or(end, |d| d.span.end));
+    }
+    if let Some(on) = &h.substitute {
+        end = end.max(on.span.end);
+    }
+    end = end.max(h.observed.last().map_or(end, |s| s.span.end));
+    (h.name.span.start, end, text)
+}
+
+/// A holiday's date rule as the language writes it: `july 4`, `last monday of may`.
+fn date_rule(rule: DateRule) -> String {
+    match rule {
+        DateRule::Fixed { month: m, day } => format!("{} {day}", month(m)),
+        DateRule::Nth {
+            nth,
+            weekday: w,
+            month: m,
+        } => {
+            let ordinal = match nth {
+                Some(1) => "first",
+                Some(2) => "second",
+                Some(3) => "third",
+                Some(4) => "fourth",
+                Some(_) => "fifth",
+                None => "last",
+            };
+            format!("{ordinal} {} of {}", weekday(w), month(m))
+        }
+        DateRule::Easter(n) => format!("easter {n}"),
+        DateRule::Relative {
+            nth,
+            weekday: w,
+            relation,
+            month: m,
+            day,
+        } => {
+            let ordinal = match nth {
+                1 => "",
+                2 => "second ",
+                3 => "third ",
+                4 => "fourth ",
+                _ => "fifth ",
+            };
+            format!(
+                "{ordinal}{} {} {} {day}",
+                weekday(w),
+                relation.word(),
+                month(m)
+            )
+        }
+    }
 }
 
 /// `sunday => following monday`
