@@ -111,39 +111,8 @@ impl Rules {
                 companions: Vec::new(),
                 designation: None,
             };
-            let mut literal = None;
-            let mut by_gap = None;
-            for t in &candidates {
-                let r = match self.evaluate_with(&event(*t), false) {
-                    Ok(r) => r,
-                    Err(EvalError::Calendar(_)) => break,
-                    Err(e) => return Err(e),
-                };
-                if r.effective_at.is_none_or(|at| at > by) {
-                    continue;
-                }
-                match r.status {
-                    Status::Effective => {
-                        literal = Some((*t, r));
-                        break;
-                    }
-                    Status::Gap if by_gap.is_none() => by_gap = Some(*t),
-                    _ => {}
-                }
-            }
-            let from_receipt = |label: &str| {
-                let notice = &agreement.notice;
-                let n = notice.clauses.iter().position(|r| *r.label == *label)?;
-                let rule = agreement.plan.rule(n)?;
-                let reads_receipt = rule.conds.iter().any(|c| {
-                    matches!(c, crate::agreement::plan::CondPlan::Instant { clock, .. }
-                        if agreement.plan.clocks.get(*clock).is_some_and(|k| k.subject == Subject::Received))
-                });
-                Some((
-                    crate::agreement::plan::runs_from(rule.outcome),
-                    reads_receipt,
-                ))
-            };
+            let (literal, by_gap) = self.latest_of(&candidates, &event, by)?;
+            let from_receipt = |label: &str| reads_receipt(agreement, label);
             let mut note = None;
             let mut latest_is = None;
             if let Some((_, r)) = &literal {
@@ -192,6 +161,33 @@ impl Rules {
             methods,
             warnings,
         })
+    }
+
+    /// Among the candidate sendings (latest first), the latest deemed given by `by` under a
+    /// clause, and the latest under a gap rule.
+    fn latest_of(
+        &self,
+        candidates: &[DateTime<FixedOffset>],
+        event: &dyn Fn(DateTime<FixedOffset>) -> Event,
+        by: DateTime<FixedOffset>,
+    ) -> Result<Found, EvalError> {
+        let mut by_gap = None;
+        for t in candidates {
+            let r = match self.evaluate_with(&event(*t), false) {
+                Ok(r) => r,
+                Err(EvalError::Calendar(_)) => break,
+                Err(e) => return Err(e),
+            };
+            if r.effective_at.is_none_or(|at| at > by) {
+                continue;
+            }
+            match r.status {
+                Status::Effective => return Ok((Some((*t, r)), by_gap)),
+                Status::Gap if by_gap.is_none() => by_gap = Some(*t),
+                _ => {}
+            }
+        }
+        Ok((None, by_gap))
     }
 
     /// The instants to try, latest first, none after `by` (the first): where a cell of the
@@ -345,4 +341,26 @@ impl std::fmt::Display for LatestSend {
         }
         Ok(())
     }
+}
+
+/// The latest sending deemed given in time under a clause (with its resolution), and the
+/// latest under a gap rule.
+type Found = (
+    Option<(DateTime<FixedOffset>, crate::answer::Resolution)>,
+    Option<DateTime<FixedOffset>>,
+);
+
+/// What the clause labelled `label` runs from, and whether its conditions read the receipt.
+fn reads_receipt(
+    agreement: &crate::agreement::Agreement,
+    label: &str,
+) -> Option<(Option<Subject>, bool)> {
+    let notice = &agreement.notice;
+    let n = notice.clauses.iter().position(|r| *r.label == *label)?;
+    let rule = agreement.plan.rule(n)?;
+    let reads = rule.conds.iter().any(|c| {
+        matches!(c, crate::agreement::plan::CondPlan::Instant { clock, .. }
+            if agreement.plan.clocks.get(*clock).is_some_and(|k| k.subject == Subject::Received))
+    });
+    Some((crate::agreement::plan::runs_from(rule.outcome), reads))
 }
