@@ -225,46 +225,16 @@ impl Checker {
                 ast::AgreementItem::Party(p) => {
                     self.add_party(source, p, &mut parties, &mut party_names, &mut party_spans);
                 }
-                ast::AgreementItem::Notice(n) => {
-                    if notice_ast.is_some() {
-                        self.error(
-                            source,
-                            n.title.span,
-                            CheckErrorKind::Duplicate {
-                                what: "notice",
-                                name: n.title.node.clone(),
-                                first: a.title.span,
-                            },
-                        );
-                        continue;
-                    }
-                    notice_ast = Some(n);
-                }
+                ast::AgreementItem::Notice(n) => match notice_ast {
+                    Some(_) => self.second_notice(source, n, a.title.span),
+                    None => notice_ast = Some(n),
+                },
                 ast::AgreementItem::Period(p) => self.add_period(source, p, &mut periods),
             }
         }
         self.period_references(source, &periods);
-        self.require(
-            source,
-            a.title.span,
-            [
-                (
-                    "`time-zone`",
-                    tz_seen.is_none(),
-                    "time-zone \"America/New_York\"",
-                ),
-                (
-                    "`calendar`",
-                    calendar_seen.is_none(),
-                    "calendar us-ny-banking",
-                ),
-                (
-                    "`notice` clause",
-                    notice_ast.is_none(),
-                    "notice \"4.2\" earliest-of { ... }",
-                ),
-            ],
-        );
+        let missing = [tz_seen, calendar_seen].map(|seen| seen.is_none());
+        self.require(source, a.title.span, missing, notice_ast.is_none());
         let notice =
             notice_ast.and_then(|n| self.notice(source, n, &methods, calendars, calendar.as_ref()));
         if self.errors.len() > errors_before {
@@ -317,6 +287,16 @@ impl Checker {
             description: m.description.node.clone(),
         });
         method_spans.push(m.name.span);
+    }
+
+    /// A second notice clause in one agreement: an error (the first one stands).
+    fn second_notice(&mut self, source: usize, n: &ast::Notice, first: Span) {
+        let kind = CheckErrorKind::Duplicate {
+            what: "notice",
+            name: n.title.node.clone(),
+            first,
+        };
+        self.error(source, n.title.span, kind);
     }
 
     /// A party, unless one of its name is declared already.
@@ -374,13 +354,18 @@ impl Checker {
         }
     }
 
-    /// An error at `span` for each item an agreement must declare and does not.
-    fn require(
-        &mut self,
-        source: usize,
-        span: Span,
-        items: [(&'static str, bool, &'static str); 3],
-    ) {
+    /// An error at `span` for each item an agreement must declare and does not: its time
+    /// zone, its calendar (`[time-zone, calendar]` missing) and its notice clause.
+    fn require(&mut self, source: usize, span: Span, missing: [bool; 2], no_notice: bool) {
+        let items = [
+            ("`time-zone`", missing[0], "time-zone \"America/New_York\""),
+            ("`calendar`", missing[1], "calendar us-ny-banking"),
+            (
+                "`notice` clause",
+                no_notice,
+                "notice \"4.2\" earliest-of { ... }",
+            ),
+        ];
         for (what, missing, example) in items {
             if missing {
                 let within = "agreement";
