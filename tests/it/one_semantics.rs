@@ -96,12 +96,18 @@ fn deliveries() -> String {
     log
 }
 
-/// `deemed batch` with `args`, `stdin` given to it; its standard output.
+/// `deemed batch` with `args` (and `--quiet`), `stdin` given to it; its standard output.
 fn batch(args: &[&str], stdin: Option<&str>) -> String {
+    let mut args = args.to_vec();
+    args.insert(0, "batch");
+    args.push("--quiet");
+    with_stdin(&args, stdin.unwrap_or(""))
+}
+
+/// `deemed` with `args`, `stdin` given to it; its standard output.
+fn with_stdin(args: &[&str], stdin: &str) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_deemed"))
-        .arg("batch")
         .args(args)
-        .arg("--quiet")
         .env_remove("DEEMED_RULES")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -109,7 +115,7 @@ fn batch(args: &[&str], stdin: Option<&str>) -> String {
         .spawn()
         .unwrap();
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    input.write_all(stdin.as_bytes()).unwrap();
     drop(input);
     String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
@@ -330,22 +336,9 @@ fn diff_reads_notices_of_change_ahead_from_standard_input_as_from_a_file() {
     from_file.push(&file);
     let (by_file, _, code) = deemed(&from_file);
     assert_eq!(code, 1, "the new number changes some notices");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_deemed"))
-        .args(args)
-        .arg("-")
-        .env_remove("DEEMED_RULES")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(after.as_bytes())
-        .unwrap();
-    let by_stdin = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    let mut from_stdin: Vec<&str> = args.to_vec();
+    from_stdin.push("-");
+    let by_stdin = with_stdin(&from_stdin, &after);
     assert!(!by_file.is_empty());
     assert_eq!(by_stdin, by_file);
     // The notice of change, last in the log, decides the notices before it: Montrose's fax
