@@ -31,6 +31,7 @@ pub struct Latest {
     pub method: String,
     /// The latest instant to send by it, under a clause that applies literally; for a
     /// clause that runs from receipt, the latest instant to be received (see `latest_is`).
+    #[serde(with = "crate::time::instant::opt")]
     pub latest: Option<DateTime<FixedOffset>>,
     /// What `latest` is the latest instant of: `sent`, or `received` when the deciding clause
     /// runs from receipt (its sending must leave time to arrive).
@@ -42,6 +43,7 @@ pub struct Latest {
     /// The recipient's designated facsimile number the answer assumes it is sent to.
     pub fax_number: Option<String>,
     /// A later instant that only a gap rule would allow (never the answer).
+    #[serde(with = "crate::time::instant::opt")]
     pub latest_by_gap: Option<DateTime<FixedOffset>>,
     /// What the reader must know: receipt deadlines, assumptions, gap readings.
     pub note: Option<String>,
@@ -51,6 +53,7 @@ pub struct Latest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LatestSend {
     /// The deadline.
+    #[serde(with = "crate::time::instant")]
     pub by: DateTime<FixedOffset>,
     /// How the deadline was found, when not simply the instant given (a period's last
     /// instant, an agreement's `deadline-roll`).

@@ -27,11 +27,14 @@ pub struct Window {
     /// The last day inside the window.
     pub last_day: NaiveDate,
     /// The first instant inside the window; `None` for a deadline.
+    #[serde(with = "crate::time::instant::opt")]
     pub opens: Option<DateTime<FixedOffset>>,
     /// The first instant after the window.
+    #[serde(with = "crate::time::instant")]
     pub closes: DateTime<FixedOffset>,
     /// The last instant inside it (to the second): the end of its last day, or the
     /// `closes-at` time of that day, on that time's zone.
+    #[serde(with = "crate::time::instant")]
     pub due: DateTime<FixedOffset>,
     /// Whether the `--at` instant is inside, when one was given.
     pub inside: Option<bool>,
@@ -160,8 +163,10 @@ pub(crate) fn roll_date(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Deadline {
     /// The instant asked for.
+    #[serde(with = "crate::time::instant")]
     pub asked: DateTime<FixedOffset>,
     /// The deadline the answer uses.
+    #[serde(with = "crate::time::instant")]
     pub by: DateTime<FixedOffset>,
     /// How `by` was found from what was asked, when it is not simply that instant.
     pub how: Option<String>,

@@ -237,7 +237,7 @@ impl serde::Serialize for Answer {
         if !self.deliveries.is_empty() {
             st.serialize_field("deliveries", &self.deliveries)?;
         }
-        st.serialize_field("effective_at", &r.effective_at)?;
+        st.serialize_field("effective_at", &r.effective_at.map(|t| t.to_rfc3339()))?;
         st.serialize_field("status", &r.status)?;
         st.serialize_field("trace", &r.trace)?;
         let notes = self.combined.iter().chain(&self.unapplied).collect();

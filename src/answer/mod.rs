@@ -206,6 +206,7 @@ pub struct Resolution {
     pub deemed_date: Option<NaiveDate>,
     /// The first instant of the deemed date on that clock, never before the instant the
     /// outcome runs from; for actual receipt, the receipt instant. Shown on that clock.
+    #[serde(with = "crate::time::instant::opt")]
     pub effective_at: Option<DateTime<FixedOffset>>,
     /// The label of the clause or gap rule that decided.
     pub clause: Option<std::sync::Arc<str>>,
@@ -403,8 +404,10 @@ pub enum Step {
         /// The method.
         method: String,
         /// When it was received, if known.
+        #[serde(with = "crate::time::instant::opt")]
         received: Option<DateTime<FixedOffset>>,
         /// When it was sent, if given.
+        #[serde(with = "crate::time::instant::opt")]
         sent: Option<DateTime<FixedOffset>>,
         /// The recipient, if given.
         to: Option<String>,
@@ -511,6 +514,7 @@ pub enum Test {
         /// Business Days rather than calendar days.
         business_days: bool,
         /// The deliveries by those methods the record holds, and when.
+        #[serde(with = "crate::time::instant::named")]
         found: Vec<(String, DateTime<FixedOffset>)>,
         /// Whether one came in time.
         holds: bool,
@@ -549,6 +553,7 @@ pub enum Deemed {
         /// The deemed date.
         deemed_date: NaiveDate,
         /// The instant it takes effect.
+        #[serde(with = "crate::time::instant")]
         effective_at: DateTime<FixedOffset>,
         /// How the date was found, in words.
         reading: String,
@@ -585,6 +590,7 @@ impl Deemed {
 pub struct DeadlineCheck {
     // The fields in the order of their names, the order JSON writes them in.
     /// The deadline.
+    #[serde(with = "crate::time::instant")]
     pub by: DateTime<FixedOffset>,
     /// How the deadline was found, when not simply the instant given (a period's last
     /// instant, an agreement's `deadline-roll`).

@@ -17,6 +17,7 @@ pub struct Side {
     /// The deemed date.
     pub deemed_date: Option<NaiveDate>,
     /// When it takes effect.
+    #[serde(with = "crate::time::instant::opt")]
     pub effective_at: Option<DateTime<FixedOffset>>,
     /// The deciding clause or gap rule.
     pub clause: Option<std::sync::Arc<str>>,

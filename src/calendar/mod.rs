@@ -99,8 +99,10 @@ impl fmt::Display for SkippedDay {
 pub struct OutOfRange {
     /// The calendar.
     pub calendar: String,
-    /// The date asked about.
+    /// The date asked about (for a year no date can be written in, the earliest date).
     pub date: NaiveDate,
+    /// The year asked about.
+    pub year: i32,
     /// The first year covered.
     pub first: i32,
     /// The last year covered.
@@ -109,10 +111,14 @@ pub struct OutOfRange {
 
 impl fmt::Display for OutOfRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.date.year() == self.year {
+            true => self.date.to_string(),
+            false => format!("year {}", self.year),
+        };
         write!(
             f,
-            "{} is outside calendar `{}`, which covers {} through {}",
-            self.date, self.calendar, self.first, self.last
+            "{what} is outside calendar `{}`, which covers {} through {}",
+            self.calendar, self.first, self.last
         )
     }
 }
@@ -308,6 +314,7 @@ impl Calendar {
         OutOfRange {
             calendar: self.name.clone(),
             date,
+            year: date.year(),
             first: self.first_year,
             last: self.last_year,
         }
@@ -461,6 +468,7 @@ impl Calendar {
         let probe = NaiveDate::from_yo_opt(year, 1).ok_or_else(|| OutOfRange {
             calendar: self.name.clone(),
             date: NaiveDate::MIN,
+            year,
             first: self.first_year,
             last: self.last_year,
         })?;
@@ -524,6 +532,7 @@ impl Calendar {
         let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| OutOfRange {
             calendar: self.name.clone(),
             date: NaiveDate::MIN,
+            year,
             first: self.first_year,
             last: self.last_year,
         })?;

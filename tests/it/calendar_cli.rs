@@ -104,3 +104,23 @@ fn json_outputs() {
     assert_eq!(days[3]["business_day"], false);
     assert_eq!(days[3]["why"][0]["name"], "Independence Day");
 }
+
+#[test]
+fn a_year_no_calendar_covers_is_named_as_a_year() {
+    for args in [
+        &["calendar", "holidays", "300000"][..],
+        &["calendar", "holidays", "2150"][..],
+    ] {
+        let (_, stderr, code) = deemed(args);
+        assert_eq!(code, 1, "{args:?}");
+        let year = args[2];
+        assert!(
+            stderr.starts_with(&format!(
+                "error: year {year} is outside calendar `us-ny-banking`"
+            )) || stderr.starts_with(&format!(
+                "error: {year}-01-01 is outside calendar `us-ny-banking`"
+            )),
+            "{stderr}"
+        );
+    }
+}

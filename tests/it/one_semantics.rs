@@ -345,3 +345,39 @@ fn diff_reads_notices_of_change_ahead_from_standard_input_as_from_a_file() {
     // to the Company's new number after the change is unchanged by the rules' number.
     assert!(!by_file.contains("montrose-1-(949) 555-0100"), "{by_file}");
 }
+
+/// An instant at a zero offset (London in winter) is written `+00:00` by every way of
+/// asking, in JSON as in text: one spelling, never `Z`.
+#[test]
+fn an_instant_has_one_spelling_in_every_output() {
+    let rules = "rules/facility-drawdown-deadline.rules";
+    let record =
+        r#"{"id":"winter","method":"email","received":"2022-01-31T10:00:00Z","to":"financier"}"#;
+    let log = temp_file("one-semantics", "winter.jsonl", &format!("{record}\n"));
+    let (batch_out, _, _) = deemed(&["batch", &log, "--rules", rules, "--trace"]);
+    let query = [
+        "when-effective",
+        "--rules",
+        rules,
+        "--method",
+        "email",
+        "--received",
+        "2022-01-31T10:00:00Z",
+        "--to",
+        "financier",
+    ];
+    let (json, _, _) = deemed(&[&query[..], &["--format", "json"]].concat());
+    let (text, _, _) = deemed(&query);
+    let server = Server::start(Some(rules));
+    let body = r#"{"method":"email","received":"2022-01-31T10:00:00Z","to":"financier"}"#;
+    let (_, api) = server.request("POST", "/v1/when-effective", body);
+    for (way, out) in [
+        ("batch", &batch_out),
+        ("json", &json),
+        ("text", &text),
+        ("api", &api),
+    ] {
+        assert!(out.contains("2022-01-31T10:00:00+00:00"), "{way}: {out}");
+        assert!(!out.contains("10:00:00Z"), "{way} writes `Z`: {out}");
+    }
+}
