@@ -3,10 +3,10 @@
 use super::*;
 
 impl Checker {
-    /// Every calendar of every unit, flattened and built. A user's calendar replaces a
-    /// built-in one of the same name.
+    /// Every calendar of every unit, flattened and built. A rules file's calendar replaces
+    /// a folder's or a built-in one of the same name, and a folder's a built-in one.
     pub(super) fn calendars(&mut self, units: &[Unit<'_>]) -> Vec<Arc<Calendar>> {
-        let mut decls: Vec<Option<(usize, &ast::CalendarBlock)>> = Vec::new();
+        let mut decls: Vec<(usize, &ast::CalendarBlock)> = Vec::new();
         let mut by_name: HashMap<&str, usize> = HashMap::new();
         for unit in units {
             let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -27,16 +27,15 @@ impl Checker {
                     continue;
                 }
                 seen.insert(&c.name.node, c.name.span);
-                // A later declaration of the name replaces an earlier one.
-                if let Some(earlier) = by_name.insert(&c.name.node, decls.len()) {
-                    if let Some(slot) = decls.get_mut(earlier) {
-                        *slot = None;
-                    }
+                // The units come in order of precedence (the rules file, a folder's shared
+                // files, the built-in calendars): the first declaration of a name stands.
+                if by_name.contains_key(c.name.node.as_str()) {
+                    continue;
                 }
-                decls.push(Some((unit.source, c)));
+                by_name.insert(&c.name.node, decls.len());
+                decls.push((unit.source, c));
             }
         }
-        let decls: Vec<(usize, &ast::CalendarBlock)> = decls.into_iter().flatten().collect();
         let mut all = Decls {
             by_name: decls
                 .iter()

@@ -124,3 +124,36 @@ fn a_year_no_calendar_covers_is_named_as_a_year() {
         );
     }
 }
+
+/// A calendar the rules file declares stands over a built-in one of the same name: here a
+/// `us-ny-banking` whose only weekend day is Monday, so Saturday is a Business Day.
+#[test]
+fn a_calendar_the_file_declares_stands_over_the_built_in_one() {
+    let text = std::fs::read_to_string("rules/spa-2000-02-25.rules").unwrap()
+        + "\ncalendar us-ny-banking \"the file's own\" {\n  years 1990 through 2030\n  weekend monday\n}\n";
+    let rules = crate::temp_file("calendar-cli", "clash.rules", &text);
+    let (out, err, code) = deemed(&[
+        "when-effective",
+        "--rules",
+        &rules,
+        "--method",
+        "courier",
+        "--sent",
+        "2000-03-03T12:00:00-05:00",
+        "--to",
+        "company",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let answer: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(answer["deemed_date"], "2000-03-04");
+    let (out, _, _) = deemed(&[
+        "calendar",
+        "is-business-day",
+        "2000-03-06",
+        "--rules",
+        &rules,
+    ]);
+    assert!(out.starts_with("no"), "{out}");
+}
