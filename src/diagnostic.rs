@@ -427,7 +427,13 @@ impl fmt::Display for CheckErrorKind {
                 )
             }
             CheckErrorKind::IncludeCycle { name, chain } => {
-                let chain: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
+                let mut chain: Vec<String> = chain.iter().map(|c| format!("`{c}`")).collect();
+                // A long cycle by its first and last calendars.
+                if chain.len() > 12 {
+                    let left_out = chain.len() - 10;
+                    let last = chain.len() - 5;
+                    chain.splice(5..last, [format!("{left_out} more")]);
+                }
                 write!(
                     f,
                     "`include {name}` makes a cycle: {}",

@@ -193,7 +193,16 @@ impl Checker {
             );
             return false;
         };
-        if all.stack.len() >= MOST_INCLUDE_DEPTH {
+        // A chain too deep may be a long cycle: then the cycle is the error.
+        let cycle = match all.stack.len() >= MOST_INCLUDE_DEPTH {
+            true => cycle_back(all, &inc.name.node),
+            false => all.stack.contains(&inc.name.node).then(|| {
+                let mut chain = all.stack.clone();
+                chain.push(inc.name.node.clone());
+                chain
+            }),
+        };
+        if cycle.is_none() && all.stack.len() >= MOST_INCLUDE_DEPTH {
             let kind = CheckErrorKind::IncludesTooDeep {
                 name: name.node.clone(),
                 most: MOST_INCLUDE_DEPTH,
@@ -201,9 +210,7 @@ impl Checker {
             self.error(source, name.span, kind);
             return false;
         }
-        if all.stack.contains(&inc.name.node) {
-            let mut chain = all.stack.clone();
-            chain.push(inc.name.node.clone());
+        if let Some(chain) = cycle {
             self.error(
                 source,
                 name.span,
@@ -306,6 +313,46 @@ pub(super) fn built_calendar(spec: &crate::calendar::CalendarSpec) -> Arc<Calend
         }
     }
     calendar
+}
+
+/// The cycle through `start` when its includes lead back to a calendar being flattened
+/// (on `all.stack`): the chain from that calendar round to it again.
+fn cycle_back(all: &Decls<'_, '_>, start: &str) -> Option<Vec<String>> {
+    let includes = |name: &str| -> Vec<String> {
+        let decl = all.by_name.get(name).and_then(|n| all.list.get(*n));
+        decl.map_or_else(Vec::new, |(_, c)| {
+            (c.items.iter())
+                .filter_map(|i| match i {
+                    ast::CalendarItem::Include(n) => Some(n.node.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+    };
+    // Breadth first from `start`, each calendar once, with the one it was reached from.
+    let mut from: HashMap<String, Option<String>> = HashMap::from([(start.to_string(), None)]);
+    let mut queue = std::collections::VecDeque::from([start.to_string()]);
+    while let Some(name) = queue.pop_front() {
+        if let Some(at) = all.stack.iter().position(|s| *s == name) {
+            let mut path = vec![name.clone()];
+            let mut back = from.get(&name).cloned().flatten();
+            while let Some(b) = back {
+                back = from.get(&b).cloned().flatten();
+                path.push(b);
+            }
+            path.reverse();
+            let mut chain: Vec<String> = all.stack.get(at..)?.to_vec();
+            chain.extend(path);
+            return Some(chain);
+        }
+        for next in includes(&name) {
+            if !from.contains_key(&next) {
+                from.insert(next.clone(), Some(name.clone()));
+                queue.push_back(next);
+            }
+        }
+    }
+    None
 }
 
 /// A calendar's own holidays observed by their own rules, else by its shifts.

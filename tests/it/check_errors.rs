@@ -449,3 +449,32 @@ mod recovery {
         }
     }
 }
+
+/// A cycle of includes longer than the deepest chain allowed is reported as the cycle it
+/// is, by its first and last calendars; a deep chain without one as too deep.
+#[test]
+fn a_long_include_cycle_is_a_cycle_and_a_deep_chain_is_too_deep() {
+    let chain = |n: usize, cycle: bool| {
+        (0..n)
+            .map(|i| {
+                let next = match (i + 1 < n, cycle) {
+                    (true, _) => format!("  include c{}\n", i + 1),
+                    (false, true) => "  include c0\n".to_string(),
+                    (false, false) => String::new(),
+                };
+                format!("calendar c{i} \"c{i}\" {{\n  years 2000 through 2001\n{next}}}\n")
+            })
+            .collect::<String>()
+    };
+    let cycle = errors(&chain(1000, true));
+    let first = cycle.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "error: `include c64` makes a cycle: `c0` includes `c1` includes `c2` includes `c3` includes `c4` includes 991 more includes `c996` includes `c997` includes `c998` includes `c999` includes `c0`"
+    );
+    let deep = errors(&chain(100, false));
+    assert!(
+        deep.starts_with("error: `include c64` goes deeper than 64 calendars"),
+        "{deep}"
+    );
+}
