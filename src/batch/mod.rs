@@ -101,6 +101,10 @@ pub struct Options {
     /// The byte between a CSV input's fields; `None` finds it from the header (`,`, `;` or
     /// a tab).
     pub delimiter: Option<u8>,
+    /// CSV output: write a cell that starts as a spreadsheet formula would (`=`, `+`, `-`,
+    /// `@`, a tab or a carriage return) as it is, rather than after a `'` that keeps a
+    /// spreadsheet from running it.
+    pub keep_formulas: bool,
 }
 
 /// A run that could not go on: the input or output failed, or a CSV header is unusable.

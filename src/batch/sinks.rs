@@ -83,7 +83,7 @@ impl Batch<'_> {
                 }
                 self.out.push(b'\n');
             }
-            OutputFormat::Csv => csv_record(&mut self.out, &record),
+            OutputFormat::Csv => csv_record(&mut self.out, &record, self.options.keep_formulas),
         }
     }
 
@@ -235,7 +235,8 @@ enum Trace<'a> {
 }
 
 /// A record as a CSV line.
-fn csv_record(out: &mut Vec<u8>, record: &OutRecord<'_>) {
+fn csv_record(out: &mut Vec<u8>, record: &OutRecord<'_>, keep_formulas: bool) {
+    let csv_field = |out: &mut String, s: &str| csv_field(out, s, keep_formulas);
     use std::fmt::Write as _;
     let mut text = String::new();
     let id = record
@@ -267,7 +268,18 @@ fn csv_record(out: &mut Vec<u8>, record: &OutRecord<'_>) {
 }
 
 /// A CSV field, quoted when it holds a delimiter, a quote or a line break (RFC 4180).
-fn csv_field(out: &mut String, s: &str) {
+fn csv_field(out: &mut String, s: &str, keep_formulas: bool) {
+    // A cell a spreadsheet would take for a formula is written after a `'` (OWASP's advice
+    // against CSV injection), unless asked to keep it.
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quoted;
+    let s = match formula && !keep_formulas {
+        true => {
+            quoted = format!("'{s}");
+            quoted.as_str()
+        }
+        false => s,
+    };
     if s.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&s.replace('"', "\"\""));

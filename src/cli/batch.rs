@@ -66,6 +66,11 @@ pub(crate) struct Args {
     /// the evaluator); accepted so that scripts that pass it still run.
     #[arg(long, hide = true)]
     no_memo: bool,
+    /// CSV output: write cells that begin as a spreadsheet formula would (`=`, `+`, `-`, `@`)
+    /// as they are. Without it such a cell (an id such as `=HYPERLINK(...)`) is written after
+    /// a `'`, so that a spreadsheet shows it rather than runs it.
+    #[arg(long)]
+    keep_formulas: bool,
     /// Notices of change (JSON Lines records with `changes`) to read before the log: each is
     /// resolved under the clause and designates its numbers from when it is deemed given.
     /// Those in the inputs are read ahead too (standard input is held in a temporary file
@@ -265,6 +270,7 @@ fn options(args: &Args) -> Result<Options, Failure> {
             None => std::thread::available_parallelism().map_or(1, usize::from),
         },
         no_memo: args.no_memo,
+        keep_formulas: args.keep_formulas,
     })
 }
 

@@ -407,3 +407,33 @@ fn csv_as_office_programs_write_it() {
     assert_eq!(code, 2);
     assert!(stderr.contains("is empty"), "{stderr}");
 }
+
+/// CSV output: a cell a spreadsheet would run as a formula is written after a `'`, unless
+/// `--keep-formulas`.
+#[test]
+fn csv_output_neutralises_formulas_unless_asked_to_keep_them() {
+    let log = crate::temp_file(
+        "batch",
+        "formulas.jsonl",
+        concat!(
+            r#"{"id":"=HYPERLINK(\"http://x\")","method":"hand","received":"2000-03-06T10:00:00-05:00","to":"company"}"#,
+            "\n",
+            r#"{"id":"@SUM(A1)","method":"telex","received":"2000-03-06T10:00:00-05:00"}"#,
+            "\n",
+        ),
+    );
+    let (out, _, _) = deemed(&["batch", &log, "--output-format", "csv"]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(
+        rows[1].starts_with(r#""'=HYPERLINK(""http://x"")",1,"#),
+        "{out}"
+    );
+    assert!(rows[2].starts_with("'@SUM(A1),2,"), "{out}");
+    let (raw, _, _) = deemed(&["batch", &log, "--output-format", "csv", "--keep-formulas"]);
+    let rows: Vec<&str> = raw.lines().collect();
+    assert!(
+        rows[1].starts_with(r#""=HYPERLINK(""http://x"")",1,"#),
+        "{raw}"
+    );
+    assert!(rows[2].starts_with("@SUM(A1),2,"), "{raw}");
+}
