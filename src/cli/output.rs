@@ -144,6 +144,7 @@ impl AtomicFile {
             let temp = dir.join(temp_name);
             match OpenOptions::new().write(true).create_new(true).open(&temp) {
                 Ok(file) => {
+                    pending(&temp, true);
                     return Ok(AtomicFile {
                         target: target.to_path_buf(),
                         temp,
@@ -172,7 +173,9 @@ impl AtomicFile {
         if let Ok(meta) = fs::metadata(&self.target) {
             fs::set_permissions(&self.temp, meta.permissions())?;
         }
-        fs::rename(&self.temp, &self.target)
+        fs::rename(&self.temp, &self.target)?;
+        pending(&self.temp, false);
+        Ok(())
     }
 
     /// The final name, for messages.
@@ -208,6 +211,37 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if self.file.take().is_some() && !self.direct {
             let _ = fs::remove_file(&self.temp);
+            pending(&self.temp, false);
+        }
+    }
+}
+
+/// The exit code of a run stopped by Ctrl-C or SIGTERM.
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
+
+/// The temporary files not yet renamed into place, removed if the run is interrupted.
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes a temporary file as pending (`true`) or done with. The first one installs the
+/// handler of Ctrl-C and SIGTERM: it removes every pending file, then ends the run with
+/// [`EXIT_INTERRUPTED`], so that an interrupted run leaves no temporary file behind (an
+/// existing output is kept as it was).
+fn pending(temp: &Path, add: bool) {
+    static HANDLER: std::sync::Once = std::sync::Once::new();
+    HANDLER.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if let Ok(files) = PENDING.lock() {
+                for file in files.iter() {
+                    let _ = fs::remove_file(file);
+                }
+            }
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        });
+    });
+    if let Ok(mut files) = PENDING.lock() {
+        match add {
+            true => files.push(temp.to_path_buf()),
+            false => files.retain(|f| f != temp),
         }
     }
 }

@@ -267,3 +267,48 @@ fn outputs_that_are_not_plain_files_are_written_through() {
     );
     assert_eq!(std::fs::read_to_string(&real).unwrap().lines().count(), 2);
 }
+
+/// A run stopped by SIGTERM or Ctrl-C removes its temporary file and keeps the output that
+/// was there, with exit code 130.
+#[test]
+fn an_interrupted_run_leaves_no_temporary_file() {
+    let dir = crate::temp_dir("interrupted");
+    let corpus = std::fs::read_to_string("tests/corpus/spa-2000-02-25.jsonl").unwrap();
+    let log = dir.join("big.jsonl");
+    std::fs::write(&log, corpus.repeat(40_000)).unwrap();
+    let output = dir.join("answers.jsonl");
+    std::fs::write(&output, "kept\n").unwrap();
+    for signal in ["-TERM", "-INT"] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_deemed"))
+            .args(["batch", "--quiet", "--threads", "1", "--output"])
+            .arg(&output)
+            .arg(&log)
+            .env_remove("DEEMED_RULES")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Once the temporary file is there, the run is under way.
+        let temporary = || {
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        };
+        let started = std::time::Instant::now();
+        while !temporary() && started.elapsed() < std::time::Duration::from_secs(20) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(temporary(), "the run made no temporary file");
+        let pid = child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{signal}");
+        assert!(!temporary(), "{signal}: a temporary file is left");
+        assert_eq!(std::fs::read_to_string(&output).unwrap(), "kept\n");
+    }
+}
