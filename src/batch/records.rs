@@ -505,6 +505,14 @@ pub(super) fn csv_header(
 /// Splits a CSV record into fields, with the `csv` crate (RFC 4180 quoting; a quoted field
 /// may hold the record's line breaks and delimiters).
 pub(super) fn split_csv(record: &str, delimiter: u8) -> Result<Vec<Cow<'_, str>>, RecordError> {
+    // A quote still open at the record's end was never closed: the rest of the input was
+    // read into its field.
+    if csv_record_ends(record.as_bytes()).is_err() {
+        let swallowed = record.bytes().filter(|b| *b == b'\n').count();
+        return Err(RecordError::line(format!(
+            "invalid CSV: a quoted field opens on this line and is never closed, so the {swallowed} line(s) after it were read into it (close the quote, or write a quote inside a field as two)"
+        )));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

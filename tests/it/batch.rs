@@ -437,3 +437,33 @@ fn csv_output_neutralises_formulas_unless_asked_to_keep_them() {
     );
     assert!(rows[2].starts_with("@SUM(A1),2,"), "{raw}");
 }
+
+/// A CSV quote never closed is an error at the line where it opens, saying how many lines
+/// it took in.
+#[test]
+fn an_unterminated_csv_quote_is_an_error_where_it_opens() {
+    let mut rows = vec![
+        "id,method,sent,to".to_string(),
+        "a,fax,2000-03-03T12:00:00-05:00,company".to_string(),
+        "\"b,fax,2000-03-03T12:00:00-05:00,company".to_string(),
+    ];
+    rows.extend((0..1000).map(|i| format!("n{i},fax,2000-03-03T12:00:00-05:00,company")));
+    let log = crate::temp_file("batch", "quote.csv", &(rows.join("\n") + "\n"));
+    let (out, err, code) = deemed(&["batch", &log]);
+    assert_eq!(code, 1);
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1]["line"], 3);
+    let message = records[1]["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("invalid CSV: a quoted field opens on this line and is never closed, so the 1000 line(s) after it were read into it"),
+        "{message}"
+    );
+    assert!(
+        err.contains(":3: invalid CSV: a quoted field opens"),
+        "{err}"
+    );
+}

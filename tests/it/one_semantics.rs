@@ -263,7 +263,7 @@ fn each_record_is_answered_as_a_query_is() {
         if name.starts_with("change") || name == "repeated" {
             continue;
         }
-        let file = temp_file("one-semantics", &format!("{name}.jsonl"), &log);
+        let file = temp_file("one-semantics-query", &format!("{name}.jsonl"), &log);
         let (out, _, _) = deemed(&["batch", &file, "--rules", &rules]);
         let server = Server::start(Some(&rules));
         for (record, line) in out.lines().zip(log.lines()) {
@@ -295,7 +295,7 @@ fn each_record_is_answered_as_a_query_is() {
 fn a_notice_of_change_before_or_after_the_notices_it_concerns_gives_the_same_answers() {
     let (before, after) = changes();
     let answers = |log: &str| {
-        let file = temp_file("one-semantics", "change.jsonl", log);
+        let file = temp_file("one-semantics-change", "change.jsonl", log);
         let (out, _, _) = deemed(&["batch", &file]);
         // The notice of change is cited by its line.
         let out = out.replace(&format!("{file}:17 (id"), &format!("{file}:1 (id"));
@@ -326,11 +326,11 @@ fn diff_reads_notices_of_change_ahead_from_standard_input_as_from_a_file() {
     let old = "rules/spa-2000-02-25.rules";
     let text = std::fs::read_to_string(old).unwrap();
     let new = temp_file(
-        "one-semantics",
+        "one-semantics-diff",
         "new.rules",
         &text.replacen("fax \"(949) 788-6706\"", "fax \"(949) 788-0000\"", 1),
     );
-    let file = temp_file("one-semantics", "diff.jsonl", &after);
+    let file = temp_file("one-semantics-diff", "diff.jsonl", &after);
     let args = ["diff", old, &new, "--format", "json", "--events"];
     let mut from_file: Vec<&str> = args.to_vec();
     from_file.push(&file);
@@ -353,7 +353,11 @@ fn an_instant_has_one_spelling_in_every_output() {
     let rules = "rules/facility-drawdown-deadline.rules";
     let record =
         r#"{"id":"winter","method":"email","received":"2022-01-31T10:00:00Z","to":"financier"}"#;
-    let log = temp_file("one-semantics", "winter.jsonl", &format!("{record}\n"));
+    let log = temp_file(
+        "one-semantics-winter",
+        "winter.jsonl",
+        &format!("{record}\n"),
+    );
     let (batch_out, _, _) = deemed(&["batch", &log, "--rules", rules, "--trace"]);
     let query = [
         "when-effective",
