@@ -80,8 +80,9 @@ pub(crate) struct Args {
 }
 
 enum Input {
-    /// A file, or standard input held in a temporary file (named `-`).
-    File(PathBuf, File, u64),
+    /// A file, or standard input held in a temporary file (named `-`): its size, and for a
+    /// named regular file its [`stamp`] when it was opened.
+    File(PathBuf, File, u64, Option<Stamp>),
     /// A workbook's sheet, read whole before the run.
     Sheet(PathBuf, Box<workbook::Sheet>),
 }
@@ -191,7 +192,7 @@ fn open_inputs(args: &Args, loaded: &Loaded) -> Result<Vec<Input>, Failure> {
             let file = deemed::batch::spool(io::stdin().lock(), deemed::batch::MAX_SPOOL)
                 .map_err(|e| Failure::new(format!("standard input: {e}"), None))?;
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            inputs.push(Input::File(path, file, size));
+            inputs.push(Input::File(path, file, size, None));
         } else if workbook::is_workbook(&path) {
             let sheet = workbook::read_sheet(&path, args.sheet.as_deref())
                 .map_err(|e| Failure::new(e, None))?;
@@ -212,10 +213,22 @@ fn open_inputs(args: &Args, loaded: &Loaded) -> Result<Vec<Input>, Failure> {
                 Failure::new(format!("cannot read `{}`: {e}", path.display()), None)
             })?;
             let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            inputs.push(Input::File(path, file, size));
+            let opened = stamp(&path);
+            inputs.push(Input::File(path, file, size, opened));
         }
     }
     Ok(inputs)
+}
+
+/// A file's size and time of last change.
+type Stamp = (u64, std::time::SystemTime);
+
+/// A named file's size and time of last change, when it is a regular file: read before a
+/// run and after it, so that a file changed in between (its notices of change read ahead
+/// from one text, its records from another) is an error, never an answer.
+fn stamp(path: &std::path::Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
 /// An output that is one of the inputs would be emptied before it is read.
@@ -292,7 +305,7 @@ fn read_changes_ahead(
         return Ok(changes);
     }
     for input in inputs {
-        let Input::File(path, file, _) = input else {
+        let Input::File(path, file, ..) = input else {
             continue;
         };
         let name = match path.as_os_str() == "-" {
@@ -315,7 +328,7 @@ fn run_inputs(
     for input in inputs {
         let result = match input {
             Input::Sheet(_, sheet) => batch.run_sheet(&sheet, sink, &mut |_| {}),
-            Input::File(path, file, size) => {
+            Input::File(path, file, size, before) => {
                 let name = path.display().to_string();
                 let bar = progress_bar(show_progress, size, &name);
                 let result = batch.run(
@@ -325,6 +338,17 @@ fn run_inputs(
                     &mut |bytes| bar.set_position(bytes),
                 );
                 bar.finish_and_clear();
+                if before.is_some() && result.is_ok() && stamp(&path) != before {
+                    return Err(Failure::new(
+                        format!(
+                            "`{name}` changed while it was read: its answers may mix two versions of it"
+                        ),
+                        Some(
+                            "run again on a file that stays as it is during the run (a copy of it)"
+                                .into(),
+                        ),
+                    ));
+                }
                 result
             }
         };

@@ -312,3 +312,42 @@ fn an_interrupted_run_leaves_no_temporary_file() {
         assert_eq!(std::fs::read_to_string(&output).unwrap(), "kept\n");
     }
 }
+
+/// A log changed while a run reads it (here a notice appended) is an error, exit 2, and an
+/// existing output is kept: its answers could mix two versions of the file.
+#[test]
+fn a_log_changed_during_the_run_is_an_error() {
+    let dir = crate::temp_dir("changed");
+    let corpus = std::fs::read_to_string("tests/corpus/spa-2000-02-25.jsonl").unwrap();
+    let log = dir.join("big.jsonl");
+    std::fs::write(&log, corpus.repeat(2_000)).unwrap();
+    let output = dir.join("answers.jsonl");
+    std::fs::write(&output, "kept\n").unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_deemed"))
+        .args(["batch", "--quiet", "--threads", "1", "--output"])
+        .arg(&output)
+        .arg(&log)
+        .env_remove("DEEMED_RULES")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let temporary = || {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    let started = std::time::Instant::now();
+    while !temporary() && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut file, corpus.lines().next().unwrap().as_bytes()).unwrap();
+    drop(file);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("changed while it was read"), "{err}");
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "kept\n");
+}
