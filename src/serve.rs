@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -240,14 +240,31 @@ fn shutdown() -> io::Result<impl std::future::Future<Output = ()>> {
 async fn rules(State(s): State<Served>) -> Response {
     let mut folder = s.library.show_all();
     match folder.agreements.len() {
-        1 => answer(folder.agreements.swap_remove(0)),
+        // One agreement is shown as `deemed show` shows it, without a name to tell it apart.
+        1 => {
+            let mut one = folder.agreements.swap_remove(0);
+            one.name = None;
+            answer(one)
+        }
         _ => answer(folder),
     }
 }
 
 /// `GET /v1/calendar/{name}/{year}`: what `deemed calendar holidays YEAR --calendar NAME
 /// --format json` prints.
-async fn calendar(State(s): State<Served>, Path((name, year)): Path<(String, String)>) -> Response {
+async fn calendar(
+    State(s): State<Served>,
+    Path((name, year)): Path<(String, String)>,
+    asked: Result<Query<CalendarQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let asked = match asked {
+        Ok(Query(asked)) => asked,
+        Err(e) => {
+            let mut error = ApiError::new(StatusCode::BAD_REQUEST, e.body_text());
+            error.help = Some("the one parameter is `agreement`: `?agreement=NAME`".into());
+            return error.into_response();
+        }
+    };
     let Ok(year) = year.parse::<i32>() else {
         return ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -255,7 +272,18 @@ async fn calendar(State(s): State<Served>, Path((name, year)): Path<(String, Str
         )
         .into_response();
     };
-    let rules = s.library.entries().first().map(|e| &e.rules);
+    // The calendars of the agreement asked for (each agreement of a folder may declare its
+    // own); without one, the first agreement that knows the name.
+    let rules = match asked.agreement.as_deref() {
+        Some(agreement) => match s.library.get(Some(agreement)) {
+            Ok(rules) => Some(rules),
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        None => (s.library.entries().iter())
+            .map(|e| &e.rules)
+            .find(|r| r.calendar(&name).is_some())
+            .or_else(|| s.library.entries().first().map(|e| &e.rules)),
+    };
     let Some(cal) = rules.and_then(|r| r.calendar(&name)) else {
         let known = rules.map(|r| r.unknown_calendar(&name));
         let mut e = ApiError::new(StatusCode::NOT_FOUND, format!("unknown calendar `{name}`"));
@@ -267,6 +295,13 @@ async fn calendar(State(s): State<Served>, Path((name, year)): Path<(String, Str
         Ok(list) => answer(serde_json::to_value(&list).unwrap_or_default()),
         Err(e) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()).into_response(),
     }
+}
+
+/// `GET /v1/calendar/{name}/{year}?agreement=NAME`: the agreement whose calendars to read.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarQuery {
+    agreement: Option<String>,
 }
 
 /// `POST /v1/when-effective`: what `when-effective --format json` prints.
@@ -482,8 +517,14 @@ fn openapi() -> Value {
                 "summary": "A calendar's holidays and closures of a year: `deemed calendar holidays YEAR --calendar NAME --format json`",
                 "parameters": [
                     { "name": "name", "in": "path", "required": true, "schema": { "type": "string" } },
-                    { "name": "year", "in": "path", "required": true, "schema": { "type": "integer" } } ],
-                "responses": { "200": ok("the list"), "404": { "description": "unknown calendar", "content": { "application/json": { "schema": error } } } } } },
+                    { "name": "year", "in": "path", "required": true, "schema": { "type": "integer" } },
+                    { "name": "agreement", "in": "query", "required": false, "schema": { "type": "string" },
+                      "description": "which agreement of a folder's calendars (each may declare its own); without it, the first that knows the name" } ],
+                "responses": {
+                    "200": ok("the list"),
+                    "400": { "description": "a query parameter other than `agreement`", "content": { "application/json": { "schema": error } } },
+                    "404": { "description": "unknown calendar or agreement", "content": { "application/json": { "schema": error } } },
+                    "422": { "description": "not a year, or a year the calendar does not cover", "content": { "application/json": { "schema": error } } } } } },
             "/v1/when-effective": { "post": {
                 "summary": "When a notice is deemed given and effective: `deemed when-effective --format json`",
                 "requestBody": json_body(json!({

@@ -17,6 +17,10 @@ pub struct Show {
     /// default).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chosen_by: Option<String>,
+    /// The agreement's name in a folder of several (what `--agreement` and a record's
+    /// `agreement` name it by).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The agreement, when the rules hold one.
     pub agreement: Option<AgreementShown>,
     /// Every calendar the rules can name, built-in ones included.
@@ -150,6 +154,7 @@ impl Rules {
         Show {
             origin: self.origin().to_string(),
             chosen_by: None,
+            name: None,
             agreement: self.agreement().map(agreement_shown),
             calendars,
         }
@@ -228,6 +233,7 @@ impl crate::Library {
             .map(|e| {
                 let mut shown = e.rules.show();
                 shown.chosen_by = Some(format!("agreement `{}` of `{}`", e.name, self.origin()));
+                shown.name = Some(e.name.clone());
                 shown
             })
             .collect();

@@ -220,3 +220,50 @@ fn a_person_fills_the_form_and_reads_the_answer() {
     assert!(text.contains("March 2000 on us-ny-banking"), "{text}");
     assert!(text.contains("Download the deemed date (.ics)"), "{text}");
 }
+
+/// Over a folder of agreements, the page offers each by its name, as `/v1/rules` gives it.
+#[test]
+fn the_page_offers_a_folders_agreements_by_name() {
+    let dir = crate::temp_dir("page-folder");
+    let spa = std::fs::read_to_string("rules/spa-2000-02-25.rules").unwrap();
+    std::fs::write(dir.join("spa.rules"), &spa).unwrap();
+    // A name another begins with: told apart by name, not by the words of `chosen_by`.
+    std::fs::write(dir.join("spa-two.rules"), &spa).unwrap();
+    let server = crate::serve::Server::start(Some(dir.to_str().unwrap()));
+    let url = format!("http://{}", server.addr);
+    let (_driver, driver) = chromedriver();
+    let capabilities = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+    }}}});
+    let created = http("POST", driver, "/session", Some(&capabilities));
+    let session = created["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_string();
+    http(
+        "POST",
+        driver,
+        &format!("/session/{session}/url"),
+        Some(&json!({"url": url})),
+    );
+    let script = json!({"script": "return [...document.getElementById('agreement').options].map((o) => o.value)", "args": []});
+    let started = Instant::now();
+    let names = loop {
+        let names = http(
+            "POST",
+            driver,
+            &format!("/session/{session}/execute/sync"),
+            Some(&script),
+        );
+        if names["value"].as_array().is_some_and(|v| !v.is_empty()) {
+            break names["value"].clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the agreements were not offered"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(names, json!(["spa", "spa-two"]));
+    http("DELETE", driver, &format!("/session/{session}"), None);
+}

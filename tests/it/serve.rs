@@ -329,3 +329,36 @@ fn the_page_needs_nothing_from_elsewhere_and_labels_every_field() {
     ]);
     assert_eq!((status, text), (200, cli));
 }
+
+/// A folder's agreements each answer with their own calendars, and `/v1/rules` names each
+/// agreement as data.
+#[test]
+fn a_folder_answers_each_agreements_calendars() {
+    let dir = crate::temp_dir("serve-folder");
+    let spa = std::fs::read_to_string("rules/spa-2000-02-25.rules").unwrap();
+    std::fs::write(dir.join("a.rules"), &spa).unwrap();
+    let own = spa.replacen("calendar us-ny-banking\n", "calendar own\n", 1)
+        + "\ncalendar own \"b's own\" {\n  years 1990 through 2030\n  weekend saturday, sunday\n  holiday \"Founders' Day\" on march 1\n}\n";
+    std::fs::write(dir.join("b.rules"), own).unwrap();
+    let server = Server::start(Some(dir.to_str().unwrap()));
+    let (status, body) = server.request("GET", "/v1/calendar/own/2000", "");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)[0]["name"], "Founders' Day");
+    let (status, body) = server.request("GET", "/v1/calendar/own/2000?agreement=b", "");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server.request("GET", "/v1/calendar/own/2000?agreement=a", "");
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(json(&body)["error"]["field"], "name");
+    let (status, body) = server.request("GET", "/v1/calendar/own/2000?nope=1", "");
+    assert_eq!(status, 400, "{body}");
+    assert!(json(&body)["error"]["message"].is_string());
+    let (_, body) = server.request("GET", "/v1/rules", "");
+    let shown = json(&body);
+    let names: Vec<&str> = shown["agreements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+}
