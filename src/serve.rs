@@ -186,6 +186,7 @@ fn router(library: Library) -> Router {
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "no such route").help("see GET /openapi.json")
         })
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(axum::middleware::from_fn(no_panic))
         .with_state(served)
 }
@@ -211,6 +212,39 @@ async fn no_panic(request: Request, next: Next) -> Response {
         )
         .into_response(),
     }
+}
+
+/// Every error answered as JSON: an error the router or an extractor writes (a method not
+/// allowed, a path it cannot decode) in text, or with no body, becomes `{"error": {...}}`
+/// with the same status and headers (`Allow` among them).
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let json = (response.headers().get(header::CONTENT_TYPE))
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = match text.is_empty() {
+        true => status
+            .canonical_reason()
+            .unwrap_or("the request could not be answered")
+            .to_lowercase(),
+        false => text,
+    };
+    let error = ApiError::new(status, message).help("see GET /openapi.json for each route");
+    let mut answered = error.into_response();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in &parts.headers {
+        answered.headers_mut().insert(name.clone(), value.clone());
+    }
+    answered
 }
 
 /// A future that resolves on SIGTERM or Ctrl-C, watching both from now on.
@@ -400,6 +434,10 @@ async fn batch(State(s): State<Served>, body: Body) -> Result<Response, ApiError
             ));
         }
     };
+    if file.metadata().is_ok_and(|m| m.len() == 0) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "the body is empty")
+            .help("send a notice log as the body: one JSON object a line"));
+    }
     let library = Arc::clone(&s.library);
     tokio::task::spawn_blocking(move || {
         let _permit = permit;

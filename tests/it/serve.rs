@@ -222,7 +222,7 @@ fn a_folder_answers_for_the_agreement_named() {
 #[test]
 fn bad_requests_get_json_errors_with_their_status() {
     let server = Server::start(None);
-    let cases: [(&str, &str, String, u16, Option<&str>); 6] = [
+    let cases: [(&str, &str, String, u16, Option<&str>); 9] = [
         (
             "POST",
             "/v1/when-effective",
@@ -259,6 +259,11 @@ fn bad_requests_get_json_errors_with_their_status() {
             None,
         ),
         ("GET", "/v2/nothing", String::new(), 404, None),
+        // The router's own answers are JSON too: a method not allowed, a path it cannot
+        // decode; and an empty batch is an error, not an empty answer.
+        ("GET", "/v1/when-effective", String::new(), 405, None),
+        ("GET", "/v1/calendar/%ff/2025", String::new(), 400, None),
+        ("POST", "/v1/batch", String::new(), 400, None),
     ];
     for (method, path, body, status, field) in cases {
         let (got, text) = server.request(method, path, &body);
