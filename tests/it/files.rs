@@ -268,6 +268,34 @@ fn outputs_that_are_not_plain_files_are_written_through() {
     assert_eq!(std::fs::read_to_string(&real).unwrap().lines().count(), 2);
 }
 
+/// Whether a temporary file (of an output being written) is in `dir`.
+fn temporary(dir: &Path) -> bool {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+}
+
+/// `deemed batch LOG --output OUTPUT` started, once its temporary file is in `dir` (the run
+/// is under way).
+fn batch_under_way(dir: &Path, log: &Path, output: &Path) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_deemed"))
+        .args(["batch", "--quiet", "--threads", "1", "--output"])
+        .arg(output)
+        .arg(log)
+        .env_remove("DEEMED_RULES")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !temporary(dir) && started.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(temporary(dir), "the run made no temporary file");
+    child
+}
+
 /// A run stopped by SIGTERM or Ctrl-C removes its temporary file and keeps the output that
 /// was there, with exit code 130.
 #[test]
@@ -279,36 +307,13 @@ fn an_interrupted_run_leaves_no_temporary_file() {
     let output = dir.join("answers.jsonl");
     std::fs::write(&output, "kept\n").unwrap();
     for signal in ["-TERM", "-INT"] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_deemed"))
-            .args(["batch", "--quiet", "--threads", "1", "--output"])
-            .arg(&output)
-            .arg(&log)
-            .env_remove("DEEMED_RULES")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        // Once the temporary file is there, the run is under way.
-        let temporary = || {
-            std::fs::read_dir(&dir)
-                .unwrap()
-                .filter_map(Result::ok)
-                .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-        };
-        let started = std::time::Instant::now();
-        while !temporary() && started.elapsed() < std::time::Duration::from_secs(20) {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
-        assert!(temporary(), "the run made no temporary file");
+        let mut child = batch_under_way(&dir, &log, &output);
         let pid = child.id().to_string();
-        let sent = std::process::Command::new("kill")
-            .args([signal, &pid])
-            .status()
-            .unwrap();
+        let sent = Command::new("kill").args([signal, &pid]).status().unwrap();
         assert!(sent.success());
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(130), "{signal}");
-        assert!(!temporary(), "{signal}: a temporary file is left");
+        assert!(!temporary(&dir), "{signal}: a temporary file is left");
         assert_eq!(std::fs::read_to_string(&output).unwrap(), "kept\n");
     }
 }
@@ -323,25 +328,7 @@ fn a_log_changed_during_the_run_is_an_error() {
     std::fs::write(&log, corpus.repeat(2_000)).unwrap();
     let output = dir.join("answers.jsonl");
     std::fs::write(&output, "kept\n").unwrap();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_deemed"))
-        .args(["batch", "--quiet", "--threads", "1", "--output"])
-        .arg(&output)
-        .arg(&log)
-        .env_remove("DEEMED_RULES")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let temporary = || {
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .filter_map(Result::ok)
-            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-    };
-    let started = std::time::Instant::now();
-    while !temporary() && started.elapsed() < std::time::Duration::from_secs(20) {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let child = batch_under_way(&dir, &log, &output);
     let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     std::io::Write::write_all(&mut file, corpus.lines().next().unwrap().as_bytes()).unwrap();
     drop(file);

@@ -129,11 +129,8 @@ fn focused(driver: u16, session: &str) -> String {
     id["value"].as_str().unwrap_or("").to_string()
 }
 
-#[test]
-fn a_person_fills_the_form_and_reads_the_answer() {
-    let server = crate::serve::Server::start(None);
-    let url = format!("http://{}", server.addr);
-    let (_driver, driver) = chromedriver();
+/// A headless browser session (a phone-sized window) at `url`; its id.
+fn open(driver: u16, url: &str) -> String {
     let capabilities = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
         "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=390,844"]
     }}}});
@@ -148,6 +145,15 @@ fn a_person_fills_the_form_and_reads_the_answer() {
         &format!("/session/{session}/url"),
         Some(&json!({"url": url})),
     );
+    session
+}
+
+#[test]
+fn a_person_fills_the_form_and_reads_the_answer() {
+    let server = crate::serve::Server::start(None);
+    let url = format!("http://{}", server.addr);
+    let (_driver, driver) = chromedriver();
+    let session = open(driver, &url);
     // Wait for the rules to fill the choices.
     let started = Instant::now();
     loop {
@@ -232,20 +238,7 @@ fn the_page_offers_a_folders_agreements_by_name() {
     let server = crate::serve::Server::start(Some(dir.to_str().unwrap()));
     let url = format!("http://{}", server.addr);
     let (_driver, driver) = chromedriver();
-    let capabilities = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-    }}}});
-    let created = http("POST", driver, "/session", Some(&capabilities));
-    let session = created["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{created}"))
-        .to_string();
-    http(
-        "POST",
-        driver,
-        &format!("/session/{session}/url"),
-        Some(&json!({"url": url})),
-    );
+    let session = open(driver, &url);
     let script = json!({"script": "return [...document.getElementById('agreement').options].map((o) => o.value)", "args": []});
     let started = Instant::now();
     let names = loop {
