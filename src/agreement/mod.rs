@@ -1,4 +1,4 @@
-//! The loaded agreement: the checked rules and their compiled [`plan`], what the evaluator
+//! The loaded agreement: the checked rules and their compiled `plan`, what the evaluator
 //! runs on.
 //!
 //! Nothing here can be built outside [`crate::check`]: every name is resolved, every time zone

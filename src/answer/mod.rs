@@ -1,6 +1,6 @@
 //! The answer's vocabulary: what an evaluation says of a notice (its status, deemed date,
 //! warnings and trace) and the errors it can end in, below the plan that decides and the
-//! evaluator that answers. Its words are in [`text`].
+//! evaluator that answers. Its words are in `text`.
 
 use std::fmt;
 
