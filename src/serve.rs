@@ -135,9 +135,33 @@ async fn body_of<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiErr
     })
 }
 
+/// How a server holds its connections.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections held at once; a client beyond them waits until one closes. Kept below
+    /// the usual limit of 1,024 open files.
+    pub connections: usize,
+    /// How long a client has to send a request's headers once it starts one; then the
+    /// connection is closed.
+    pub header_timeout: Duration,
+    /// How long requests in flight are given to finish after SIGTERM or Ctrl-C.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            connections: 512,
+            header_timeout: Duration::from_secs(10),
+            shutdown_deadline: Duration::from_secs(30),
+        }
+    }
+}
+
 /// Starts the server on `addr` and answers until SIGTERM or Ctrl-C; requests in flight
-/// finish first. Says where it listens on standard error.
-pub fn serve(library: Library, addr: SocketAddr) -> io::Result<()> {
+/// finish first, within [`Limits::shutdown_deadline`]. Says where it listens on standard
+/// error.
+pub fn serve(library: Library, addr: SocketAddr, limits: Limits) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -148,11 +172,57 @@ pub fn serve(library: Library, addr: SocketAddr) -> io::Result<()> {
         // stops it cleanly.
         let stop = shutdown()?;
         let _ = writeln!(io::stderr(), "deemed serve: listening on http://{local}");
-        let app = router(library);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
+        accept(listener, router(library), limits, stop).await;
+        Ok(())
     })
+}
+
+/// Accepts connections until `stop`, each served over HTTP/1.1 with the limits; then lets
+/// those open finish, within the deadline.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: Limits,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let permits = Arc::new(Semaphore::new(limits.connections.max(1)));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        // A connection is taken only with a permit: past the cap, clients wait in the
+        // listener's queue rather than use up the process's open files.
+        let permit = tokio::select! {
+            () = &mut stop => break,
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let stream = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file handles or a connection reset before it was taken: try again.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(limits.shutdown_deadline, graceful.shutdown()).await;
 }
 
 /// The routes.

@@ -17,8 +17,14 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(rules: Option<&str>) -> Server {
+        Server::start_with(rules, &[])
+    }
+
+    /// A server started with `extra` arguments.
+    pub(crate) fn start_with(rules: Option<&str>, extra: &[&str]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_deemed"));
         command.args(["serve", "--addr", "127.0.0.1:0"]);
+        command.args(extra);
         if let Some(rules) = rules {
             command.args(["--rules", rules]);
         }
@@ -366,4 +372,55 @@ fn a_folder_answers_each_agreements_calendars() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["a", "b"]);
+}
+
+/// A client that starts a request and stalls is cut off after the header timeout, the
+/// server answers others meanwhile even past its connection cap, and SIGTERM stops it while
+/// such a client is connected.
+#[test]
+fn stalled_clients_neither_hold_the_server_nor_its_shutdown() {
+    use std::time::{Duration, Instant};
+    let mut server = Server::start_with(None, &["--header-timeout", "1", "--max-connections", "4"]);
+    // Six clients that send one header line and stall: more than the cap.
+    let stalled: Vec<TcpStream> = (0..6)
+        .map(|_| {
+            let mut s = TcpStream::connect(&server.addr).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+            s
+        })
+        .collect();
+    // Within a few timeouts every stalled connection is closed by the server...
+    let started = Instant::now();
+    for mut s in stalled {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    // ...and the server answers.
+    assert_eq!(server.request("GET", "/healthz", "").0, 200);
+    // SIGTERM with a stalled client connected stops it within the timeout.
+    let mut stalled = TcpStream::connect(&server.addr).unwrap();
+    stalled.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = Instant::now();
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
