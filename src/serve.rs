@@ -34,6 +34,8 @@ const PAGE: &str = include_str!("serve_page.html");
 
 /// The most a single query's body may hold (a batch's body is streamed, line by line).
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// How much of a body past [`BODY_LIMIT`] is read (and dropped) before the 413 is sent.
+const DRAINED_AT_MOST: usize = 16 << 20;
 /// How long a single query may take before it is answered 504.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most a `POST /v1/batch` body may hold: it is held whole (in a temporary file)
@@ -119,13 +121,39 @@ fn answer<T: serde::Serialize>(value: T) -> Response {
 
 /// A request's body read whole (at most [`BODY_LIMIT`]) and read as `T`.
 async fn body_of<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiError> {
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+    let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the body is larger than {BODY_LIMIT} bytes"),
         )
         .help("send one notice a request, or a log to POST /v1/batch")
-    })?;
+    };
+    // Read chunk by chunk; past the limit the rest is read and dropped (up to
+    // [`DRAINED_AT_MOST`]), so that a client that writes its whole body before it reads
+    // still receives the 413 rather than a connection reset.
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut drained = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        match bytes.len() + chunk.len() <= BODY_LIMIT && drained == 0 {
+            true => bytes.extend_from_slice(&chunk),
+            false => {
+                drained += chunk.len();
+                if drained > DRAINED_AT_MOST {
+                    return Err(too_large());
+                }
+            }
+        }
+    }
+    if drained > 0 {
+        return Err(too_large());
+    }
     serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

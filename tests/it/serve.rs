@@ -424,3 +424,23 @@ fn stalled_clients_neither_hold_the_server_nor_its_shutdown() {
         started.elapsed()
     );
 }
+
+/// A client that writes its whole body before it reads still gets the 413 for a body too
+/// large, and a malformed chunked body is a 400.
+#[test]
+fn a_large_body_is_refused_after_it_is_read_and_a_malformed_one_is_a_400() {
+    let server = Server::start(None);
+    let body = format!(r#"{{"method":"{}"}}"#, "x".repeat(8 << 20));
+    let (status, text) = server.request("POST", "/v1/when-effective", &body);
+    assert_eq!(status, 413, "{text}");
+    assert!(json(&text)["error"]["message"].is_string());
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        stream,
+        "POST /v1/when-effective HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+}
