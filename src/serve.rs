@@ -164,7 +164,7 @@ async fn body_of<T: serde::de::DeserializeOwned>(body: Body) -> Result<T, ApiErr
 }
 
 /// How a server holds its connections.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Connections held at once; a client beyond them waits until one closes. Kept below
     /// the usual limit of 1,024 open files.
@@ -174,6 +174,10 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// How long requests in flight are given to finish after SIGTERM or Ctrl-C.
     pub shutdown_deadline: Duration,
+    /// Host names answered besides the loopback ones (`localhost`, `127.0.0.1`, `[::1]`):
+    /// a request naming another `Host` is refused, so that a web page elsewhere cannot
+    /// read the rules through a name that resolves here (DNS rebinding).
+    pub hosts: Vec<String>,
 }
 
 impl Default for Limits {
@@ -182,6 +186,7 @@ impl Default for Limits {
             connections: 512,
             header_timeout: Duration::from_secs(10),
             shutdown_deadline: Duration::from_secs(30),
+            hosts: Vec::new(),
         }
     }
 }
@@ -200,7 +205,11 @@ pub fn serve(library: Library, addr: SocketAddr, limits: Limits) -> io::Result<(
         // stops it cleanly.
         let stop = shutdown()?;
         let _ = writeln!(io::stderr(), "deemed serve: listening on http://{local}");
-        accept(listener, router(library), limits, stop).await;
+        let app = router(library).layer(axum::middleware::from_fn_with_state(
+            Arc::new(limits.hosts.clone()),
+            served_host,
+        ));
+        accept(listener, app, limits, stop).await;
         Ok(())
     })
 }
@@ -345,6 +354,36 @@ async fn json_errors(request: Request, next: Next) -> Response {
     answered
 }
 
+/// Refuses a request whose `Host` is not a loopback name or one of `hosts` (421).
+async fn served_host(
+    State(hosts): State<Arc<Vec<String>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = (request.headers().get(header::HOST))
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    // The name without its port (`[::1]:8080` is `[::1]`).
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let loopback = ["localhost", "127.0.0.1", "[::1]"];
+    let served = loopback.iter().any(|l| name.eq_ignore_ascii_case(l))
+        || hosts.iter().any(|h| name.eq_ignore_ascii_case(h));
+    if served {
+        return next.run(request).await;
+    }
+    let mut error = ApiError::new(
+        StatusCode::MISDIRECTED_REQUEST,
+        format!("this server does not answer for the host `{name}`"),
+    );
+    error.help = Some(format!(
+        "start it with `--allow-host {name}` to answer requests that name it"
+    ));
+    error.into_response()
+}
+
 /// A future that resolves on SIGTERM or Ctrl-C, watching both from now on.
 fn shutdown() -> io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
@@ -371,6 +410,13 @@ fn shutdown() -> io::Result<impl std::future::Future<Output = ()>> {
 /// agreement in turn).
 async fn rules(State(s): State<Served>) -> Response {
     let mut folder = s.library.show_all();
+    // Where the rules lie on this machine is not the client's to know: a file by its name
+    // alone, an agreement by its name.
+    for shown in &mut folder.agreements {
+        let file = std::path::Path::new(&shown.origin).file_name();
+        shown.origin = file.map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+        shown.chosen_by = shown.name.as_ref().map(|n| format!("agreement `{n}`"));
+    }
     match folder.agreements.len() {
         // One agreement is shown as `deemed show` shows it, without a name to tell it apart.
         1 => {

@@ -24,6 +24,12 @@ pub(crate) struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     header_timeout: u64,
+    /// A host name to answer for besides the loopback ones (`localhost`, `127.0.0.1`,
+    /// `[::1]`), as clients write it in the `Host` header; repeatable. A request naming any
+    /// other host is refused (421), so that a web page elsewhere cannot read the rules
+    /// through a name that resolves to this machine.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allow_hosts: Vec<String>,
 }
 
 pub(crate) fn run(args: &Args) -> Ran {
@@ -31,6 +37,7 @@ pub(crate) fn run(args: &Args) -> Ran {
     let limits = deemed::serve::Limits {
         connections: usize::try_from(args.max_connections).unwrap_or(512),
         header_timeout: std::time::Duration::from_secs(args.header_timeout),
+        hosts: args.allow_hosts.clone(),
         ..deemed::serve::Limits::default()
     };
     deemed::serve::serve(library, args.addr, limits)

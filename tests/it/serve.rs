@@ -155,9 +155,12 @@ fn every_route_answers_as_the_command_line() {
     let (status, body) = server.request("GET", "/v1/rules", "");
     let (cli, _, _) = deemed(&["show", "--format", "json"]);
     let (mut served, mut shown) = (json(&body), json(&cli));
-    // Only how the rules were chosen is said otherwise.
+    // Only how the rules were chosen is said otherwise, and where they lie: by the file's
+    // name alone.
     served.as_object_mut().unwrap().remove("chosen_by");
     shown.as_object_mut().unwrap().remove("chosen_by");
+    assert_eq!(served["origin"], "spa-2000-02-25.rules");
+    shown["origin"] = served["origin"].clone();
     assert_eq!((status, served), (200, shown));
 
     let (status, body) = server.request("GET", "/openapi.json", "");
@@ -222,7 +225,22 @@ fn a_folder_answers_for_the_agreement_named() {
     assert_eq!(json(&body)["error"]["field"], "agreement");
     let (_, body) = server.request("GET", "/v1/rules", "");
     let (cli, _, _) = deemed(&["show", "--rules", "rules", "--format", "json"]);
-    assert_eq!(body, cli);
+    // The same agreements, each by its file's name alone and its agreement's name: the
+    // service says nothing of where the rules lie.
+    let mut shown = json(&cli);
+    for a in shown["agreements"].as_array_mut().unwrap() {
+        let origin = a["origin"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        a["origin"] = origin.into();
+        a["chosen_by"] = format!("agreement `{}`", a["name"].as_str().unwrap()).into();
+    }
+    assert_eq!(json(&body), shown);
+    assert!(!body.contains("rules/"), "{body}");
 }
 
 #[test]
@@ -437,10 +455,38 @@ fn a_large_body_is_refused_after_it_is_read_and_a_malformed_one_is_a_400() {
     let mut stream = TcpStream::connect(&server.addr).unwrap();
     write!(
         stream,
-        "POST /v1/when-effective HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+        "POST /v1/when-effective HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+}
+
+/// Only the loopback names, and those allowed, are answered: a page elsewhere cannot read
+/// the rules through a name that resolves here.
+#[test]
+fn a_request_for_another_host_is_refused() {
+    let ask = |server: &Server, host: &str| {
+        let mut stream = TcpStream::connect(&server.addr).unwrap();
+        write!(
+            stream,
+            "GET /v1/rules HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        response
+    };
+    let server = Server::start(None);
+    let refused = ask(&server, "evil.example");
+    assert!(refused.starts_with("HTTP/1.1 421"), "{refused}");
+    assert!(refused.contains("--allow-host evil.example"), "{refused}");
+    assert!(!refused.contains("Technology Drive"), "{refused}");
+    for host in ["localhost:8080", "127.0.0.1", "[::1]:9"] {
+        assert!(ask(&server, host).starts_with("HTTP/1.1 200"), "{host}");
+    }
+    let allowed = Server::start_with(None, &["--allow-host", "notices.example"]);
+    assert!(ask(&allowed, "notices.example:443").starts_with("HTTP/1.1 200"));
+    assert!(ask(&allowed, "evil.example").starts_with("HTTP/1.1 421"));
 }
