@@ -309,6 +309,14 @@ impl Calendar {
             .ok_or_else(|| self.out_of_range(date))
     }
 
+    /// The error for a year no date can be written in (far outside the calendar's years).
+    fn year_out_of_range(&self, year: i32) -> OutOfRange {
+        OutOfRange {
+            year,
+            ..self.out_of_range(NaiveDate::MIN)
+        }
+    }
+
     /// The error for a date outside the calendar's years.
     pub(crate) fn out_of_range(&self, date: NaiveDate) -> OutOfRange {
         OutOfRange {
@@ -465,13 +473,7 @@ impl Calendar {
     /// assert_eq!(christmas, ["2022-12-25 Christmas Day", "2022-12-26 Christmas Day (observed)"]);
     /// ```
     pub fn holidays(&self, year: i32) -> Result<Vec<Listed>, OutOfRange> {
-        let probe = NaiveDate::from_yo_opt(year, 1).ok_or_else(|| OutOfRange {
-            calendar: self.name.clone(),
-            date: NaiveDate::MIN,
-            year,
-            first: self.first_year,
-            last: self.last_year,
-        })?;
+        let probe = NaiveDate::from_yo_opt(year, 1).ok_or_else(|| self.year_out_of_range(year))?;
         let table = self.table(probe)?;
         let date = |ord: u32| NaiveDate::from_yo_opt(year, ord + 1);
         let mut list: Vec<Listed> = table
@@ -529,13 +531,8 @@ pub struct MonthView<'c> {
 impl Calendar {
     /// The month view of `year`-`month`.
     pub fn month(&self, year: i32, month: u32) -> Result<MonthView<'_>, OutOfRange> {
-        let first = NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| OutOfRange {
-            calendar: self.name.clone(),
-            date: NaiveDate::MIN,
-            year,
-            first: self.first_year,
-            last: self.last_year,
-        })?;
+        let first =
+            NaiveDate::from_ymd_opt(year, month, 1).ok_or_else(|| self.year_out_of_range(year))?;
         self.table(first)?;
         Ok(MonthView {
             calendar: self,
